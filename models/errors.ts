@@ -1,0 +1,71 @@
+/**
+ * The small set of errors Vigil raises on purpose. Each carries a machine-readable `code` and the
+ * HTTP status a route answers with, so routes map any of them to `{error:{code,message}}` without
+ * knowing where they came from.
+ *
+ * @module
+ */
+
+/** Base class: a failure we expected and can describe to the caller. */
+export class VigilError extends Error {
+  /** Machine-readable code, stable across releases (`"not_found"`, `"invalid_body"`...). */
+  readonly code: string;
+  /** HTTP status a route answers with. */
+  readonly status: number;
+
+  /**
+   * @param code machine-readable code
+   * @param message human-readable message naming the problem
+   * @param status HTTP status for routes
+   */
+  constructor(code: string, message: string, status: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "VigilError";
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Bad input: the request (or a config value) is well-formed but a field is wrong. */
+export class ValidationError extends VigilError {
+  /** The field that is wrong, as a dotted path (`"zones.0.polygon"`), when there is one. */
+  readonly field: string | undefined;
+
+  /**
+   * @param message what is wrong, naming the field
+   * @param field dotted path to the offending field
+   * @param status 400 for malformed input, 422 for well-formed but unacceptable values
+   */
+  constructor(message: string, field?: string, status = 422) {
+    super("invalid_input", message, status);
+    this.name = "ValidationError";
+    this.field = field;
+  }
+}
+
+/** The named thing does not exist. */
+export class NotFoundError extends VigilError {
+  /** @param what e.g. `camera 0192...` */
+  constructor(what: string) {
+    super("not_found", `${what} was not found`, 404);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The request conflicts with the current state (duplicate name, camera already busy...). */
+export class ConflictError extends VigilError {
+  /** @param message what conflicts */
+  constructor(message: string) {
+    super("conflict", message, 409);
+    this.name = "ConflictError";
+  }
+}
+
+/** A dependency (database, camera, ffmpeg) is not reachable right now. */
+export class UnavailableError extends VigilError {
+  /** @param message what is unavailable */
+  constructor(message: string, options?: ErrorOptions) {
+    super("unavailable", message, 503, options);
+    this.name = "UnavailableError";
+  }
+}
