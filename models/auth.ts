@@ -1,0 +1,153 @@
+/**
+ * API tokens and roles. A token reads `vgl_<id>_<secret>`: the id finds the row, and only the
+ * SHA-256 of the secret is stored, compared in constant time, so neither a database dump nor a
+ * timing side channel gives a usable token.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { join } from "node:path";
+import { ValidationError } from "./errors.ts";
+
+/** What a token may do. */
+export const ROLES = ["admin", "viewer", "media"] as const;
+/** One of {@linkcode ROLES}. */
+export type Role = typeof ROLES[number];
+
+/** The permission a route needs. */
+export type Permission = "read" | "write" | "live" | "dispatch";
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: ["read", "write", "live", "dispatch"],
+  viewer: ["read", "live"],
+  media: ["live", "dispatch"],
+};
+
+/**
+ * Tells whether a role holds a permission.
+ *
+ * @param role the token's role
+ * @param permission what the route needs
+ * @returns true when allowed
+ */
+export function allows(role: Role, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
+
+/** A token as listed by the API (never with its secret). */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+const TOKEN = /^vgl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+function randomBase64Url(bytes: number): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
+}
+
+function randomId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => alphabet[b % 36]).join("");
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Compares two strings in time independent of where they differ.
+ *
+ * @returns true when equal
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/**
+ * Creates a token and stores its hash.
+ *
+ * @param sql database
+ * @param name a label for humans
+ * @param role what it may do
+ * @returns the token (shown once) and its public info
+ */
+export async function createToken(
+  sql: postgres.Sql,
+  name: string,
+  role: Role,
+): Promise<{ token: string; info: TokenInfo }> {
+  const id = randomId();
+  const secret = randomBase64Url(32);
+  const [row] = await sql<{ created_at: Date }[]>`
+    insert into tokens (id, name, role, secret_sha256)
+    values (${id}, ${name}, ${role}, ${await sha256Hex(secret)})
+    returning created_at`;
+  return {
+    token: `vgl_${id}_${secret}`,
+    info: { id, name, role, createdAt: (row?.created_at ?? new Date()).toISOString() },
+  };
+}
+
+/**
+ * Resolves a bearer token to its role.
+ *
+ * @param sql database
+ * @param token the presented token
+ * @returns the role, or undefined when the token is unknown or wrong
+ */
+export async function verifyToken(sql: postgres.Sql, token: string): Promise<Role | undefined> {
+  const match = TOKEN.exec(token);
+  if (!match) return undefined;
+  const [, id, secret] = match as unknown as [string, string, string];
+  const rows = await sql<{ role: Role; secret_sha256: string }[]>`
+    select role, secret_sha256 from tokens where id = ${id}`;
+  // Hash even when the id is unknown so both paths cost the same.
+  const presented = await sha256Hex(secret);
+  const row = rows[0];
+  return row && constantTimeEqual(presented, row.secret_sha256) ? row.role : undefined;
+}
+
+/**
+ * At first start with auth on: creates an admin token, writes it to `$dataDir/admin-token` (mode
+ * 0600) and returns it so the caller logs it once. Later starts find an admin and do nothing.
+ *
+ * @param sql database
+ * @param dataDir Vigil's data directory
+ * @returns the new token, or undefined when an admin token already exists
+ */
+export async function ensureAdminToken(
+  sql: postgres.Sql,
+  dataDir: string,
+): Promise<string | undefined> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from tokens
+                                            where role = 'admin'`;
+  if ((row?.n ?? 0) > 0) return undefined;
+  const { token } = await createToken(sql, "initial admin", "admin");
+  const path = join(dataDir, "admin-token");
+  await Deno.writeTextFile(path, token + "\n", { mode: 0o600 });
+  await Deno.chmod(path, 0o600);
+  return token;
+}
+
+/**
+ * Checks a role name from user input.
+ *
+ * @throws {ValidationError} when it is not one of {@linkcode ROLES}
+ */
+export function parseRole(value: unknown, field = "role"): Role {
+  const role = ROLES.find((r) => r === value);
+  if (!role) throw new ValidationError(`${field} must be one of ${ROLES.join(", ")}`, field);
+  return role;
+}

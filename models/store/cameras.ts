@@ -1,0 +1,215 @@
+/**
+ * Camera rows: queries and the mapping between rows and the domain type. Passwords are stored
+ * sealed (see `models/secret_box.ts`) and never leave this module in a {@linkcode Camera}.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { ConflictError, NotFoundError } from "../errors.ts";
+
+/** RTSP transport ffmpeg uses to pull the camera. */
+export type Transport = "tcp" | "udp";
+
+/** What the operator asked a camera to do; restored after a restart of the server. */
+export interface DesiredState {
+  capturing?: boolean;
+  analytics?: unknown;
+  recording?: unknown;
+}
+
+/** A camera as the rest of the system sees it (no password). */
+export interface Camera {
+  id: string;
+  name: string;
+  /** Source URL without userinfo. */
+  sourceUrl: string;
+  username: string | undefined;
+  hasPassword: boolean;
+  transport: Transport;
+  desired: DesiredState;
+  onvif: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields a new camera row gets. */
+export interface NewCamera {
+  id: string;
+  name: string;
+  sourceUrl: string;
+  username?: string;
+  passwordSealed?: string;
+  transport: Transport;
+  onvif?: unknown;
+}
+
+/** Fields an update may change; `undefined` leaves a column as it is. */
+export interface CameraChanges {
+  name?: string;
+  sourceUrl?: string;
+  /** `null` clears the username. */
+  username?: string | null;
+  /** `null` clears the password. */
+  passwordSealed?: string | null;
+  transport?: Transport;
+}
+
+interface CameraRow {
+  id: string;
+  name: string;
+  source_url: string;
+  username: string | null;
+  password_encrypted: string | null;
+  transport: Transport;
+  desired: DesiredState;
+  onvif: unknown;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toCamera(row: CameraRow): Camera {
+  return {
+    id: row.id,
+    name: row.name,
+    sourceUrl: row.source_url,
+    username: row.username ?? undefined,
+    hasPassword: row.password_encrypted !== null,
+    transport: row.transport,
+    desired: row.desired ?? {},
+    onvif: row.onvif ?? undefined,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "23505";
+}
+
+/**
+ * Inserts a camera.
+ *
+ * @throws {ConflictError} when the name is taken
+ */
+export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promise<Camera> {
+  try {
+    const [row] = await sql<CameraRow[]>`
+      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif)
+      values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
+              ${camera.passwordSealed ?? null}, ${camera.transport},
+              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)})
+      returning *`;
+    return toCamera(row!);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ConflictError(`a camera named ${JSON.stringify(camera.name)} exists already`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`.
+ *
+ * @returns the page and the cursor of the next one
+ */
+export async function listCameras(
+  sql: postgres.Sql,
+  page: { limit: number; after?: string },
+): Promise<{ items: Camera[]; next: string | null }> {
+  const rows = await sql<CameraRow[]>`
+    select * from cameras
+    ${page.after ? sql`where id > ${page.after}` : sql``}
+    order by id limit ${page.limit + 1}`;
+  const items = rows.slice(0, page.limit).map(toCamera);
+  return { items, next: rows.length > page.limit ? items.at(-1)!.id : null };
+}
+
+/** Every camera (for the fleet at start). */
+export async function allCameras(sql: postgres.Sql): Promise<Camera[]> {
+  const rows = await sql<CameraRow[]>`select * from cameras order by id`;
+  return rows.map(toCamera);
+}
+
+/**
+ * Reads one camera.
+ *
+ * @throws {NotFoundError}
+ */
+export async function getCamera(sql: postgres.Sql, id: string): Promise<Camera> {
+  const [row] = await sql<CameraRow[]>`select * from cameras where id = ${id}`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
+ * Reads the sealed password of a camera (for building its source URL, never for the API).
+ *
+ * @returns the sealed password or undefined
+ */
+export async function getSealedPassword(sql: postgres.Sql, id: string): Promise<string | undefined> {
+  const [row] = await sql<{ password_encrypted: string | null }[]>`
+    select password_encrypted from cameras where id = ${id}`;
+  return row?.password_encrypted ?? undefined;
+}
+
+/**
+ * Changes a camera's fields.
+ *
+ * @throws {NotFoundError}
+ * @throws {ConflictError} when the new name is taken
+ */
+export async function updateCamera(
+  sql: postgres.Sql,
+  id: string,
+  changes: CameraChanges,
+): Promise<Camera> {
+  const columns: Record<string, string | null> = {};
+  if (changes.name !== undefined) columns.name = changes.name;
+  if (changes.sourceUrl !== undefined) columns.source_url = changes.sourceUrl;
+  if (changes.username !== undefined) columns.username = changes.username;
+  if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
+  if (changes.transport !== undefined) columns.transport = changes.transport;
+  try {
+    const [row] = Object.keys(columns).length === 0
+      ? await sql<CameraRow[]>`select * from cameras where id = ${id}`
+      : await sql<CameraRow[]>`
+          update cameras set ${sql(columns)}, updated_at = now()
+          where id = ${id} returning *`;
+    if (!row) throw new NotFoundError(`camera ${id}`);
+    return toCamera(row);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ConflictError(`a camera named ${JSON.stringify(changes.name)} exists already`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Merges `patch` into the camera's desired state.
+ *
+ * @throws {NotFoundError}
+ */
+export async function updateDesired(
+  sql: postgres.Sql,
+  id: string,
+  patch: DesiredState,
+): Promise<DesiredState> {
+  const [row] = await sql<{ desired: DesiredState }[]>`
+    update cameras set desired = desired || ${sql.json(patch as postgres.JSONValue)},
+                       updated_at = now()
+    where id = ${id} returning desired`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return row.desired;
+}
+
+/**
+ * Deletes a camera.
+ *
+ * @throws {NotFoundError}
+ */
+export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void> {
+  const rows = await sql`delete from cameras where id = ${id} returning id`;
+  if (rows.length === 0) throw new NotFoundError(`camera ${id}`);
+}

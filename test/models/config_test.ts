@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../models/config.ts";
+import { ValidationError } from "../../models/errors.ts";
+
+Deno.test("loadConfig() uses the documented defaults for an empty environment", () => {
+  assert.deepEqual(loadConfig({}), {
+    port: 8080,
+    host: "0.0.0.0",
+    dataDir: "./data",
+    databaseUrl: undefined,
+    auth: true,
+    logLevel: "info",
+  });
+});
+
+Deno.test("loadConfig() reads every variable", () => {
+  const config = loadConfig({
+    VIGIL_PORT: "9000",
+    VIGIL_HOST: "127.0.0.1",
+    VIGIL_DATA_DIR: "/var/lib/vigil",
+    DATABASE_URL: "postgres://u:p@db:5432/vigil",
+    VIGIL_AUTH: "off",
+    VIGIL_LOG: "debug",
+  });
+  assert.equal(config.port, 9000);
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.dataDir, "/var/lib/vigil");
+  assert.equal(config.databaseUrl, "postgres://u:p@db:5432/vigil");
+  assert.equal(config.auth, false);
+  assert.equal(config.logLevel, "debug");
+});
+
+Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["a port that is not a number", { VIGIL_PORT: "http" }, /VIGIL_PORT must be an integer/],
+    ["a port out of range", { VIGIL_PORT: "70000" }, /VIGIL_PORT/],
+    ["a negative port", { VIGIL_PORT: "-1" }, /VIGIL_PORT/],
+    ["auth that is neither on nor off", { VIGIL_AUTH: "maybe" }, /VIGIL_AUTH must be one of on, off/],
+    ["an unknown log level", { VIGIL_LOG: "loud" }, /VIGIL_LOG/],
+    ["a host with a space", { VIGIL_HOST: "a b" }, /VIGIL_HOST/],
+    ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
+    ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
+  ];
+  for (const [name, env, message] of cases) {
+    await t.step(name, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("loadConfig() never echoes a bad DATABASE_URL, which may hold a password", () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2@db" }), (error: unknown) => {
+    assert.ok(error instanceof Error);
+    assert.doesNotMatch(error.message, /hunter2/);
+    return true;
+  });
+});

@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { configureLogging, createLogger, redact } from "../../models/log.ts";
+
+Deno.test("redact() masks passwords in URLs and secret-looking keys", () => {
+  assert.deepEqual(
+    redact({ url: "rtsp://admin:hunter2@10.0.0.9/stream", password: "hunter2", name: "door" }),
+    { url: "rtsp://admin:***@10.0.0.9/stream", password: "***", name: "door" },
+  );
+  assert.deepEqual(redact({ nested: [{ token: "abc" }] }), { nested: [{ token: "***" }] });
+});
+
+Deno.test("a logger writes one JSON line per event with its component and fields", () => {
+  const lines: string[] = [];
+  configureLogging("info", (line) => lines.push(line));
+  try {
+    const log = createLogger("camera").child({ camera: "c1" });
+    log.debug("hidden below the threshold");
+    log.warn("stalled", { sourceUrl: "rtsp://u:secret@h/1" });
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0]!);
+    assert.equal(line.level, "warn");
+    assert.equal(line.component, "camera");
+    assert.equal(line.camera, "c1");
+    assert.equal(line.sourceUrl, "rtsp://u:***@h/1");
+  } finally {
+    configureLogging("info", (line) => console.error(line));
+  }
+});
