@@ -1,0 +1,72 @@
+/**
+ * Vigil's entry point: config → database → fleet (all camera actors) → Hono app → Deno.serve, and
+ * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers flush),
+ * close the database — within 10 s, or exit anyway.
+ *
+ * @module
+ */
+import { loadConfig } from "./models/config.ts";
+import { configureLogging, createLogger } from "./models/log.ts";
+import { ValidationError } from "./models/errors.ts";
+import { openDatabase } from "./models/store/database.ts";
+import { openSecretBox } from "./models/secret_box.ts";
+import { ensureAdminToken } from "./models/auth.ts";
+import { createFleet } from "./actors/fleet.ts";
+import { createApp } from "./routes/app.ts";
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+const log = createLogger("main");
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  configureLogging(config.logLevel);
+  await Deno.mkdir(config.dataDir, { recursive: true });
+
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const secrets = await openSecretBox(config.dataDir);
+  if (config.auth) {
+    const token = await ensureAdminToken(db.sql, config.dataDir);
+    // Printed once, by design: the operator needs it to make the first API call.
+    if (token) log.info(`admin token created (also in ${config.dataDir}/admin-token): ${token}`);
+  } else {
+    log.warn("authentication is off (VIGIL_AUTH=off): every client is an admin");
+  }
+
+  const fleet = createFleet({ db, secrets, dataDir: config.dataDir });
+  await fleet.start();
+  const app = createApp({ db, secrets, fleet, auth: config.auth });
+
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    onListen: ({ hostname, port }) => log.info("listening", { hostname, port, db: db.kind }),
+  }, app.fetch);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const deadline = setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      Deno.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    await server.shutdown();
+    await fleet.stop();
+    await db.close();
+    clearTimeout(deadline);
+    log.info("stopped");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (import.meta.main) await main();

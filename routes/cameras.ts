@@ -1,0 +1,126 @@
+/**
+ * Camera CRUD and videoCapture:
+ * `POST /api/cameras`, `GET /api/cameras`, `GET|PATCH|DELETE /api/cameras/:id`,
+ * `POST /api/cameras/:id/capture` `{action:"start"|"stop"}`, `GET /api/cameras/:id/snapshot.jpg`.
+ *
+ * Handlers validate, then store and tell the fleet; the reply never carries a password.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps } from "./app.ts";
+import { object, oneOf, optional, pageParams, readJson, string, uuidParam } from "./validate.ts";
+import {
+  type Camera,
+  type CameraChanges,
+  deleteCamera,
+  getCamera,
+  insertCamera,
+  listCameras,
+  updateCamera,
+} from "../models/store/cameras.ts";
+import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
+import { ValidationError } from "../models/errors.ts";
+import { isUuid, uuidv7 } from "../models/ids.ts";
+
+// deno-lint-ignore no-control-regex -- refusing control characters is the point
+const name = string({ max: 100, pattern: /^[^\x00-\x1f\x7f]+$/, hint: "must be printable text" });
+const rtspUrl = string({ max: 2048 });
+const transport = oneOf(["tcp", "udp"] as const);
+
+const newCamera = object({ name, rtspUrl, transport: optional(transport) });
+const cameraPatch = object({
+  name: optional(name),
+  rtspUrl: optional(rtspUrl),
+  transport: optional(transport),
+});
+const captureRequest = object({ action: oneOf(["start", "stop"] as const) });
+
+/**
+ * @param deps the running system
+ * @returns the sub-app
+ */
+export function cameraRoutes(deps: AppDeps): Hono {
+  const { db, secrets, fleet } = deps;
+  const view = (camera: Camera) => ({
+    id: camera.id,
+    name: camera.name,
+    rtspUrl: camera.sourceUrl,
+    username: camera.username ?? null,
+    hasPassword: camera.hasPassword,
+    transport: camera.transport,
+    desired: camera.desired,
+    createdAt: camera.createdAt,
+    updatedAt: camera.updatedAt,
+    state: fleet.status(camera.id),
+  });
+
+  /** Validates a source URL and splits its credentials; the password comes back sealed. */
+  const storedSource = async (raw: string) => {
+    const valid = validateSourceUrl(raw, { field: "rtspUrl" });
+    const { url, username, password } = splitCredentials(valid.href);
+    return {
+      url,
+      username: username ?? undefined,
+      sealed: password ? await secrets.seal(password) : undefined,
+    };
+  };
+
+  return new Hono()
+    .post("/", async (c) => {
+      const body = await readJson(c, newCamera);
+      const source = await storedSource(body.rtspUrl);
+      const camera = await insertCamera(db.sql, {
+        id: uuidv7(),
+        name: body.name,
+        sourceUrl: source.url,
+        username: source.username,
+        passwordSealed: source.sealed,
+        transport: body.transport ?? "tcp",
+      });
+      await fleet.add(camera);
+      return c.json(view(camera), 201);
+    })
+    .get("/", async (c) => {
+      const { limit, cursor } = pageParams(c);
+      if (cursor !== undefined && !isUuid(cursor)) {
+        throw new ValidationError("cursor is not valid", "cursor", 400);
+      }
+      const page = await listCameras(db.sql, { limit, after: cursor });
+      return c.json({ items: page.items.map(view), next: page.next });
+    })
+    .get("/:id", async (c) => c.json(view(await getCamera(db.sql, uuidParam(c, "id")))))
+    .patch("/:id", async (c) => {
+      const id = uuidParam(c, "id");
+      const body = await readJson(c, cameraPatch);
+      const changes: CameraChanges = { name: body.name, transport: body.transport };
+      if (body.rtspUrl !== undefined) {
+        const source = await storedSource(body.rtspUrl);
+        changes.sourceUrl = source.url;
+        changes.username = source.username ?? null;
+        changes.passwordSealed = source.sealed ?? null;
+      }
+      const camera = await updateCamera(db.sql, id, changes);
+      await fleet.update(camera);
+      return c.json(view(camera));
+    })
+    .delete("/:id", async (c) => {
+      const id = uuidParam(c, "id");
+      // Stop the actor first so its writer flushes while the camera row still exists.
+      await fleet.remove(id);
+      await deleteCamera(db.sql, id);
+      return c.body(null, 204);
+    })
+    .post("/:id/capture", async (c) => {
+      const id = uuidParam(c, "id");
+      const body = await readJson(c, captureRequest);
+      await fleet.capture(id, body.action);
+      return c.json(view(await getCamera(db.sql, id)));
+    })
+    .get("/:id/snapshot.jpg", async (c) => {
+      const id = uuidParam(c, "id");
+      await getCamera(db.sql, id);
+      const jpeg = new Uint8Array(await fleet.snapshot(id));
+      return c.body(jpeg, 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
+    });
+}

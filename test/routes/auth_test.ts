@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { forEachDatabase } from "../support/databases.ts";
+import { startTestApp } from "../support/app.ts";
+import { permissionFor } from "../../routes/auth.ts";
+import { constantTimeEqual } from "../../models/auth.ts";
+
+const camera = { name: "door", rtspUrl: "rtsp://127.0.0.1:9/x" };
+
+forEachDatabase("requests without a valid token answer 401; health stays open", async (db) => {
+  const t = await startTestApp(db);
+  try {
+    assert.equal((await t.app.request("/api/cameras")).status, 401);
+    const wrong = await t.app.request("/api/cameras", {
+      headers: { authorization: "Bearer vgl_aaaaaaaaaaaa_" + "x".repeat(43) },
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal((await wrong.json()).error.code, "unauthorized");
+    const health = await t.app.request("/api/health");
+    assert.equal(health.status, 200);
+    assert.deepEqual(
+      { status: (await health.json()).status },
+      { status: "ok" },
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDatabase("a viewer can read but not create cameras (403)", async (db) => {
+  const t = await startTestApp(db);
+  try {
+    const denied = await t.call("POST", "/api/cameras", { body: camera, token: t.tokens.viewer });
+    assert.equal(denied.status, 403);
+    assert.equal((await denied.json()).error.code, "forbidden");
+    assert.equal((await t.call("GET", "/api/cameras", { token: t.tokens.viewer })).status, 200);
+    assert.equal((await t.call("GET", "/api/cameras", { token: t.tokens.media })).status, 403);
+    const rows = await db.sql`select 1 from cameras`;
+    assert.equal(rows.length, 0);
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDatabase("an admin creates tokens whose role is enforced", async (db) => {
+  const t = await startTestApp(db);
+  try {
+    const created = await t.call("POST", "/api/tokens", { body: { name: "wall", role: "viewer" } });
+    assert.equal(created.status, 201);
+    const { token, role } = await created.json();
+    assert.equal(role, "viewer");
+    assert.equal((await t.call("GET", "/api/cameras", { token })).status, 200);
+    assert.equal(
+      (await t.call("POST", "/api/tokens", { body: { name: "x", role: "admin" }, token })).status,
+      403,
+    );
+    const stored = await db.sql<{ secret_sha256: string }[]>`select secret_sha256 from tokens`;
+    assert.ok(stored.every((row) => !token.includes(row.secret_sha256)));
+    const bad = await t.call("POST", "/api/tokens", { body: { name: "x", role: "root" } });
+    assert.equal(bad.status, 422);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("permissionFor() maps methods and paths to the permission they need", () => {
+  assert.equal(permissionFor("GET", "/api/cameras"), "read");
+  assert.equal(permissionFor("POST", "/api/cameras"), "write");
+  assert.equal(permissionFor("DELETE", "/api/cameras/x"), "write");
+  assert.equal(permissionFor("GET", "/api/dispatch/cam"), "dispatch");
+  assert.equal(permissionFor("PUT", "/api/live/s1"), "live");
+});
+
+Deno.test("constantTimeEqual() compares whole strings", () => {
+  assert.equal(constantTimeEqual("abc", "abc"), true);
+  assert.equal(constantTimeEqual("abc", "abd"), false);
+  assert.equal(constantTimeEqual("abc", "abcd"), false);
+});
