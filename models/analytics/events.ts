@@ -1,0 +1,518 @@
+/**
+ * Significant-event logic as a pure reducer: tracker output, zones, lines and time in; event
+ * actions out. The caller (the analysis actor) turns `open` into an event row plus a snapshot of
+ * the current frame, `update-best` into a better snapshot, and `close` into the row's end time.
+ *
+ * Rules, each deduplicated so a track yields at most one event per rule:
+ * - `object`: opens when a track is confirmed (started at its first sighting), closes when the
+ *   track ends (at its last sighting). Key `object:<track>`.
+ * - `zone`: the track's foot point inside a zone whose classes include its label. Opens on enter
+ *   (for a track confirmed later, at confirmation, started at the enter time), closes on leave.
+ *   A leave counts only after the foot point stayed outside for `leaveAfterMs`, so jitter on the
+ *   border does not make enter/leave pairs; the end time is when it stepped out. A real re-entry is
+ *   a new visit and a new event. Key `zone:<zone>:<track>:<visit>`.
+ * - `loitering`: inside one zone for its `loiterSeconds` without leaving; opens once per track per
+ *   zone (started at the enter time), closes with the visit. Key `loitering:<zone>:<track>:<visit>`.
+ * - `line_cross`: the foot point's path crosses a line segment; an instant event (open and close
+ *   together) with a direction, once per track per line per direction. Crossings of a track that
+ *   is not confirmed yet are held and reported on confirmation. Key `line:<line>:<dir>:<track>`.
+ * - `offline`: opened by {@link EventInput} `offline`, closed by `online`. Key `offline:<time>`.
+ *
+ * Only tracks seen in the current frame (`misses === 0`) move: a coasting track keeps its zones.
+ *
+ * @module
+ */
+import type { Box } from "../detectors/types.ts";
+import {
+  boxFootPoint,
+  normalizePoint,
+  type Point,
+  pointInPolygon,
+  segmentsIntersect,
+  sideOfLine,
+} from "./geometry.ts";
+import type { AnalyticsSettings, CrossingLine, EventKind, Zone } from "./settings.ts";
+import type { Track } from "./tracker.ts";
+
+/** Direction of a line crossing, as seen on screen facing from the line's `a` to its `b`. */
+export type CrossDirection = "left_to_right" | "right_to_left";
+
+/** The content of a new event. */
+export interface EventRecord {
+  kind: EventKind;
+  /** The object's label; absent for `offline`. */
+  label?: string;
+  /** Absent for `offline`. */
+  trackId?: string;
+  /** The zone (`zone`, `loitering`) or line (`line_cross`) name. */
+  zone?: string;
+  /** For `line_cross`. */
+  direction?: CrossDirection;
+  /** When it started, ms (may be before the action: the object was seen before confirmation). */
+  startedAt: number;
+  /** The score at the frame of this action (the snapshot frame); 0 for `offline`. */
+  score: number;
+  /** The box at the frame of this action, source pixels; absent for `offline`. */
+  box?: Box;
+}
+
+/** What the caller must do. `key` identifies the event across actions. */
+export type EventAction =
+  | { type: "open"; key: string; event: EventRecord }
+  | { type: "update-best"; key: string; score: number; box: Box }
+  | { type: "close"; key: string; endedAt: number };
+
+/** The part of the settings the event logic uses. */
+export interface EventConfig {
+  zones: readonly Zone[];
+  lines: readonly CrossingLine[];
+  /** Debounce for zone leaves, ms (settings `rules.leaveAfterMs`). */
+  leaveAfterMs: number;
+}
+
+/** One step of input. */
+export type EventInput =
+  | {
+    /** A detector run: the tracker's output for it. */
+    type: "frame";
+    now: number;
+    /** Source frame size, to normalize boxes for zones and lines. */
+    width: number;
+    height: number;
+    tracks: readonly Track[];
+    ended: readonly Track[];
+  }
+  /**
+   * The stream went down. Tracks are not ended here: feed `tracker.expire(now)` (or
+   * `tracker.clear()`) as a frame's `ended` so their events close at their last sighting.
+   */
+  | { type: "offline"; now: number }
+  /** The stream is back. */
+  | { type: "online"; now: number }
+  /** New zones or lines: events of changed or removed ones close; object events go on. */
+  | { type: "configure"; now: number; config: EventConfig }
+  /**
+   * Detach: close everything (track events at their last sighting, `offline` at `now`) and
+   * forget every track. Start a new tracker too (`tracker.clear()`): an old track id seen again
+   * would open a second `object` event under the key of the closed one.
+   */
+  | { type: "close-all"; now: number };
+
+interface OpenEntry {
+  best: number;
+  trackId?: string;
+}
+
+interface ZoneVisit {
+  visit: number;
+  enteredAt: number;
+  /** Set while the foot point is outside, until the leave is confirmed. */
+  outsideSince?: number;
+  zoneKey?: string;
+  loiterKey?: string;
+}
+
+interface PendingCross {
+  key: string;
+  line: string;
+  direction: CrossDirection;
+  at: number;
+}
+
+interface TrackMemory {
+  lastSeen: number;
+  /** The object event was opened (it never opens twice, even after it closed). */
+  objectOpened: boolean;
+  visits: Map<string, ZoneVisit>;
+  visitCount: Map<string, number>;
+  loitered: Set<string>;
+  /** Per line: the last side (±1) the foot point was on, and where. */
+  sides: Map<string, { side: number; point: Point }>;
+  /** `line:dir:track` keys already reported or pending. */
+  crossed: Set<string>;
+  pending: PendingCross[];
+  /** Keys of this track's open events. */
+  keys: Set<string>;
+}
+
+/** Everything the reducer remembers; plain data (Maps and Sets), cloned on every step. */
+export interface EventState {
+  config: EventConfig;
+  open: Map<string, OpenEntry>;
+  tracks: Map<string, TrackMemory>;
+  offlineKey?: string;
+}
+
+/**
+ * Picks the event-logic configuration out of analytics settings.
+ *
+ * @param settings validated analytics settings
+ * @returns zones, lines and the leave debounce
+ * @example
+ * ```ts
+ * const state = initialEventState(eventConfig(settings));
+ * ```
+ */
+export function eventConfig(settings: AnalyticsSettings): EventConfig {
+  return {
+    zones: settings.zones,
+    lines: settings.lines,
+    leaveAfterMs: settings.rules.leaveAfterMs,
+  };
+}
+
+/**
+ * The state before any input.
+ *
+ * @param config zones, lines and leave debounce
+ * @returns an empty state
+ * @example
+ * ```ts
+ * let state = initialEventState({ zones: [], lines: [], leaveAfterMs: 1500 });
+ * ```
+ */
+export function initialEventState(config: EventConfig): EventState {
+  return { config, open: new Map(), tracks: new Map() };
+}
+
+/**
+ * Applies one input. Pure: the given state is not changed.
+ *
+ * @param state the state after the previous input
+ * @param input a detector frame, a camera status change, a new configuration, or close-all
+ * @returns the next state and the actions to carry out, in order
+ * @example
+ * ```ts
+ * const { tracks, ended } = tracker.update(detections, now);
+ * const step = reduceEvents(state, { type: "frame", now, width, height, tracks, ended });
+ * state = step.state;
+ * for (const action of step.actions) await apply(action);
+ * ```
+ */
+export function reduceEvents(
+  state: EventState,
+  input: EventInput,
+): { state: EventState; actions: EventAction[] } {
+  const next = structuredClone(state);
+  const actions: EventAction[] = [];
+  switch (input.type) {
+    case "frame":
+      for (const track of input.tracks) {
+        if (track.misses === 0) observe(next, track, input.now, input.width, input.height, actions);
+      }
+      for (const track of input.ended) endTrack(next, track.id, track.lastSeen, actions);
+      break;
+    case "offline":
+      if (next.offlineKey === undefined) {
+        next.offlineKey = `offline:${input.now}`;
+        open(next, actions, next.offlineKey, { kind: "offline", startedAt: input.now, score: 0 });
+      }
+      break;
+    case "online":
+      if (next.offlineKey !== undefined) close(next, actions, next.offlineKey, input.now);
+      delete next.offlineKey;
+      break;
+    case "configure":
+      configure(next, input.config, input.now, actions);
+      break;
+    case "close-all":
+      for (const [trackId, memory] of [...next.tracks]) {
+        endTrack(next, trackId, Math.min(memory.lastSeen, input.now), actions);
+      }
+      if (next.offlineKey !== undefined) close(next, actions, next.offlineKey, input.now);
+      delete next.offlineKey;
+      break;
+  }
+  return { state: next, actions };
+}
+
+/** The reducer with its state kept inside, for an actor that owns one camera's events. */
+export interface EventEngine {
+  /** Feeds one detector run. */
+  frame(
+    input: {
+      now: number;
+      width: number;
+      height: number;
+      tracks: readonly Track[];
+      ended: readonly Track[];
+    },
+  ): EventAction[];
+  /** The camera's stream went down. */
+  offline(now: number): EventAction[];
+  /** The camera's stream is back. */
+  online(now: number): EventAction[];
+  /** New zones/lines while attached. */
+  configure(config: EventConfig, now: number): EventAction[];
+  /** Detach: closes every open event. */
+  closeAll(now: number): EventAction[];
+  /** Keys of the events open now. */
+  openKeys(): string[];
+}
+
+/**
+ * Wraps {@link reduceEvents} with its state.
+ *
+ * @param config zones, lines and leave debounce
+ * @returns the engine
+ * @example
+ * ```ts
+ * const events = createEventEngine(eventConfig(settings));
+ * const actions = events.frame({ now, width: 640, height: 360, ...tracker.update(dets, now) });
+ * // on detach:
+ * events.closeAll(Date.now());
+ * ```
+ */
+export function createEventEngine(config: EventConfig): EventEngine {
+  let state = initialEventState(config);
+  const step = (input: EventInput): EventAction[] => {
+    const result = reduceEvents(state, input);
+    state = result.state;
+    return result.actions;
+  };
+  return {
+    frame: (input) => step({ type: "frame", ...input }),
+    offline: (now) => step({ type: "offline", now }),
+    online: (now) => step({ type: "online", now }),
+    configure: (next, now) => step({ type: "configure", now, config: next }),
+    closeAll: (now) => step({ type: "close-all", now }),
+    openKeys: () => [...state.open.keys()],
+  };
+}
+
+function memoryOf(state: EventState, trackId: string, now: number): TrackMemory {
+  let memory = state.tracks.get(trackId);
+  if (!memory) {
+    memory = {
+      lastSeen: now,
+      objectOpened: false,
+      visits: new Map(),
+      visitCount: new Map(),
+      loitered: new Set(),
+      sides: new Map(),
+      crossed: new Set(),
+      pending: [],
+      keys: new Set(),
+    };
+    state.tracks.set(trackId, memory);
+  }
+  return memory;
+}
+
+function cares(classes: readonly string[] | undefined, label: string): boolean {
+  return classes === undefined || classes.includes(label);
+}
+
+function observe(
+  state: EventState,
+  track: Track,
+  now: number,
+  width: number,
+  height: number,
+  actions: EventAction[],
+): void {
+  const memory = memoryOf(state, track.id, now);
+  memory.lastSeen = track.lastSeen;
+  const foot = normalizePoint(boxFootPoint(track.box), width, height);
+  const about = { label: track.label, trackId: track.id, score: track.score, box: track.box };
+
+  // Better snapshots first, so an event opened in this frame does not also get an update.
+  for (const key of memory.keys) {
+    const entry = state.open.get(key);
+    if (entry && track.score > entry.best) {
+      entry.best = track.score;
+      actions.push({ type: "update-best", key, score: track.score, box: [...track.box] });
+    }
+  }
+
+  if (track.confirmed && !memory.objectOpened) {
+    memory.objectOpened = true;
+    open(state, actions, `object:${track.id}`, {
+      kind: "object",
+      startedAt: track.firstSeen,
+      ...about,
+    });
+  }
+
+  for (const zone of state.config.zones) {
+    if (cares(zone.classes, track.label)) {
+      visitZone(state, memory, zone, track, foot, now, about, actions);
+    }
+  }
+  for (const line of state.config.lines) {
+    if (cares(line.classes, track.label)) crossLine(memory, line, track.id, foot, now);
+  }
+  if (track.confirmed) {
+    for (const cross of memory.pending) {
+      open(state, actions, cross.key, {
+        kind: "line_cross",
+        zone: cross.line,
+        direction: cross.direction,
+        startedAt: cross.at,
+        ...about,
+      });
+      close(state, actions, cross.key, cross.at);
+    }
+    memory.pending = [];
+  }
+}
+
+function visitZone(
+  state: EventState,
+  memory: TrackMemory,
+  zone: Zone,
+  track: Track,
+  foot: Point,
+  now: number,
+  about: { label: string; trackId: string; score: number; box: Box },
+  actions: EventAction[],
+): void {
+  const inside = pointInPolygon(foot, zone.polygon);
+  let visit = memory.visits.get(zone.name);
+  if (inside && !visit) {
+    const number = (memory.visitCount.get(zone.name) ?? 0) + 1;
+    memory.visitCount.set(zone.name, number);
+    visit = { visit: number, enteredAt: now };
+    memory.visits.set(zone.name, visit);
+  }
+  if (!visit) return;
+  if (inside) {
+    delete visit.outsideSince;
+  } else {
+    visit.outsideSince ??= now;
+    if (now - visit.outsideSince >= state.config.leaveAfterMs) {
+      leaveZone(state, memory, zone.name, visit.outsideSince, actions);
+      return;
+    }
+  }
+  if (!track.confirmed || !inside) return;
+  if (visit.zoneKey === undefined) {
+    visit.zoneKey = `zone:${zone.name}:${track.id}:${visit.visit}`;
+    open(state, actions, visit.zoneKey, {
+      kind: "zone",
+      zone: zone.name,
+      startedAt: visit.enteredAt,
+      ...about,
+    });
+  }
+  const loiterMs = zone.loiterSeconds === undefined ? undefined : zone.loiterSeconds * 1000;
+  if (
+    loiterMs !== undefined && !memory.loitered.has(zone.name) && now - visit.enteredAt >= loiterMs
+  ) {
+    memory.loitered.add(zone.name);
+    visit.loiterKey = `loitering:${zone.name}:${track.id}:${visit.visit}`;
+    open(state, actions, visit.loiterKey, {
+      kind: "loitering",
+      zone: zone.name,
+      startedAt: visit.enteredAt,
+      ...about,
+    });
+  }
+}
+
+function leaveZone(
+  state: EventState,
+  memory: TrackMemory,
+  zoneName: string,
+  endedAt: number,
+  actions: EventAction[],
+): void {
+  const visit = memory.visits.get(zoneName);
+  if (!visit) return;
+  for (const key of [visit.zoneKey, visit.loiterKey]) {
+    if (key !== undefined) close(state, actions, key, endedAt);
+  }
+  memory.visits.delete(zoneName);
+}
+
+function crossLine(
+  memory: TrackMemory,
+  line: CrossingLine,
+  trackId: string,
+  foot: Point,
+  now: number,
+): void {
+  const side = Math.sign(sideOfLine(line.a, line.b, foot));
+  // A foot point exactly on the line keeps the previous side: the crossing is seen on the next
+  // frame, once it is clearly on the other side.
+  if (side === 0) return;
+  const before = memory.sides.get(line.name);
+  memory.sides.set(line.name, { side, point: foot });
+  if (!before || before.side === side) return;
+  // Changing side is not enough: the path must pass through the segment, not around its ends.
+  if (!segmentsIntersect(before.point, foot, line.a, line.b)) return;
+  const direction: CrossDirection = before.side < 0 ? "left_to_right" : "right_to_left";
+  const key = `line:${line.name}:${direction}:${trackId}`;
+  if (memory.crossed.has(key)) return;
+  memory.crossed.add(key);
+  memory.pending.push({ key, line: line.name, direction, at: now });
+}
+
+function endTrack(
+  state: EventState,
+  trackId: string,
+  lastSeen: number,
+  actions: EventAction[],
+): void {
+  const memory = state.tracks.get(trackId);
+  if (!memory) return;
+  for (const [zoneName, visit] of [...memory.visits]) {
+    leaveZone(state, memory, zoneName, visit.outsideSince ?? lastSeen, actions);
+  }
+  for (const key of [...memory.keys]) close(state, actions, key, lastSeen);
+  state.tracks.delete(trackId);
+}
+
+function configure(
+  state: EventState,
+  config: EventConfig,
+  now: number,
+  actions: EventAction[],
+): void {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const keptZones = new Set(
+    config.zones.filter((zone) =>
+      state.config.zones.some((old) => old.name === zone.name && same(old, zone))
+    ).map((zone) => zone.name),
+  );
+  const keptLines = new Set(
+    config.lines.filter((line) =>
+      state.config.lines.some((old) => old.name === line.name && same(old, line))
+    ).map((line) => line.name),
+  );
+  for (const memory of state.tracks.values()) {
+    for (const zoneName of [...memory.visits.keys()]) {
+      if (keptZones.has(zoneName)) continue;
+      leaveZone(state, memory, zoneName, now, actions);
+      // A changed zone is a new rule: its loitering may fire again.
+      memory.loitered.delete(zoneName);
+    }
+    for (const lineName of [...memory.sides.keys()]) {
+      if (!keptLines.has(lineName)) memory.sides.delete(lineName);
+    }
+    memory.pending = memory.pending.filter((cross) => keptLines.has(cross.line));
+  }
+  state.config = config;
+}
+
+function open(state: EventState, actions: EventAction[], key: string, event: EventRecord): void {
+  const entry: OpenEntry = { best: event.score };
+  if (event.trackId !== undefined) {
+    entry.trackId = event.trackId;
+    state.tracks.get(event.trackId)?.keys.add(key);
+  }
+  state.open.set(key, entry);
+  actions.push({
+    type: "open",
+    key,
+    event: event.box ? { ...event, box: [...event.box] } : { ...event },
+  });
+}
+
+function close(state: EventState, actions: EventAction[], key: string, endedAt: number): void {
+  if (!state.open.has(key)) return;
+  const entry = state.open.get(key)!;
+  state.open.delete(key);
+  if (entry.trackId !== undefined) state.tracks.get(entry.trackId)?.keys.delete(key);
+  actions.push({ type: "close", key, endedAt });
+}
