@@ -41,7 +41,9 @@ export async function openSecretBox(dataDir: string): Promise<SecretBox> {
     async seal(plaintext) {
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const data = new TextEncoder().encode(plaintext);
-      const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, data));
+      const sealed = new Uint8Array(
+        await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, data),
+      );
       const out = new Uint8Array(IV_BYTES + sealed.length);
       out.set(iv);
       out.set(sealed, IV_BYTES);

@@ -147,7 +147,10 @@ export async function getCamera(sql: postgres.Sql, id: string): Promise<Camera> 
  *
  * @returns the sealed password or undefined
  */
-export async function getSealedPassword(sql: postgres.Sql, id: string): Promise<string | undefined> {
+export async function getSealedPassword(
+  sql: postgres.Sql,
+  id: string,
+): Promise<string | undefined> {
   const [row] = await sql<{ password_encrypted: string | null }[]>`
     select password_encrypted from cameras where id = ${id}`;
   return row?.password_encrypted ?? undefined;

@@ -35,7 +35,10 @@ export async function startEmbeddedDatabase(
   const send = (message: PgliteWorkerRequest) => worker.postMessage(message);
   const next = (timeoutMs: number) =>
     new Promise<PgliteWorkerReply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no answer from the database worker")), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error("no answer from the database worker")),
+        timeoutMs,
+      );
       worker.onmessage = (event: MessageEvent<PgliteWorkerReply>) => {
         clearTimeout(timer);
         resolve(event.data);
@@ -58,7 +61,9 @@ export async function startEmbeddedDatabase(
   if (opened.type !== "ready") {
     worker.terminate();
     const message = opened.type === "error" ? opened.message : opened.type;
-    throw new UnavailableError(`database: cannot open the embedded database in ${dataDir}: ${message}`);
+    throw new UnavailableError(
+      `database: cannot open the embedded database in ${dataDir}: ${message}`,
+    );
   }
 
   let stopped: Promise<void> | undefined;

@@ -72,11 +72,22 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const root = await Deno.makeTempDir({ prefix: "vigil-pg-" });
   const data = `${root}/data`;
   if (isRoot) await new Deno.Command("chown", { args: ["postgres:postgres", root] }).output();
-  await run(`${bin}/initdb`, ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
+  await run(`${bin}/initdb`, [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "-A",
+    "trust",
+    "--no-sync",
+    "-E",
+    "UTF8",
+  ]);
   const port = freePort();
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off ` +
     `-c max_connections=200`;
-  const start = () => run(`${bin}/pg_ctl`, ["-D", data, "-o", options, "-l", `${root}/log`, "-w", "start"]);
+  const start = () =>
+    run(`${bin}/pg_ctl`, ["-D", data, "-o", options, "-l", `${root}/log`, "-w", "start"]);
   const stop = () => run(`${bin}/pg_ctl`, ["-D", data, "-m", "fast", "-w", "stop"]);
   await start();
   let running = true;
