@@ -1,0 +1,32 @@
+/**
+ * The model-agnostic detector interface: every adapter (CenterNet, YOLO) and the shared inference
+ * Worker speak it, so the analysis actor never knows which model runs.
+ *
+ * @module
+ */
+
+/** One decoded video frame: rgb24, row-major, `width * height * 3` bytes. */
+export interface Frame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** An axis-aligned box in source-frame pixels: top-left and bottom-right corners. */
+export type Box = [x1: number, y1: number, x2: number, y2: number]; // source-frame pixels
+
+/** One detected object. `classId` indexes the detector's `labels`. */
+export interface Detection {
+  label: string;
+  classId: number;
+  score: number;
+  box: Box;
+}
+
+/** Finds objects in frames. `close()` releases the model; `detect` must not be called after. */
+export interface Detector {
+  readonly name: string;
+  readonly labels: readonly string[];
+  detect(frame: Frame): Promise<Detection[]>;
+  close(): Promise<void>;
+}

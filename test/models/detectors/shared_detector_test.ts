@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { configureLogging } from "../../../models/log.ts";
+import { DetectorError } from "../../../models/detectors/detector_error.ts";
+import { type DetectOutcome, SharedDetector } from "../../../models/detectors/shared_detector.ts";
+import type { Frame } from "../../../models/detectors/types.ts";
+import { constantModel, yoloOutput } from "./tiny_onnx.ts";
+
+const CRASHING_WORKER = new URL("./fixtures/crashing_worker.ts", import.meta.url);
+
+/** A tiny v8 YOLO model with one person box at input [8,20,24,44] (64x64 input). */
+async function tinyYolo(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const out = yoloOutput("v8", 8, 3, [{ box: [8, 20, 24, 44], scores: [0.875, 0, 0] }]);
+  await Deno.writeFile(
+    `${dir}/tiny.onnx`,
+    constantModel({ name: "images", dims: [1, 3, 64, 64] }, [{ name: "output0", ...out }]),
+  );
+  await Deno.writeTextFile(`${dir}/coco_labels.txt`, "person\ncar\ndog\n");
+  return dir;
+}
+
+function frame(width: number, height: number): Frame {
+  return { width, height, data: new Uint8Array(width * height * 3) };
+}
+
+/** Box of the tiny model's person in a frame of this size (letterbox geometry, clipped). */
+function personBox(width: number, height: number) {
+  const scale = Math.min(64 / width, 64 / height);
+  const padX = Math.floor((64 - Math.round(width * scale)) / 2);
+  const padY = Math.floor((64 - Math.round(height * scale)) / 2);
+  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  return [
+    clip((8 - padX) / scale, width),
+    clip((20 - padY) / scale, height),
+    clip((24 - padX) / scale, width),
+    clip((44 - padY) / scale, height),
+  ];
+}
+
+Deno.test("shared detector serves two cameras round-robin with each camera's latest frame", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.25,
+    threads: 1,
+  });
+  try {
+    assert.equal(shared.name, "yolo:tiny.onnx");
+    const order: string[] = [];
+    const track = (name: string, p: Promise<DetectOutcome>) =>
+      p.then((o) => {
+        order.push(`${name}:${o.status}`);
+        return o;
+      });
+    // a1 goes to the Worker at once; a2 waits and is replaced by a3; b1 waits.
+    const a1Frame = frame(128, 64);
+    const a1 = track("a1", shared.detect("cam-a", a1Frame));
+    assert.equal(a1Frame.data.byteLength, 0, "the frame buffer was transferred, not copied");
+    const a2 = track("a2", shared.detect("cam-a", frame(128, 64)));
+    const a3 = track("a3", shared.detect("cam-a", frame(128, 64)));
+    const b1 = track("b1", shared.detect("cam-b", frame(64, 128)));
+    const [o1, o2, o3, o4] = await Promise.all([a1, a2, a3, b1]);
+    assert.equal(o2.status, "skipped");
+    // After a1 the rotation moves on to cam-b before coming back to cam-a.
+    assert.deepEqual(order, ["a2:skipped", "a1:done", "b1:done", "a3:done"]);
+    for (const [o, w, h] of [[o1, 128, 64], [o3, 128, 64], [o4, 64, 128]] as const) {
+      assert.equal(o.status, "done");
+      if (o.status !== "done") continue;
+      assert.deepEqual(o.detections.map((d) => [d.label, d.box]), [["person", personBox(w, h)]]);
+      assert.ok(o.inferenceMs >= 0);
+    }
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shared detector restarts a crashed worker and keeps serving cameras", async () => {
+  const dir = await tinyYolo();
+  const lines: string[] = [];
+  configureLogging("info", (line) => lines.push(line));
+  const shared = await SharedDetector.open(
+    { kind: "yolo", path: `${dir}/tiny.onnx`, minScore: 0.25, threads: 1 },
+    { workerUrl: CRASHING_WORKER, restartDelayMs: 50 },
+  );
+  try {
+    const crashed = shared.detect("cam-a", frame(13, 13));
+    const waiting = shared.detect("cam-b", frame(64, 64));
+    await assert.rejects(
+      crashed,
+      (e) =>
+        e instanceof DetectorError && e.code === "worker_crashed" &&
+        /simulated inference crash/.test(e.message),
+    );
+    // cam-b's frame was queued behind the crash and is served by the restarted Worker.
+    const served = await waiting;
+    assert.equal(served.status, "done");
+    assert.equal(shared.restarts, 1);
+    const again = await shared.detectorFor("cam-a").detect(frame(128, 64));
+    assert.deepEqual(again.map((d) => d.label), ["person"]);
+    assert.ok(lines.some((l) => l.includes("inference worker crashed")));
+    assert.ok(lines.some((l) => l.includes("inference worker restarted")));
+  } finally {
+    await shared.close();
+    configureLogging("info", (line) => console.error(line));
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shared detector reports startup errors from inside the worker", async (t) => {
+  const dir = await tinyYolo();
+  try {
+    await t.step("missing model", async () => {
+      await assert.rejects(
+        SharedDetector.open({ kind: "yolo", path: `${dir}/missing.onnx`, minScore: 0.3 }),
+        (e) =>
+          e instanceof DetectorError && e.code === "model_missing" &&
+          e.message.includes("missing.onnx"),
+      );
+    });
+    await t.step("empty labels", async () => {
+      await Deno.writeTextFile(`${dir}/empty.txt`, "");
+      await assert.rejects(
+        SharedDetector.open({
+          kind: "yolo",
+          path: `${dir}/tiny.onnx`,
+          labelsPath: `${dir}/empty.txt`,
+          minScore: 0.3,
+        }),
+        (e) => e instanceof DetectorError && e.code === "labels_empty",
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shared detector rejects frames after close and bad frames at once", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.3,
+  });
+  try {
+    await assert.rejects(
+      shared.detect("cam-a", { width: 4, height: 4, data: new Uint8Array(5) }),
+      (e) => e instanceof DetectorError && e.code === "frame_invalid",
+    );
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assert.rejects(
+    shared.detect("cam-a", frame(8, 8)),
+    (e) => e instanceof DetectorError && e.code === "detector_closed",
+  );
+});
+
+Deno.test("detectorFor() gives a camera a Detector whose replaced frames resolve empty", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.3,
+  });
+  try {
+    const cam = shared.detectorFor("cam-a");
+    assert.equal(cam.name, "yolo:tiny.onnx");
+    const [first, replaced, latest] = await Promise.all([
+      cam.detect(frame(64, 64)),
+      cam.detect(frame(64, 64)),
+      cam.detect(frame(64, 64)),
+    ]);
+    assert.deepEqual(first.map((d) => d.label), ["person"]);
+    assert.deepEqual(replaced, []);
+    assert.deepEqual(latest.map((d) => d.label), ["person"]);
+    await cam.close();
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
