@@ -1,0 +1,274 @@
+/**
+ * ONVIF onboarding: from a host, port and credentials to everything Vigil needs to capture and
+ * record a camera.
+ *
+ * Why a fetch-based client of our own rather than npm:onvif's `Cam`: every call here has a hard
+ * time limit (`AbortSignal.timeout`) and a reply-size limit, replies go through the entity-free XML
+ * reader, each failure gets a distinct error code, and the device's clock offset is applied to the
+ * WS-Security `Created` of every call — none of which `Cam` lets us control (its replies go through
+ * xml2js without limits, and its errors are untyped strings).
+ *
+ * The sequence: GetSystemDateAndTime (unauthenticated; gives the clock offset) →
+ * GetDeviceInformation (authenticated: wrong credentials fail here) → GetEndpointReference
+ * (optional; the id WS-Discovery reports, to recognise the camera after an IP change) →
+ * GetServices, or GetCapabilities on older cameras (media XAddr) → GetProfiles → GetStreamUri and
+ * GetSnapshotUri per profile.
+ *
+ * @module
+ */
+import { ValidationError } from "../errors.ts";
+import { createLogger } from "../log.ts";
+import {
+  clockOffset,
+  type DeviceInformation,
+  parseXaddr,
+  readCapabilitiesMediaXaddr,
+  readDeviceInformation,
+  readEndpointReference,
+  readServicesMediaXaddr,
+  readSystemDateAndTime,
+} from "./device_replies.ts";
+import { type MediaProfile, readMediaUri, readProfiles } from "./media_replies.ts";
+import { OnvifError } from "./onvif_error.ts";
+import { chooseProfiles } from "./profile_choice.ts";
+import * as requests from "./requests.ts";
+import { postSoap } from "./soap_http.ts";
+import { fixUriHost } from "./stream_uri.ts";
+import { createUsernameToken } from "./ws_security.ts";
+import type { XmlElement } from "./xml.ts";
+
+const log = createLogger("onvif");
+
+/** Default time limit of each SOAP call. */
+export const DEFAULT_ONVIF_TIMEOUT_MS = 5000;
+/** The device service path nearly every camera uses. */
+export const DEFAULT_DEVICE_PATH = "/onvif/device_service";
+
+/** Where and how to reach a camera. */
+export interface OnvifTarget {
+  /** Host name or IP (IPv6 with or without brackets). */
+  host: string;
+  /** HTTP port of the device service (default 80). */
+  port?: number;
+  username: string;
+  password: string;
+  /** Time limit of each SOAP call (default 5000 ms). */
+  timeoutMs?: number;
+  /** A full device service URL (an XAddr from discovery); overrides host/port/path. */
+  xaddr?: string;
+  /** Cancels onboarding. */
+  signal?: AbortSignal;
+}
+
+/** A profile with its URIs, after the host fix. */
+export interface OnvifProfile extends MediaProfile {
+  /** RTSP URI (without credentials; the capture adds them). */
+  streamUri: string;
+  /** JPEG snapshot URI, when the camera offers one. */
+  snapshotUri: string | undefined;
+}
+
+/** Everything learnt while onboarding; plain JSON, stored with the camera. */
+export interface OnvifCameraInfo {
+  /** The device service URL that worked. */
+  deviceUrl: string;
+  /** The media service URL (host fixed). */
+  mediaUrl: string;
+  /** `urn:uuid:...` from GetEndpointReference, when the camera reports one. */
+  endpointAddress: string | undefined;
+  deviceInfo: DeviceInformation;
+  /** Device clock minus ours, in ms (positive: the camera is ahead). */
+  timeOffsetMs: number;
+  /** Video profiles that have a stream URI. */
+  profiles: OnvifProfile[];
+  /** The largest profile: recorded. */
+  recordingProfile: OnvifProfile;
+  /** The smallest profile: analysed. */
+  analysisProfile: OnvifProfile;
+}
+
+/**
+ * Onboards a camera over ONVIF.
+ *
+ * @param target host/port (or an XAddr), credentials, time limit
+ * @returns device information, clock offset, profiles with URIs, and the chosen profiles
+ * @throws {ValidationError} when host or port are unusable
+ * @throws {OnvifError} `onvif_unauthorized` (wrong credentials), `onvif_not_onvif`,
+ *   `onvif_unreachable`, `onvif_timeout`, `onvif_fault`, `onvif_bad_reply`, `onvif_unsupported`
+ * @example
+ * ```ts
+ * const camera = await onboardOnvifCamera({
+ *   host: "192.168.1.20", port: 80, username: "admin", password: "secret",
+ * });
+ * camera.recordingProfile.streamUri; // "rtsp://192.168.1.20:554/Streaming/Channels/101"
+ * ```
+ */
+export async function onboardOnvifCamera(target: OnvifTarget): Promise<OnvifCameraInfo> {
+  const deviceUrl = deviceServiceUrl(target);
+  const timeoutMs = target.timeoutMs ?? DEFAULT_ONVIF_TIMEOUT_MS;
+  let timeOffsetMs = 0;
+  const call = (url: URL, request: requests.OnvifRequest, authenticated = true) =>
+    postSoap(url, request, {
+      timeoutMs,
+      signal: target.signal,
+      security: authenticated
+        ? createUsernameToken({
+          username: target.username,
+          password: target.password,
+          timeOffsetMs,
+        })
+        : undefined,
+    });
+
+  const sentAt = Date.now();
+  try {
+    const deviceMs = readSystemDateAndTime(
+      await call(deviceUrl, requests.getSystemDateAndTime(), false),
+    );
+    if (deviceMs !== undefined) timeOffsetMs = clockOffset(deviceMs, sentAt, Date.now());
+  } catch (error) {
+    // A camera that wants credentials even for its clock is non-conformant but exists; carry on
+    // with our own clock rather than give up.
+    if (!isFault(error)) throw error;
+    log.warn("GetSystemDateAndTime failed; assuming the camera's clock matches ours", {
+      device: deviceUrl.host,
+      error,
+    });
+  }
+
+  const deviceInfo = readDeviceInformation(await call(deviceUrl, requests.getDeviceInformation()));
+  const endpointAddress = await optional(
+    () => call(deviceUrl, requests.getEndpointReference()).then(readEndpointReference),
+  );
+  const mediaUrl = await findMediaUrl(deviceUrl, (request) => call(deviceUrl, request));
+  const mediaProfiles = readProfiles(await call(mediaUrl, requests.getProfiles()));
+  if (mediaProfiles.length === 0) {
+    throw new OnvifError("onvif_unsupported", `onvif: ${deviceUrl.host} has no video profiles`);
+  }
+
+  const profiles: OnvifProfile[] = [];
+  let firstError: unknown;
+  for (const profile of mediaProfiles) {
+    try {
+      const reported = readMediaUri(await call(mediaUrl, requests.getStreamUri(profile.token)));
+      if (!reported) throw new OnvifError("onvif_bad_reply", "onvif: GetStreamUri returned no URI");
+      const snapshot = await optional(
+        () => call(mediaUrl, requests.getSnapshotUri(profile.token)).then(readMediaUri),
+      );
+      profiles.push({
+        ...profile,
+        streamUri: fixedUri(reported, deviceUrl, "stream"),
+        snapshotUri: snapshot === undefined ? undefined : fixedUri(snapshot, deviceUrl, "snapshot"),
+      });
+    } catch (error) {
+      if (!isFault(error)) throw error;
+      firstError ??= error;
+      log.warn("profile skipped: no stream URI", { profile: profile.token, error });
+    }
+  }
+  const choice = chooseProfiles(profiles);
+  if (!choice) {
+    throw firstError ??
+      new OnvifError("onvif_unsupported", `onvif: ${deviceUrl.host} has no streamable profile`);
+  }
+  log.info("camera onboarded", {
+    device: deviceUrl.host,
+    model: deviceInfo.model,
+    timeOffsetMs,
+    profiles: profiles.length,
+  });
+  return {
+    deviceUrl: deviceUrl.href,
+    mediaUrl: mediaUrl.href,
+    endpointAddress,
+    deviceInfo,
+    timeOffsetMs,
+    profiles,
+    recordingProfile: choice.recording,
+    analysisProfile: choice.analysis,
+  };
+}
+
+/**
+ * The device service URL for a target.
+ *
+ * @param target host/port or xaddr
+ * @returns the URL
+ * @throws {ValidationError} naming the bad field
+ */
+export function deviceServiceUrl(target: Pick<OnvifTarget, "host" | "port" | "xaddr">): URL {
+  if (target.xaddr !== undefined) {
+    try {
+      return parseXaddr(target.xaddr, "device XAddr");
+    } catch (error) {
+      throw new ValidationError(
+        error instanceof Error ? error.message : String(error),
+        "onvif.xaddr",
+      );
+    }
+  }
+  const port = target.port ?? 80;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ValidationError(
+      `onvif: port must be an integer from 1 to 65535: current value is ${port}`,
+      "onvif.port",
+    );
+  }
+  const host = target.host.trim();
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/.test(host)) {
+    throw new ValidationError(
+      `onvif: host must be a host name or IP address: current value is ${JSON.stringify(host)}`,
+      "onvif.host",
+    );
+  }
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return new URL(`http://${bracketed}:${port}${DEFAULT_DEVICE_PATH}`);
+}
+
+async function findMediaUrl(
+  deviceUrl: URL,
+  call: (request: requests.OnvifRequest) => Promise<XmlElement>,
+): Promise<URL> {
+  const fromServices = await optional(() =>
+    call(requests.getServices()).then(readServicesMediaXaddr)
+  );
+  const reported = fromServices ??
+    readCapabilitiesMediaXaddr(await call(requests.getCapabilities()));
+  if (!reported) {
+    throw new OnvifError("onvif_unsupported", `onvif: ${deviceUrl.host} reports no media service`);
+  }
+  const media = parseXaddr(reported, "media XAddr");
+  // Same quirk as stream URIs: an unreachable host in the XAddr. If the host is wrong, the port
+  // probably is too (port forwarding), so take both from the address that worked.
+  if (media.hostname !== deviceUrl.hostname) {
+    log.warn("media XAddr points elsewhere; using the device address", {
+      reported,
+      device: deviceUrl.host,
+    });
+    media.hostname = deviceUrl.hostname;
+    media.port = deviceUrl.port;
+  }
+  return media;
+}
+
+function fixedUri(uri: string, deviceUrl: URL, what: string): string {
+  const fixed = fixUriHost(uri, deviceUrl.hostname);
+  if (fixed.rewritten) {
+    log.warn(`${what} URI host corrected to the device address`, { reported: uri, uri: fixed.uri });
+  }
+  return fixed.uri;
+}
+
+/** A call that may fault without failing onboarding (optional features); other errors propagate. */
+async function optional<T>(run: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isFault(error)) return undefined;
+    throw error;
+  }
+}
+
+function isFault(error: unknown): boolean {
+  return error instanceof OnvifError && error.onvifCode === "onvif_fault";
+}
