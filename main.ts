@@ -13,6 +13,13 @@ import { openSecretBox } from "./models/secret_box.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { createFleet } from "./actors/fleet.ts";
 import { createApp } from "./routes/app.ts";
+import { DetectorPool } from "./actors/detector_pool.ts";
+import { readCatalog } from "./models/detectors/catalog.ts";
+import { createEventBus } from "./models/event_bus.ts";
+import type { FeedMessage } from "./actors/event_recorder.ts";
+import { createActor } from "xstate";
+import { discoveryIntervalActor, DiscoveryRegistry } from "./actors/discovery.ts";
+import { watchOnvifMoves } from "./actors/onvif_watch.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const log = createLogger("main");
@@ -39,9 +46,32 @@ async function main(): Promise<void> {
     log.warn("authentication is off (VIGIL_AUTH=off): every client is an admin");
   }
 
-  const fleet = createFleet({ db, secrets, dataDir: config.dataDir });
+  const detectors = new DetectorPool(await readCatalog(config.modelsDir));
+  const events = createEventBus<FeedMessage>();
+  const fleet = createFleet({ db, secrets, dataDir: config.dataDir, detectors, events });
   await fleet.start();
-  const app = createApp({ db, secrets, fleet, auth: config.auth });
+  // Discovery never probes on its own unless VIGIL_DISCOVERY_INTERVAL_S asks for it; the watch
+  // follows onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
+  const discovery = new DiscoveryRegistry();
+  const watch = watchOnvifMoves({ registry: discovery, db, secrets, fleet });
+  const discoveryInterval = config.discoveryIntervalS > 0
+    ? createActor(discoveryIntervalActor, {
+      input: { registry: discovery, intervalS: config.discoveryIntervalS },
+    }).start()
+    : undefined;
+  if (discoveryInterval) {
+    log.info("discovery scans scheduled", { everyS: config.discoveryIntervalS });
+  }
+  const app = createApp({
+    db,
+    secrets,
+    fleet,
+    detectors,
+    events,
+    dataDir: config.dataDir,
+    auth: config.auth,
+    discovery,
+  });
 
   const server = Deno.serve({
     port: config.port,
@@ -59,7 +89,10 @@ async function main(): Promise<void> {
       Deno.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     await server.shutdown();
+    discoveryInterval?.stop();
+    await watch.stop();
     await fleet.stop();
+    await detectors.close();
     await db.close();
     clearTimeout(deadline);
     log.info("stopped");

@@ -14,7 +14,17 @@
  * @module
  */
 
-import { type Actor, assign, createActor, type SnapshotFrom, setup } from "xstate";
+import {
+  type Actor,
+  type AnyActorLogic,
+  assign,
+  createActor,
+  fromCallback,
+  sendTo,
+  setup,
+  type SnapshotFrom,
+} from "xstate";
+import type { FrameSlot } from "../models/media/frame_slot.ts";
 import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
 import type { StreamInfo } from "../models/media/ffmpeg_stderr.ts";
 import type { ExtraScheme } from "../models/media/rtsp_url.ts";
@@ -22,8 +32,8 @@ import {
   type CaptureConfig,
   CaptureHandle,
   type CaptureParentEvent,
-  createCaptureLogic,
   type CaptureStats,
+  createCaptureLogic,
 } from "./capture.ts";
 
 /** First retry delay after a failure. */
@@ -142,7 +152,17 @@ export const cameraMachine = setup({
     events: {} as CameraEvent,
     input: {} as CameraInput,
   },
-  actors: { capture: createCaptureLogic() },
+  actors: {
+    capture: createCaptureLogic(),
+    // Replaced by the fleet with the real analysis (actors/analysis.ts) bound to this camera's
+    // frames and writers; on its own the machine only keeps the analytics state.
+    analysis: fromCallback<
+      { type: "ANALYTICS.SETTINGS"; settings: unknown },
+      { settings: unknown }
+    >(
+      () => {},
+    ),
+  },
   delays: { backoff: ({ context }) => backoffDelay(context.failures) },
   guards: {
     fatal: ({ event }) => event.type === "CAPTURE.FAILED" && event.fatal,
@@ -236,8 +256,21 @@ export const cameraMachine = setup({
           on: { "ANALYTICS.ATTACH": { target: "attached", actions: "storeAnalytics" } },
         },
         attached: {
+          invoke: {
+            id: "analysis",
+            src: "analysis",
+            input: ({ context }) => ({ settings: context.analytics }),
+          },
           on: {
-            "ANALYTICS.ATTACH": { actions: "storeAnalytics" },
+            "ANALYTICS.ATTACH": {
+              actions: [
+                "storeAnalytics",
+                sendTo("analysis", ({ event }) => ({
+                  type: "ANALYTICS.SETTINGS" as const,
+                  settings: event.settings,
+                })),
+              ],
+            },
             "ANALYTICS.DETACH": { target: "detached", actions: "clearAnalytics" },
           },
         },
@@ -347,6 +380,15 @@ export interface Camera {
   stop(): Promise<void>;
 }
 
+/** What a camera runs besides capture. */
+export interface CameraOptions {
+  /**
+   * Makes the analysis actor logic, invoked while analytics is attached, from the camera's frame
+   * slot (see actors/analysis.ts). Without it the analytics region only keeps its state.
+   */
+  analysis?: (slot: FrameSlot) => AnyActorLogic;
+}
+
 /**
  * Creates and starts a camera actor whose captures feed a frame handle of its own.
  *
@@ -360,9 +402,14 @@ export interface Camera {
  * await cam.stop();
  * ```
  */
-export function createCamera(input: CameraInput): Camera {
+export function createCamera(input: CameraInput, options: CameraOptions = {}): Camera {
   const capture = new CaptureHandle();
-  const machine = cameraMachine.provide({ actors: { capture: createCaptureLogic(capture) } });
+  const machine = cameraMachine.provide({
+    actors: {
+      capture: createCaptureLogic(capture),
+      ...(options.analysis ? { analysis: options.analysis(capture.slot) } : {}),
+    },
+  });
   const actor = createActor(machine, { input, id: `camera:${input.id}` });
   actor.start();
   return {

@@ -1,11 +1,17 @@
 /**
- * The fleet: the supervisor of every camera actor on this box. One actor per camera row; actors
- * are created and stopped as cameras are added and removed, and at start the operator's desired
- * state (capturing, analytics, recording — stored with the camera) is restored, so a restart of
- * the server resumes what was running.
+ * The fleet: the supervisor of every camera actor on this box. One actor per camera row, with the
+ * resources that outlive a state of the actor: its detections and events writers and its event
+ * recorder. Actors are created and stopped as cameras are added and removed, and at start the
+ * operator's desired state (capturing, analytics — stored with the camera) is restored, so a
+ * restart of the server resumes what was running.
  *
- * A new camera does not capture until asked (videoCapture `start`), because adding a camera and
- * pulling its stream are separate operations; the choice is remembered across restarts.
+ * Decisions:
+ * - A new camera does not capture until asked (videoCapture `start`): adding a camera and pulling
+ *   its stream are separate operations. The choice is remembered across restarts.
+ * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
+ *   detaches analytics.
+ * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
+ *   restarts ffmpeg once); other settings changes apply without touching capture.
  *
  * @module
  */
@@ -21,9 +27,17 @@ import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
+import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
+import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import { type EventRow, EVENTS } from "../models/store/events.ts";
+import type { EventBus } from "../models/event_bus.ts";
+import { BatchWriter, type WriterStats } from "./writer.ts";
 import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
+import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
+import { createEventRecorder, type FeedMessage } from "./event_recorder.ts";
+import type { DetectorPool } from "./detector_pool.ts";
 
-/** Analysis frames: size and rate every camera captures at unless configured otherwise. */
+/** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
 export const ANALYSIS_HEIGHT = 360;
 export const ANALYSIS_FPS = 5;
@@ -35,8 +49,17 @@ export interface FleetOptions {
   db: Database;
   secrets: SecretBox;
   dataDir: string;
+  detectors: DetectorPool;
+  /** The live event feed. */
+  events: EventBus<FeedMessage>;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+}
+
+/** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
+export interface CameraStatus extends CameraSummary {
+  analysis: AnalysisStats | null;
+  backlog: { detections: WriterStats; events: WriterStats } | null;
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -47,15 +70,27 @@ export interface Fleet {
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
   update(camera: CameraRow): Promise<void>;
-  /** Stops a camera's actor and awaits its ffmpeg. Unknown ids are ignored. */
+  /** Stops a camera's actor, awaits its ffmpeg and flushes its writers. Unknown ids are ignored. */
   remove(id: string): Promise<void>;
   /**
    * videoCapture: starts or stops pulling a camera's stream, and remembers the choice.
    * @throws {NotFoundError}
    */
   capture(id: string, action: "start" | "stop"): Promise<void>;
+  /**
+   * attachAnalytics with validated settings (also when already attached: new settings apply).
+   * @throws {NotFoundError}
+   */
+  attachAnalytics(id: string, settings: AnalyticsSettings): Promise<void>;
+  /**
+   * detachAnalytics: stops inference and closes open events.
+   * @throws {NotFoundError}
+   */
+  detachAnalytics(id: string): Promise<void>;
+  /** The live analysis numbers of a camera, or null when detached. */
+  analysisStats(id: string): AnalysisStats | null;
   /** The API view of a camera's state. */
-  status(id: string): CameraSummary;
+  status(id: string): CameraStatus;
   /**
    * A current JPEG: the latest frame when capturing, otherwise a one-shot grab.
    * @throws {NotFoundError}
@@ -63,12 +98,21 @@ export interface Fleet {
    */
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
-  health(): { cameras: number; live: number };
-  /** Stops every actor and awaits every ffmpeg. */
+  health(): { cameras: number; live: number; backlog: number };
+  /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
   stop(): Promise<void>;
 }
 
-const OFFLINE: CameraSummary = {
+interface Unit {
+  row: CameraRow;
+  camera: Camera;
+  detections: BatchWriter<DetectionRow>;
+  events: BatchWriter<EventRow>;
+  analysis: AnalysisStats;
+  fps: number;
+}
+
+const OFFLINE: CameraStatus = {
   stream: "offline",
   analytics: "detached",
   recording: "idle",
@@ -77,18 +121,20 @@ const OFFLINE: CameraSummary = {
   reconnects: 0,
   lastError: null,
   info: null,
+  analysis: null,
+  backlog: null,
 };
 
 /**
  * Creates the fleet (call `start()` to load the cameras).
  *
- * @param options database, secrets, data dir
+ * @param options database, secrets, data dir, detectors, event feed
  * @returns the fleet
  */
 export function createFleet(options: FleetOptions): Fleet {
-  const { db, secrets } = options;
+  const { db, secrets, dataDir } = options;
   const log = createLogger("fleet");
-  const cameras = new Map<string, { camera: Camera; row: CameraRow }>();
+  const units = new Map<string, Unit>();
 
   const sourceUrl = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
@@ -97,6 +143,11 @@ export function createFleet(options: FleetOptions): Fleet {
   };
 
   const supervise = async (row: CameraRow) => {
+    const [detections, events] = await Promise.all([
+      BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
+      BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
+    ]);
+    const analysis = emptyAnalysisStats();
     const camera = createCamera({
       id: row.id,
       sourceUrl: await sourceUrl(row),
@@ -105,49 +156,126 @@ export function createFleet(options: FleetOptions): Fleet {
       analysisHeight: ANALYSIS_HEIGHT,
       fps: ANALYSIS_FPS,
       stallMs: options.stallMs,
+    }, {
+      analysis: (slot) =>
+        createAnalysisLogic({
+          cameraId: row.id,
+          slot,
+          detectors: options.detectors,
+          detections,
+          events: createEventRecorder({
+            cameraId: row.id,
+            writer: events,
+            bus: options.events,
+            dataDir,
+          }),
+          stats: analysis,
+        }),
     });
-    cameras.set(row.id, { camera, row });
-    return camera;
+    const unit = { row, camera, detections, events, analysis, fps: ANALYSIS_FPS };
+    units.set(row.id, unit);
+    return unit;
   };
 
   const find = (id: string) => {
-    const entry = cameras.get(id);
-    if (!entry) throw new NotFoundError(`camera ${id}`);
-    return entry;
+    const unit = units.get(id);
+    if (!unit) throw new NotFoundError(`camera ${id}`);
+    return unit;
+  };
+
+  const attach = (unit: Unit, settings: AnalyticsSettings) => {
+    if (settings.fps > unit.fps) {
+      unit.fps = settings.fps;
+      unit.camera.send({ type: "CAMERA.UPDATE", source: { fps: settings.fps } });
+    }
+    unit.camera.send({ type: "CAPTURE.START" });
+    unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
+  };
+
+  const restoreAnalytics = (unit: Unit) => {
+    const stored = unit.row.desired.analytics;
+    if (!stored) return;
+    try {
+      attach(
+        unit,
+        parseAnalyticsSettings(stored, {
+          models: options.detectors.names(),
+          labels: options.detectors.labels(),
+        }),
+      );
+    } catch (error) {
+      log.warn("stored analytics settings no longer valid; not attached", {
+        camera: unit.row.id,
+        error,
+      });
+    }
+  };
+
+  const stopUnit = async (unit: Unit) => {
+    await unit.camera.stop();
+    await Promise.all([unit.detections.stop(), unit.events.stop()]);
   };
 
   return {
     async start() {
       for (const row of await allCameras(db.sql)) {
-        const camera = await supervise(row);
-        if (row.desired.capturing) camera.send({ type: "CAPTURE.START" });
+        const unit = await supervise(row);
+        if (row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
+        restoreAnalytics(unit);
       }
-      log.info("fleet started", { cameras: cameras.size });
+      log.info("fleet started", { cameras: units.size });
     },
     async add(row) {
       await supervise(row);
     },
     async update(row) {
-      const entry = find(row.id);
-      entry.row = row;
-      entry.camera.send({
+      const unit = find(row.id);
+      unit.row = row;
+      unit.camera.send({
         type: "CAMERA.UPDATE",
         source: { sourceUrl: await sourceUrl(row), transport: row.transport },
       });
     },
     async remove(id) {
-      const entry = cameras.get(id);
-      if (!entry) return;
-      cameras.delete(id);
-      await entry.camera.stop();
+      const unit = units.get(id);
+      if (!unit) return;
+      units.delete(id);
+      await stopUnit(unit);
     },
     async capture(id, action) {
-      const { camera } = find(id);
-      await updateDesired(db.sql, id, { capturing: action === "start" });
-      camera.send({ type: action === "start" ? "CAPTURE.START" : "CAPTURE.STOP" });
+      const unit = find(id);
+      if (action === "start") {
+        await updateDesired(db.sql, id, { capturing: true });
+        unit.camera.send({ type: "CAPTURE.START" });
+        return;
+      }
+      unit.row.desired = await updateDesired(db.sql, id, { capturing: false, analytics: null });
+      unit.camera.send({ type: "ANALYTICS.DETACH" });
+      unit.camera.send({ type: "CAPTURE.STOP" });
+    },
+    async attachAnalytics(id, settings) {
+      const unit = find(id);
+      unit.row.desired = await updateDesired(db.sql, id, { capturing: true, analytics: settings });
+      attach(unit, settings);
+    },
+    async detachAnalytics(id) {
+      const unit = find(id);
+      unit.row.desired = await updateDesired(db.sql, id, { analytics: null });
+      unit.camera.send({ type: "ANALYTICS.DETACH" });
+    },
+    analysisStats(id) {
+      const unit = units.get(id);
+      return unit && unit.camera.summary().analytics === "attached" ? { ...unit.analysis } : null;
     },
     status(id) {
-      return cameras.get(id)?.camera.summary() ?? OFFLINE;
+      const unit = units.get(id);
+      if (!unit) return OFFLINE;
+      const summary = unit.camera.summary();
+      return {
+        ...summary,
+        analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
+        backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+      };
     },
     async snapshot(id) {
       const { camera, row } = find(id);
@@ -160,13 +288,20 @@ export function createFleet(options: FleetOptions): Fleet {
     },
     health() {
       let live = 0;
-      for (const { camera } of cameras.values()) if (camera.summary().stream === "live") live++;
-      return { cameras: cameras.size, live };
+      let backlog = 0;
+      for (const unit of units.values()) {
+        if (unit.camera.summary().stream === "live") live++;
+        for (const writer of [unit.detections, unit.events]) {
+          const stats = writer.stats();
+          backlog += stats.buffered + stats.spilled;
+        }
+      }
+      return { cameras: units.size, live, backlog };
     },
     async stop() {
-      const all = [...cameras.values()];
-      cameras.clear();
-      await Promise.all(all.map(({ camera }) => camera.stop()));
+      const all = [...units.values()];
+      units.clear();
+      await Promise.all(all.map(stopUnit));
       log.info("fleet stopped", { cameras: all.length });
     },
   };

@@ -17,13 +17,20 @@ export interface Config {
   dataDir: string;
   /** `DATABASE_URL`: a real PostgreSQL; absent → the embedded database in the data dir. */
   databaseUrl: string | undefined;
+  /** `VIGIL_MODELS_DIR` (default: the checkout's assets/models): detection models (see detectors/catalog.ts). */
+  modelsDir: string;
   /** `VIGIL_AUTH` on/off (default on). */
   auth: boolean;
   /** `VIGIL_LOG` debug/info/warn/error (default info). */
   logLevel: LogLevel;
+  /** `VIGIL_DISCOVERY_INTERVAL_S`: seconds between automatic WS-Discovery scans (default 0: off). */
+  discoveryIntervalS: number;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Where the setup step puts the converted model: the checkout's `assets/models`, from any cwd. */
+export const DEFAULT_MODELS_DIR = new URL("../assets/models", import.meta.url).pathname;
 
 /**
  * Reads and validates the configuration.
@@ -42,9 +49,33 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     host: readHost(env, "VIGIL_HOST", "0.0.0.0"),
     dataDir: readNonEmpty(env, "VIGIL_DATA_DIR", "./data"),
     databaseUrl: readDatabaseUrl(env),
+    modelsDir: readNonEmpty(env, "VIGIL_MODELS_DIR", DEFAULT_MODELS_DIR),
     auth: readChoice(env, "VIGIL_AUTH", ["on", "off"], "on") === "on",
     logLevel: readChoice(env, "VIGIL_LOG", LOG_LEVELS, "info"),
+    discoveryIntervalS: discoveryIntervalFromEnv(env),
   };
+}
+
+/**
+ * Reads `VIGIL_DISCOVERY_INTERVAL_S`: seconds between automatic scans, 0 or absent for never.
+ *
+ * @param env the environment
+ * @returns seconds, 0 when off
+ * @throws {ValidationError} unless a whole number from 0 to 86400 (and at least 10 when on, so a
+ *   typo cannot flood the LAN with multicast)
+ * @example
+ * ```ts
+ * discoveryIntervalFromEnv({ VIGIL_DISCOVERY_INTERVAL_S: "300" }); // 300
+ * ```
+ */
+export function discoveryIntervalFromEnv(env: Env): number {
+  const raw = env.VIGIL_DISCOVERY_INTERVAL_S;
+  if (raw === undefined || raw === "") return 0;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds > 86_400 || (seconds > 0 && seconds < 10)) {
+    throw invalid("VIGIL_DISCOVERY_INTERVAL_S", raw, "0 (off) or a whole number from 10 to 86400");
+  }
+  return seconds;
 }
 
 function invalid(name: string, value: string, expected: string): ValidationError {

@@ -8,20 +8,41 @@ import { bodyLimit } from "hono/body-limit";
 import type { Database } from "../models/store/database.ts";
 import type { SecretBox } from "../models/secret_box.ts";
 import type { Fleet } from "../actors/fleet.ts";
+import type { DetectorPool } from "../actors/detector_pool.ts";
+import type { FeedMessage } from "../actors/event_recorder.ts";
+import type { EventBus } from "../models/event_bus.ts";
 import { VigilError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { authenticate } from "./auth.ts";
 import { healthRoutes } from "./health.ts";
 import { cameraRoutes } from "./cameras.ts";
 import { tokenRoutes } from "./tokens.ts";
+import { discoveryRoutes } from "./discovery.ts";
+import type { DiscoveryRegistry } from "../actors/discovery.ts";
+import { analyticsRoutes } from "./analytics.ts";
+import { eventRoutes } from "./events.ts";
+import { detectionRoutes } from "./detections.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
   db: Database;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The models this box can run. */
+  detectors: DetectorPool;
+  /** The live event feed. */
+  events: EventBus<FeedMessage>;
+  /** Vigil's data dir (event snapshots). */
+  dataDir: string;
   /** Whether requests must carry a bearer token. */
   auth: boolean;
+  /**
+   * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
+   * its own with the real probe, which still scans only when asked.
+   */
+  discovery?: DiscoveryRegistry;
+  /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
+  onvifTimeoutMs?: number;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -64,6 +85,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/api/health", healthRoutes(deps.db, deps.fleet));
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
+  app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/events", eventRoutes(deps));
+  app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
+  app.route("/api/discovery", discoveryRoutes(deps));
   return app;
 }

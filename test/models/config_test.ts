@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../models/config.ts";
+import { DEFAULT_MODELS_DIR, loadConfig } from "../../models/config.ts";
 import { ValidationError } from "../../models/errors.ts";
 
 Deno.test("loadConfig() uses the documented defaults for an empty environment", () => {
@@ -8,6 +8,7 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     host: "0.0.0.0",
     dataDir: "./data",
     databaseUrl: undefined,
+    modelsDir: DEFAULT_MODELS_DIR,
     auth: true,
     logLevel: "info",
   });

@@ -10,11 +10,18 @@ import { createApp } from "../../routes/app.ts";
 import { openSecretBox } from "../../models/secret_box.ts";
 import { createToken } from "../../models/auth.ts";
 import { createFleet, type Fleet } from "../../actors/fleet.ts";
+import { DetectorPool } from "../../actors/detector_pool.ts";
+import type { FeedMessage } from "../../actors/event_recorder.ts";
+import { readCatalog } from "../../models/detectors/catalog.ts";
+import { createEventBus, type EventBus } from "../../models/event_bus.ts";
+import { DEFAULT_MODELS_DIR } from "../../models/config.ts";
 
 /** A running app for tests. */
 export interface TestApp {
   app: Hono;
   fleet: Fleet;
+  detectors: DetectorPool;
+  events: EventBus<FeedMessage>;
   tokens: { admin: string; viewer: string; media: string };
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(
@@ -27,13 +34,20 @@ export interface TestApp {
 
 /**
  * @param db an open test database
- * @returns the app; `close()` stops the fleet (not the database)
+ * @param options fleet tuning for tests
+ * @returns the app; `close()` stops the fleet and the detectors (not the database)
  */
-export async function startTestApp(db: TestDatabase): Promise<TestApp> {
+export async function startTestApp(
+  db: TestDatabase,
+  options: { stallMs?: number } = {},
+): Promise<TestApp> {
   const secrets = await openSecretBox(db.dataDir);
-  const fleet = createFleet({ db, secrets, dataDir: db.dataDir });
+  const detectors = new DetectorPool(await readCatalog(DEFAULT_MODELS_DIR));
+  const events = createEventBus<FeedMessage>();
+  const dataDir = db.dataDir;
+  const fleet = createFleet({ db, secrets, dataDir, detectors, events, ...options });
   await fleet.start();
-  const app = createApp({ db, secrets, fleet, auth: true });
+  const app = createApp({ db, secrets, fleet, detectors, events, dataDir, auth: true });
   const tokens = {
     admin: (await createToken(db.sql, "test admin", "admin")).token,
     viewer: (await createToken(db.sql, "test viewer", "viewer")).token,
@@ -42,6 +56,8 @@ export async function startTestApp(db: TestDatabase): Promise<TestApp> {
   return {
     app,
     fleet,
+    detectors,
+    events,
     tokens,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = {
@@ -54,6 +70,9 @@ export async function startTestApp(db: TestDatabase): Promise<TestApp> {
       }
       return await app.request(path, { method, headers, body });
     },
-    close: () => fleet.stop(),
+    async close() {
+      await fleet.stop();
+      await detectors.close();
+    },
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * One shared inference Worker per model, opened on first use and shared by every camera that
+ * analyses with that model (GUIDE §2: one busy camera cannot starve the others, and a 2-core box
+ * never runs two copies of the same session).
+ *
+ * @module
+ */
+import { SharedDetector } from "../models/detectors/shared_detector.ts";
+import type { CatalogEntry } from "../models/detectors/catalog.ts";
+import { ValidationError } from "../models/errors.ts";
+
+/** The models this box can run and their open sessions. */
+export class DetectorPool {
+  readonly #catalog: ReadonlyMap<string, CatalogEntry>;
+  readonly #open = new Map<string, Promise<SharedDetector>>();
+
+  /** @param catalog the runnable models (see `readCatalog`) */
+  constructor(catalog: ReadonlyMap<string, CatalogEntry>) {
+    this.#catalog = catalog;
+  }
+
+  /** Names of the runnable models. */
+  names(): string[] {
+    return [...this.#catalog.keys()];
+  }
+
+  /** Labels per model, for validating analytics settings. */
+  labels(): Record<string, readonly string[]> {
+    return Object.fromEntries([...this.#catalog].map(([name, entry]) => [name, entry.labels]));
+  }
+
+  /**
+   * The shared detector of a model, opening it on first use (concurrent callers share one open).
+   *
+   * @param name a model name
+   * @returns the shared detector
+   * @throws {ValidationError} for an unknown model
+   * @throws {DetectorError} when the model cannot be loaded (the next call tries again)
+   */
+  get(name: string): Promise<SharedDetector> {
+    const entry = this.#catalog.get(name);
+    if (!entry) return Promise.reject(new ValidationError(`unknown detector ${name}`, "detector"));
+    let opening = this.#open.get(name);
+    if (!opening) {
+      opening = SharedDetector.open(entry.config);
+      opening.catch(() => this.#open.delete(name));
+      this.#open.set(name, opening);
+    }
+    return opening;
+  }
+
+  /** Closes every open session. */
+  async close(): Promise<void> {
+    const open = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(open.map(async (p) => (await p.catch(() => undefined))?.close()));
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Turns the event logic's actions (open / update-best / close, see models/analytics/events.ts)
+ * into what users see: an event row upserted through the camera's events writer, a JPEG snapshot
+ * of the best frame with the box drawn (in `<dataDir>/snapshots/<camera>/<event>.jpg`), a message
+ * on the live feed, and an optional webhook POST.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { EventAction } from "../models/analytics/events.ts";
+import type { WebhookSettings } from "../models/analytics/settings.ts";
+import { drawBoxes } from "../models/analytics/draw.ts";
+import { normalizeBox } from "../models/analytics/geometry.ts";
+import type { Frame } from "../models/detectors/types.ts";
+import { type EventRow, type EventView, eventView } from "../models/store/events.ts";
+import type { EventBus } from "../models/event_bus.ts";
+import { encodeJpeg } from "../models/media/snapshot.ts";
+import { uuidv7 } from "../models/ids.ts";
+import { createLogger } from "../models/log.ts";
+import { postWebhook } from "./webhook.ts";
+
+/** A message of the live event feed. */
+export interface FeedMessage {
+  /** What happened to the event. */
+  action: "open" | "update" | "close";
+  event: EventView;
+}
+
+/** What an event recorder writes to. */
+export interface EventRecorderOptions {
+  cameraId: string;
+  /** The camera's events writer (upserts keyed by event id). */
+  writer: { push(row: EventRow): void };
+  /** The live feed. */
+  bus: EventBus<FeedMessage>;
+  /** Vigil's data dir; snapshots go under `snapshots/<camera>/`. */
+  dataDir: string;
+}
+
+/** Snapshot of an event at most this often as its best score improves. */
+export const SNAPSHOT_MIN_INTERVAL_MS = 1000;
+
+/** Records one camera's events. */
+export interface EventRecorder {
+  /**
+   * Applies actions. `frame` is the frame they were computed on (for snapshots); absent for
+   * actions without a frame (offline, detach).
+   */
+  apply(actions: readonly EventAction[], frame?: Frame, webhook?: WebhookSettings): Promise<void>;
+  /** Events open now. */
+  openCount(): number;
+}
+
+/**
+ * Makes the recorder of one camera.
+ *
+ * @param options writer, feed, data dir
+ * @returns the recorder
+ */
+export function createEventRecorder(options: EventRecorderOptions): EventRecorder {
+  const { cameraId, writer, bus } = options;
+  const log = createLogger("events", { camera: cameraId });
+  const dir = join(options.dataDir, "snapshots", cameraId);
+  const open = new Map<string, { row: EventRow; snapshotAt: number }>();
+
+  const snapshot = async (row: EventRow, frame: Frame, box: [number, number, number, number]) => {
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+      const jpeg = await encodeJpeg(drawBoxes(frame, [box]));
+      const name = `${row.id}.jpg`;
+      // Write then rename, so a reader never sees half a JPEG.
+      await Deno.writeFile(join(dir, `${name}.tmp`), jpeg);
+      await Deno.rename(join(dir, `${name}.tmp`), join(dir, name));
+      return name;
+    } catch (error) {
+      log.warn("event snapshot failed", { event: row.id, error });
+      return row.snapshot;
+    }
+  };
+
+  const emit = (action: FeedMessage["action"], row: EventRow, webhook?: WebhookSettings) => {
+    writer.push(row);
+    const message = { action, event: eventView(row) };
+    bus.publish(message);
+    if (webhook && action !== "update" && webhook.events.includes(row.kind)) {
+      postWebhook(webhook.url, message, log);
+    }
+  };
+
+  return {
+    async apply(actions, frame, webhook) {
+      for (const action of actions) {
+        if (action.type === "open") {
+          const e = action.event;
+          const box = frame && e.box ? normalizeBox(e.box, frame.width, frame.height) : undefined;
+          const row: EventRow = {
+            id: uuidv7(),
+            cameraId,
+            kind: e.kind,
+            label: e.label ?? null,
+            trackId: e.trackId ?? null,
+            zone: e.zone ?? null,
+            startedAt: e.startedAt,
+            endedAt: null,
+            bestScore: e.box ? e.score : null,
+            snapshot: null,
+            details: {
+              ...(e.direction ? { direction: e.direction } : {}),
+              ...(box ? { box } : {}),
+            },
+          };
+          if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
+          open.set(action.key, { row, snapshotAt: Date.now() });
+          emit("open", row, webhook);
+        } else if (action.type === "update-best") {
+          const entry = open.get(action.key);
+          if (!entry) continue;
+          entry.row = {
+            ...entry.row,
+            bestScore: action.score,
+            details: {
+              ...entry.row.details,
+              ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
+            },
+          };
+          if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
+            entry.snapshotAt = Date.now();
+            entry.row.snapshot = await snapshot(entry.row, frame, action.box);
+          }
+          emit("update", entry.row);
+        } else {
+          const entry = open.get(action.key);
+          if (!entry) continue;
+          open.delete(action.key);
+          emit("close", { ...entry.row, endedAt: action.endedAt }, webhook);
+        }
+      }
+    },
+    openCount: () => open.size,
+  };
+}

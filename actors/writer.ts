@@ -1,0 +1,676 @@
+/**
+ * The writer: batched, durable persistence of one camera's rows into one table.
+ *
+ * Rows are accepted synchronously by {@linkcode BatchWriter.push} into a memory buffer and written
+ * as ONE `insert ... select * from unnest($1::type[], ...)` statement when `batchSize` rows (500)
+ * are waiting or the oldest has waited `maxAgeMs` (250 ms); a backlog drains in statements of up
+ * to `maxStatementRows` (5000). Measured on this machine into `detections` with its indexes
+ * (scripts/bench_writer.ts and the notes in the issue): `unnest` beat multi-row `VALUES` by
+ * ~1.3-1.9x on PostgreSQL 15 and on PGlite, because postgres.js serializes thousands of
+ * parameters slower than one array literal per column; and it binds one parameter per column, so
+ * postgres.js's 65,534-parameter limit can never be reached. Each column is sent as a ready-made
+ * array literal ({@linkcode arrayLiteral}), ~10% less client CPU than postgres.js's array
+ * serializer. COPY was not chosen: it cannot say `on conflict`, so an idempotent retry would need
+ * a staging table and a second statement per batch. For insert-only tables the first attempt at a
+ * batch leaves out `on conflict` (speculative insertion measured ~20% slower); retries and replays
+ * keep it.
+ *
+ * Guarantees:
+ * - at most one statement in flight per writer, so batches commit in the order rows were pushed;
+ * - rows carry client-made ids (see {@linkcode TableSpec}), so a batch retried after an error
+ *   that hid a commit (connection lost after COMMIT) cannot duplicate;
+ * - database down → rows stay in memory up to `maxBufferedRows` (or `spillAfterMs`), then go to an
+ *   append-only spill file (`<dataDir>/spill/<table>/<name>.jsonl`, see models/store/spill.ts,
+ *   fsynced); when the database answers again the file is replayed first, in order, then memory,
+ *   so rows of a camera arrive in the order they were pushed;
+ * - {@linkcode BatchWriter.stop} writes or spills everything buffered; a spill left by a stop or a
+ *   crash is replayed by the next writer opened with the same table and name.
+ *
+ * Rows pushed are "durable" once committed or spilled; a SIGKILL loses only rows pushed after the
+ * last flush or spill ({@linkcode WriterStats.durable} counts the durable prefix).
+ *
+ * Why a class and not an XState actor: the writer's life has no states worth a chart (it is a
+ * queue with a retry timer), and its one hard requirement — an awaitable stop that writes or
+ * spills everything — is something an XState v5 actor cannot give (`stop()` is synchronous and
+ * callback cleanups cannot be awaited). The camera actor receives a writer through its input and
+ * pushes rows to it; the fleet awaits `stop()` of every writer on shutdown.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { join } from "node:path";
+import { UnavailableError, ValidationError } from "../models/errors.ts";
+import { createLogger, type Logger } from "../models/log.ts";
+import { openSpill, type SpillFile } from "../models/store/spill.ts";
+
+/** A value one column of one row can take. */
+export type SqlValue = string | number | boolean | null;
+
+/** One column of a {@linkcode TableSpec}. */
+export interface ColumnSpec<R> {
+  /** Column name. */
+  readonly name: string;
+  /** PostgreSQL type of the column (`uuid`, `timestamptz`, `int8`, `float4`, `jsonb`...). */
+  readonly type: string;
+  /** The column's value for a row (jsonb columns take JSON text). */
+  value(row: R): SqlValue;
+}
+
+/**
+ * How rows of type `R` go into a table. `R` must survive `JSON.stringify`/`JSON.parse` (it is
+ * what a spill file holds) and must carry its own id, so that `onConflict` makes a retried batch
+ * harmless.
+ */
+export interface TableSpec<R> {
+  /** Table name. */
+  readonly table: string;
+  /** Columns in insert order. */
+  readonly columns: readonly ColumnSpec<R>[];
+  /** What follows `on conflict`, e.g. `(id, ts) do nothing` or `(id) do update set ...`. */
+  readonly onConflict: string;
+  /**
+   * Each id is pushed once and never updated. Then a batch's first attempt is a plain INSERT
+   * (measured ~20% faster than `on conflict`, which inserts speculatively); only a retry, a
+   * replay from the spill file, or a unique violation uses `onConflict`.
+   */
+  readonly insertOnly?: boolean;
+  /**
+   * A row's identity. Set it for `do update` specs: PostgreSQL refuses to update one row twice
+   * in one statement, so a batch keeps only the last row of each key.
+   */
+  key?(row: R): string;
+  /**
+   * Checks a row (pushed, or read back from a spill file) and returns it typed.
+   * @throws {ValidationError} when it is not a valid row
+   */
+  parse(value: unknown): R;
+}
+
+/** Options of {@linkcode BatchWriter.open}. */
+export interface WriterOptions<R> {
+  /** The database. */
+  sql: postgres.Sql;
+  /** The table. */
+  spec: TableSpec<R>;
+  /** Whose rows these are (the camera id); names the spill file. `[A-Za-z0-9_-]` only. */
+  name: string;
+  /** Vigil's data dir; spill files go to `<dataDir>/spill/<table>/<name>.jsonl`. */
+  dataDir: string;
+  /** Write when this many rows wait (default 500). */
+  batchSize?: number;
+  /** Write when the oldest row waited this long (default 250 ms). */
+  maxAgeMs?: number;
+  /** Rows per statement at most, when a backlog is drained (default 5000). */
+  maxStatementRows?: number;
+  /** Rows kept in memory before spilling (default 20,000). */
+  maxBufferedRows?: number;
+  /** While the database is down, rows older than this are spilled (default 5 s). */
+  spillAfterMs?: number;
+  /** First retry delay after a failed write; doubles up to `retryMaxMs` (default 250 ms). */
+  retryBaseMs?: number;
+  /** Longest retry delay (default 5 s). */
+  retryMaxMs?: number;
+  /**
+   * A statement not answered within this long is cancelled and counted as failed (default 10 s).
+   * postgres.js keeps a query waiting forever when a server accepts connections and drops them
+   * during the handshake (an overloaded embedded socket server does), so without this a writer
+   * could hang instead of spilling.
+   */
+  writeTimeoutMs?: number;
+}
+
+/** Counters for health and metrics. */
+export interface WriterStats {
+  /** Rows in memory waiting for the database. */
+  buffered: number;
+  /** Rows in the spill file waiting to be replayed. */
+  spilled: number;
+  /** Size of the spill file. */
+  spillBytes: number;
+  /** True from a failed write until the next successful one. */
+  down: boolean;
+  /** Rows pushed since open. */
+  accepted: number;
+  /** Of those, how many (a prefix) are committed or spilled. */
+  durable: number;
+  /** Rows sent in successful statements (including replayed ones). */
+  written: number;
+  /** Rows refused by the database as invalid, or dropped because memory and disk were full. */
+  dropped: number;
+  /** The last write error, until a write succeeds. */
+  lastError: string | undefined;
+}
+
+/** What {@linkcode planStep} looks at. */
+export interface WriterState {
+  /** Rows in memory. */
+  buffered: number;
+  /** When the oldest row in memory was pushed. */
+  oldestAt: number | undefined;
+  /** Rows in the spill file not yet replayed. */
+  spilled: number;
+  /** Whether the last write failed. */
+  down: boolean;
+  /** Earliest time of the next write attempt while down. */
+  retryAt: number;
+  /** Earliest time of the next spill attempt (after a failed spill). */
+  spillRetryAt: number;
+}
+
+/** Thresholds {@linkcode planStep} applies. */
+export interface WriterLimits {
+  batchSize: number;
+  maxAgeMs: number;
+  maxBufferedRows: number;
+  spillAfterMs: number;
+}
+
+/** What the writer does next: write a batch, spill memory, or wait until a time (or a push). */
+export type Step = { action: "write" } | { action: "spill" } | {
+  action: "wait";
+  until: number | undefined;
+};
+
+/**
+ * Decides the writer's next step. Spilled rows are older than buffered ones, so a write replays
+ * the spill file first; spilling moves ALL of memory to the end of the file, which keeps that
+ * order.
+ *
+ * @param state the writer's state
+ * @param now current time (ms)
+ * @param limits thresholds
+ * @returns the step
+ * @example
+ * ```ts
+ * planStep({ buffered: 500, oldestAt: 0, spilled: 0, down: false, retryAt: 0, spillRetryAt: 0 },
+ *   10, { batchSize: 500, maxAgeMs: 250, maxBufferedRows: 20000, spillAfterMs: 5000 });
+ * // { action: "write" }
+ * ```
+ */
+export function planStep(state: WriterState, now: number, limits: WriterLimits): Step {
+  const { buffered, oldestAt } = state;
+  const canSpill = buffered > 0 && now >= state.spillRetryAt;
+  if (canSpill && buffered > limits.maxBufferedRows) return { action: "spill" };
+  if (state.down) {
+    const spillAt = oldestAt === undefined ? Infinity : oldestAt + limits.spillAfterMs;
+    if (canSpill && now >= spillAt) return { action: "spill" };
+    if (now >= state.retryAt) return state.spilled + buffered > 0 ? { action: "write" } : idle();
+    const spillWake = buffered > 0 ? Math.max(spillAt, state.spillRetryAt) : Infinity;
+    return { action: "wait", until: Math.min(state.retryAt, spillWake) };
+  }
+  if (state.spilled > 0) return { action: "write" };
+  if (buffered >= limits.batchSize) return { action: "write" };
+  if (oldestAt === undefined) return idle();
+  const due = oldestAt + limits.maxAgeMs;
+  return now >= due ? { action: "write" } : { action: "wait", until: due };
+}
+
+function idle(): Step {
+  return { action: "wait", until: undefined };
+}
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+const TYPE = /^[a-z_][a-z0-9_ ]*$/;
+
+/**
+ * The statement a batch is written with: one array parameter per column, unnested.
+ *
+ * @param spec the table
+ * @param options `idempotent: false` leaves out the `on conflict` clause (first attempts of
+ *   insert-only tables)
+ * @returns the SQL text
+ * @throws {Error} when the spec names a table, column or type that is not a plain identifier
+ * @example
+ * ```ts
+ * insertStatement(spec);
+ * // insert into t (id, ts) select * from unnest($1::uuid[], $2::timestamptz[]) on conflict ...
+ * ```
+ */
+export function insertStatement<R>(
+  spec: TableSpec<R>,
+  options: { idempotent?: boolean } = {},
+): string {
+  if (!IDENT.test(spec.table)) throw new Error(`writer: bad table name ${spec.table}`);
+  for (const column of spec.columns) {
+    if (!IDENT.test(column.name) || !TYPE.test(column.type)) {
+      throw new Error(`writer: bad column ${column.name} ${column.type} in ${spec.table}`);
+    }
+  }
+  const names = spec.columns.map((column) => column.name).join(", ");
+  const arrays = spec.columns.map((column, i) => `$${i + 1}::${column.type}[]`).join(", ");
+  const insert = `insert into ${spec.table} (${names}) select * from unnest(${arrays})`;
+  return options.idempotent === false ? insert : `${insert} on conflict ${spec.onConflict}`;
+}
+
+/**
+ * Turns rows into one array per column; with a `key`, only the last row of each key is kept.
+ *
+ * @param spec the table
+ * @param rows rows in push order
+ * @returns the parameters of {@linkcode insertStatement}
+ */
+export function columnArrays<R>(spec: TableSpec<R>, rows: readonly R[]): SqlValue[][] {
+  let kept = rows;
+  if (spec.key) {
+    const last = new Map<string, number>();
+    rows.forEach((row, i) => last.set(spec.key!(row), i));
+    if (last.size < rows.length) {
+      const keep = new Set(last.values());
+      kept = rows.filter((_, i) => keep.has(i));
+    }
+  }
+  return spec.columns.map((column) => kept.map((row) => column.value(row)));
+}
+
+/**
+ * Formats values as a PostgreSQL array literal (`{1,NULL,"a \\"b\\""}`). Sending each column as
+ * one literal string skips postgres.js's per-element array serialization, which was the largest
+ * client-side cost of a batch; strings are always quoted, so `"NULL"` stays a string.
+ *
+ * @param values one column of a batch
+ * @returns the literal
+ * @example
+ * ```ts
+ * arrayLiteral([1, null, 'say "hi"']); // '{1,NULL,"say \\"hi\\""}'
+ * ```
+ */
+export function arrayLiteral(values: readonly SqlValue[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ",";
+    if (value === null || value === undefined) out += "NULL";
+    else if (typeof value === "number") out += String(value);
+    else if (typeof value === "boolean") out += value ? "t" : "f";
+    else out += `"${value.replace(/[\\"]/g, "\\$&")}"`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * Tells whether a write error is about the rows themselves (SQLSTATE class 22 data exception or
+ * 23 integrity violation, e.g. a camera deleted while its rows were buffered): retrying cannot
+ * help. Everything else (connection refused or lost, server shutting down, timeouts) is treated
+ * as an outage and retried.
+ *
+ * @param error what the driver threw
+ * @returns true when the rows should be dropped rather than retried
+ */
+export function isRowError(error: unknown): boolean {
+  const code = error instanceof Error && "code" in error ? error.code : undefined;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "23505";
+}
+
+const SPILL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+/** A failed spill (disk full...) is retried after this long. */
+const SPILL_RETRY_MS = 5_000;
+/** Beyond this many times `maxBufferedRows` in memory (disk and database both failing), pushes
+ * are dropped rather than letting memory grow without bound. */
+const HARD_LIMIT_FACTOR = 4;
+
+/**
+ * A per-camera batch writer; see the module documentation.
+ *
+ * @example
+ * ```ts
+ * const writer = await BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: camera.id, dataDir });
+ * writer.push(newDetection({ cameraId: camera.id, ts: Date.now(), frame: 1, ... }));
+ * await writer.stop();
+ * ```
+ */
+export class BatchWriter<R> {
+  readonly #sql: postgres.Sql;
+  readonly #spec: TableSpec<R>;
+  readonly #text: string;
+  readonly #plainText: string | undefined;
+  readonly #spill: SpillFile;
+  readonly #log: Logger;
+  readonly #limits: WriterLimits;
+  readonly #maxStatementRows: number;
+  readonly #retryBaseMs: number;
+  readonly #retryMaxMs: number;
+  readonly #writeTimeoutMs: number;
+
+  #rows: R[] = [];
+  /** Leading rows of memory already sent in a statement that failed: maybe committed. */
+  #attempted = 0;
+  #pushedAt: number[] = [];
+  #replayOffset = 0;
+  #spilled: number;
+  #down = false;
+  #failures = 0;
+  #retryAt = 0;
+  #spillRetryAt = 0;
+  #busy: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt: number | undefined;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #waiters: (() => void)[] = [];
+  #stats = { accepted: 0, durable: 0, written: 0, dropped: 0 };
+  #lastError: string | undefined;
+
+  private constructor(options: WriterOptions<R>, spill: SpillFile, log: Logger) {
+    this.#sql = options.sql;
+    this.#spec = options.spec;
+    this.#text = insertStatement(options.spec);
+    this.#plainText = options.spec.insertOnly
+      ? insertStatement(options.spec, { idempotent: false })
+      : undefined;
+    this.#spill = spill;
+    this.#log = log;
+    this.#spilled = spill.rows;
+    this.#limits = {
+      batchSize: options.batchSize ?? 500,
+      maxAgeMs: options.maxAgeMs ?? 250,
+      maxBufferedRows: options.maxBufferedRows ?? 20_000,
+      spillAfterMs: options.spillAfterMs ?? 5_000,
+    };
+    this.#maxStatementRows = options.maxStatementRows ?? Math.max(5000, this.#limits.batchSize);
+    this.#retryBaseMs = options.retryBaseMs ?? 250;
+    this.#retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * Opens a writer; rows spilled by an earlier writer of the same table and name are replayed
+   * before any row pushed to this one.
+   *
+   * @param options see {@linkcode WriterOptions}
+   * @returns the running writer
+   * @throws {ValidationError} on a bad option
+   */
+  static async open<R>(options: WriterOptions<R>): Promise<BatchWriter<R>> {
+    if (!SPILL_NAME.test(options.name)) {
+      throw new ValidationError(`writer: name must match ${SPILL_NAME}: ${options.name}`, "name");
+    }
+    const positive = [
+      "batchSize",
+      "maxAgeMs",
+      "maxStatementRows",
+      "maxBufferedRows",
+      "writeTimeoutMs",
+    ] as const;
+    for (const key of positive) {
+      const value = options[key];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new ValidationError(
+          `Cannot open a writer as '${key}' must be a positive integer: current value is ${value}`,
+          key,
+        );
+      }
+    }
+    const log = createLogger("writer", { table: options.spec.table, name: options.name });
+    const path = join(options.dataDir, "spill", options.spec.table, `${options.name}.jsonl`);
+    const spill = await openSpill(path, log);
+    if (spill.rows > 0) log.info("replaying rows spilled earlier", { rows: spill.rows, path });
+    const writer = new BatchWriter(options, spill, log);
+    writer.#schedule();
+    return writer;
+  }
+
+  /**
+   * Accepts a row. It is written within `maxAgeMs` while the database answers.
+   *
+   * @param row the row (validated with the spec's `parse`)
+   * @throws {ValidationError} when the row is invalid
+   * @throws {UnavailableError} after {@linkcode stop}
+   */
+  push(row: R): void {
+    if (this.#stopping) {
+      throw new UnavailableError(`writer: ${this.#spec.table} writer is stopped`);
+    }
+    this.#spec.parse(row);
+    const buffered = this.#rows.length;
+    if (buffered >= this.#limits.maxBufferedRows * HARD_LIMIT_FACTOR) {
+      if (this.#stats.dropped++ % 10_000 === 0) {
+        this.#log.error("memory and spill both full: dropping rows", {
+          dropped: this.#stats.dropped,
+        });
+      }
+      return;
+    }
+    this.#rows.push(row);
+    this.#pushedAt.push(Date.now());
+    this.#stats.accepted++;
+    if (
+      !this.#busy &&
+      (buffered === 0 || buffered + 1 >= this.#limits.batchSize ||
+        buffered + 1 > this.#limits.maxBufferedRows)
+    ) {
+      this.#schedule();
+    }
+  }
+
+  /** @returns counters for health and metrics */
+  stats(): WriterStats {
+    return {
+      buffered: this.#rows.length,
+      spilled: this.#spilled,
+      spillBytes: this.#spill.bytes,
+      down: this.#down,
+      ...this.#stats,
+      lastError: this.#lastError,
+    };
+  }
+
+  /**
+   * Resolves once nothing is buffered or spilled (everything pushed so far is committed). While
+   * the database is down this waits for it to come back.
+   */
+  drained(): Promise<void> {
+    if (this.#isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * Stops the writer: waits for the write in flight, then writes what is buffered — or spills it
+   * when the database is down or older rows are still in the spill file (they must go first, and
+   * a stop should not wait for a long replay). Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping = true;
+      this.#arm(undefined);
+      while (this.#busy) await this.#busy;
+      if (!this.#down && this.#spilled === 0) {
+        while (this.#rows.length > 0 && !this.#down) await this.#write();
+      }
+      if (this.#rows.length > 0) await this.#spillMemory();
+      if (this.#rows.length > 0) {
+        this.#log.error("rows lost on stop: neither written nor spilled", {
+          rows: this.#rows.length,
+        });
+      }
+      this.#notify();
+    })();
+    return this.#stopped;
+  }
+
+  #isDrained(): boolean {
+    return this.#rows.length === 0 && this.#spilled === 0 && !this.#busy;
+  }
+
+  #notify(): void {
+    if (!this.#isDrained() && !this.#stopping) return;
+    for (const resolve of this.#waiters.splice(0)) resolve();
+  }
+
+  #schedule(): void {
+    if (this.#busy || this.#stopping) return;
+    const now = Date.now();
+    const step = planStep(
+      {
+        buffered: this.#rows.length,
+        oldestAt: this.#pushedAt[0],
+        spilled: this.#spilled,
+        down: this.#down,
+        retryAt: this.#retryAt,
+        spillRetryAt: this.#spillRetryAt,
+      },
+      now,
+      this.#limits,
+    );
+    if (step.action === "wait") {
+      this.#arm(step.until);
+      return;
+    }
+    this.#arm(undefined);
+    const work = step.action === "write" ? this.#write() : this.#spillMemory();
+    this.#busy = work.finally(() => {
+      this.#busy = undefined;
+      this.#notify();
+      this.#schedule();
+    });
+  }
+
+  #arm(until: number | undefined): void {
+    if (until === this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = until;
+    if (until === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      this.#schedule();
+    }, Math.max(0, until - Date.now()));
+  }
+
+  /** Writes one batch: the next chunk of the spill file if it has rows, else of memory. */
+  async #write(): Promise<void> {
+    try {
+      if (this.#spilled > 0) await this.#replayChunk();
+      else await this.#writeMemoryChunk();
+      if (this.#down) {
+        this.#log.info("database answers again", {
+          buffered: this.#rows.length,
+          spilled: this.#spilled,
+        });
+      }
+      this.#down = false;
+      this.#failures = 0;
+      this.#lastError = undefined;
+    } catch (error) {
+      this.#failures++;
+      const delay = Math.min(this.#retryMaxMs, this.#retryBaseMs * 2 ** (this.#failures - 1));
+      this.#retryAt = Date.now() + delay;
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      if (!this.#down) {
+        this.#log.warn("write failed; buffering until the database answers", {
+          error,
+          buffered: this.#rows.length,
+        });
+      }
+      this.#down = true;
+    }
+  }
+
+  async #writeMemoryChunk(): Promise<void> {
+    const n = Math.min(this.#rows.length, this.#maxStatementRows);
+    try {
+      await this.#insert(this.#rows.slice(0, n), this.#attempted === 0);
+    } catch (error) {
+      this.#attempted = Math.max(this.#attempted, n);
+      throw error;
+    }
+    this.#attempted = Math.max(0, this.#attempted - n);
+    this.#rows.splice(0, n);
+    this.#pushedAt.splice(0, n);
+    this.#stats.durable += n;
+  }
+
+  async #replayChunk(): Promise<void> {
+    const chunk = await this.#spill.read(this.#replayOffset, this.#maxStatementRows);
+    const rows: R[] = [];
+    for (const value of chunk.values) {
+      try {
+        rows.push(this.#spec.parse(value));
+      } catch (error) {
+        this.#log.warn("skipping an invalid row in the spill file", { error });
+      }
+    }
+    await this.#insert(rows, false);
+    this.#replayOffset = chunk.next;
+    this.#spilled = Math.max(0, this.#spilled - chunk.values.length);
+    if (this.#spilled === 0 || chunk.next >= this.#spill.bytes || chunk.values.length === 0) {
+      await this.#spill.remove();
+      this.#replayOffset = 0;
+      this.#spilled = 0;
+      this.#log.info("spill file replayed");
+    }
+  }
+
+  /**
+   * Inserts rows as one statement; rows the database refuses are found by halving and dropped.
+   *
+   * @param fresh none of the rows was ever sent, so an insert-only table can skip `on conflict`
+   */
+  async #insert(rows: readonly R[], fresh: boolean): Promise<void> {
+    if (rows.length === 0) return;
+    const text = fresh && this.#plainText ? this.#plainText : this.#text;
+    try {
+      await this.#run(text, columnArrays(this.#spec, rows).map(arrayLiteral));
+      this.#stats.written += rows.length;
+    } catch (error) {
+      // A duplicate id pushed twice: the idempotent statement skips it.
+      if (text !== this.#text && isUniqueViolation(error)) return await this.#insert(rows, false);
+      if (!isRowError(error)) throw error;
+      if (rows.length === 1) {
+        this.#stats.dropped++;
+        this.#log.error("the database refused a row; dropping it", { error, row: rows[0] });
+        return;
+      }
+      const half = Math.ceil(rows.length / 2);
+      await this.#insert(rows.slice(0, half), fresh);
+      await this.#insert(rows.slice(half), fresh);
+    }
+  }
+
+  /**
+   * Runs one statement, cancelling it after `writeTimeoutMs`. A cancelled statement that had
+   * reached the server may still commit; the retry then uses `on conflict`, so it cannot
+   * duplicate, and it waits on the first one's row locks, so it commits after it.
+   */
+  async #run(text: string, params: string[]): Promise<void> {
+    const query = this.#sql.unsafe(text, params);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Cancelling a statement the server already has opens a connection, which may fail.
+        Promise.resolve(query.cancel()).catch(() => {});
+        reject(new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`));
+      }, this.#writeTimeoutMs);
+    });
+    try {
+      await Promise.race([query, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // The cancelled query rejects too; nobody else awaits it.
+      query.catch(() => {});
+    }
+  }
+
+  async #spillMemory(): Promise<void> {
+    // Pushes go on while the append is awaited: only the rows taken now leave memory.
+    const n = this.#rows.length;
+    if (n === 0) return;
+    try {
+      await this.#spill.append(this.#rows.slice(0, n));
+    } catch (error) {
+      this.#spillRetryAt = Date.now() + SPILL_RETRY_MS;
+      this.#log.error("cannot spill rows; keeping them in memory", { error, rows: n });
+      return;
+    }
+    this.#rows.splice(0, n);
+    this.#pushedAt.splice(0, n);
+    this.#attempted = 0;
+    this.#spilled += n;
+    this.#stats.durable += n;
+    this.#log.info("spilled rows to disk", { rows: n, path: this.#spill.path });
+  }
+}

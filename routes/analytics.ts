@@ -1,0 +1,48 @@
+/**
+ * attachAnalytics / detachAnalytics:
+ * `PUT /api/cameras/:id/analytics` (settings; 200 with the settings as applied, defaults filled),
+ * `GET /api/cameras/:id/analytics` (the settings, or 404 when detached),
+ * `DELETE /api/cameras/:id/analytics` (204).
+ *
+ * Settings are validated against the models this box has (422 naming the field), stored with the
+ * camera (restored after a restart) and sent to its actor; changing them while attached applies
+ * to the next frame without restarting capture.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps } from "./app.ts";
+import { readJson, uuidParam } from "./validate.ts";
+import { parseAnalyticsSettings } from "../models/analytics/settings.ts";
+import { getCamera } from "../models/store/cameras.ts";
+import { NotFoundError } from "../models/errors.ts";
+
+/**
+ * @param deps the running system
+ * @returns the sub-app, mounted at `/api/cameras`
+ */
+export function analyticsRoutes(deps: AppDeps): Hono {
+  const { db, fleet, detectors } = deps;
+  const anything = (value: unknown) => value;
+  return new Hono()
+    .put("/:id/analytics", async (c) => {
+      const id = uuidParam(c, "id");
+      const body = await readJson(c, anything);
+      const settings = parseAnalyticsSettings(body, {
+        models: detectors.names(),
+        labels: detectors.labels(),
+      });
+      await fleet.attachAnalytics(id, settings);
+      return c.json(settings);
+    })
+    .get("/:id/analytics", async (c) => {
+      const id = uuidParam(c, "id");
+      const camera = await getCamera(db.sql, id);
+      if (!camera.desired.analytics) throw new NotFoundError(`analytics of camera ${id}`);
+      return c.json({ settings: camera.desired.analytics, stats: fleet.analysisStats(id) });
+    })
+    .delete("/:id/analytics", async (c) => {
+      await fleet.detachAnalytics(uuidParam(c, "id"));
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,73 @@
+"""A small RTSP server for Vigil's tests and camera simulator (GStreamer gst-rtsp-server).
+
+Serves one H.264 stream at rtsp://127.0.0.1:PORT/PATH over TCP and UDP, either
+- from a moving test pattern (default): each client gets its own pipeline, so its first frame is a
+  keyframe and it never waits for a GOP to come round; or
+- from RTP/H.264 arriving on 127.0.0.1:--rtp-port (sent by an ffmpeg that loops a video file with
+  continuous timestamps, see rtsp_server.ts): one pipeline shared by all clients.
+Prints "READY <port>" on stdout once the socket listens; exits on SIGTERM/SIGINT.
+
+Run with Debian's /usr/bin/python3 (needs python3-gi and gir1.2-gst-rtsp-server-1.0).
+"""
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def launch_line(args):
+    if args.rtp_port:
+        caps = "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96"
+        return (
+            f'( udpsrc address=127.0.0.1 port={args.rtp_port} buffer-size=4194304 caps="{caps}" '
+            "! rtpjitterbuffer latency=50 ! rtph264depay ! h264parse config-interval=-1 "
+            "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+        )
+    caps = f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+    return (
+        f"( videotestsrc is-live=true pattern=ball ! {caps},format=I420 ! "
+        f"x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max={args.fps} "
+        f"bitrate={args.bitrate} ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 "
+        "config-interval=-1 )"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--path", default="/stream")
+    parser.add_argument("--rtp-port", type=int, default=0, help="RTP/H.264 input on 127.0.0.1")
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=360)
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--bitrate", type=int, default=800, help="kbit/s")
+    parser.add_argument("--shared", action="store_true")
+    args = parser.parse_args()
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(launch_line(args))
+    factory.set_shared(args.shared or args.rtp_port > 0)
+    server.get_mount_points().add_factory(args.path, factory)
+    if server.attach(None) == 0:
+        print(f"rtsp_server: cannot listen on 127.0.0.1:{args.port}", file=sys.stderr)
+        sys.exit(2)
+
+    loop = GLib.MainLoop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    print(f"READY {server.get_bound_port()}", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()

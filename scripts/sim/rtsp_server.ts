@@ -1,0 +1,327 @@
+/**
+ * A real RTSP server on 127.0.0.1 for tests, benchmarks and the camera simulator: GStreamer's
+ * gst-rtsp-server (scripts/sim/rtsp_server.py, run with Debian's /usr/bin/python3) serving H.264
+ * over TCP and UDP. The default source is GStreamer's moving test pattern, encoded per client (a
+ * new client's first frame is a keyframe, so it connects fast). With `source`, an ffmpeg loops the
+ * video file (`-re -stream_loop -1`, continuous timestamps), encodes it to H.264 and sends RTP to
+ * the server on a loopback UDP port; all clients share that stream. It can be stopped and started
+ * again on the same port, so tests can pull the plug on a "camera". Also a silent server that
+ * accepts TCP connections and never answers, for stall tests.
+ *
+ * Needs: gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-{base,good,bad,ugly}
+ * gstreamer1.0-libav.
+ *
+ * @module
+ */
+
+import { createSocket } from "node:dgram";
+
+/** Options for {@linkcode startRtspServer}. */
+export interface RtspServerOptions {
+  /** Video file to serve, looped forever (fed by ffmpeg). Default: a moving test pattern. */
+  source?: string;
+  /** TCP port. Default: a free port picked at start (kept across restarts). */
+  port?: number;
+  /** Mount path. Default `"/stream"`. */
+  path?: string;
+  /** Served width. Default 640. */
+  width?: number;
+  /** Served height. Default 360. */
+  height?: number;
+  /** Served frame rate. Default 25. */
+  fps?: number;
+  /**
+   * One pipeline shared by all clients (cheaper with many clients, but a client joining late
+   * waits up to a second for a keyframe). Default false: each client gets its own pipeline.
+   */
+  shared?: boolean;
+  /** Python with `gi` and GstRtspServer. Default `/usr/bin/python3` (Debian's). */
+  python?: string;
+}
+
+/** A running (or stopped) RTSP server. */
+export interface RtspServer {
+  /** `rtsp://127.0.0.1:PORT/PATH`. */
+  readonly url: string;
+  /** The TCP port, the same across restarts. */
+  readonly port: number;
+  /** PID of the server process, `null` while stopped. */
+  readonly pid: number | null;
+  /** PID of the ffmpeg feeding a file source, `null` without `source` or while stopped. */
+  readonly feederPid: number | null;
+  /** Starts the server again if it is stopped; resolves once it listens. */
+  start(): Promise<void>;
+  /** Kills the server (SIGTERM, then SIGKILL) and awaits its exit. Idempotent. */
+  stop(): Promise<void>;
+  /** `stop()` then `start()` on the same port. */
+  restart(): Promise<void>;
+}
+
+const SCRIPT = new URL("./rtsp_server.py", import.meta.url);
+const READY_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 2000;
+
+/**
+ * Starts an RTSP server and waits until it listens.
+ *
+ * @param options source, port, path, size, rate
+ * @returns the server handle
+ * @throws Error when the server does not come up within 10 s
+ * @example
+ * ```ts
+ * const server = await startRtspServer();
+ * // ffmpeg -rtsp_transport tcp -i server.url …
+ * await server.stop();
+ * ```
+ */
+export async function startRtspServer(options: RtspServerOptions = {}): Promise<RtspServer> {
+  const path = options.path ?? "/stream";
+  if (!path.startsWith("/")) throw new Error(`rtsp_server: path must start with '/': ${path}`);
+  let port = options.port ?? freePort();
+  let child: Running | null = null;
+
+  const spawn = async (): Promise<void> => {
+    const args = [
+      decodeURIComponent(SCRIPT.pathname),
+      "--port",
+      String(port),
+      "--path",
+      path,
+      "--width",
+      String(options.width ?? 640),
+      "--height",
+      String(options.height ?? 360),
+      "--fps",
+      String(options.fps ?? 25),
+    ];
+    const rtpPort = options.source ? await freeUdpPort() : 0;
+    if (rtpPort) args.push("--rtp-port", String(rtpPort));
+    if (options.shared) args.push("--shared");
+    const proc = new Deno.Command(options.python ?? "/usr/bin/python3", {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = drain(proc.stderr);
+    let stdoutDone: Promise<void> = Promise.resolve();
+    const ready = await waitReady(proc.stdout, (rest) => stdoutDone = rest);
+    const running: Running = { proc, pipes: Promise.all([stderr, stdoutDone]).then(() => {}) };
+    if (!ready) {
+      await kill(running);
+      throw new Error(`rtsp_server: did not start on port ${port}: ${(await stderr).trim()}`);
+    }
+    if (options.source) {
+      const feeder = new Deno.Command("ffmpeg", {
+        args: feederArgs(options.source, rtpPort, options),
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      running.feeder = { proc: feeder, pipes: drain(feeder.stderr).then(() => {}) };
+    }
+    child = running;
+  };
+
+  const server: RtspServer = {
+    get url() {
+      return `rtsp://127.0.0.1:${port}${path}`;
+    },
+    get port() {
+      return port;
+    },
+    get pid() {
+      return child?.proc.pid ?? null;
+    },
+    get feederPid() {
+      return child?.feeder?.proc.pid ?? null;
+    },
+    async start() {
+      if (child) return;
+      await spawn();
+    },
+    async stop() {
+      const proc = child;
+      child = null;
+      if (proc) await kill(proc);
+    },
+    async restart() {
+      await server.stop();
+      await server.start();
+    },
+  };
+
+  // A port picked for us can be taken between the probe and the bind; try a few others.
+  for (let attempt = 0;; attempt++) {
+    try {
+      await spawn();
+      return server;
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3) throw err;
+      port = freePort();
+    }
+  }
+}
+
+/** A TCP server that accepts connections and never says a word. */
+export interface SilentServer {
+  /** `rtsp://127.0.0.1:PORT/silent`. */
+  readonly url: string;
+  /** The TCP port. */
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Closes the listener and every accepted connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server that accepts TCP connections and never answers (a hung camera).
+ *
+ * @returns the server; stop it when done
+ * @example
+ * ```ts
+ * const silent = startSilentServer();
+ * // ffmpeg -i silent.url hangs until its -timeout
+ * await silent.stop();
+ * ```
+ */
+export function startSilentServer(): SilentServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  let accepted = 0;
+  const loop = (async () => {
+    try {
+      for await (const conn of listener) {
+        accepted++;
+        conns.add(conn);
+      }
+    } catch {
+      // listener closed
+    }
+  })();
+  const port = listener.addr.port;
+  return {
+    url: `rtsp://127.0.0.1:${port}/silent`,
+    port,
+    get accepted() {
+      return accepted;
+    },
+    async stop() {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // peer already gone
+        }
+      }
+      conns.clear();
+      await loop;
+    },
+  };
+}
+
+/** ffmpeg arguments that loop a file in real time and send it as RTP/H.264 to the server. */
+function feederArgs(source: string, rtpPort: number, o: RtspServerOptions): string[] {
+  const fps = o.fps ?? 25;
+  return [
+    ...["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"],
+    ...["-re", "-stream_loop", "-1", "-i", source, "-an", "-sn", "-dn"],
+    ...["-vf", `fps=${fps},scale=${o.width ?? 640}:${o.height ?? 360},format=yuv420p`],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", String(fps)],
+    ...["-f", "rtp", "-payload_type", "96", `rtp://127.0.0.1:${rtpPort}?pkt_size=1200`],
+  ];
+}
+
+async function freeUdpPort(): Promise<number> {
+  const sock = createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    sock.once("error", reject);
+    sock.bind(0, "127.0.0.1", resolve);
+  });
+  const port = sock.address().port;
+  await new Promise<void>((resolve) => sock.close(() => resolve()));
+  return port;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+interface Running {
+  proc: Deno.ChildProcess;
+  /** Settles when stdout and stderr are drained. */
+  pipes: Promise<void>;
+  /** The ffmpeg feeding a file source. */
+  feeder?: Running;
+}
+
+async function waitReady(
+  stdout: ReadableStream<Uint8Array>,
+  onRest: (rest: Promise<void>) => void,
+): Promise<boolean> {
+  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => reader.cancel().catch(() => {}), READY_TIMEOUT_MS);
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return false;
+      text += value;
+      if (/^READY \d+$/m.test(text)) {
+        // Keep draining so the server never blocks on a full pipe.
+        onRest((async () => {
+          try {
+            while (!(await reader.read()).done) { /* discard */ }
+          } catch {
+            // process gone
+          }
+        })());
+        return true;
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let tail = "";
+  try {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      tail = (tail + chunk).slice(-4000);
+    }
+  } catch {
+    // process gone
+  }
+  return tail;
+}
+
+async function kill({ proc, pipes, feeder }: Running): Promise<void> {
+  if (feeder) await kill(feeder);
+  try {
+    proc.kill("SIGTERM");
+  } catch {
+    // already exited
+  }
+  const timer = setTimeout(() => {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }, STOP_GRACE_MS);
+  await proc.status;
+  clearTimeout(timer);
+  await pipes;
+}
