@@ -12,7 +12,6 @@
  */
 import { createHash } from "node:crypto";
 import { fromCallback } from "xstate";
-import { ValidationError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { readScopes } from "../models/onvif/discovery_messages.ts";
@@ -269,31 +268,8 @@ export function movedCameraXaddr(
   return device.xaddrs[0];
 }
 
-/**
- * Reads `VIGIL_DISCOVERY_INTERVAL_S`: seconds between automatic scans, 0 or absent for never.
- *
- * @param env the environment
- * @returns seconds, 0 when off
- * @throws {ValidationError} unless a whole number from 0 to 86400 (and at least 10 when on, so a
- *   typo cannot flood the LAN with multicast)
- * @example
- * ```ts
- * discoveryIntervalFromEnv({ VIGIL_DISCOVERY_INTERVAL_S: "300" }); // 300
- * ```
- */
-export function discoveryIntervalFromEnv(env: Record<string, string | undefined>): number {
-  const raw = env.VIGIL_DISCOVERY_INTERVAL_S;
-  if (raw === undefined || raw === "") return 0;
-  const seconds = Number(raw);
-  if (!/^\d+$/.test(raw) || seconds > 86_400 || (seconds > 0 && seconds < 10)) {
-    throw new ValidationError(
-      `config: VIGIL_DISCOVERY_INTERVAL_S must be 0 (off) or a whole number from 10 to 86400: ` +
-        `current value is ${JSON.stringify(raw)}`,
-      "VIGIL_DISCOVERY_INTERVAL_S",
-    );
-  }
-  return seconds;
-}
+// Parsed with the rest of the configuration; re-exported for callers that think of it as discovery's.
+export { discoveryIntervalFromEnv } from "../models/config.ts";
 
 /** Input of {@linkcode discoveryIntervalActor}. */
 export interface DiscoveryIntervalInput {

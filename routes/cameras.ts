@@ -3,13 +3,26 @@
  * `POST /api/cameras`, `GET /api/cameras`, `GET|PATCH|DELETE /api/cameras/:id`,
  * `POST /api/cameras/:id/capture` `{action:"start"|"stop"}`, `GET /api/cameras/:id/snapshot.jpg`.
  *
+ * A camera is added either by its `rtspUrl` or by ONVIF (`{"name","onvif":{"host","port",
+ * "username","password"}}`): Vigil onboards it, captures its analysis (smallest) profile, and
+ * keeps what onboarding learnt (minus secrets) in `onvif`. An ONVIF failure stores nothing.
+ *
  * Handlers validate, then store and tell the fleet; the reply never carries a password.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { AppDeps } from "./app.ts";
-import { object, oneOf, optional, pageParams, readJson, string, uuidParam } from "./validate.ts";
+import {
+  number,
+  object,
+  oneOf,
+  optional,
+  pageParams,
+  readJson,
+  string,
+  uuidParam,
+} from "./validate.ts";
 import {
   type Camera,
   type CameraChanges,
@@ -20,6 +33,8 @@ import {
   updateCamera,
 } from "../models/store/cameras.ts";
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
+import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
+import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
 import { ValidationError } from "../models/errors.ts";
 import { isUuid, uuidv7 } from "../models/ids.ts";
 
@@ -28,7 +43,18 @@ const name = string({ max: 100, pattern: /^[^\x00-\x1f\x7f]+$/, hint: "must be p
 const rtspUrl = string({ max: 2048 });
 const transport = oneOf(["tcp", "udp"] as const);
 
-const newCamera = object({ name, rtspUrl, transport: optional(transport) });
+const onvifTarget = object({
+  host: string({ max: 253 }),
+  port: optional(number({ min: 1, max: 65535, integer: true })),
+  username: string({ max: 128 }),
+  password: string({ min: 0, max: 256 }),
+});
+const newCamera = object({
+  name,
+  rtspUrl: optional(rtspUrl),
+  onvif: optional(onvifTarget),
+  transport: optional(transport),
+});
 const cameraPatch = object({
   name: optional(name),
   rtspUrl: optional(rtspUrl),
@@ -52,6 +78,7 @@ export function cameraRoutes(deps: AppDeps): Hono {
     desired: camera.desired,
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
+    onvif: camera.onvif ?? null,
     state: fleet.status(camera.id),
   });
 
@@ -69,7 +96,28 @@ export function cameraRoutes(deps: AppDeps): Hono {
   return new Hono()
     .post("/", async (c) => {
       const body = await readJson(c, newCamera);
-      const source = await storedSource(body.rtspUrl);
+      if ((body.rtspUrl === undefined) === (body.onvif === undefined)) {
+        throw new ValidationError("give either rtspUrl or onvif", "rtspUrl");
+      }
+      if (body.onvif) {
+        const { host, port, username, password } = body.onvif;
+        const info = await onboardOnvifCamera({
+          host,
+          port,
+          username,
+          password,
+          timeoutMs: deps.onvifTimeoutMs,
+        });
+        const camera = await addOnvifCamera(deps, {
+          name: body.name,
+          info,
+          username,
+          password,
+          transport: body.transport,
+        });
+        return c.json(view(camera), 201);
+      }
+      const source = await storedSource(body.rtspUrl!);
       const camera = await insertCamera(db.sql, {
         id: uuidv7(),
         name: body.name,
@@ -123,4 +171,44 @@ export function cameraRoutes(deps: AppDeps): Hono {
       const jpeg = new Uint8Array(await fleet.snapshot(id));
       return c.body(jpeg, 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
     });
+}
+
+/**
+ * Stores a camera onboarded over ONVIF and starts supervising it: the analysis profile's stream
+ * URI is its source, the ONVIF credentials its credentials (password sealed), the onboarding result
+ * minus secrets its `onvif` info. Used by `POST /api/cameras` and `POST /api/discovery/:id/adopt`.
+ *
+ * @param deps the running system
+ * @param camera name, onboarding result, credentials, transport (default tcp)
+ * @returns the stored camera
+ * @throws {OnvifError} `onvif_unsupported` when the stream URI is not usable (nothing stored)
+ * @throws {ConflictError} when the name is taken
+ * @example
+ * ```ts
+ * const info = await onboardOnvifCamera({ host, port, username, password });
+ * await addOnvifCamera(deps, { name: "gate", info, username, password });
+ * ```
+ */
+export async function addOnvifCamera(
+  deps: Pick<AppDeps, "db" | "secrets" | "fleet">,
+  camera: {
+    name: string;
+    info: OnvifCameraInfo;
+    username: string;
+    password: string;
+    transport?: "tcp" | "udp";
+  },
+): Promise<Camera> {
+  const sourceUrl = onvifSourceUrl(camera.info);
+  const row = await insertCamera(deps.db.sql, {
+    id: uuidv7(),
+    name: camera.name,
+    sourceUrl,
+    username: camera.username,
+    passwordSealed: camera.password ? await deps.secrets.seal(camera.password) : undefined,
+    transport: camera.transport ?? "tcp",
+    onvif: storedOnvifInfo(camera.info),
+  });
+  await deps.fleet.add(row);
+  return row;
 }

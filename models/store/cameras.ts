@@ -216,3 +216,47 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
   const rows = await sql`delete from cameras where id = ${id} returning id`;
   if (rows.length === 0) throw new NotFoundError(`camera ${id}`);
 }
+
+/**
+ * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address); the
+ * credentials stay as they are.
+ *
+ * @param sql database
+ * @param id camera id
+ * @param source the new bare source URL and ONVIF info
+ * @returns the updated camera
+ * @throws {NotFoundError}
+ */
+export async function updateOnvifSource(
+  sql: postgres.Sql,
+  id: string,
+  source: { sourceUrl: string; onvif: unknown },
+): Promise<Camera> {
+  const [row] = await sql<CameraRow[]>`
+    update cameras set source_url = ${source.sourceUrl},
+                       onvif = ${sql.json(source.onvif as postgres.JSONValue)},
+                       updated_at = now()
+    where id = ${id} returning *`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
+ * The cameras onboarded over ONVIF whose stored endpoint address (the WS-Discovery id) is one of
+ * `endpointAddresses`.
+ *
+ * @param sql database
+ * @param endpointAddresses `urn:uuid:...` addresses; empty → no rows
+ * @returns the matching cameras
+ */
+export async function camerasByEndpoint(
+  sql: postgres.Sql,
+  endpointAddresses: string[],
+): Promise<Camera[]> {
+  if (endpointAddresses.length === 0) return [];
+  const rows = await sql<CameraRow[]>`
+    select * from cameras
+    where onvif ->> 'endpointAddress' in ${sql(endpointAddresses)}
+    order by id`;
+  return rows.map(toCamera);
+}

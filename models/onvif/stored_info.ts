@@ -1,0 +1,107 @@
+/**
+ * What Vigil keeps of an onboarded ONVIF camera (the `onvif` column of its row) and the capture
+ * source derived from it. Pure functions: onboarding result in, storable data out.
+ *
+ * Stored: everything onboarding learnt (device and media URLs, endpoint address, device
+ * information, clock offset, profiles and URIs, the chosen profiles) minus anything secret — a
+ * camera may embed `user:password@` in the URIs it reports, so every URL loses its userinfo.
+ * The camera's password is kept apart, sealed, like an `rtspUrl` password.
+ *
+ * @module
+ */
+import { ValidationError } from "../errors.ts";
+import { splitCredentials, validateSourceUrl } from "../media/rtsp_url.ts";
+import type { OnvifCameraInfo, OnvifProfile } from "./client.ts";
+import { OnvifError } from "./onvif_error.ts";
+
+/** The part of the stored info needed to recognise a camera that moved (see `movedCameraXaddr`). */
+export interface StoredOnvifIdentity {
+  /** `urn:uuid:...`, when the camera reported one. */
+  endpointAddress: string | undefined;
+  /** The device service URL onboarding used. */
+  deviceUrl: string;
+}
+
+/**
+ * The onboarding result as stored with the camera: the same shape, every URL without userinfo.
+ *
+ * @param info from `onboardOnvifCamera`
+ * @returns a plain JSON copy without secrets
+ * @example
+ * ```ts
+ * storedOnvifInfo(info).analysisProfile.streamUri; // "rtsp://10.0.0.5:554/sub" (no "user:pw@")
+ * ```
+ */
+export function storedOnvifInfo(info: OnvifCameraInfo): OnvifCameraInfo {
+  const profile = (p: OnvifProfile): OnvifProfile => ({
+    ...p,
+    streamUri: withoutUserinfo(p.streamUri),
+    snapshotUri: p.snapshotUri === undefined ? undefined : withoutUserinfo(p.snapshotUri),
+  });
+  return {
+    ...info,
+    deviceUrl: withoutUserinfo(info.deviceUrl),
+    mediaUrl: withoutUserinfo(info.mediaUrl),
+    deviceInfo: { ...info.deviceInfo },
+    profiles: info.profiles.map(profile),
+    recordingProfile: profile(info.recordingProfile),
+    analysisProfile: profile(info.analysisProfile),
+  };
+}
+
+/**
+ * The capture source of an onboarded camera: the analysis profile's stream URI, checked like any
+ * `rtspUrl`, without credentials (the ONVIF credentials are stored apart and added by the fleet).
+ *
+ * @param info from `onboardOnvifCamera`
+ * @returns the bare source URL
+ * @throws {OnvifError} `onvif_unsupported` when the camera's URI is not a usable RTSP URL
+ * @example
+ * ```ts
+ * onvifSourceUrl(info); // "rtsp://10.0.0.5:554/sub"
+ * ```
+ */
+export function onvifSourceUrl(info: OnvifCameraInfo): string {
+  const uri = info.analysisProfile.streamUri;
+  try {
+    return splitCredentials(validateSourceUrl(uri, { field: "streamUri" }).href).url;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new OnvifError(
+      "onvif_unsupported",
+      `onvif: the stream URI of profile ${JSON.stringify(info.analysisProfile.token)} ` +
+        `is not usable: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Reads the identity part of a stored `onvif` column, which is untyped JSON from the database.
+ *
+ * @param value the column (`Camera.onvif`)
+ * @returns endpoint address and device URL, or undefined for a camera not onboarded over ONVIF
+ * @example
+ * ```ts
+ * readOnvifIdentity(camera.onvif)?.endpointAddress; // "urn:uuid:..."
+ * ```
+ */
+export function readOnvifIdentity(value: unknown): StoredOnvifIdentity | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const deviceUrl = "deviceUrl" in value ? value.deviceUrl : undefined;
+  const endpointAddress = "endpointAddress" in value ? value.endpointAddress : undefined;
+  if (typeof deviceUrl !== "string" || !URL.canParse(deviceUrl)) return undefined;
+  return {
+    deviceUrl,
+    endpointAddress: typeof endpointAddress === "string" ? endpointAddress : undefined,
+  };
+}
+
+function withoutUserinfo(raw: string): string {
+  if (!URL.canParse(raw)) return raw;
+  const url = new URL(raw);
+  if (url.username === "" && url.password === "") return raw;
+  url.username = "";
+  url.password = "";
+  return url.href;
+}
