@@ -20,6 +20,7 @@ import { resolveDetectorConfig } from "../models/detectors/detector_config.ts";
 import { frameToTensor } from "../models/detectors/preprocess.ts";
 import { SharedDetector } from "../models/detectors/shared_detector.ts";
 import type { Frame } from "../models/detectors/types.ts";
+import { quantile, withLagProbe } from "./lag_probe.ts";
 
 /** Result of one benchmark phase. */
 export interface PhaseResult {
@@ -32,7 +33,6 @@ export interface PhaseResult {
   lag: { p50: number; p99: number; max: number };
 }
 
-const TICK_MS = 5;
 const WARMUP = 3;
 /** Phases alternate in rounds so a burst of load from other processes hits all of them alike. */
 const ROUNDS = 4;
@@ -44,25 +44,6 @@ interface Phase {
   run: (i: number) => Promise<unknown>;
   times: number[];
   lags: number[];
-}
-
-/** Runs `work` while a `TICK_MS` interval timer records how late it fires, into `lags`. */
-async function withLagProbe(work: () => Promise<void>, lags: number[]): Promise<void> {
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    lags.push(Math.max(0, now - last - TICK_MS));
-    last = now;
-  }, TICK_MS);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 function summarize(phase: Phase): PhaseResult {
