@@ -17,7 +17,13 @@ import { fromCallback } from "xstate";
 import type { AnalyticsSettings } from "../models/analytics/settings.ts";
 import { createMotionGate, type MotionGate } from "../models/analytics/motion.ts";
 import { createTracker, type Tracker } from "../models/analytics/tracker.ts";
-import { createEventEngine, eventConfig, type EventEngine } from "../models/analytics/events.ts";
+import {
+  createEventEngine,
+  type EventAction,
+  eventConfig,
+  type EventEngine,
+} from "../models/analytics/events.ts";
+import type { Frame } from "../models/detectors/types.ts";
 import { filterDetections } from "../models/analytics/filter.ts";
 import { normalizeBox } from "../models/analytics/geometry.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
@@ -28,8 +34,11 @@ import type { EventRecorder } from "./event_recorder.ts";
 
 /** No frame for this long while attached → the camera counts as offline for events. */
 export const OFFLINE_AFTER_MS = 3000;
-/** Frames closer than this fraction of the analysis period are skipped by the fps throttle. */
-const THROTTLE_SLACK = 0.8;
+/**
+ * Frames closer than this fraction of the analysis period are skipped by the fps throttle; the
+ * slack absorbs network jitter, so a camera sending exactly the analysis rate loses no frame.
+ */
+const THROTTLE_SLACK = 0.5;
 
 /** Live numbers of a camera's analysis, for the API. */
 export interface AnalysisStats {
@@ -119,16 +128,11 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     let pipeline = pipelineFor(input.settings);
     const engine: EventEngine = createEventEngine(eventConfig(input.settings));
     let online = true;
-    // Actions are applied in order, one batch after the other, even when they come from a
-    // settings change or the final close while a frame is being recorded.
-    let recording = Promise.resolve();
-    const record = (
-      actions: ReturnType<EventEngine["closeAll"]>,
-      frame?: Parameters<EventRecorder["apply"]>[1],
-    ) => {
+    // The recorder applies batches in order, so a settings change or the final close never
+    // overtakes the frame being recorded.
+    const record = (actions: EventAction[], frame?: Frame) => {
       if (actions.length === 0) return;
-      const webhook = pipeline.settings.webhook;
-      recording = recording.then(() => deps.events.apply(actions, frame, webhook)).then(() => {
+      void deps.events.apply(actions, frame, pipeline.settings.webhook).then(() => {
         deps.stats.openEvents = deps.events.openCount();
       });
     };

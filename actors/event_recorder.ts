@@ -37,16 +37,26 @@ export interface EventRecorderOptions {
   dataDir: string;
 }
 
-/** Snapshot of an event at most this often as its best score improves. */
-export const SNAPSHOT_MIN_INTERVAL_MS = 1000;
+/**
+ * A better frame replaces an event's snapshot at most this often, and only for a clearly better
+ * score: each snapshot is an ffmpeg encode, CPU the detector on a small box would rather have.
+ */
+export const SNAPSHOT_MIN_INTERVAL_MS = 3000;
+/** How much better a score must be to replace the snapshot. */
+export const SNAPSHOT_MIN_GAIN = 0.05;
 
 /** Records one camera's events. */
 export interface EventRecorder {
   /**
-   * Applies actions. `frame` is the frame they were computed on (for snapshots); absent for
-   * actions without a frame (offline, detach).
+   * Queues actions; batches are applied one after the other, in the order they were given.
+   * `frame` is the frame they were computed on (for snapshots); absent for actions without a
+   * frame (offline, detach).
+   *
+   * @returns settles when this batch is applied
    */
   apply(actions: readonly EventAction[], frame?: Frame, webhook?: WebhookSettings): Promise<void>;
+  /** Settles when every queued batch is applied (before the writers stop). */
+  settled(): Promise<void>;
   /** Events open now. */
   openCount(): number;
 }
@@ -61,7 +71,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   const { cameraId, writer, bus } = options;
   const log = createLogger("events", { camera: cameraId });
   const dir = join(options.dataDir, "snapshots", cameraId);
-  const open = new Map<string, { row: EventRow; snapshotAt: number }>();
+  const open = new Map<string, { row: EventRow; snapshotAt: number; snapshotScore?: number }>();
 
   const snapshot = async (row: EventRow, frame: Frame, box: [number, number, number, number]) => {
     try {
@@ -87,55 +97,68 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     }
   };
 
-  return {
-    async apply(actions, frame, webhook) {
-      for (const action of actions) {
-        if (action.type === "open") {
-          const e = action.event;
-          const box = frame && e.box ? normalizeBox(e.box, frame.width, frame.height) : undefined;
-          const row: EventRow = {
-            id: uuidv7(),
-            cameraId,
-            kind: e.kind,
-            label: e.label ?? null,
-            trackId: e.trackId ?? null,
-            zone: e.zone ?? null,
-            startedAt: e.startedAt,
-            endedAt: null,
-            bestScore: e.box ? e.score : null,
-            snapshot: null,
-            details: {
-              ...(e.direction ? { direction: e.direction } : {}),
-              ...(box ? { box } : {}),
-            },
-          };
-          if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
-          open.set(action.key, { row, snapshotAt: Date.now() });
-          emit("open", row, webhook);
-        } else if (action.type === "update-best") {
-          const entry = open.get(action.key);
-          if (!entry) continue;
-          entry.row = {
-            ...entry.row,
-            bestScore: action.score,
-            details: {
-              ...entry.row.details,
-              ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
-            },
-          };
-          if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
-            entry.snapshotAt = Date.now();
-            entry.row.snapshot = await snapshot(entry.row, frame, action.box);
-          }
-          emit("update", entry.row);
-        } else {
-          const entry = open.get(action.key);
-          if (!entry) continue;
-          open.delete(action.key);
-          emit("close", { ...entry.row, endedAt: action.endedAt }, webhook);
+  const applyNow = async (
+    actions: readonly EventAction[],
+    frame: Frame | undefined,
+    webhook: WebhookSettings | undefined,
+  ) => {
+    for (const action of actions) {
+      if (action.type === "open") {
+        const e = action.event;
+        const box = frame && e.box ? normalizeBox(e.box, frame.width, frame.height) : undefined;
+        const row: EventRow = {
+          id: uuidv7(),
+          cameraId,
+          kind: e.kind,
+          label: e.label ?? null,
+          trackId: e.trackId ?? null,
+          zone: e.zone ?? null,
+          startedAt: e.startedAt,
+          endedAt: null,
+          bestScore: e.box ? e.score : null,
+          snapshot: null,
+          details: {
+            ...(e.direction ? { direction: e.direction } : {}),
+            ...(box ? { box } : {}),
+          },
+        };
+        if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
+        open.set(action.key, { row, snapshotAt: Date.now() });
+        emit("open", row, webhook);
+      } else if (action.type === "update-best") {
+        const entry = open.get(action.key);
+        if (!entry) continue;
+        entry.row = {
+          ...entry.row,
+          bestScore: action.score,
+          details: {
+            ...entry.row.details,
+            ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
+          },
+        };
+        if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
+          entry.snapshotAt = Date.now();
+          entry.row.snapshot = await snapshot(entry.row, frame, action.box);
         }
+        emit("update", entry.row);
+      } else {
+        const entry = open.get(action.key);
+        if (!entry) continue;
+        open.delete(action.key);
+        emit("close", { ...entry.row, endedAt: action.endedAt }, webhook);
       }
+    }
+  };
+
+  let queue = Promise.resolve();
+  return {
+    apply(actions, frame, webhook) {
+      queue = queue.then(() => applyNow(actions, frame, webhook)).catch((error) => {
+        log.error("recording events failed", { error });
+      });
+      return queue;
     },
+    settled: () => queue,
     openCount: () => open.size,
   };
 }

@@ -23,7 +23,7 @@ import {
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
-import { withCredentials } from "../models/media/rtsp_url.ts";
+import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
@@ -34,7 +34,7 @@ import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";
 import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
-import { createEventRecorder, type FeedMessage } from "./event_recorder.ts";
+import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
@@ -54,6 +54,10 @@ export interface FleetOptions {
   events: EventBus<FeedMessage>;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
+  captureFps?: number;
+  /** Source schemes allowed besides RTSP (benchmarks serve a clip over local HTTP). */
+  allowSchemes?: readonly ExtraScheme[];
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -108,6 +112,7 @@ interface Unit {
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
   events: BatchWriter<EventRow>;
+  recorder: EventRecorder;
   analysis: AnalysisStats;
   fps: number;
 }
@@ -135,6 +140,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const { db, secrets, dataDir } = options;
   const log = createLogger("fleet");
   const units = new Map<string, Unit>();
+  const captureFps = options.captureFps ?? ANALYSIS_FPS;
 
   const sourceUrl = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
@@ -148,14 +154,21 @@ export function createFleet(options: FleetOptions): Fleet {
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
     ]);
     const analysis = emptyAnalysisStats();
+    const recorder = createEventRecorder({
+      cameraId: row.id,
+      writer: events,
+      bus: options.events,
+      dataDir,
+    });
     const camera = createCamera({
       id: row.id,
       sourceUrl: await sourceUrl(row),
       transport: row.transport,
       analysisWidth: ANALYSIS_WIDTH,
       analysisHeight: ANALYSIS_HEIGHT,
-      fps: ANALYSIS_FPS,
+      fps: captureFps,
       stallMs: options.stallMs,
+      allowSchemes: options.allowSchemes,
     }, {
       analysis: (slot) =>
         createAnalysisLogic({
@@ -163,16 +176,11 @@ export function createFleet(options: FleetOptions): Fleet {
           slot,
           detectors: options.detectors,
           detections,
-          events: createEventRecorder({
-            cameraId: row.id,
-            writer: events,
-            bus: options.events,
-            dataDir,
-          }),
+          events: recorder,
           stats: analysis,
         }),
     });
-    const unit = { row, camera, detections, events, analysis, fps: ANALYSIS_FPS };
+    const unit = { row, camera, detections, events, recorder, analysis, fps: captureFps };
     units.set(row.id, unit);
     return unit;
   };
@@ -213,6 +221,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = async (unit: Unit) => {
     await unit.camera.stop();
+    // Stopping the camera closed its open events; they must reach the writer before it stops.
+    await unit.recorder.settled();
     await Promise.all([unit.detections.stop(), unit.events.stop()]);
   };
 

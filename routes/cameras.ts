@@ -96,8 +96,11 @@ export function cameraRoutes(deps: AppDeps): Hono {
   return new Hono()
     .post("/", async (c) => {
       const body = await readJson(c, newCamera);
-      if ((body.rtspUrl === undefined) === (body.onvif === undefined)) {
-        throw new ValidationError("give either rtspUrl or onvif", "rtspUrl");
+      if (body.rtspUrl === undefined && body.onvif === undefined) {
+        throw new ValidationError("rtspUrl must be a string (or give onvif instead)", "rtspUrl");
+      }
+      if (body.rtspUrl !== undefined && body.onvif !== undefined) {
+        throw new ValidationError("give either rtspUrl or onvif, not both", "onvif");
       }
       if (body.onvif) {
         const { host, port, username, password } = body.onvif;

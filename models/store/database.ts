@@ -31,7 +31,7 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** Vigil's data directory. */
   dataDir: string;
-  /** Pool size (default 8). */
+  /** Pool size for a real PostgreSQL (default 8; the embedded database uses one connection). */
   poolSize?: number;
 }
 
@@ -65,10 +65,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const dir = join(options.dataDir, "db");
   await Deno.mkdir(dir, { recursive: true });
-  // Two spare connections so a pool reconnect never races the server's connection limit.
-  const embedded = await startEmbeddedDatabase(dir, poolSize + 2);
+  // ONE connection: PGlite is a single backend session behind pglite-socket, so statements
+  // prepared by two client connections share one namespace and their messages interleave —
+  // measured: the events writer's insert ran with the detections writer's parameters. PGlite runs
+  // one query at a time anyway, so a pool would buy no concurrency. Spare server slots let a
+  // reconnect never race the server's connection limit.
+  const embedded = await startEmbeddedDatabase(dir, 3);
   const sql = postgres({
     ...common,
+    max: 1,
     host: "127.0.0.1",
     port: embedded.port,
     user: "postgres",

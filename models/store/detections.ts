@@ -10,7 +10,7 @@
 import type postgres from "postgres";
 import type { TableSpec } from "../../actors/writer.ts";
 import { ValidationError } from "../errors.ts";
-import { isUuid, uuidv7 } from "../ids.ts";
+import { uuidv7 } from "../ids.ts";
 import { createLogger } from "../log.ts";
 
 /** One detected object in one frame, as written (and spilled). */
@@ -33,6 +33,12 @@ export interface DetectionRow {
 }
 
 const LABEL = /^[A-Za-z0-9 _.-]{1,64}$/;
+/** Same test as `isUuid` in ids.ts, without its lower-casing copy: this runs for every pushed row. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
 
 function fail(message: string, field: string): never {
   throw new ValidationError(`detection: ${message}`, field);
@@ -60,11 +66,11 @@ export function parseDetection(value: unknown): DetectionRow {
   if (typeof value !== "object" || value === null) fail("a row must be an object", "row");
   const row = value as Record<string, unknown>;
   const { id, cameraId, ts, frame, trackId, label, score, box } = row;
-  if (!isUuid(id)) fail("id must be a UUID", "id");
-  if (!isUuid(cameraId)) fail("cameraId must be a UUID", "cameraId");
+  if (!uuid(id)) fail("id must be a UUID", "id");
+  if (!uuid(cameraId)) fail("cameraId must be a UUID", "cameraId");
   finite(ts, "ts", 0, 8.64e15);
   if (!Number.isSafeInteger(frame) || (frame as number) < 0) fail("frame must be ≥ 0", "frame");
-  if (trackId !== null && !isUuid(trackId)) fail("trackId must be a UUID or null", "trackId");
+  if (trackId !== null && !uuid(trackId)) fail("trackId must be a UUID or null", "trackId");
   if (typeof label !== "string" || !LABEL.test(label)) fail("label must match " + LABEL, "label");
   finite(score, "score", 0, 1);
   if (!Array.isArray(box) || box.length !== 4) fail("box must be [x1, y1, x2, y2]", "box");

@@ -11,6 +11,7 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     modelsDir: DEFAULT_MODELS_DIR,
     auth: true,
     logLevel: "info",
+    discoveryIntervalS: 0,
   });
 });
 
@@ -36,7 +37,11 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a port that is not a number", { VIGIL_PORT: "http" }, /VIGIL_PORT must be an integer/],
     ["a port out of range", { VIGIL_PORT: "70000" }, /VIGIL_PORT/],
     ["a negative port", { VIGIL_PORT: "-1" }, /VIGIL_PORT/],
-    ["auth that is neither on nor off", { VIGIL_AUTH: "maybe" }, /VIGIL_AUTH must be one of on, off/],
+    [
+      "auth that is neither on nor off",
+      { VIGIL_AUTH: "maybe" },
+      /VIGIL_AUTH must be one of on, off/,
+    ],
     ["an unknown log level", { VIGIL_LOG: "loud" }, /VIGIL_LOG/],
     ["a host with a space", { VIGIL_HOST: "a b" }, /VIGIL_HOST/],
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],

@@ -15,11 +15,13 @@ forEachDatabase("migrations are recorded once and a second run applies nothing",
 
 forEachDatabase("two processes migrating together apply each migration once", async (db) => {
   const migrations = [
-    { version: "900", name: "900_slow.sql", sql: "select pg_sleep(0.3); create table t900 (x int);" },
+    {
+      version: "900",
+      name: "900_slow.sql",
+      sql: "select pg_sleep(0.3); create table t900 (x int);",
+    },
   ];
-  const other = db.url
-    ? await openDatabase({ url: db.url, dataDir: db.dataDir })
-    : undefined; // The embedded database belongs to one process; both pools share it here.
+  const other = db.url ? await openDatabase({ url: db.url, dataDir: db.dataDir }) : undefined; // The embedded database belongs to one process; both pools share it here.
   try {
     const results = await Promise.all([
       migrate(db.sql, migrations),
@@ -44,14 +46,17 @@ forEachDatabase("a failing migration leaves nothing half-applied", async (db) =>
   assert.equal(versions.length, 0);
 });
 
-forEachDatabase("ping() answers true while the database is up and false after close", async (db) => {
-  assert.equal(await db.ping(), true);
-  const copy = db.url ? await openDatabase({ url: db.url, dataDir: db.dataDir }) : undefined;
-  if (copy) {
-    await copy.close();
-    assert.equal(await copy.ping(500), false);
-  }
-});
+forEachDatabase(
+  "ping() answers true while the database is up and false after close",
+  async (db) => {
+    assert.equal(await db.ping(), true);
+    const copy = db.url ? await openDatabase({ url: db.url, dataDir: db.dataDir }) : undefined;
+    if (copy) {
+      await copy.close();
+      assert.equal(await copy.ping(500), false);
+    }
+  },
+);
 
 Deno.test({
   name: "the embedded database keeps its data across a restart",

@@ -1,0 +1,147 @@
+/**
+ * The real application for discovery and onboarding route tests: {@linkcode startTestApp}'s
+ * database, fleet and tokens, plus a {@linkcode DiscoveryRegistry} the test controls (a scripted
+ * probe on the host — never real multicast outside a namespace) and the move watch main.ts runs.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import { createApp } from "../../routes/app.ts";
+import { openSecretBox } from "../../models/secret_box.ts";
+import { DiscoveryRegistry } from "../../actors/discovery.ts";
+import { type OnvifWatch, watchOnvifMoves } from "../../actors/onvif_watch.ts";
+import type { ProbeOptions, ProbeResult, ReceivedMatch } from "../../models/onvif/probe.ts";
+import { buildScopes } from "../../models/onvif/discovery_messages.ts";
+import { startTestApp, type TestApp } from "./app.ts";
+import type { TestDatabase } from "./databases.ts";
+
+/** A test app with discovery. */
+export interface DiscoveryTestApp extends TestApp {
+  registry: DiscoveryRegistry;
+  watch: OnvifWatch;
+}
+
+/** Options of {@linkcode startDiscoveryTestApp}. */
+export interface DiscoveryTestAppOptions {
+  /** The registry's probe (default: one that finds nothing). Real probes only in a namespace. */
+  probe?: (options: ProbeOptions) => Promise<ProbeResult>;
+  /** Per-call ONVIF time limit. */
+  onvifTimeoutMs?: number;
+}
+
+/**
+ * @param db an open test database
+ * @param options probe and ONVIF time limit
+ * @returns the app; `close()` stops the watch, then the fleet
+ */
+export async function startDiscoveryTestApp(
+  db: TestDatabase,
+  options: DiscoveryTestAppOptions = {},
+): Promise<DiscoveryTestApp> {
+  const base = await startTestApp(db);
+  const secrets = await openSecretBox(db.dataDir);
+  const registry = new DiscoveryRegistry({
+    probe: options.probe ??
+      (() => Promise.resolve({ matches: [], rejected: 0, interfaces: ["default"] })),
+  });
+  const watch = watchOnvifMoves({
+    registry,
+    db,
+    secrets,
+    fleet: base.fleet,
+    timeoutMs: options.onvifTimeoutMs,
+  });
+  const app: Hono = createApp({
+    db,
+    secrets,
+    fleet: base.fleet,
+    detectors: base.detectors,
+    events: base.events,
+    dataDir: db.dataDir,
+    auth: true,
+    discovery: registry,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+  });
+  return {
+    ...base,
+    app,
+    registry,
+    watch,
+    async call(method, path, callOptions = {}) {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${callOptions.token ?? base.tokens.admin}`,
+      };
+      let body: string | undefined;
+      if (callOptions.body !== undefined) {
+        headers["content-type"] = "application/json";
+        body = typeof callOptions.body === "string"
+          ? callOptions.body
+          : JSON.stringify(callOptions.body);
+      }
+      return await app.request(path, { method, headers, body });
+    },
+    async close() {
+      await watch.stop();
+      await base.close();
+    },
+  };
+}
+
+/**
+ * A WS-Discovery match as a device at `xaddr` would send it.
+ *
+ * @param device endpoint address, XAddr and announced name
+ * @returns the match
+ */
+export function probeMatch(
+  device: { endpointAddress: string; xaddr: string; name: string },
+): ReceivedMatch {
+  return {
+    endpointAddress: device.endpointAddress,
+    types: ["dn:NetworkVideoTransmitter"],
+    scopes: buildScopes({ name: device.name, hardware: "SimCam 1", location: "yard" }),
+    xaddrs: [device.xaddr],
+    metadataVersion: 1,
+    from: new URL(device.xaddr).hostname,
+  };
+}
+
+/**
+ * A probe that answers whatever `matches()` returns at the time of each call.
+ *
+ * @param matches read at each probe
+ * @returns the probe
+ */
+export function scriptedProbe(
+  matches: () => ReceivedMatch[],
+): (options: ProbeOptions) => Promise<ProbeResult> {
+  return () => Promise.resolve({ matches: matches(), rejected: 0, interfaces: ["default"] });
+}
+
+/**
+ * Polls `GET /api/cameras/:id` until its stream state is `live`.
+ *
+ * @param t the app
+ * @param id camera id
+ * @param timeoutMs give up after this long (default 20 s)
+ * @returns ms waited
+ * @throws Error with the last state on timeout
+ */
+export async function waitUntilLive(
+  t: Pick<TestApp, "call">,
+  id: string,
+  timeoutMs = 20_000,
+): Promise<number> {
+  const started = performance.now();
+  let last: unknown;
+  while (performance.now() - started < timeoutMs) {
+    last = (await (await t.call("GET", `/api/cameras/${id}`)).json()).state;
+    if ((last as { stream?: string } | undefined)?.stream === "live") {
+      return performance.now() - started;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `camera ${id} not live after ${timeoutMs} ms; last state ${JSON.stringify(last)}`,
+  );
+}
