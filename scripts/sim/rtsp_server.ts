@@ -234,6 +234,12 @@ function feederArgs(source: string, rtpPort: number, o: RtspServerOptions): stri
     ...["-re", "-stream_loop", "-1", "-i", source, "-an", "-sn", "-dn"],
     ...["-vf", `fps=${fps},scale=${o.width ?? 640}:${o.height ?? 360},format=yuv420p`],
     ...["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", String(fps)],
+    // A capped VBV keeps keyframes small: a burst of ~100 UDP packets on loopback overflows the
+    // receiver's socket buffer (rmem_max), and a lost keyframe smears a still scene until the next.
+    ...["-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "300k"],
+    // One slice per frame: with zerolatency's sliced threads the first slice of every frame was
+    // lost between the feeder and the server, leaving the top of the picture smeared.
+    ...["-x264-params", "sliced-threads=0"],
     ...["-f", "rtp", "-payload_type", "96", `rtp://127.0.0.1:${rtpPort}?pkt_size=1200`],
   ];
 }
