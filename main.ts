@@ -12,6 +12,7 @@ import { openDatabase } from "./models/store/database.ts";
 import { openSecretBox } from "./models/secret_box.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { createFleet } from "./actors/fleet.ts";
+import { startRetention } from "./models/store/detections.ts";
 import { createApp } from "./routes/app.ts";
 import { DetectorPool } from "./actors/detector_pool.ts";
 import { readCatalog } from "./models/detectors/catalog.ts";
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
   const detectors = new DetectorPool(await readCatalog(config.modelsDir));
   const events = createEventBus<FeedMessage>();
   const fleet = createFleet({ db, secrets, dataDir: config.dataDir, detectors, events });
+  const retention = startRetention(db.sql, {
+    detectionDays: config.detectionRetentionDays,
+    eventDays: config.eventRetentionDays,
+  });
   await fleet.start();
   // Discovery never probes on its own unless VIGIL_DISCOVERY_INTERVAL_S asks for it; the watch
   // follows onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     discoveryInterval?.stop();
     await watch.stop();
     await fleet.stop();
+    await retention.stop();
     await detectors.close();
     await db.close();
     clearTimeout(deadline);

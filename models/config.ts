@@ -25,6 +25,10 @@ export interface Config {
   logLevel: LogLevel;
   /** `VIGIL_DISCOVERY_INTERVAL_S`: seconds between automatic WS-Discovery scans (default 0: off). */
   discoveryIntervalS: number;
+  /** `VIGIL_DETECTION_RETENTION_DAYS` (default 7): per-frame detections are kept this long. */
+  detectionRetentionDays: number;
+  /** `VIGIL_EVENT_RETENTION_DAYS` (default 30): events are kept this long. */
+  eventRetentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -45,7 +49,7 @@ export const DEFAULT_MODELS_DIR = new URL("../assets/models", import.meta.url).p
  */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
   return {
-    port: readPort(env, "VIGIL_PORT", 8080),
+    port: readInt(env, "VIGIL_PORT", 8080, 0, 65535),
     host: readHost(env, "VIGIL_HOST", "0.0.0.0"),
     dataDir: readNonEmpty(env, "VIGIL_DATA_DIR", "./data"),
     databaseUrl: readDatabaseUrl(env),
@@ -53,6 +57,8 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     auth: readChoice(env, "VIGIL_AUTH", ["on", "off"], "on") === "on",
     logLevel: readChoice(env, "VIGIL_LOG", LOG_LEVELS, "info"),
     discoveryIntervalS: discoveryIntervalFromEnv(env),
+    detectionRetentionDays: readInt(env, "VIGIL_DETECTION_RETENTION_DAYS", 7, 1, 3650),
+    eventRetentionDays: readInt(env, "VIGIL_EVENT_RETENTION_DAYS", 30, 1, 3650),
   };
 }
 
@@ -85,12 +91,14 @@ function invalid(name: string, value: string, expected: string): ValidationError
   );
 }
 
-function readPort(env: Env, name: string, fallback: number): number {
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw invalid(name, raw, "an integer from 0 to 65535");
-  return port;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw invalid(name, raw, `an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 function readHost(env: Env, name: string, fallback: string): string {

@@ -12,6 +12,8 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     auth: true,
     logLevel: "info",
     discoveryIntervalS: 0,
+    detectionRetentionDays: 7,
+    eventRetentionDays: 30,
   });
 });
 
@@ -46,6 +48,7 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a host with a space", { VIGIL_HOST: "a b" }, /VIGIL_HOST/],
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
+    ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {
