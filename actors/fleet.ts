@@ -62,6 +62,8 @@ export interface FleetOptions {
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
 export interface CameraStatus extends CameraSummary {
+  /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
+  ffmpegPid: number | null;
   analysis: AnalysisStats | null;
   backlog: { detections: WriterStats; events: WriterStats } | null;
 }
@@ -126,6 +128,7 @@ const OFFLINE: CameraStatus = {
   reconnects: 0,
   lastError: null,
   info: null,
+  ffmpegPid: null,
   analysis: null,
   backlog: null,
 };
@@ -283,6 +286,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const summary = unit.camera.summary();
       return {
         ...summary,
+        ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
         backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
       };
