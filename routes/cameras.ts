@@ -13,6 +13,7 @@
  */
 import { Hono } from "hono";
 import type { AppDeps } from "./app.ts";
+import type { Fleet } from "../actors/fleet.ts";
 import {
   number,
   object,
@@ -67,12 +68,14 @@ const cameraPatch = object({
 const captureRequest = object({ action: oneOf(["start", "stop"] as const) });
 
 /**
- * @param deps the running system
- * @returns the sub-app
+ * A camera as every route answers it: the stored fields (never a password) and its live state.
+ *
+ * @param camera the stored camera
+ * @param fleet where its state comes from
+ * @returns the JSON view
  */
-export function cameraRoutes(deps: AppDeps): Hono {
-  const { db, secrets, fleet } = deps;
-  const view = (camera: Camera) => ({
+export function cameraView(camera: Camera, fleet: Fleet) {
+  return {
     id: camera.id,
     name: camera.name,
     rtspUrl: camera.sourceUrl,
@@ -84,7 +87,16 @@ export function cameraRoutes(deps: AppDeps): Hono {
     updatedAt: camera.updatedAt,
     onvif: camera.onvif ?? null,
     state: fleet.status(camera.id),
-  });
+  };
+}
+
+/**
+ * @param deps the running system
+ * @returns the sub-app
+ */
+export function cameraRoutes(deps: AppDeps): Hono {
+  const { db, secrets, fleet } = deps;
+  const view = (camera: Camera) => cameraView(camera, fleet);
 
   /** Validates a source URL and splits its credentials; the password comes back sealed. */
   const storedSource = async (raw: string) => {

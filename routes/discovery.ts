@@ -20,7 +20,7 @@ import {
 import { camerasByEndpoint } from "../models/store/cameras.ts";
 import { readOnvifIdentity } from "../models/onvif/stored_info.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../models/errors.ts";
-import { addOnvifCamera } from "./cameras.ts";
+import { addOnvifCamera, cameraView } from "./cameras.ts";
 import { arrayOf, number, object, oneOf, optional, readJson, string } from "./validate.ts";
 
 /** Longest collection window a scan may ask for (the request waits for it). */
@@ -131,22 +131,7 @@ export function discoveryRoutes(deps: AppDeps): Hono {
       });
       // The same fields as `GET /api/cameras/:id`.
       c.header("location", `/api/cameras/${camera.id}`);
-      return c.json(
-        {
-          id: camera.id,
-          name: camera.name,
-          rtspUrl: camera.sourceUrl,
-          username: camera.username ?? null,
-          hasPassword: camera.hasPassword,
-          transport: camera.transport,
-          desired: camera.desired,
-          createdAt: camera.createdAt,
-          updatedAt: camera.updatedAt,
-          onvif: camera.onvif ?? null,
-          state: deps.fleet.status(camera.id),
-        },
-        201,
-      );
+      return c.json(cameraView(camera, deps.fleet), 201);
     });
 }
 

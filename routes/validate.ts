@@ -190,3 +190,54 @@ export function pageParams(c: Context): { limit: number; cursor: string | undefi
   }
   return { limit, cursor };
 }
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+const LABEL = /^[A-Za-z0-9 _.-]{1,64}$/;
+
+/**
+ * The common filters of a time-series list (`camera`, `label`, `from`, `to`), refusing any query
+ * parameter not in `known`. Times are ISO 8601 with an explicit zone (a bare local time would
+ * depend on the server); `from` is inclusive, `to` exclusive.
+ *
+ * @param c Hono context
+ * @param known every parameter the route accepts
+ * @returns the filters (camera lowercased)
+ * @throws {ValidationError} 400 for a malformed or unknown parameter, 422 when `from` ≥ `to`
+ */
+export function seriesFilters(
+  c: Context,
+  known: readonly string[],
+): { camera?: string; label?: string; from?: Date; to?: Date } {
+  for (const key of Object.keys(c.req.query())) {
+    if (!known.includes(key)) {
+      throw new ValidationError(`${key} is not a known parameter`, key, 400);
+    }
+  }
+  const camera = c.req.query("camera");
+  if (camera !== undefined && !isUuid(camera)) {
+    throw new ValidationError("camera must be a UUID", "camera", 400);
+  }
+  const label = c.req.query("label");
+  if (label !== undefined && !LABEL.test(label)) {
+    throw new ValidationError("label must be 1 to 64 letters, digits, spaces or _.-", "label", 400);
+  }
+  const instant = (name: string) => {
+    const raw = c.req.query(name);
+    if (raw === undefined) return undefined;
+    const date = new Date(raw);
+    if (!INSTANT.test(raw) || Number.isNaN(date.getTime())) {
+      throw new ValidationError(
+        `${name} must be an ISO 8601 time with a zone, e.g. 2026-11-25T14:00:00Z`,
+        name,
+        400,
+      );
+    }
+    return date;
+  };
+  const from = instant("from");
+  const to = instant("to");
+  if (from && to && from.getTime() >= to.getTime()) {
+    throw new ValidationError("from must be before to", "from", 422);
+  }
+  return { camera: camera?.toLowerCase(), label, from, to };
+}

@@ -15,26 +15,6 @@ export type Point = [x: number, y: number];
 export type Polygon = readonly Point[];
 
 /**
- * Intersection over union of two boxes.
- *
- * @param a first box
- * @param b second box
- * @returns 0 (disjoint or empty) to 1 (identical)
- * @example
- * ```ts
- * iou([0, 0, 10, 10], [5, 0, 15, 10]); // 1/3
- * ```
- */
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
-/**
  * The centre of a box.
  *
  * @param box the box

@@ -15,7 +15,8 @@
  */
 import type { Box, Detection } from "../detectors/types.ts";
 import { uuidv7 } from "../ids.ts";
-import { boxCenter, iou } from "./geometry.ts";
+import { iou } from "../detectors/box.ts";
+import { boxCenter } from "./geometry.ts";
 
 /** One tracked object. Tracks returned by the tracker are snapshots: later updates do not change them. */
 export interface Track {

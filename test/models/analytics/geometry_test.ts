@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   boxCenter,
   boxFootPoint,
-  iou,
   normalizeBox,
   normalizePoint,
   type Point,
@@ -12,6 +11,7 @@ import {
   sideOfLine,
 } from "../../../models/analytics/geometry.ts";
 import type { Box } from "../../../models/detectors/types.ts";
+import { iou } from "../../../models/detectors/box.ts";
 
 Deno.test("iou() measures overlap from 0 to 1", async (t) => {
   const cases: [string, Box, Box, number][] = [
