@@ -156,22 +156,56 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a zone yields events only for objects inside it, and a mask suppresses detections",
+  name: "a zone yields events only for objects inside it, a mask suppresses detections, " +
+    "and events reach the SSE feed and the webhook",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     await requireMedia(VTEST);
     const server = await startRtspServer({ source: VTEST, width: 768, height: 576, fps: 10 });
     const rig = await startRig();
+    const hooks: { kind: string; action: string }[] = [];
+    const receiver = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        const body = await req.json();
+        hooks.push({ kind: body.event.kind, action: body.action });
+        return new Response(null, { status: 204 });
+      },
+    );
+    const feed = new AbortController();
     try {
       const id = await addCamera(rig, "zones", server.url);
+      const sse = await rig.app.app.request(`/api/events/stream?camera=${id}`, {
+        headers: { authorization: `Bearer ${rig.app.tokens.viewer}` },
+        signal: feed.signal,
+      });
+      assert.equal(sse.headers.get("content-type"), "text/event-stream");
+      const sseText = (async () => {
+        let text = "";
+        const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+        while (!text.includes("event: open")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+        await reader.cancel();
+        return text;
+      })();
       await attach(rig, id, {
         classes: ["person"],
         zones: [{ name: "right", polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] }],
         masks: [{ polygon: [[0, 0], [0.33, 0], [0.33, 1], [0, 1]] }],
+        webhook: { url: `http://127.0.0.1:${receiver.addr.port}/hook`, events: ["zone"] },
       });
       await waitLive(rig, id);
       await sleep(15_000);
+
+      const streamed = await sseText;
+      assert.match(streamed, /event: open\ndata: \{"id":"[0-9a-f-]{36}"/);
+      assert.ok(hooks.length > 0, "webhook deliveries");
+      assert.ok(hooks.every((h) => h.kind === "zone"), "only the kinds asked for are posted");
+      assert.ok(hooks.every((h) => h.action === "open" || h.action === "close"));
 
       const rows = await rig.db.sql<{ x1: number; x2: number }[]>`
         select x1, x2 from detections where camera_id = ${id}`;
@@ -190,7 +224,9 @@ Deno.test({
         assert.ok((box[0]! + box[2]!) / 2 >= 0.5, `zone event for an object at x=${box[0]}`);
       }
     } finally {
+      feed.abort();
       await rig.close();
+      await receiver.shutdown();
       await server.stop();
     }
   },
