@@ -23,6 +23,8 @@ import { discoveryIntervalActor, DiscoveryRegistry } from "./actors/discovery.ts
 import { watchOnvifMoves } from "./actors/onvif_watch.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
+const HTTP_DRAIN_MS = 2_000;
 const log = createLogger("main");
 
 async function main(): Promise<void> {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   if (discoveryInterval) {
     log.info("discovery scans scheduled", { everyS: config.discoveryIntervalS });
   }
+  const closing = new AbortController();
   const app = createApp({
     db,
     secrets,
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     auth: config.auth,
     discovery,
+    shutdown: closing.signal,
   });
 
   const server = Deno.serve({
@@ -93,7 +97,10 @@ async function main(): Promise<void> {
       log.error("shutdown took too long; exiting");
       Deno.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
-    await server.shutdown();
+    closing.abort();
+    // Long-lived responses were told to end; a client that still holds one open must not keep
+    // the cameras' writers from flushing.
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, HTTP_DRAIN_MS))]);
     discoveryInterval?.stop();
     await watch.stop();
     await fleet.stop();

@@ -97,55 +97,69 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     }
   };
 
+  const applyOne = async (
+    action: EventAction,
+    frame: Frame | undefined,
+    webhook: WebhookSettings | undefined,
+  ) => {
+    if (action.type === "open") {
+      const e = action.event;
+      const box = frame && e.box ? normalizeBox(e.box, frame.width, frame.height) : undefined;
+      const row: EventRow = {
+        id: uuidv7(),
+        cameraId,
+        kind: e.kind,
+        label: e.label ?? null,
+        trackId: e.trackId ?? null,
+        zone: e.zone ?? null,
+        startedAt: e.startedAt,
+        endedAt: null,
+        bestScore: e.box ? e.score : null,
+        snapshot: null,
+        details: {
+          ...(e.direction ? { direction: e.direction } : {}),
+          ...(box ? { box } : {}),
+        },
+      };
+      if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
+      open.set(action.key, { row, snapshotAt: Date.now() });
+      emit("open", row, webhook);
+    } else if (action.type === "update-best") {
+      const entry = open.get(action.key);
+      if (!entry) return;
+      entry.row = {
+        ...entry.row,
+        bestScore: action.score,
+        details: {
+          ...entry.row.details,
+          ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
+        },
+      };
+      if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
+        entry.snapshotAt = Date.now();
+        entry.row.snapshot = await snapshot(entry.row, frame, action.box);
+      }
+      emit("update", entry.row);
+    } else {
+      const entry = open.get(action.key);
+      if (!entry) return;
+      open.delete(action.key);
+      emit("close", { ...entry.row, endedAt: action.endedAt }, webhook);
+    }
+  };
+
   const applyNow = async (
     actions: readonly EventAction[],
     frame: Frame | undefined,
     webhook: WebhookSettings | undefined,
   ) => {
+    // One action failing (a row the database would refuse) must not skip the others, such as
+    // the close of an unrelated event.
     for (const action of actions) {
-      if (action.type === "open") {
-        const e = action.event;
-        const box = frame && e.box ? normalizeBox(e.box, frame.width, frame.height) : undefined;
-        const row: EventRow = {
-          id: uuidv7(),
-          cameraId,
-          kind: e.kind,
-          label: e.label ?? null,
-          trackId: e.trackId ?? null,
-          zone: e.zone ?? null,
-          startedAt: e.startedAt,
-          endedAt: null,
-          bestScore: e.box ? e.score : null,
-          snapshot: null,
-          details: {
-            ...(e.direction ? { direction: e.direction } : {}),
-            ...(box ? { box } : {}),
-          },
-        };
-        if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
-        open.set(action.key, { row, snapshotAt: Date.now() });
-        emit("open", row, webhook);
-      } else if (action.type === "update-best") {
-        const entry = open.get(action.key);
-        if (!entry) continue;
-        entry.row = {
-          ...entry.row,
-          bestScore: action.score,
-          details: {
-            ...entry.row.details,
-            ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
-          },
-        };
-        if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
-          entry.snapshotAt = Date.now();
-          entry.row.snapshot = await snapshot(entry.row, frame, action.box);
-        }
-        emit("update", entry.row);
-      } else {
-        const entry = open.get(action.key);
-        if (!entry) continue;
-        open.delete(action.key);
-        emit("close", { ...entry.row, endedAt: action.endedAt }, webhook);
+      try {
+        await applyOne(action, frame, webhook);
+      } catch (error) {
+        log.error("an event action failed", { action: action.type, key: action.key, error });
       }
     }
   };

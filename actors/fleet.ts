@@ -111,6 +111,8 @@ export interface Fleet {
 
 interface Unit {
   row: CameraRow;
+  /** The URL capture uses (with credentials), to tell a real source change from a rename. */
+  source: string;
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
   events: BatchWriter<EventRow>;
@@ -144,6 +146,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const log = createLogger("fleet");
   const units = new Map<string, Unit>();
   const captureFps = options.captureFps ?? ANALYSIS_FPS;
+  const snapshots = new Map<string, Promise<Uint8Array>>();
 
   const sourceUrl = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
@@ -152,6 +155,8 @@ export function createFleet(options: FleetOptions): Fleet {
   };
 
   const supervise = async (row: CameraRow) => {
+    // First, so a password that cannot be opened fails before anything needs closing.
+    const source = await sourceUrl(row);
     const [detections, events] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
@@ -165,7 +170,7 @@ export function createFleet(options: FleetOptions): Fleet {
     });
     const camera = createCamera({
       id: row.id,
-      sourceUrl: await sourceUrl(row),
+      sourceUrl: source,
       transport: row.transport,
       analysisWidth: ANALYSIS_WIDTH,
       analysisHeight: ANALYSIS_HEIGHT,
@@ -183,7 +188,7 @@ export function createFleet(options: FleetOptions): Fleet {
           stats: analysis,
         }),
     });
-    const unit = { row, camera, detections, events, recorder, analysis, fps: captureFps };
+    const unit = { row, source, camera, detections, events, recorder, analysis, fps: captureFps };
     units.set(row.id, unit);
     return unit;
   };
@@ -203,7 +208,9 @@ export function createFleet(options: FleetOptions): Fleet {
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
 
-  const restoreAnalytics = (unit: Unit) => {
+  /** Brings a camera to the state stored with it (capturing, analytics). */
+  const restore = (unit: Unit) => {
+    if (unit.row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
     const stored = unit.row.desired.analytics;
     if (!stored) return;
     try {
@@ -232,21 +239,30 @@ export function createFleet(options: FleetOptions): Fleet {
   return {
     async start() {
       for (const row of await allCameras(db.sql)) {
-        const unit = await supervise(row);
-        if (row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
-        restoreAnalytics(unit);
+        // One broken camera (a password sealed with another box's key) must not keep the rest
+        // of the fleet from starting.
+        try {
+          restore(await supervise(row));
+        } catch (error) {
+          log.error("camera left offline: it could not be started", { camera: row.id, error });
+        }
       }
       log.info("fleet started", { cameras: units.size });
     },
     async add(row) {
-      await supervise(row);
+      restore(await supervise(row));
     },
     async update(row) {
       const unit = find(row.id);
+      const previous = unit.row;
       unit.row = row;
+      const source = await sourceUrl(row);
+      // A rename must not cost a reconnect: only a new URL, credentials or transport restart ffmpeg.
+      if (source === unit.source && row.transport === previous.transport) return;
+      unit.source = source;
       unit.camera.send({
         type: "CAMERA.UPDATE",
-        source: { sourceUrl: await sourceUrl(row), transport: row.transport },
+        source: { sourceUrl: source, transport: row.transport },
       });
     },
     async remove(id) {
@@ -291,14 +307,22 @@ export function createFleet(options: FleetOptions): Fleet {
         backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
       };
     },
-    async snapshot(id) {
+    snapshot(id) {
       const { camera, row } = find(id);
-      return await cameraSnapshot({
-        latest: camera.capture.slot.peek(),
-        url: await sourceUrl(row),
-        transport: row.transport,
-        timeoutMs: SNAPSHOT_TIMEOUT_MS,
-      });
+      // Concurrent requests for one camera share one ffmpeg: a burst of viewers (or a hostile
+      // client) cannot start a process per request.
+      let pending = snapshots.get(id);
+      if (!pending) {
+        pending = (async () =>
+          await cameraSnapshot({
+            latest: camera.capture.slot.peek(),
+            url: await sourceUrl(row),
+            transport: row.transport,
+            timeoutMs: SNAPSHOT_TIMEOUT_MS,
+          }))().finally(() => snapshots.delete(id));
+        snapshots.set(id, pending);
+      }
+      return pending;
     },
     health() {
       let live = 0;

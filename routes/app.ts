@@ -34,6 +34,8 @@ export interface AppDeps {
   events: EventBus<FeedMessage>;
   /** Vigil's data dir (event snapshots). */
   dataDir: string;
+  /** Aborted when the server begins to stop: long-lived responses (the event feed) end. */
+  shutdown?: AbortSignal;
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**

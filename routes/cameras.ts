@@ -101,7 +101,7 @@ export function cameraRoutes(deps: AppDeps): Hono {
   /** Validates a source URL and splits its credentials; the password comes back sealed. */
   const storedSource = async (raw: string) => {
     const valid = validateSourceUrl(raw, { field: "rtspUrl" });
-    const { url, username, password } = splitCredentials(valid.href);
+    const { url, username, password } = splitCredentials(valid.href, "rtspUrl");
     return {
       url,
       username: username ?? undefined,
@@ -173,9 +173,16 @@ export function cameraRoutes(deps: AppDeps): Hono {
     })
     .delete("/:id", async (c) => {
       const id = uuidParam(c, "id");
+      const camera = await getCamera(db.sql, id);
       // Stop the actor first so its writer flushes while the camera row still exists.
       await fleet.remove(id);
-      await deleteCamera(db.sql, id);
+      try {
+        await deleteCamera(db.sql, id);
+      } catch (error) {
+        // The camera still exists: keep supervising it as it was.
+        await fleet.add(camera).catch(() => {});
+        throw error;
+      }
       // Detections have no cascading foreign key (see migration 002) and a camera may have
       // millions: they, and the event snapshots, go in the background.
       deleteCameraDetections(db.sql, id)

@@ -29,6 +29,7 @@ const FEED_HEARTBEAT_MS = 15_000;
  */
 export function eventRoutes(deps: AppDeps): Hono {
   const { db, events: bus, dataDir } = deps;
+  const shutdown = deps.shutdown ?? new AbortController().signal;
   return new Hono()
     .get("/", async (c) => {
       const filters = seriesFilters(c, KNOWN);
@@ -44,10 +45,11 @@ export function eventRoutes(deps: AppDeps): Hono {
       return c.json(await listEvents(db.sql, { ...filters, kind, limit, cursor }));
     })
     .get("/stream", (c) => {
-      const camera = c.req.query("camera");
-      if (camera !== undefined && !isUuid(camera)) {
+      const raw = c.req.query("camera");
+      if (raw !== undefined && !isUuid(raw)) {
         throw new ValidationError("camera must be a UUID", "camera", 400);
       }
+      const camera = raw?.toLowerCase();
       return streamSSE(c, async (stream) => {
         const queue: FeedMessage[] = [];
         let wake: (() => void) | undefined;
@@ -58,10 +60,15 @@ export function eventRoutes(deps: AppDeps): Hono {
           else queue.push(message);
           wake?.();
         });
-        stream.onAbort(() => {
+        // The server is stopping: end the feed, or Deno.serve's shutdown would wait for it.
+        const end = () => {
           unsubscribe();
           wake?.();
-        });
+          stream.abort();
+        };
+        stream.onAbort(end);
+        if (shutdown.aborted) end();
+        shutdown.addEventListener("abort", end, { once: true });
         try {
           await stream.writeSSE({ event: "ready", data: "{}" });
           while (!stream.aborted && !overflow) {
@@ -74,15 +81,18 @@ export function eventRoutes(deps: AppDeps): Hono {
               });
               continue;
             }
+            let heartbeat: ReturnType<typeof setTimeout> | undefined;
             await new Promise<void>((resolve) => {
               wake = resolve;
-              setTimeout(resolve, FEED_HEARTBEAT_MS);
+              heartbeat = setTimeout(resolve, FEED_HEARTBEAT_MS);
             });
+            clearTimeout(heartbeat);
             wake = undefined;
             if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
           }
         } finally {
           unsubscribe();
+          shutdown.removeEventListener("abort", end);
         }
       });
     })

@@ -8,6 +8,7 @@
 import type { Context } from "hono";
 import { ValidationError, VigilError } from "../models/errors.ts";
 import { isUuid } from "../models/ids.ts";
+import { LABEL_PATTERN } from "../models/detectors/labels.ts";
 
 /** Checks one value found at `path`; returns it typed or throws. */
 export type Field<T> = (value: unknown, path: string) => T;
@@ -192,7 +193,9 @@ export function pageParams(c: Context): { limit: number; cursor: string | undefi
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const LABEL = /^[A-Za-z0-9 _.-]{1,64}$/;
+/** Years PostgreSQL and JavaScript agree on; year 0 parses in JS and fails in PostgreSQL. */
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
 
 /**
  * The common filters of a time-series list (`camera`, `label`, `from`, `to`), refusing any query
@@ -218,14 +221,20 @@ export function seriesFilters(
     throw new ValidationError("camera must be a UUID", "camera", 400);
   }
   const label = c.req.query("label");
-  if (label !== undefined && !LABEL.test(label)) {
-    throw new ValidationError("label must be 1 to 64 letters, digits, spaces or _.-", "label", 400);
+  if (label !== undefined && !LABEL_PATTERN.test(label)) {
+    throw new ValidationError("label must be 1 to 64 printable characters", "label", 400);
   }
   const instant = (name: string) => {
     const raw = c.req.query(name);
     if (raw === undefined) return undefined;
     const date = new Date(raw);
-    if (!INSTANT.test(raw) || Number.isNaN(date.getTime())) {
+    const year = date.getUTCFullYear();
+    // `2026-02-30` parses as 2 March: refuse dates whose day does not exist.
+    const day = raw.slice(0, 10);
+    const midnight = new Date(`${day}T00:00:00Z`);
+    const sameDay = !Number.isNaN(date.getTime()) && !Number.isNaN(midnight.getTime()) &&
+      midnight.toISOString().slice(0, 10) === day;
+    if (!INSTANT.test(raw) || !sameDay || year < MIN_YEAR || year > MAX_YEAR) {
       throw new ValidationError(
         `${name} must be an ISO 8601 time with a zone, e.g. 2026-11-25T14:00:00Z`,
         name,

@@ -49,10 +49,13 @@ async function main(args: string[]): Promise<number> {
       env: { VIGIL_TEST_DATABASE_URL: cluster.url },
       stdin: "null",
     }).spawn();
+    // Interrupted (Ctrl-C, a CI timeout): stop the tests, then still stop the cluster below.
     const stop = () => child.kill("SIGTERM");
     Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
     ({ code } = await child.status);
     Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
   } finally {
     await cluster.close();
   }

@@ -125,3 +125,28 @@ Deno.test("the server exits with code 2 and names the variable on a bad config v
   assert.equal(code, 2);
   assert.match(new TextDecoder().decode(stderr), /VIGIL_PORT must be an integer/);
 });
+
+Deno.test({
+  name: "the server stops cleanly while a client follows the live event feed",
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "vigil-main-" });
+    const server = await startServer({ VIGIL_DATA_DIR: dataDir });
+    try {
+      const token = (await Deno.readTextFile(`${dataDir}/admin-token`)).trim();
+      const feed = await fetch(`${server.base}/api/events/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(feed.status, 200);
+      const reader = feed.body!.getReader();
+      await reader.read(); // the `ready` message: the feed is open
+      const { code, ms } = await server.stop("SIGTERM");
+      assert.equal(code, 0, "exit code");
+      assert.ok(ms < 10_000, `stopped after ${ms} ms`);
+      assert.ok(server.lines.some((line) => line.includes('"msg":"stopped"')));
+      await reader.cancel().catch(() => {});
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});

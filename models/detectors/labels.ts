@@ -7,6 +7,13 @@
 import { DetectorError } from "./detector_error.ts";
 
 /**
+ * What a label (and a zone or line name) stored with a detection or an event may be: 1–64
+ * characters, none of them control characters. Labels come from model files, so any script is
+ * welcome; they only ever travel as query parameters and JSON, never into paths or SQL text.
+ */
+export const LABEL_PATTERN = /^[^\p{C}]{1,64}$/u;
+
+/**
  * Parses a labels file. Trailing blank lines are dropped; a blank line in the middle keeps its
  * place (as `class<N>`) so the following classes keep their ids.
  *

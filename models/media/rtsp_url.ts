@@ -104,17 +104,30 @@ export interface SplitUrl {
  * Splits the credentials out of a source URL, so the password can be stored encrypted apart.
  *
  * @param raw a valid source URL (validate first)
+ * @param field the field named in errors
  * @returns the bare URL and the decoded user name and password
+ * @throws {ValidationError} when the credentials hold a broken percent escape
  * @example
  * ```ts
  * splitCredentials("rtsp://admin:p%40ss@cam:554/s");
  * // { url: "rtsp://cam:554/s", username: "admin", password: "p@ss" }
  * ```
  */
-export function splitCredentials(raw: string): SplitUrl {
+export function splitCredentials(raw: string, field = "sourceUrl"): SplitUrl {
   const url = new URL(raw);
-  const username = url.username === "" ? null : decodeURIComponent(url.username);
-  const password = url.password === "" ? null : decodeURIComponent(url.password);
+  const decode = (part: string) => {
+    if (part === "") return null;
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ValidationError(
+        `Invalid '${field}': the credentials hold a broken % escape`,
+        field,
+      );
+    }
+  };
+  const username = decode(url.username);
+  const password = decode(url.password);
   url.username = "";
   url.password = "";
   return { url: url.href, username, password };

@@ -222,7 +222,15 @@ export function deviceServiceUrl(target: Pick<OnvifTarget, "host" | "port" | "xa
     );
   }
   const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return new URL(`http://${bracketed}:${port}${DEFAULT_DEVICE_PATH}`);
+  try {
+    return new URL(`http://${bracketed}:${port}${DEFAULT_DEVICE_PATH}`);
+  } catch {
+    // The pattern lets through shapes only the URL parser can refuse (":", "999.1.1.1").
+    throw new ValidationError(
+      `onvif: host must be a host name or IP address: current value is ${JSON.stringify(host)}`,
+      "onvif.host",
+    );
+  }
 }
 
 async function findMediaUrl(

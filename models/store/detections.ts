@@ -12,6 +12,7 @@ import type { TableSpec } from "../../actors/writer.ts";
 import { ValidationError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
 import { createLogger } from "../log.ts";
+import { LABEL_PATTERN } from "../detectors/labels.ts";
 
 /** One detected object in one frame, as written (and spilled). */
 export interface DetectionRow {
@@ -32,7 +33,7 @@ export interface DetectionRow {
   box: [number, number, number, number];
 }
 
-const LABEL = /^[A-Za-z0-9 _.-]{1,64}$/;
+const LABEL = LABEL_PATTERN;
 /** Same test as `isUuid` in ids.ts, without its lower-casing copy: this runs for every pushed row. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

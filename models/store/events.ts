@@ -10,6 +10,7 @@ import type { TableSpec } from "../../actors/writer.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { EVENT_KINDS, type EventKind } from "../analytics/settings.ts";
+import { LABEL_PATTERN } from "../detectors/labels.ts";
 
 /** One event as written (and spilled): times in ms since the epoch, so it survives JSON. */
 export interface EventRow {
@@ -31,7 +32,7 @@ export interface EventRow {
 }
 
 const SNAPSHOT = /^[0-9a-f-]{36}\.jpg$/;
-const NAME = /^[A-Za-z0-9 _.-]{1,64}$/;
+const NAME = LABEL_PATTERN;
 
 function optionalText(value: unknown, field: string, pattern: RegExp): string | null {
   if (value === null) return null;

@@ -118,6 +118,12 @@ forEachDatabase("bad requests get a clear 4xx and store nothing", async (db, ctx
         415,
         /application\/json/,
       ],
+      [
+        "credentials with a broken % escape",
+        () => t.call("POST", "/api/cameras", { body: { name: "x", rtspUrl: "rtsp://u:%zz@h/s" } }),
+        422,
+        /broken % escape/,
+      ],
       ["a malformed id", () => t.call("GET", "/api/cameras/..%2Fetc"), 400, /UUID/],
       [
         "an unknown id",

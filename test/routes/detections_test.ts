@@ -100,8 +100,12 @@ forEachDatabase(
 
     const bad: [string, number, RegExp][] = [
       ["camera=3", 400, /camera must be a UUID/],
-      ["label=%3Bdrop", 400, /label/],
+      ["label=" + "x".repeat(65), 400, /label/],
+      ["label=a%07b", 400, /label/],
       ["from=yesterday", 400, /from must be an ISO 8601/],
+      ["from=0000-01-01T00:00Z", 400, /from must be an ISO 8601/],
+      ["from=2026-02-30T00:00:00Z", 400, /from must be an ISO 8601/],
+      ["from=2026-13-01T00:00:00Z", 400, /from must be an ISO 8601/],
       ["to=2026-11-25T14:00:00", 400, /to must be an ISO 8601 time with a zone/],
       ["limit=0", 400, /limit/],
       ["limit=abc", 400, /limit/],

@@ -47,7 +47,17 @@ export async function startTestApp(
   const dataDir = db.dataDir;
   const fleet = createFleet({ db, secrets, dataDir, detectors, events, ...options });
   await fleet.start();
-  const app = createApp({ db, secrets, fleet, detectors, events, dataDir, auth: true });
+  const closing = new AbortController();
+  const app = createApp({
+    db,
+    secrets,
+    fleet,
+    detectors,
+    events,
+    dataDir,
+    auth: true,
+    shutdown: closing.signal,
+  });
   const tokens = {
     admin: (await createToken(db.sql, "test admin", "admin")).token,
     viewer: (await createToken(db.sql, "test viewer", "viewer")).token,
@@ -71,6 +81,7 @@ export async function startTestApp(
       return await app.request(path, { method, headers, body });
     },
     async close() {
+      closing.abort();
       await fleet.stop();
       await detectors.close();
     },

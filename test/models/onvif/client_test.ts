@@ -277,10 +277,20 @@ Deno.test("deviceServiceUrl() builds the URL and refuses bad hosts and ports", (
     "http://10.0.0.2:81/onvif/dev",
   );
   for (
-    const bad of [{ host: "evil/path" }, { host: "a@b" }, { host: "cam", port: 0 }, {
-      host: "x",
-      xaddr: "file:///x",
-    }]
+    const bad of [
+      { host: "evil/path" },
+      { host: "a@b" },
+      { host: "999.1.1.1" },
+      { host: ":" },
+      {
+        host: "[1]",
+      },
+      { host: "cam", port: 0 },
+      {
+        host: "x",
+        xaddr: "file:///x",
+      },
+    ]
   ) {
     assert.throws(() => deviceServiceUrl(bad), ValidationError);
   }
