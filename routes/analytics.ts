@@ -13,9 +13,24 @@
 import { Hono } from "hono";
 import type { AppDeps } from "./app.ts";
 import { readJson, uuidParam } from "./validate.ts";
-import { parseAnalyticsSettings } from "../models/analytics/settings.ts";
+import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { NotFoundError } from "../models/errors.ts";
+
+/**
+ * Settings as readers see them: a webhook URL often carries its secret in the path or query
+ * (Slack, Discord, Home Assistant), and viewers may read analytics, so only its origin is shown.
+ *
+ * @param settings stored settings
+ * @returns the settings with the webhook URL cut to its origin
+ */
+export function withoutWebhookSecret(settings: AnalyticsSettings): AnalyticsSettings {
+  if (!settings.webhook) return settings;
+  return {
+    ...settings,
+    webhook: { ...settings.webhook, url: `${new URL(settings.webhook.url).origin}/…` },
+  };
+}
 
 /**
  * @param deps the running system
@@ -38,8 +53,9 @@ export function analyticsRoutes(deps: AppDeps): Hono {
     .get("/:id/analytics", async (c) => {
       const id = uuidParam(c, "id");
       const camera = await getCamera(db.sql, id);
-      if (!camera.desired.analytics) throw new NotFoundError(`analytics of camera ${id}`);
-      return c.json({ settings: camera.desired.analytics, stats: fleet.analysisStats(id) });
+      const settings = camera.desired.analytics as AnalyticsSettings | null | undefined;
+      if (!settings) throw new NotFoundError(`analytics of camera ${id}`);
+      return c.json({ settings: withoutWebhookSecret(settings), stats: fleet.analysisStats(id) });
     })
     .delete("/:id/analytics", async (c) => {
       await fleet.detachAnalytics(uuidParam(c, "id"));

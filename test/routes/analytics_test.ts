@@ -59,6 +59,14 @@ forEachDatabase(
       assert.equal(settings.fps, 5);
       const got = await (await app.call("GET", path)).json();
       assert.deepEqual(got.settings.zones[0].name, "door");
+
+      const hooked = await app.call("PUT", path, {
+        body: { webhook: { url: "https://hooks.example.test/services/T0/SECRET" } },
+      });
+      assert.equal(hooked.status, 200);
+      const read = await (await app.call("GET", path, { token: app.tokens.viewer })).json();
+      assert.equal(read.settings.webhook.url, "https://hooks.example.test/…");
+      assert.doesNotMatch(JSON.stringify(read), /SECRET/);
       const state = await (await app.call("GET", `/api/cameras/${camera.id}`)).json();
       assert.equal(state.state.analytics, "attached");
       assert.equal(state.desired.capturing, true, "attaching analytics starts capture");
