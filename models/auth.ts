@@ -7,7 +7,7 @@
  */
 import type postgres from "postgres";
 import { join } from "node:path";
-import { ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 
 /** What a token may do. */
 export const ROLES = ["admin", "viewer", "media"] as const;
@@ -98,6 +98,46 @@ export async function createToken(
     token: `vgl_${id}_${secret}`,
     info: { id, name, role, createdAt: (row?.created_at ?? new Date()).toISOString() },
   };
+}
+
+/**
+ * Lists tokens (never their secrets), oldest first.
+ *
+ * @param sql database
+ * @returns every token's public info
+ */
+export async function listTokens(sql: postgres.Sql): Promise<TokenInfo[]> {
+  const rows = await sql<{ id: string; name: string; role: Role; created_at: Date }[]>`
+    select id, name, role, created_at from tokens order by created_at, id`;
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
+
+/**
+ * Revokes a token. The last admin token cannot be revoked: nobody could administer the box.
+ *
+ * @param sql database
+ * @param id the token's id (the part after `vgl_`)
+ * @throws {NotFoundError} for an unknown id
+ * @throws {ConflictError} for the last admin token
+ */
+export async function revokeToken(sql: postgres.Sql, id: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    // Serializes revocations, so two concurrent ones cannot both remove "the other" last admin.
+    await tx`lock table tokens in share row exclusive mode`;
+    const [row] = await tx<{ role: Role }[]>`select role from tokens where id = ${id}`;
+    if (!row) throw new NotFoundError(`token ${id}`);
+    if (row.role === "admin") {
+      const [admins] = await tx<{ n: number }[]>`
+        select count(*)::int as n from tokens where role = 'admin'`;
+      if ((admins?.n ?? 0) <= 1) throw new ConflictError("the last admin token cannot be revoked");
+    }
+    await tx`delete from tokens where id = ${id}`;
+  });
 }
 
 /**

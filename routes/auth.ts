@@ -19,6 +19,8 @@ import { VigilError } from "../models/errors.ts";
  */
 export function permissionFor(method: string, path: string): Permission {
   if (path.startsWith("/api/dispatch")) return "dispatch";
+  // Who may call the API is an admin's business, even just to read.
+  if (path.startsWith("/api/tokens")) return "write";
   // The live event feed is live viewing: dashboards and the media server follow it.
   if (path.startsWith("/api/live") || path === "/api/events/stream") return "live";
   return method === "GET" || method === "HEAD" ? "read" : "write";

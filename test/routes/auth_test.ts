@@ -57,12 +57,42 @@ forEachDatabase("an admin creates tokens whose role is enforced", async (db) => 
     assert.ok(stored.every((row) => !token.includes(row.secret_sha256)));
     const bad = await t.call("POST", "/api/tokens", { body: { name: "x", role: "root" } });
     assert.equal(bad.status, 422);
+
+    const listed = await (await t.call("GET", "/api/tokens")).json();
+    assert.ok(listed.items.some((i: { name: string }) => i.name === "wall"));
+    assert.doesNotMatch(JSON.stringify(listed), /vgl_|sha256/);
+    assert.equal(
+      (await t.call("GET", "/api/tokens", { token })).status,
+      403,
+      "viewers cannot list",
+    );
+
+    const id = token.split("_")[1];
+    assert.equal((await t.call("DELETE", `/api/tokens/${id}`)).status, 204);
+    assert.equal((await t.call("GET", "/api/cameras", { token })).status, 401, "revoked");
+    assert.equal((await t.call("DELETE", "/api/tokens/NOT-AN-ID")).status, 400);
+    assert.equal((await t.call("DELETE", "/api/tokens/aaaaaaaaaaaa")).status, 404);
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDatabase("the last admin token cannot be revoked", async (db) => {
+  const t = await startTestApp(db);
+  try {
+    const admins = (await (await t.call("GET", "/api/tokens")).json()).items
+      .filter((i: { role: string }) => i.role === "admin");
+    assert.equal(admins.length, 1);
+    const last = await t.call("DELETE", `/api/tokens/${admins[0].id}`);
+    assert.equal(last.status, 409);
+    assert.equal((await t.call("GET", "/api/cameras")).status, 200, "the admin still works");
   } finally {
     await t.close();
   }
 });
 
 Deno.test("permissionFor() maps methods and paths to the permission they need", () => {
+  assert.equal(permissionFor("GET", "/api/tokens"), "write");
   assert.equal(permissionFor("GET", "/api/cameras"), "read");
   assert.equal(permissionFor("POST", "/api/cameras"), "write");
   assert.equal(permissionFor("DELETE", "/api/cameras/x"), "write");
