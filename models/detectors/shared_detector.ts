@@ -27,6 +27,11 @@ export interface SharedDetectorOptions {
   maxRestartDelayMs?: number;
   /** How long loading the model may take before startup fails. */
   openTimeoutMs?: number;
+  /**
+   * How long one frame may take before the Worker counts as hung and is restarted like a crashed
+   * one (a native deadlock answers nothing and throws nothing).
+   */
+  inferenceTimeoutMs?: number;
 }
 
 /** What happened to one frame. */
@@ -40,6 +45,8 @@ export const RESTART_DELAY_MS = 200;
 export const MAX_RESTART_DELAY_MS = 10_000;
 /** Loading the CenterNet model takes ~0.3 s; a minute covers slow disks and big YOLO models. */
 export const OPEN_TIMEOUT_MS = 60_000;
+/** A frame takes ~40 ms on 2 cores; 10 s is only ever reached by a Worker that hangs. */
+export const INFERENCE_TIMEOUT_MS = 10_000;
 /** How long close() waits for the frame in flight and the session release. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -107,6 +114,7 @@ export class SharedDetector {
   #restarts = 0;
   #crashStreak = 0;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #hangTimer: ReturnType<typeof setTimeout> | undefined;
   #idle: (() => void) | undefined;
   /** Rejects a model load in progress, so close() does not leave its timeout running. */
   #cancelOpen: (() => void) | undefined;
@@ -143,6 +151,7 @@ export class SharedDetector {
       restartDelayMs: options.restartDelayMs ?? RESTART_DELAY_MS,
       maxRestartDelayMs: options.maxRestartDelayMs ?? MAX_RESTART_DELAY_MS,
       openTimeoutMs: options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
+      inferenceTimeoutMs: options.inferenceTimeoutMs ?? INFERENCE_TIMEOUT_MS,
     };
     const shared = new SharedDetector(config, opts, "", []);
     const ready = await shared.#spawn();
@@ -210,6 +219,7 @@ export class SharedDetector {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#restartTimer);
+    clearTimeout(this.#hangTimer);
     for (const r of this.#slots.drain()) r.resolve({ status: "skipped" });
     const worker = this.#worker;
     if (!worker) return;
@@ -294,6 +304,7 @@ export class SharedDetector {
   #onReply(msg: FromWorker): void {
     const current = this.#inFlight;
     if (!current || !("id" in msg) || msg.id !== current.id) return;
+    clearTimeout(this.#hangTimer);
     this.#inFlight = undefined;
     if (msg.type === "result") {
       this.#crashStreak = 0;
@@ -311,6 +322,7 @@ export class SharedDetector {
 
   #onCrash(reason: string): void {
     this.#log.error("inference worker crashed", { model: this.#config.path, reason });
+    clearTimeout(this.#hangTimer);
     this.#terminate();
     const lost = this.#inFlight;
     this.#inFlight = undefined;
@@ -362,5 +374,9 @@ export class SharedDetector {
     const { width, height, data } = request.frame;
     const buffer = transferable(data);
     this.#post(worker, { type: "detect", id, width, height, buffer }, [buffer]);
+    const limit = this.#options.inferenceTimeoutMs;
+    this.#hangTimer = setTimeout(() => {
+      if (this.#inFlight?.id === id) this.#onCrash(`no answer to a frame in ${limit} ms (hung)`);
+    }, limit);
   }
 }

@@ -108,6 +108,28 @@ Deno.test("shared detector restarts a crashed worker and keeps serving cameras",
   }
 });
 
+Deno.test("shared detector restarts a worker that hangs on a frame", async () => {
+  const dir = await tinyYolo();
+  configureLogging("error", () => {});
+  const shared = await SharedDetector.open(
+    { kind: "yolo", path: `${dir}/tiny.onnx`, minScore: 0.25, threads: 1 },
+    { workerUrl: CRASHING_WORKER, restartDelayMs: 50, inferenceTimeoutMs: 500 },
+  );
+  try {
+    await assert.rejects(
+      shared.detect("cam-a", frame(17, 17)),
+      (e) => e instanceof DetectorError && e.code === "worker_crashed" && /hung/.test(e.message),
+    );
+    const again = await shared.detectorFor("cam-a").detect(frame(128, 64));
+    assert.deepEqual(again.map((d) => d.label), ["person"]);
+    assert.equal(shared.restarts, 1);
+  } finally {
+    await shared.close();
+    configureLogging("info", (line) => console.error(line));
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("shared detector reports startup errors from inside the worker", async (t) => {
   const dir = await tinyYolo();
   try {
