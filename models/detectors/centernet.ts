@@ -12,8 +12,8 @@ import * as ort from "onnxruntime-node";
 import { decodeCenterNet } from "./centernet_decode.ts";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter, readLabels } from "./labels.ts";
-import { formatDims, openSession, sessionSignature, type TensorInfo } from "./onnx_session.ts";
+import { classFilter } from "./labels.ts";
+import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
 import { frameProblem, frameToTensor } from "./preprocess.ts";
 import type { Detection, Detector, Frame } from "./types.ts";
 
@@ -124,22 +124,12 @@ export class CenterNetDetector implements Detector {
    * @throws {DetectorError} for a missing/invalid model, a model of another shape, or bad labels
    */
   static async open(config: ResolvedDetectorConfig): Promise<CenterNetDetector> {
-    const session = await openSession(config.path, config.threads);
-    try {
-      const labels = await readLabels(config.labelsPath);
-      const { inputs, outputs } = sessionSignature(session);
-      const sig = checkCenterNetSignature(
-        inputs,
-        outputs,
-        labels.length,
-        config.inputSize,
-        config.path,
-      );
-      return new CenterNetDetector(session, sig, labels, config);
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+    const { session, sig, labels } = await openModel(
+      config,
+      (inputs, outputs, count) =>
+        checkCenterNetSignature(inputs, outputs, count, config.inputSize, config.path),
+    );
+    return new CenterNetDetector(session, sig, labels, config);
   }
 
   /**

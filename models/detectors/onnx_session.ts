@@ -6,6 +6,8 @@
  */
 import * as ort from "onnxruntime-node";
 import { DetectorError } from "./detector_error.ts";
+import type { ResolvedDetectorConfig } from "./detector_config.ts";
+import { readLabels } from "./labels.ts";
 
 /** A model input or output as the adapters check it. */
 export interface TensorInfo {
@@ -84,4 +86,28 @@ export function sessionSignature(
  */
 export function formatDims(dims: readonly (number | undefined)[]): string {
   return `[${dims.map((d) => d ?? "?").join(",")}]`;
+}
+
+/**
+ * Opens a model and its labels and checks them against an adapter's expectations, releasing the
+ * session if the check fails — the part every adapter's `open` shares.
+ *
+ * @param config the resolved detector config
+ * @param check the adapter's signature check, given the model's inputs/outputs and label count
+ * @returns the session, the checked signature and the labels
+ * @throws {DetectorError} from opening the model, reading the labels or the check
+ */
+export async function openModel<S>(
+  config: ResolvedDetectorConfig,
+  check: (inputs: TensorInfo[], outputs: TensorInfo[], labelCount: number) => S,
+): Promise<{ session: ort.InferenceSession; sig: S; labels: string[] }> {
+  const session = await openSession(config.path, config.threads);
+  try {
+    const labels = await readLabels(config.labelsPath);
+    const { inputs, outputs } = sessionSignature(session);
+    return { session, sig: check(inputs, outputs, labels.length), labels };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
 }

@@ -7,8 +7,8 @@
 import * as ort from "onnxruntime-node";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter, readLabels } from "./labels.ts";
-import { formatDims, openSession, sessionSignature, type TensorInfo } from "./onnx_session.ts";
+import { classFilter } from "./labels.ts";
+import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
 import { frameProblem, frameToTensor } from "./preprocess.ts";
 import type { Detection, Detector, Frame } from "./types.ts";
 import { decodeYolo, type YoloLayout, yoloLayout } from "./yolo_decode.ts";
@@ -121,16 +121,12 @@ export class YoloDetector implements Detector {
    * @throws {DetectorError} for a missing/invalid model, a model of another shape, or bad labels
    */
   static async open(config: ResolvedDetectorConfig): Promise<YoloDetector> {
-    const session = await openSession(config.path, config.threads);
-    try {
-      const labels = await readLabels(config.labelsPath);
-      const { inputs, outputs } = sessionSignature(session);
-      const sig = checkYoloSignature(inputs, outputs, labels.length, config.inputSize, config.path);
-      return new YoloDetector(session, sig, labels, config);
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+    const { session, sig, labels } = await openModel(
+      config,
+      (inputs, outputs, count) =>
+        checkYoloSignature(inputs, outputs, count, config.inputSize, config.path),
+    );
+    return new YoloDetector(session, sig, labels, config);
   }
 
   /**
