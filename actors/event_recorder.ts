@@ -42,6 +42,8 @@ export interface EventRecorderOptions {
  * score: each snapshot is an ffmpeg encode, CPU the detector on a small box would rather have.
  */
 export const SNAPSHOT_MIN_INTERVAL_MS = 3000;
+/** Batches that may wait with their frame; later ones are recorded without a snapshot. */
+export const MAX_PENDING_WITH_FRAMES = 16;
 /** How much better a score must be to replace the snapshot. */
 export const SNAPSHOT_MIN_GAIN = 0.05;
 
@@ -165,11 +167,16 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   };
 
   let queue = Promise.resolve();
+  let pending = 0;
   return {
     apply(actions, frame, webhook) {
-      queue = queue.then(() => applyNow(actions, frame, webhook)).catch((error) => {
+      // Each waiting batch holds its frame for the snapshot; when snapshots fall behind (a busy
+      // scene on a slow box), later batches are recorded without one instead of piling up frames.
+      const keep = pending < MAX_PENDING_WITH_FRAMES ? frame : undefined;
+      pending++;
+      queue = queue.then(() => applyNow(actions, keep, webhook)).catch((error) => {
         log.error("recording events failed", { error });
-      });
+      }).finally(() => pending--);
       return queue;
     },
     settled: () => queue,
