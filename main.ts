@@ -1,5 +1,6 @@
 /**
- * Vigil's entry point: config → database → fleet (all camera actors) → Hono app → Deno.serve, and
+ * Vigil's entry point: config → database → the system (fleet, detectors, discovery; see
+ * actors/system.ts) → Hono app → Deno.serve, and
  * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers flush),
  * close the database — within 10 s, or exit anyway.
  *
@@ -9,18 +10,9 @@ import { loadConfig } from "./models/config.ts";
 import { configureLogging, createLogger } from "./models/log.ts";
 import { ValidationError } from "./models/errors.ts";
 import { openDatabase } from "./models/store/database.ts";
-import { openSecretBox } from "./models/secret_box.ts";
 import { ensureAdminToken } from "./models/auth.ts";
-import { createFleet } from "./actors/fleet.ts";
-import { startRetention } from "./models/store/detections.ts";
+import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
-import { DetectorPool } from "./actors/detector_pool.ts";
-import { readCatalog } from "./models/detectors/catalog.ts";
-import { createEventBus } from "./models/event_bus.ts";
-import type { FeedMessage } from "./actors/event_recorder.ts";
-import { createActor } from "xstate";
-import { discoveryIntervalActor, DiscoveryRegistry } from "./actors/discovery.ts";
-import { watchOnvifMoves } from "./actors/onvif_watch.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
@@ -40,7 +32,6 @@ async function main(): Promise<void> {
   await Deno.mkdir(config.dataDir, { recursive: true });
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  const secrets = await openSecretBox(config.dataDir);
   if (config.auth) {
     const token = await ensureAdminToken(db.sql, config.dataDir);
     // Printed once, by design: the operator needs it to make the first API call.
@@ -49,38 +40,18 @@ async function main(): Promise<void> {
     log.warn("authentication is off (VIGIL_AUTH=off): every client is an admin");
   }
 
-  const detectors = new DetectorPool(await readCatalog(config.modelsDir));
-  const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir: config.dataDir, detectors, events });
-  const retention = startRetention(db.sql, {
-    detectionDays: config.detectionRetentionDays,
-    eventDays: config.eventRetentionDays,
-  });
-  await fleet.start();
-  // Discovery never probes on its own unless VIGIL_DISCOVERY_INTERVAL_S asks for it; the watch
-  // follows onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
-  const discovery = new DiscoveryRegistry();
-  const watch = watchOnvifMoves({ registry: discovery, db, secrets, fleet });
-  const discoveryInterval = config.discoveryIntervalS > 0
-    ? createActor(discoveryIntervalActor, {
-      input: { registry: discovery, intervalS: config.discoveryIntervalS },
-    }).start()
-    : undefined;
-  if (discoveryInterval) {
-    log.info("discovery scans scheduled", { everyS: config.discoveryIntervalS });
-  }
-  const closing = new AbortController();
-  const app = createApp({
+  const system = await startSystem({
     db,
-    secrets,
-    fleet,
-    detectors,
-    events,
     dataDir: config.dataDir,
-    auth: config.auth,
-    discovery,
-    shutdown: closing.signal,
+    modelsDir: config.modelsDir,
+    retention: {
+      detectionDays: config.detectionRetentionDays,
+      eventDays: config.eventRetentionDays,
+    },
+    discoveryIntervalS: config.discoveryIntervalS,
   });
+  const closing = new AbortController();
+  const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });
 
   const server = Deno.serve({
     port: config.port,
@@ -101,11 +72,7 @@ async function main(): Promise<void> {
     // Long-lived responses were told to end; a client that still holds one open must not keep
     // the cameras' writers from flushing.
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, HTTP_DRAIN_MS))]);
-    discoveryInterval?.stop();
-    await watch.stop();
-    await fleet.stop();
-    await retention.stop();
-    await detectors.close();
+    await system.stop();
     await db.close();
     clearTimeout(deadline);
     log.info("stopped");

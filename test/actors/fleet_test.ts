@@ -6,18 +6,7 @@ import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
 import { processAlive, startRtspServer, waitFor } from "../support/rtsp.ts";
-
-async function jpegSize(jpeg: Uint8Array): Promise<string> {
-  const probe = new Deno.Command("ffprobe", {
-    args: ["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", "-"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = probe.stdin.getWriter();
-  await writer.write(jpeg);
-  await writer.close();
-  return new TextDecoder().decode((await probe.output()).stdout).trim();
-}
+import { probeImage } from "../support/media.ts";
 
 Deno.test({
   name: "a capturing camera serves snapshots, is restored after a restart, and leaves no ffmpeg",
@@ -49,7 +38,7 @@ Deno.test({
       assert.equal(snapshot.headers.get("content-type"), "image/jpeg");
       const jpeg = new Uint8Array(await snapshot.arrayBuffer());
       assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8]);
-      assert.equal(await jpegSize(jpeg), "640,360");
+      assert.deepEqual(await probeImage(jpeg), { codec: "mjpeg", width: 640, height: 360 });
 
       // A restart of the server: the camera captures again without being asked.
       const firstPid = app.fleet.status(id).stream === "live" ? pidOf(app, id) : null;

@@ -1,27 +1,19 @@
 /**
- * Builds the real application (database, secrets, fleet, routes) for route tests driven with
- * `app.request()`, plus an admin and a viewer token.
+ * Builds the real application — the same `startSystem` main.ts runs, and its routes — for tests
+ * driven with `app.request()`, plus a token of each role.
  *
  * @module
  */
 import type { Hono } from "hono";
 import type { TestDatabase } from "./databases.ts";
 import { createApp } from "../../routes/app.ts";
-import { openSecretBox } from "../../models/secret_box.ts";
 import { createToken } from "../../models/auth.ts";
-import { createFleet, type Fleet } from "../../actors/fleet.ts";
-import { DetectorPool } from "../../actors/detector_pool.ts";
-import type { FeedMessage } from "../../actors/event_recorder.ts";
-import { readCatalog } from "../../models/detectors/catalog.ts";
-import { createEventBus, type EventBus } from "../../models/event_bus.ts";
 import { DEFAULT_MODELS_DIR } from "../../models/config.ts";
+import { startSystem, type System, type SystemOptions } from "../../actors/system.ts";
 
-/** A running app for tests. */
-export interface TestApp {
+/** A running app for tests: the system main.ts runs, its routes, and tokens of each role. */
+export interface TestApp extends Omit<System, "stop"> {
   app: Hono;
-  fleet: Fleet;
-  detectors: DetectorPool;
-  events: EventBus<FeedMessage>;
   tokens: { admin: string; viewer: string; media: string };
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(
@@ -34,40 +26,33 @@ export interface TestApp {
 
 /**
  * @param db an open test database
- * @param options fleet tuning for tests
- * @returns the app; `close()` stops the fleet and the detectors (not the database)
+ * @param options camera stall watchdog, discovery probe (never real multicast outside a
+ *   namespace; default a probe that finds nothing), ONVIF time limit
+ * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: { stallMs?: number } = {},
+  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs"> = {},
 ): Promise<TestApp> {
-  const secrets = await openSecretBox(db.dataDir);
-  const detectors = new DetectorPool(await readCatalog(DEFAULT_MODELS_DIR));
-  const events = createEventBus<FeedMessage>();
-  const dataDir = db.dataDir;
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, ...options });
-  await fleet.start();
-  const closing = new AbortController();
-  const app = createApp({
+  const { stop, ...system } = await startSystem({
     db,
-    secrets,
-    fleet,
-    detectors,
-    events,
-    dataDir,
-    auth: true,
-    shutdown: closing.signal,
+    dataDir: db.dataDir,
+    modelsDir: DEFAULT_MODELS_DIR,
+    stallMs: options.stallMs,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+    // On the host a scan must never send multicast: the default probe finds nothing.
+    probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
+  const closing = new AbortController();
+  const app = createApp({ ...system, auth: true, shutdown: closing.signal });
   const tokens = {
     admin: (await createToken(db.sql, "test admin", "admin")).token,
     viewer: (await createToken(db.sql, "test viewer", "viewer")).token,
     media: (await createToken(db.sql, "test media", "media")).token,
   };
   return {
+    ...system,
     app,
-    fleet,
-    detectors,
-    events,
     tokens,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = {
@@ -82,8 +67,7 @@ export async function startTestApp(
     },
     async close() {
       closing.abort();
-      await fleet.stop();
-      await detectors.close();
+      await stop();
     },
   };
 }

@@ -1,24 +1,20 @@
 /**
- * The real application for discovery and onboarding route tests: {@linkcode startTestApp}'s
- * database, fleet and tokens, plus a {@linkcode DiscoveryRegistry} the test controls (a scripted
- * probe on the host — never real multicast outside a namespace) and the move watch main.ts runs.
+ * The real application for discovery and onboarding route tests: {@linkcode startTestApp} with a
+ * discovery probe the test scripts (never real multicast outside a namespace); the routes and the
+ * move watch main.ts runs share its registry.
  *
  * @module
  */
-import type { Hono } from "hono";
-import { createApp } from "../../routes/app.ts";
-import { openSecretBox } from "../../models/secret_box.ts";
-import { DiscoveryRegistry } from "../../actors/discovery.ts";
-import { type OnvifWatch, watchOnvifMoves } from "../../actors/onvif_watch.ts";
+import type { DiscoveryRegistry } from "../../actors/discovery.ts";
 import type { ProbeOptions, ProbeResult, ReceivedMatch } from "../../models/onvif/probe.ts";
 import { buildScopes } from "../../models/onvif/discovery_messages.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import type { TestDatabase } from "./databases.ts";
 
-/** A test app with discovery. */
+/** A test app whose discovery the test controls. */
 export interface DiscoveryTestApp extends TestApp {
+  /** The registry the routes and the move watch share. */
   registry: DiscoveryRegistry;
-  watch: OnvifWatch;
 }
 
 /** Options of {@linkcode startDiscoveryTestApp}. */
@@ -38,53 +34,8 @@ export async function startDiscoveryTestApp(
   db: TestDatabase,
   options: DiscoveryTestAppOptions = {},
 ): Promise<DiscoveryTestApp> {
-  const base = await startTestApp(db);
-  const secrets = await openSecretBox(db.dataDir);
-  const registry = new DiscoveryRegistry({
-    probe: options.probe ??
-      (() => Promise.resolve({ matches: [], rejected: 0, interfaces: ["default"] })),
-  });
-  const watch = watchOnvifMoves({
-    registry,
-    db,
-    secrets,
-    fleet: base.fleet,
-    timeoutMs: options.onvifTimeoutMs,
-  });
-  const app: Hono = createApp({
-    db,
-    secrets,
-    fleet: base.fleet,
-    detectors: base.detectors,
-    events: base.events,
-    dataDir: db.dataDir,
-    auth: true,
-    discovery: registry,
-    onvifTimeoutMs: options.onvifTimeoutMs,
-  });
-  return {
-    ...base,
-    app,
-    registry,
-    watch,
-    async call(method, path, callOptions = {}) {
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${callOptions.token ?? base.tokens.admin}`,
-      };
-      let body: string | undefined;
-      if (callOptions.body !== undefined) {
-        headers["content-type"] = "application/json";
-        body = typeof callOptions.body === "string"
-          ? callOptions.body
-          : JSON.stringify(callOptions.body);
-      }
-      return await app.request(path, { method, headers, body });
-    },
-    async close() {
-      await watch.stop();
-      await base.close();
-    },
-  };
+  const app = await startTestApp(db, options);
+  return { ...app, registry: app.discovery };
 }
 
 /**

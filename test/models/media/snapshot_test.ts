@@ -2,36 +2,7 @@ import assert from "node:assert/strict";
 import { UnavailableError, ValidationError } from "../../../models/errors.ts";
 import { cameraSnapshot, encodeJpeg, grabJpeg, isJpeg } from "../../../models/media/snapshot.ts";
 import { ffmpegChildren, startSilentServer, withRtspServer } from "../../support/rtsp.ts";
-
-/** Reads codec and size of an image with ffprobe (stdin). */
-async function probe(jpeg: Uint8Array): Promise<{ codec: string; width: number; height: number }> {
-  const child = new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-show_entries",
-      "stream=codec_name,width,height",
-      "-of",
-      "json",
-      "-i",
-      "pipe:0",
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(jpeg);
-  await writer.close();
-  const out = await child.output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  const parsed: { streams: { codec_name: string; width: number; height: number }[] } = JSON.parse(
-    new TextDecoder().decode(out.stdout),
-  );
-  const s = parsed.streams[0];
-  assert.ok(s, "ffprobe found no stream");
-  return { codec: s.codec_name, width: s.width, height: s.height };
-}
+import { probeImage } from "../../support/media.ts";
 
 function gradient(width: number, height: number) {
   const data = new Uint8Array(width * height * 3);
@@ -47,7 +18,7 @@ function gradient(width: number, height: number) {
 Deno.test("encodeJpeg() turns an rgb24 frame into a valid JPEG of the same size", async () => {
   const jpeg = await encodeJpeg(gradient(320, 180));
   assert.ok(isJpeg(jpeg), "SOI/EOI markers");
-  assert.deepEqual(await probe(jpeg), { codec: "mjpeg", width: 320, height: 180 });
+  assert.deepEqual(await probeImage(jpeg), { codec: "mjpeg", width: 320, height: 180 });
 });
 
 Deno.test("encodeJpeg() refuses a frame whose data does not match its size", async () => {
@@ -59,9 +30,9 @@ Deno.test("grabJpeg() takes one frame from a real RTSP stream, at source size or
   await withRtspServer({ width: 640, height: 360 }, async (server) => {
     const full = await grabJpeg({ url: server.url, timeoutMs: 3000 });
     assert.ok(isJpeg(full));
-    assert.deepEqual(await probe(full), { codec: "mjpeg", width: 640, height: 360 });
+    assert.deepEqual(await probeImage(full), { codec: "mjpeg", width: 640, height: 360 });
     const small = await grabJpeg({ url: server.url, width: 320, height: 180, transport: "udp" });
-    assert.deepEqual(await probe(small), { codec: "mjpeg", width: 320, height: 180 });
+    assert.deepEqual(await probeImage(small), { codec: "mjpeg", width: 320, height: 180 });
   });
   assert.deepEqual(ffmpegChildren(), []);
 });
@@ -90,7 +61,7 @@ Deno.test("grabJpeg() reports a closed port and refuses local files", async () =
 Deno.test("cameraSnapshot() encodes a fresh frame instead of opening the source", async () => {
   // The URL points at a closed port: only the frame path can succeed.
   const jpeg = await cameraSnapshot({ latest: gradient(64, 48), url: "rtsp://127.0.0.1:1/x" });
-  assert.deepEqual(await probe(jpeg), { codec: "mjpeg", width: 64, height: 48 });
+  assert.deepEqual(await probeImage(jpeg), { codec: "mjpeg", width: 64, height: 48 });
   const stale = { ...gradient(64, 48), ts: Date.now() - 60_000 };
   await assert.rejects(
     cameraSnapshot({ latest: stale, url: "rtsp://127.0.0.1:1/x", timeoutMs: 500 }),

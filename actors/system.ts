@@ -1,0 +1,115 @@
+/**
+ * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
+ * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
+ * discovery interval and retention. main.ts and the tests assemble Vigil through this one
+ * function, so a test runs the same wiring as the server; the result is also the dependencies
+ * the routes need (`createApp({ ...system, auth, shutdown })`).
+ *
+ * @module
+ */
+import { type Actor, createActor } from "xstate";
+import type { Database } from "../models/store/database.ts";
+import { openSecretBox, type SecretBox } from "../models/secret_box.ts";
+import { readCatalog } from "../models/detectors/catalog.ts";
+import { createEventBus, type EventBus } from "../models/event_bus.ts";
+import { type RetentionOptions, startRetention } from "../models/store/detections.ts";
+import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
+import { createLogger } from "../models/log.ts";
+import { createFleet, type Fleet } from "./fleet.ts";
+import { DetectorPool } from "./detector_pool.ts";
+import type { FeedMessage } from "./event_recorder.ts";
+import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
+import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+
+/** What {@linkcode startSystem} needs. */
+export interface SystemOptions {
+  db: Database;
+  dataDir: string;
+  /** Where the detection models are (see models/detectors/catalog.ts). */
+  modelsDir: string;
+  /** Retention settings; absent → no retention job (tests). */
+  retention?: Pick<RetentionOptions, "detectionDays" | "eventDays">;
+  /** Seconds between automatic discovery scans; 0 or absent → only when asked. */
+  discoveryIntervalS?: number;
+  /** The discovery probe (default: real WS-Discovery; tests pass a scripted one). */
+  probe?: (options: ProbeOptions) => Promise<ProbeResult>;
+  /** Time limit of each ONVIF call (default: the client's). */
+  onvifTimeoutMs?: number;
+  /** Stall watchdog per camera (default: the capture's). */
+  stallMs?: number;
+}
+
+/** The running system: the routes' dependencies, plus what it takes to stop it. */
+export interface System {
+  db: Database;
+  dataDir: string;
+  secrets: SecretBox;
+  fleet: Fleet;
+  detectors: DetectorPool;
+  events: EventBus<FeedMessage>;
+  discovery: DiscoveryRegistry;
+  watch: OnvifWatch;
+  onvifTimeoutMs: number | undefined;
+  /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
+   * the detectors, in that order. The database stays open: its owner closes it. */
+  stop(): Promise<void>;
+}
+
+const log = createLogger("system");
+
+/**
+ * Starts everything and restores each camera's desired state.
+ *
+ * @param options database, data and models dirs, schedules
+ * @returns the running system
+ * @example
+ * ```ts
+ * const system = await startSystem({ db, dataDir: "./data", modelsDir: "./assets/models" });
+ * const app = createApp({ ...system, auth: true });
+ * await system.stop();
+ * ```
+ */
+export async function startSystem(options: SystemOptions): Promise<System> {
+  const { db, dataDir } = options;
+  const secrets = await openSecretBox(dataDir);
+  const detectors = new DetectorPool(await readCatalog(options.modelsDir));
+  const events = createEventBus<FeedMessage>();
+  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
+  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  await fleet.start();
+  // Discovery never probes on its own unless an interval asks for it; the watch follows
+  // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
+  const discovery = new DiscoveryRegistry({ probe: options.probe });
+  const watch = watchOnvifMoves({
+    registry: discovery,
+    db,
+    secrets,
+    fleet,
+    timeoutMs: options.onvifTimeoutMs,
+  });
+  const intervalS = options.discoveryIntervalS ?? 0;
+  let interval: Actor<typeof discoveryIntervalActor> | undefined;
+  if (intervalS > 0) {
+    interval = createActor(discoveryIntervalActor, { input: { registry: discovery, intervalS } });
+    interval.start();
+    log.info("discovery scans scheduled", { everyS: intervalS });
+  }
+  return {
+    db,
+    dataDir,
+    secrets,
+    fleet,
+    detectors,
+    events,
+    discovery,
+    watch,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+    async stop() {
+      interval?.stop();
+      await watch.stop();
+      await fleet.stop();
+      await retention?.stop();
+      await detectors.close();
+    },
+  };
+}
