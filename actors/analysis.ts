@@ -6,7 +6,10 @@
  *
  * Frames never enter actor context: the loop reads the camera's "latest frame wins" slot, and the
  * detector gets a copy of the pixels (its buffer is transferred to the inference Worker, while
- * the slot's frame stays usable for snapshots). New settings arrive as an event and apply to the
+ * the slot's frame stays usable for snapshots). The loop hands a frame to the detector and goes
+ * on to the next one without waiting for the answer, so the shared detector always has this
+ * camera's next frame ready when the Worker finishes one (at most one waits; a newer frame
+ * replaces it). Answers are applied strictly in frame order (tracker, rows, events). New settings arrive as an event and apply to the
  * next frame, without restarting capture. No frame for {@linkcode OFFLINE_AFTER_MS} → the camera
  * is offline (an `offline` event opens; it closes when frames return). Stopping the actor (detach,
  * camera stop) aborts the loop and closes every open event.
@@ -24,9 +27,10 @@ import {
   type EventEngine,
 } from "../models/analytics/events.ts";
 import type { Frame } from "../models/detectors/types.ts";
+import type { DetectOutcome } from "../models/detectors/shared_detector.ts";
 import { filterDetections } from "../models/analytics/filter.ts";
 import { normalizeBox } from "../models/analytics/geometry.ts";
-import type { FrameSlot } from "../models/media/frame_slot.ts";
+import type { CapturedFrame, FrameSlot } from "../models/media/frame_slot.ts";
 import { type DetectionRow, newDetection } from "../models/store/detections.ts";
 import { createLogger } from "../models/log.ts";
 import type { DetectorPool } from "./detector_pool.ts";
@@ -150,15 +154,30 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       log.info("analytics settings changed");
     });
 
-    const analyse = async (frame: Awaited<ReturnType<FrameSlot["next"]>>) => {
-      const { settings, gate, tracker } = pipeline;
+    /**
+     * Sends a frame past the gate to the detector. Resolves once it is queued, with the pending
+     * answer (wrapped, so awaiting this does not wait for the inference).
+     */
+    const submit = async (
+      frame: CapturedFrame,
+    ): Promise<{ answer: Promise<DetectOutcome> } | undefined> => {
+      const { settings, gate } = pipeline;
       if (!gate.check(frame, frame.ts).runDetector) {
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
-        return;
+        return undefined;
       }
       const detector = await deps.detectors.get(settings.detector);
       const copy = { width: frame.width, height: frame.height, data: frame.data.slice() };
-      const outcome = await detector.detect(deps.cameraId, copy);
+      const answer = detector.detect(deps.cameraId, copy, { classes: settings.classes });
+      // Handled where the answers are applied, in order; this only keeps it from counting as
+      // unhandled while it waits its turn.
+      answer.catch(() => {});
+      return { answer };
+    };
+
+    /** Applies one answer: tracker, detection rows, events. Called in frame order. */
+    const apply = (frame: CapturedFrame, outcome: DetectOutcome) => {
+      const { settings, gate, tracker } = pipeline;
       if (outcome.status === "skipped" || stop.signal.aborted) return;
       deps.stats.detectorRuns++;
       deps.stats.lastInferenceMs = Math.round(outcome.inferenceMs);
@@ -190,8 +209,18 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       );
     };
 
+    /** Set when a frame failed; the loop pauses before the next, so a broken model cannot spin. */
+    let failed = false;
+    const fail = (error: unknown) => {
+      failed = true;
+      deps.stats.lastError = error instanceof Error ? error.message : String(error);
+      log.warn("analysis failed on a frame", { error });
+    };
+
     const loop = async () => {
       let lastAnalysed = 0;
+      // Answers are applied in the order their frames were sent.
+      let applied: Promise<void> = Promise.resolve();
       while (!stop.signal.aborted) {
         let frame;
         try {
@@ -224,12 +253,19 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         lastAnalysed = frame.ts;
         deps.stats.frames++;
         try {
-          await analyse(frame);
+          const sent = await submit(frame);
+          if (sent) {
+            const current = frame;
+            applied = applied.then(() => sent.answer).then((outcome) => apply(current, outcome))
+              .catch(fail);
+          }
         } catch (error) {
-          deps.stats.lastError = error instanceof Error ? error.message : String(error);
-          log.warn("analysis failed on a frame", { error });
+          fail(error);
+        }
+        if (failed) {
           // A model that cannot load fails every frame: do not spin.
           await new Promise((r) => setTimeout(r, 1000));
+          failed = false;
         }
       }
     };

@@ -12,10 +12,10 @@ import * as ort from "onnxruntime-node";
 import { decodeCenterNet } from "./centernet_decode.ts";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter } from "./labels.ts";
+import { classFilter, classNarrower } from "./labels.ts";
 import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
 import { frameProblem, frameToTensor } from "./preprocess.ts";
-import type { Detection, Detector, Frame } from "./types.ts";
+import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
 
 /** Input side when the model does not fix it. */
 const DEFAULT_INPUT_SIZE = 512;
@@ -100,7 +100,7 @@ export class CenterNetDetector implements Detector {
   readonly #session: ort.InferenceSession;
   readonly #sig: CenterNetSignature;
   readonly #config: ResolvedDetectorConfig;
-  readonly #classes: ReadonlySet<number> | undefined;
+  readonly #classes: (names: readonly string[] | undefined) => ReadonlySet<number> | undefined;
 
   private constructor(
     session: ort.InferenceSession,
@@ -112,7 +112,7 @@ export class CenterNetDetector implements Detector {
     this.#sig = sig;
     this.labels = labels;
     this.#config = config;
-    this.#classes = classFilter(labels, config.classes);
+    this.#classes = classNarrower(labels, classFilter(labels, config.classes));
     this.name = `centernet:${config.path.split("/").pop()}`;
   }
 
@@ -136,10 +136,11 @@ export class CenterNetDetector implements Detector {
    * Finds objects in a frame.
    *
    * @param frame rgb24 frame of any size
+   * @param options labels to decode (within the configured classes)
    * @returns detections in frame pixels, best score first
    * @throws {DetectorError} `frame_invalid` if the buffer does not match the size
    */
-  async detect(frame: Frame): Promise<Detection[]> {
+  async detect(frame: Frame, options: DetectOptions = {}): Promise<Detection[]> {
     const problem = frameProblem(frame);
     if (problem) throw new DetectorError("frame_invalid", `centernet: ${problem}`);
     const { size } = this.#sig;
@@ -173,7 +174,7 @@ export class CenterNetDetector implements Detector {
         frameWidth: frame.width,
         frameHeight: frame.height,
         labels: this.labels,
-        classes: this.#classes,
+        classes: this.#classes(options.classes),
         iouThreshold: this.#config.iouThreshold,
         maxDetections: this.#config.maxDetections,
       },

@@ -10,7 +10,15 @@ import type { Detection } from "./types.ts";
 /** Main thread → Worker. */
 export type ToWorker =
   | { type: "open"; config: DetectorConfig }
-  | { type: "detect"; id: number; width: number; height: number; buffer: ArrayBuffer }
+  | {
+    type: "detect";
+    id: number;
+    width: number;
+    height: number;
+    buffer: ArrayBuffer;
+    /** Labels to decode; all when absent. */
+    classes?: string[];
+  }
   | { type: "close" };
 
 /** Worker → main thread. */

@@ -49,7 +49,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const start = performance.now();
       try {
         const frame = { width: msg.width, height: msg.height, data: new Uint8Array(msg.buffer) };
-        const detections = await detector.detect(frame);
+        const detections = await detector.detect(frame, { classes: msg.classes });
         post({ type: "result", id: msg.id, detections, inferenceMs: performance.now() - start });
       } catch (err) {
         post({ type: "detect_failed", id: msg.id, error: toWire(err) });

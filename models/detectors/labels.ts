@@ -90,3 +90,31 @@ export function classFilter(
   }
   return ids;
 }
+
+/**
+ * Remembers the class filter of the last label list asked for, so a camera sending the same
+ * `classes` with every frame does not rebuild the set each time.
+ *
+ * @example
+ * ```ts
+ * const narrow = classNarrower(["person", "bicycle", "car"], new Set([0, 2]));
+ * narrow(["car", "bicycle"]); // Set {2}: the detector's own filter still applies
+ * narrow(undefined); // Set {0, 2}
+ * ```
+ */
+export function classNarrower(
+  labels: readonly string[],
+  base: ReadonlySet<number> | undefined,
+): (names: readonly string[] | undefined) => ReadonlySet<number> | undefined {
+  let lastKey: string | undefined;
+  let last: ReadonlySet<number> | undefined;
+  return (names) => {
+    if (names === undefined) return base;
+    const key = names.join("\n");
+    if (key === lastKey) return last;
+    const asked = classFilter(labels, names) ?? new Set<number>();
+    last = base ? new Set([...asked].filter((id) => base.has(id))) : asked;
+    lastKey = key;
+    return last;
+  };
+}

@@ -15,7 +15,7 @@ import { DetectorError, type DetectorErrorCode } from "./detector_error.ts";
 import type { FromWorker, ToWorker, WireError } from "./inference_protocol.ts";
 import { LatestFrameSlots } from "./latest_frame_slots.ts";
 import { frameProblem } from "./preprocess.ts";
-import type { Detection, Detector, Frame } from "./types.ts";
+import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
 
 /** Tuning and test hooks. */
 export interface SharedDetectorOptions {
@@ -32,6 +32,8 @@ export interface SharedDetectorOptions {
    * one (a native deadlock answers nothing and throws nothing).
    */
   inferenceTimeoutMs?: number;
+  /** Frames handed to the Worker at once (default {@linkcode PIPELINE_DEPTH}; 1 = one at a time). */
+  pipelineDepth?: number;
 }
 
 /** What happened to one frame. */
@@ -47,6 +49,11 @@ export const MAX_RESTART_DELAY_MS = 10_000;
 export const OPEN_TIMEOUT_MS = 60_000;
 /** A frame takes ~40 ms on 2 cores; 10 s is only ever reached by a Worker that hangs. */
 export const INFERENCE_TIMEOUT_MS = 10_000;
+/**
+ * Frames handed to the Worker at once: one running and one waiting in its inbox. More would only
+ * make frames older (a frame in the inbox can no longer be replaced by a newer one).
+ */
+export const PIPELINE_DEPTH = 2;
 /** How long close() waits for the frame in flight and the session release. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -54,6 +61,7 @@ const DEFAULT_WORKER_URL = new URL("./inference_worker.ts", import.meta.url).hre
 
 interface Request {
   frame: Frame;
+  classes: readonly string[] | undefined;
   resolve: (outcome: DetectOutcome) => void;
   reject: (err: Error) => void;
 }
@@ -108,7 +116,8 @@ export class SharedDetector {
   readonly #log = createLogger("detector");
   #worker: Worker | undefined;
   #ready = false;
-  #inFlight: InFlight | undefined;
+  /** Frames handed to the Worker, oldest first (it answers in order). */
+  readonly #inFlight = new Map<number, InFlight>();
   #nextId = 1;
   #closed = false;
   #restarts = 0;
@@ -152,7 +161,14 @@ export class SharedDetector {
       maxRestartDelayMs: options.maxRestartDelayMs ?? MAX_RESTART_DELAY_MS,
       openTimeoutMs: options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
       inferenceTimeoutMs: options.inferenceTimeoutMs ?? INFERENCE_TIMEOUT_MS,
+      pipelineDepth: options.pipelineDepth ?? PIPELINE_DEPTH,
     };
+    if (!Number.isInteger(opts.pipelineDepth) || opts.pipelineDepth < 1) {
+      throw new ValidationError(
+        `Cannot share a detector as 'pipelineDepth' must be a positive integer: current value is ${opts.pipelineDepth}`,
+        "pipelineDepth",
+      );
+    }
     const shared = new SharedDetector(config, opts, "", []);
     const ready = await shared.#spawn();
     return Object.assign(shared, { name: ready.name, labels: ready.labels });
@@ -164,18 +180,19 @@ export class SharedDetector {
   }
 
   /**
-   * Queues a camera's frame. The Worker serves cameras round-robin, one frame at a time; if this
-   * camera already has a frame waiting, that one resolves as `skipped` and this one takes its
-   * place. The frame's buffer is transferred to the Worker: do not use `frame.data` afterwards
-   * (a view into a larger buffer is copied instead).
+   * Queues a camera's frame. The Worker serves cameras round-robin; if this camera already has a
+   * frame waiting (not yet handed to the Worker), that one resolves as `skipped` and this one
+   * takes its place. The frame's buffer is transferred to the Worker: do not use `frame.data`
+   * afterwards (a view into a larger buffer is copied instead).
    *
    * @param cameraId the camera
    * @param frame rgb24 frame
+   * @param options labels to decode
    * @returns detections, or `skipped` if a newer frame of the same camera replaced this one
    * @throws {DetectorError} `frame_invalid`, `detector_closed`, `worker_crashed` (the Worker
    *   died while running this frame; it restarts by itself), `inference_failed`
    */
-  detect(cameraId: string, frame: Frame): Promise<DetectOutcome> {
+  detect(cameraId: string, frame: Frame, options: DetectOptions = {}): Promise<DetectOutcome> {
     if (this.#closed) {
       return Promise.reject(
         new DetectorError("detector_closed", `detector: ${this.name} is closed`),
@@ -184,7 +201,8 @@ export class SharedDetector {
     const problem = frameProblem(frame);
     if (problem) return Promise.reject(new DetectorError("frame_invalid", `detector: ${problem}`));
     return new Promise((resolve, reject) => {
-      this.#slots.put(cameraId, { frame, resolve, reject })?.resolve({ status: "skipped" });
+      const request = { frame, classes: options.classes, resolve, reject };
+      this.#slots.put(cameraId, request)?.resolve({ status: "skipped" });
       this.#pump();
     });
   }
@@ -200,8 +218,8 @@ export class SharedDetector {
     return {
       name: this.name,
       labels: this.labels,
-      detect: async (frame) => {
-        const outcome = await this.detect(cameraId, frame);
+      detect: async (frame, options) => {
+        const outcome = await this.detect(cameraId, frame, options);
         return outcome.status === "done" ? outcome.detections : [];
       },
       close: () => {
@@ -212,7 +230,7 @@ export class SharedDetector {
   }
 
   /**
-   * Stops the Worker: waiting frames resolve as `skipped`, the frame in flight finishes (up to
+   * Stops the Worker: waiting frames resolve as `skipped`, the frames in flight finish (up to
    * 5 s), then the session is released and the Worker terminated.
    */
   async close(): Promise<void> {
@@ -223,8 +241,8 @@ export class SharedDetector {
     for (const r of this.#slots.drain()) r.resolve({ status: "skipped" });
     const worker = this.#worker;
     if (!worker) return;
-    if (this.#inFlight) {
-      const wait = timeout(CLOSE_TIMEOUT_MS, "detector: frame in flight did not finish");
+    if (this.#inFlight.size > 0) {
+      const wait = timeout(CLOSE_TIMEOUT_MS, "detector: frames in flight did not finish");
       await Promise.race([new Promise<void>((r) => this.#idle = r), wait.promise]).catch(() => {});
       wait.cancel();
     }
@@ -241,10 +259,27 @@ export class SharedDetector {
     }
     this.#cancelOpen?.();
     this.#terminate();
-    this.#inFlight?.request.reject(
+    this.#rejectInFlight(
       new DetectorError("detector_closed", `detector: ${this.name} closed during inference`),
     );
-    this.#inFlight = undefined;
+  }
+
+  /** Rejects every frame handed to the Worker (it crashed, hung or was closed). */
+  #rejectInFlight(error: Error): void {
+    const lost = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const { request } of lost) request.reject(error);
+  }
+
+  /** Arms the hang timer for the oldest frame in flight; any answer re-arms it. */
+  #armHangTimer(): void {
+    clearTimeout(this.#hangTimer);
+    if (this.#inFlight.size === 0) return;
+    const limit = this.#options.inferenceTimeoutMs;
+    this.#hangTimer = setTimeout(
+      () => this.#onCrash(`no answer to a frame in ${limit} ms (hung)`),
+      limit,
+    );
   }
 
   #post(worker: Worker, msg: ToWorker, transfer: Transferable[] = []): void {
@@ -302,10 +337,10 @@ export class SharedDetector {
   }
 
   #onReply(msg: FromWorker): void {
-    const current = this.#inFlight;
-    if (!current || !("id" in msg) || msg.id !== current.id) return;
-    clearTimeout(this.#hangTimer);
-    this.#inFlight = undefined;
+    const current = "id" in msg ? this.#inFlight.get(msg.id) : undefined;
+    if (!current) return;
+    this.#inFlight.delete(current.id);
+    this.#armHangTimer();
     if (msg.type === "result") {
       this.#crashStreak = 0;
       current.request.resolve({
@@ -316,7 +351,7 @@ export class SharedDetector {
     } else if (msg.type === "detect_failed") {
       current.request.reject(fromWire(msg.error));
     }
-    this.#idle?.();
+    if (this.#inFlight.size === 0) this.#idle?.();
     this.#pump();
   }
 
@@ -324,9 +359,7 @@ export class SharedDetector {
     this.#log.error("inference worker crashed", { model: this.#config.path, reason });
     clearTimeout(this.#hangTimer);
     this.#terminate();
-    const lost = this.#inFlight;
-    this.#inFlight = undefined;
-    lost?.request.reject(
+    this.#rejectInFlight(
       new DetectorError(
         "worker_crashed",
         `detector: inference worker crashed (${reason}); restarting`,
@@ -365,18 +398,18 @@ export class SharedDetector {
 
   #pump(): void {
     const worker = this.#worker;
-    if (!worker || !this.#ready || this.#inFlight || this.#closed) return;
-    const next = this.#slots.take();
-    if (!next) return;
-    const [camera, request] = next;
-    const id = this.#nextId++;
-    this.#inFlight = { id, camera, request };
-    const { width, height, data } = request.frame;
-    const buffer = transferable(data);
-    this.#post(worker, { type: "detect", id, width, height, buffer }, [buffer]);
-    const limit = this.#options.inferenceTimeoutMs;
-    this.#hangTimer = setTimeout(() => {
-      if (this.#inFlight?.id === id) this.#onCrash(`no answer to a frame in ${limit} ms (hung)`);
-    }, limit);
+    if (!worker || !this.#ready || this.#closed) return;
+    while (this.#inFlight.size < this.#options.pipelineDepth) {
+      const next = this.#slots.take();
+      if (!next) return;
+      const [camera, request] = next;
+      const id = this.#nextId++;
+      this.#inFlight.set(id, { id, camera, request });
+      const { width, height, data } = request.frame;
+      const buffer = transferable(data);
+      const classes = request.classes ? [...request.classes] : undefined;
+      this.#post(worker, { type: "detect", id, width, height, buffer, classes }, [buffer]);
+      if (this.#inFlight.size === 1) this.#armHangTimer();
+    }
   }
 }

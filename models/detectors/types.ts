@@ -23,10 +23,20 @@ export interface Detection {
   box: Box;
 }
 
+/** What one `detect` call asks for. */
+export interface DetectOptions {
+  /**
+   * Labels to decode (within the detector's own class filter); the model's other outputs are never
+   * looked at, which is most of the post-processing (CenterNet scans one 128x128 plane per class).
+   * Default: every class. Unknown labels are an error.
+   */
+  classes?: readonly string[];
+}
+
 /** Finds objects in frames. `close()` releases the model; `detect` must not be called after. */
 export interface Detector {
   readonly name: string;
   readonly labels: readonly string[];
-  detect(frame: Frame): Promise<Detection[]>;
+  detect(frame: Frame, options?: DetectOptions): Promise<Detection[]>;
   close(): Promise<void>;
 }

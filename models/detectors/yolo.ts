@@ -7,10 +7,10 @@
 import * as ort from "onnxruntime-node";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter } from "./labels.ts";
+import { classFilter, classNarrower } from "./labels.ts";
 import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
 import { frameProblem, frameToTensor } from "./preprocess.ts";
-import type { Detection, Detector, Frame } from "./types.ts";
+import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
 import { decodeYolo, type YoloLayout, yoloLayout } from "./yolo_decode.ts";
 
 /** Input side for models exported with a dynamic input, Ultralytics' default. */
@@ -97,7 +97,7 @@ export class YoloDetector implements Detector {
   readonly #session: ort.InferenceSession;
   readonly #sig: YoloSignature;
   readonly #config: ResolvedDetectorConfig;
-  readonly #classes: ReadonlySet<number> | undefined;
+  readonly #classes: (names: readonly string[] | undefined) => ReadonlySet<number> | undefined;
 
   private constructor(
     session: ort.InferenceSession,
@@ -109,7 +109,7 @@ export class YoloDetector implements Detector {
     this.#sig = sig;
     this.labels = labels;
     this.#config = config;
-    this.#classes = classFilter(labels, config.classes);
+    this.#classes = classNarrower(labels, classFilter(labels, config.classes));
     this.name = `yolo:${config.path.split("/").pop()}`;
   }
 
@@ -133,11 +133,12 @@ export class YoloDetector implements Detector {
    * Finds objects in a frame.
    *
    * @param frame rgb24 frame of any size
+   * @param options labels to decode (within the configured classes)
    * @returns detections in frame pixels, best score first
    * @throws {DetectorError} `frame_invalid` for a malformed frame; `model_mismatch` /
    *   `labels_mismatch` if a dynamic output turns out not to be a YOLO output
    */
-  async detect(frame: Frame): Promise<Detection[]> {
+  async detect(frame: Frame, options: DetectOptions = {}): Promise<Detection[]> {
     const problem = frameProblem(frame);
     if (problem) throw new DetectorError("frame_invalid", `yolo: ${problem}`);
     const { width, height } = this.#sig;
@@ -158,7 +159,7 @@ export class YoloDetector implements Detector {
     return decodeYolo(output.data as Float32Array, output.dims, layout, {
       minScore: this.#config.minScore,
       labels: this.labels,
-      classes: this.#classes,
+      classes: this.#classes(options.classes),
       placement,
       frameWidth: frame.width,
       frameHeight: frame.height,

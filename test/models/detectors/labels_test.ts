@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { DetectorError } from "../../../models/detectors/detector_error.ts";
-import { classFilter, parseLabels, readLabels } from "../../../models/detectors/labels.ts";
+import {
+  classFilter,
+  classNarrower,
+  parseLabels,
+  readLabels,
+} from "../../../models/detectors/labels.ts";
 
 Deno.test("parseLabels() reads one label per line and keeps class ids stable", () => {
   assert.deepEqual(parseLabels("person\r\nbicycle\n\n"), ["person", "bicycle"]);
@@ -41,4 +46,18 @@ Deno.test("classFilter() maps names to ids and rejects unknown names", () => {
     (e) =>
       e instanceof DetectorError && e.code === "detector_config" && e.message.includes("unicorn"),
   );
+});
+
+Deno.test("classNarrower() narrows the detector's classes to a request's labels", () => {
+  const labels = ["person", "bicycle", "car"];
+  const all = classNarrower(labels, undefined);
+  assert.equal(all(undefined), undefined);
+  assert.deepEqual(all(["car"]), new Set([2]));
+  assert.deepEqual(all([]), new Set());
+  const some = classNarrower(labels, new Set([0, 2]));
+  assert.deepEqual(some(undefined), new Set([0, 2]));
+  assert.deepEqual(some(["car", "bicycle"]), new Set([2]));
+  assert.deepEqual(some(["car", "bicycle"]), new Set([2]), "same answer from the remembered set");
+  assert.deepEqual(some(["person"]), new Set([0]));
+  assert.throws(() => some(["unicorn"]), /unicorn/);
 });

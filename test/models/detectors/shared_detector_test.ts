@@ -39,12 +39,13 @@ function personBox(width: number, height: number) {
 
 Deno.test("shared detector serves two cameras round-robin with each camera's latest frame", async () => {
   const dir = await tinyYolo();
+  // One frame at a time in the Worker, so the order below is the slots' order alone.
   const shared = await SharedDetector.open({
     kind: "yolo",
     path: `${dir}/tiny.onnx`,
     minScore: 0.25,
     threads: 1,
-  });
+  }, { pipelineDepth: 1 });
   try {
     assert.equal(shared.name, "yolo:tiny.onnx");
     const order: string[] = [];
@@ -76,6 +77,34 @@ Deno.test("shared detector serves two cameras round-robin with each camera's lat
   }
 });
 
+Deno.test("shared detector hands the Worker its next frame before the current one is done", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.25,
+    threads: 1,
+  });
+  try {
+    // Depth 2: a1 runs and a2 waits in the Worker's inbox, where a newer frame cannot replace it;
+    // a3 waits in the camera's slot and is replaced by a4.
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map(() => shared.detect("cam-a", frame(64, 64))),
+    );
+    assert.deepEqual(outcomes.map((o) => o.status), ["done", "done", "skipped", "done"]);
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shared detector refuses a pipeline depth below one", async () => {
+  await assert.rejects(
+    SharedDetector.open({ kind: "yolo", path: "x.onnx", minScore: 0.3 }, { pipelineDepth: 0 }),
+    /'pipelineDepth' must be a positive integer: current value is 0/,
+  );
+});
+
 Deno.test("shared detector restarts a crashed worker and keeps serving cameras", async () => {
   const dir = await tinyYolo();
   const lines: string[] = [];
@@ -86,14 +115,18 @@ Deno.test("shared detector restarts a crashed worker and keeps serving cameras",
   );
   try {
     const crashed = shared.detect("cam-a", frame(13, 13));
+    // Handed to the Worker behind the crashing frame: lost with it.
+    const lost = shared.detect("cam-c", frame(64, 64));
     const waiting = shared.detect("cam-b", frame(64, 64));
-    await assert.rejects(
-      crashed,
-      (e) =>
-        e instanceof DetectorError && e.code === "worker_crashed" &&
-        /simulated inference crash/.test(e.message),
-    );
-    // cam-b's frame was queued behind the crash and is served by the restarted Worker.
+    for (const p of [crashed, lost]) {
+      await assert.rejects(
+        p,
+        (e) =>
+          e instanceof DetectorError && e.code === "worker_crashed" &&
+          /simulated inference crash/.test(e.message),
+      );
+    }
+    // cam-b's frame was still in its slot and is served by the restarted Worker.
     const served = await waiting;
     assert.equal(served.status, "done");
     assert.equal(shared.restarts, 1);
@@ -190,12 +223,14 @@ Deno.test("detectorFor() gives a camera a Detector whose replaced frames resolve
   try {
     const cam = shared.detectorFor("cam-a");
     assert.equal(cam.name, "yolo:tiny.onnx");
-    const [first, replaced, latest] = await Promise.all([
+    const [first, second, replaced, latest] = await Promise.all([
+      cam.detect(frame(64, 64)),
       cam.detect(frame(64, 64)),
       cam.detect(frame(64, 64)),
       cam.detect(frame(64, 64)),
     ]);
     assert.deepEqual(first.map((d) => d.label), ["person"]);
+    assert.deepEqual(second.map((d) => d.label), ["person"]);
     assert.deepEqual(replaced, []);
     assert.deepEqual(latest.map((d) => d.label), ["person"]);
     await cam.close();

@@ -52,7 +52,7 @@ for (const layout of ["v5", "v8"] as const) {
   });
 }
 
-Deno.test("YOLO adapter keeps only the configured classes", async () => {
+Deno.test("YOLO adapter keeps only the configured classes, and those a request asks for", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = yoloOutput(
@@ -70,11 +70,14 @@ Deno.test("YOLO adapter keeps only the configured classes", async () => {
       kind: "yolo",
       path: `${dir}/tiny.onnx`,
       minScore: 0.25,
-      classes: ["dog"],
+      classes: ["dog", "car"],
       threads: 1,
     });
     try {
-      assert.deepEqual((await det.detect(FRAME)).map((d) => d.label), ["dog"]);
+      assert.deepEqual((await det.detect(FRAME)).map((d) => d.label).sort(), ["car", "dog"]);
+      // A request narrows the configured classes further, never widens them.
+      const narrowed = await det.detect(FRAME, { classes: ["dog", "person"] });
+      assert.deepEqual(narrowed.map((d) => d.label), ["dog"]);
     } finally {
       await det.close();
     }
