@@ -43,6 +43,8 @@ export const OFFLINE_AFTER_MS = 3000;
  * slack absorbs network jitter, so a camera sending exactly the analysis rate loses no frame.
  */
 const THROTTLE_SLACK = 0.5;
+/** Window over which the analysed frame rate is measured. */
+const FPS_WINDOW_MS = 5000;
 
 /** Live numbers of a camera's analysis, for the API. */
 export interface AnalysisStats {
@@ -50,6 +52,14 @@ export interface AnalysisStats {
   frames: number;
   /** Detector runs. */
   detectorRuns: number;
+  /** Frames the motion gate kept from the detector. */
+  gateSkipped: number;
+  /** Frames sent to the detector but replaced by a newer one of this camera before it ran. */
+  skipped: number;
+  /** Frames analysed per second (gate skips + detector runs) over the last few seconds. */
+  fps: number;
+  /** Events opened since attach (every kind). */
+  eventsOpened: number;
   /** Share of frames the motion gate kept from the detector. */
   gateSkipRatio: number;
   /** Last inference time in the Worker. */
@@ -74,6 +84,8 @@ export interface AnalysisDeps {
   events: EventRecorder;
   /** Updated in place for the API. */
   stats: AnalysisStats;
+  /** Told each inference time in ms (the metrics histogram). */
+  onInference?: (ms: number) => void;
 }
 
 /** Events the analysis actor accepts from its parent. */
@@ -89,6 +101,10 @@ export function emptyAnalysisStats(): AnalysisStats {
   return {
     frames: 0,
     detectorRuns: 0,
+    gateSkipped: 0,
+    skipped: 0,
+    fps: 0,
+    eventsOpened: 0,
     gateSkipRatio: 0,
     lastInferenceMs: null,
     tracks: 0,
@@ -136,6 +152,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     // overtakes the frame being recorded.
     const record = (actions: EventAction[], frame?: Frame) => {
       if (actions.length === 0) return;
+      for (const action of actions) if (action.type === "open") deps.stats.eventsOpened++;
       void deps.events.apply(actions, frame, pipeline.settings.webhook).then(() => {
         deps.stats.openEvents = deps.events.openCount();
       });
@@ -154,6 +171,15 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       log.info("analytics settings changed");
     });
 
+    const recent: number[] = [];
+    /** A frame went all the way (gate skip or detector answer): counts for the analysed fps. */
+    const analysed = (now: number) => {
+      recent.push(now);
+      while (recent.length > 2 && now - recent[0]! > FPS_WINDOW_MS) recent.shift();
+      const first = recent[0]!;
+      deps.stats.fps = now > first ? ((recent.length - 1) * 1000) / (now - first) : 0;
+    };
+
     /**
      * Sends a frame past the gate to the detector. Resolves once it is queued, with the pending
      * answer (wrapped, so awaiting this does not wait for the inference).
@@ -163,7 +189,9 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     ): Promise<{ answer: Promise<DetectOutcome> } | undefined> => {
       const { settings, gate } = pipeline;
       if (!gate.check(frame, frame.ts).runDetector) {
+        deps.stats.gateSkipped++;
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
+        analysed(Date.now());
         return undefined;
       }
       const detector = await deps.detectors.get(settings.detector);
@@ -178,9 +206,15 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     /** Applies one answer: tracker, detection rows, events. Called in frame order. */
     const apply = (frame: CapturedFrame, outcome: DetectOutcome) => {
       const { settings, gate, tracker } = pipeline;
-      if (outcome.status === "skipped" || stop.signal.aborted) return;
+      if (stop.signal.aborted) return;
+      if (outcome.status === "skipped") {
+        deps.stats.skipped++;
+        return;
+      }
       deps.stats.detectorRuns++;
+      analysed(Date.now());
       deps.stats.lastInferenceMs = Math.round(outcome.inferenceMs);
+      deps.onInference?.(outcome.inferenceMs);
       deps.stats.gateSkipRatio = gate.stats().skipRatio;
       deps.stats.lastError = null;
       const kept = filterDetections(
