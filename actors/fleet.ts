@@ -36,6 +36,8 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import { Histogram } from "../models/metrics/histogram.ts";
+import { type CameraMetrics, INFERENCE_BUCKETS } from "../models/metrics/vigil_metrics.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -105,6 +107,8 @@ export interface Fleet {
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
   health(): { cameras: number; live: number; backlog: number };
+  /** Every camera's numbers for `/metrics`. */
+  metrics(): CameraMetrics[];
   /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
   stop(): Promise<void>;
 }
@@ -118,6 +122,8 @@ interface Unit {
   events: BatchWriter<EventRow>;
   recorder: EventRecorder;
   analysis: AnalysisStats;
+  /** Inference time in seconds, for `/metrics`. */
+  inference: Histogram;
   fps: number;
 }
 
@@ -162,6 +168,7 @@ export function createFleet(options: FleetOptions): Fleet {
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
     ]);
     const analysis = emptyAnalysisStats();
+    const inference = new Histogram(INFERENCE_BUCKETS);
     const recorder = createEventRecorder({
       cameraId: row.id,
       writer: events,
@@ -186,9 +193,20 @@ export function createFleet(options: FleetOptions): Fleet {
           detections,
           events: recorder,
           stats: analysis,
+          onInference: (ms) => inference.observe(ms / 1000),
         }),
     });
-    const unit = { row, source, camera, detections, events, recorder, analysis, fps: captureFps };
+    const unit = {
+      row,
+      source,
+      camera,
+      detections,
+      events,
+      recorder,
+      analysis,
+      inference,
+      fps: captureFps,
+    };
     units.set(row.id, unit);
     return unit;
   };
@@ -335,6 +353,27 @@ export function createFleet(options: FleetOptions): Fleet {
         }
       }
       return { cameras: units.size, live, backlog };
+    },
+    metrics() {
+      return [...units.values()].map((unit) => {
+        const summary = unit.camera.summary();
+        const stats = unit.camera.capture.stats;
+        return {
+          id: unit.row.id,
+          name: unit.row.name,
+          stream: summary.stream,
+          captureFps: summary.fps ?? 0,
+          frames: stats.totalFrames,
+          reconnects: summary.reconnects,
+          attached: summary.analytics === "attached",
+          analysis: { ...unit.analysis },
+          inference: unit.inference.snapshot(),
+          writers: [
+            { table: "detections", stats: unit.detections.stats() },
+            { table: "events", stats: unit.events.stats() },
+          ],
+        };
+      });
     },
     async stop() {
       const all = [...units.values()];

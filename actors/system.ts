@@ -20,6 +20,8 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { startLagMonitor } from "./lag_monitor.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -49,6 +51,8 @@ export interface System {
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
+  /** What `GET /metrics` serves. */
+  metrics: Metrics;
   onvifTimeoutMs: number | undefined;
   /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
    * the detectors, in that order. The database stays open: its owner closes it. */
@@ -87,6 +91,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     fleet,
     timeoutMs: options.onvifTimeoutMs,
   });
+  const lag = startLagMonitor();
+  const metrics = createMetrics({ fleet, db, lag });
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -103,9 +109,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     events,
     discovery,
     watch,
+    metrics,
     onvifTimeoutMs: options.onvifTimeoutMs,
     async stop() {
       interval?.stop();
+      lag.stop();
       await watch.stop();
       await fleet.stop();
       await retention?.stop();
