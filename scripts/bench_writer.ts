@@ -15,7 +15,10 @@
  * The four runs alternate for `ROUNDS` rounds and the median of each is kept, so a noisy
  * neighbour on the machine hurts all of them alike.
  *
- * Usage: `deno run -A scripts/bench_writer.ts [rows]`
+ * Bench rows 3a/3b: the writer against the fastest raw batch (unnest of 500 rows), goal ≥ 0.9, on
+ * each database; one INSERT per row is shown for scale (that ratio moves with commit latency).
+ *
+ * Usage: `deno task bench writer`, or alone `deno run -A scripts/bench_writer.ts [rows]`.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import { arrayLiteral, BatchWriter, columnArrays, insertStatement } from "../act
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
 import { configureLogging } from "../models/log.ts";
 import type postgres from "postgres";
+import { registerRow, type RowOptions } from "./bench/registry.ts";
 
 const ROUNDS = 5;
 const RAW_BATCH = 500;
@@ -84,6 +88,7 @@ async function benchOne(
   sql: postgres.Sql,
   dataDir: string,
   rows: number,
+  rounds: number,
 ): Promise<BenchResult> {
   const camera = crypto.randomUUID();
   await sql`insert into cameras (id, name, source_url) values (${camera}, ${"bench " + kind},
@@ -141,7 +146,7 @@ async function benchOne(
     rawValues: [] as number[],
     rawUnnest: [] as number[],
   };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     const single = fresh(ONE_PER_ROW_ROWS);
     results.onePerRow.push(await timed(single.length, () => onePerRowInsert(single)));
     const a = fresh(rows), b = fresh(rows), c = fresh(rows);
@@ -180,9 +185,24 @@ function report(result: BenchResult): string {
  * @returns the results, real PostgreSQL first
  */
 export async function main(args: string[] = Deno.args): Promise<BenchResult[]> {
-  const rows = Number(args[0] ?? 50_000);
+  return await runWriter(Number(args[0] ?? 50_000), ROUNDS, console.log);
+}
+
+/**
+ * Measures both databases.
+ *
+ * @param rows rows per measured run
+ * @param rounds alternating rounds (the median is kept)
+ * @param print receives each database's report
+ * @returns the results, real PostgreSQL first
+ */
+export async function runWriter(
+  rows: number,
+  rounds: number,
+  print: (text: string) => void = () => {},
+): Promise<BenchResult[]> {
   if (!Number.isInteger(rows) || rows < RAW_BATCH) {
-    throw new Error(`bench: rows must be an integer ≥ ${RAW_BATCH}: current value is ${args[0]}`);
+    throw new Error(`bench: rows must be an integer ≥ ${RAW_BATCH}: current value is ${rows}`);
   }
   configureLogging("warn");
   const results: BenchResult[] = [];
@@ -197,8 +217,8 @@ export async function main(args: string[] = Deno.args): Promise<BenchResult[]> {
         dataDir: dir,
       });
       try {
-        const result = await benchOne(kind, db.sql, dir, rows);
-        console.log(report(result));
+        const result = await benchOne(kind, db.sql, dir, rows, rounds);
+        print(report(result));
         results.push(result);
       } finally {
         await db.sql`delete from detections where camera_id in (
@@ -213,5 +233,41 @@ export async function main(args: string[] = Deno.args): Promise<BenchResult[]> {
   }
   return results;
 }
+
+function writerRow(kind: "postgres" | "embedded", order: string, title: string) {
+  registerRow({
+    id: `writer-${kind}`,
+    order,
+    title,
+    async run(options: RowOptions) {
+      const results = await options.shared("writer", () =>
+        runWriter(
+          options.quick ? 10_000 : 50_000,
+          options.quick ? 3 : ROUNDS,
+          (text) => options.log(text.split("\n").join(" ")),
+        ));
+      const r = results.find((x) => x.kind === kind);
+      if (!r) throw new Error(`bench: no ${kind} result`);
+      const ratio = r.writer / r.rawUnnest;
+      return {
+        figure: r.writer,
+        unit: "rows/s",
+        baseline: r.rawUnnest,
+        baselineLabel: "raw unnest x500",
+        ratio,
+        goal: "≥ 0.9",
+        pass: ratio >= 0.9,
+        note: `one INSERT per row ${Math.round(r.onePerRow).toLocaleString("en-US")} rows/s ` +
+          `(writer ${(r.writer / r.onePerRow).toFixed(1)}x, moves with commit latency); raw ` +
+          `multi-row VALUES x500 ${Math.round(r.rawValues).toLocaleString("en-US")} rows/s; ` +
+          `medians of ${options.quick ? 3 : ROUNDS} alternating rounds`,
+        details: { ...r },
+      };
+    },
+  });
+}
+
+writerRow("postgres", "3a", "writer rows/s, PostgreSQL 15");
+writerRow("embedded", "3b", "writer rows/s, embedded (PGlite)");
 
 if (import.meta.main) await main();
