@@ -156,14 +156,8 @@ function problem(issue: Issue, value: unknown): string {
   // A schema's own message completes the sentence; zod's defaults are capitalized.
   if (/^[a-z]/.test(issue.message)) return withValue(issue.message, issue, value);
   switch (issue.code) {
-    case "invalid_type": {
-      const noun = NOUNS[issue.expected] ?? issue.expected;
-      return value === undefined ? `must be ${noun}: it is missing` : withValue(
-        `must be ${noun}`,
-        issue,
-        value,
-      );
-    }
+    case "invalid_type":
+      return withValue(`must be ${NOUNS[issue.expected] ?? issue.expected}`, issue, value);
     case "too_small":
     case "too_big":
       return withValue(bound(issue), issue, value);
@@ -211,6 +205,9 @@ function plural(count: number | bigint, noun: string): string {
  * be passwords or URLs holding a token, and error messages end up in logs.
  */
 function withValue(text: string, issue: Issue, value: unknown): string {
+  if (issue.code === "invalid_type" && value === undefined) {
+    return `${text}: current value is missing`;
+  }
   if (issue.code === "custom") return text;
   const shown = typeof value === "number" || typeof value === "boolean" || value === null;
   return shown ? `${text}: current value is ${String(value)}` : text;

@@ -65,7 +65,7 @@ Deno.test("a body that fails its schema answers 422 naming each field", async (c
         { role: "viewer" },
         422,
         "invalid_input",
-        /^name must be a string: it is missing$/,
+        /^name must be a string: current value is missing$/,
       ],
       [
         "a wrong type",
