@@ -13,6 +13,7 @@ import { openDatabase } from "./models/store/database.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
+import { metricsApp } from "./routes/metrics.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
@@ -58,6 +59,13 @@ async function main(): Promise<void> {
     hostname: config.host,
     onListen: ({ hostname, port }) => log.info("listening", { hostname, port, db: db.kind }),
   }, app.fetch);
+  // Scrapers on a private interface read /metrics there without a token.
+  const metricsServer = config.metricsAddr
+    ? Deno.serve({
+      ...config.metricsAddr,
+      onListen: ({ hostname, port }) => log.info("metrics listening", { hostname, port }),
+    }, metricsApp(system.metrics).fetch)
+    : undefined;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -71,7 +79,10 @@ async function main(): Promise<void> {
     closing.abort();
     // Long-lived responses were told to end; a client that still holds one open must not keep
     // the cameras' writers from flushing.
-    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, HTTP_DRAIN_MS))]);
+    await Promise.race([
+      Promise.all([server.shutdown(), metricsServer?.shutdown()]),
+      new Promise((r) => setTimeout(r, HTTP_DRAIN_MS)),
+    ]);
     await system.stop();
     await db.close();
     clearTimeout(deadline);

@@ -10,17 +10,19 @@ import { join } from "node:path";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 
 /** What a token may do. */
-export const ROLES = ["admin", "viewer", "media"] as const;
+export const ROLES = ["admin", "viewer", "media", "metrics"] as const;
 /** One of {@linkcode ROLES}. */
 export type Role = typeof ROLES[number];
 
 /** The permission a route needs. */
-export type Permission = "read" | "write" | "live" | "dispatch";
+export type Permission = "read" | "write" | "live" | "dispatch" | "metrics";
 
+/** Every role may read `/metrics`; the `metrics` role (a Prometheus scraper) may read only that. */
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["read", "write", "live", "dispatch"],
-  viewer: ["read", "live"],
-  media: ["live", "dispatch"],
+  admin: ["read", "write", "live", "dispatch", "metrics"],
+  viewer: ["read", "live", "metrics"],
+  media: ["live", "dispatch", "metrics"],
+  metrics: ["metrics"],
 };
 
 /**

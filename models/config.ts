@@ -29,6 +29,11 @@ export interface Config {
   detectionRetentionDays: number;
   /** `VIGIL_EVENT_RETENTION_DAYS` (default 30): events are kept this long. */
   eventRetentionDays: number;
+  /**
+   * `VIGIL_METRICS_ADDR` (`host:port`, default none): also serve `GET /metrics` there, without a
+   * token. On the API port it always needs one.
+   */
+  metricsAddr: { hostname: string; port: number } | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,6 +64,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     discoveryIntervalS: discoveryIntervalFromEnv(env),
     detectionRetentionDays: readInt(env, "VIGIL_DETECTION_RETENTION_DAYS", 7, 1, 3650),
     eventRetentionDays: readInt(env, "VIGIL_EVENT_RETENTION_DAYS", 30, 1, 3650),
+    metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
   };
 }
 
@@ -106,6 +112,18 @@ function readHost(env: Env, name: string, fallback: string): string {
   if (raw === undefined || raw === "") return fallback;
   if (!/^[A-Za-z0-9.:-]+$/.test(raw)) throw invalid(name, raw, "a host name or IP address");
   return raw;
+}
+
+function readAddress(env: Env, name: string): { hostname: string; port: number } | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  // host:port, [v6]:port, or :port for every interface.
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (!match || port < 0 || port > 65535) {
+    throw invalid(name, raw, "host:port (e.g. 127.0.0.1:9464, [::1]:9464 or :9464)");
+  }
+  return { hostname: match[1] ?? (match[2] || "0.0.0.0"), port };
 }
 
 function readNonEmpty(env: Env, name: string, fallback: string): string {

@@ -22,6 +22,8 @@ import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
+import { metricsRoutes } from "./metrics.ts";
+import type { Metrics } from "../actors/metrics.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -45,6 +47,8 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** What `GET /metrics` serves (a token of any role reads it). */
+  metrics: Metrics;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -80,6 +84,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.use("/api/*", authenticate(deps.db, deps.auth));
+  app.use("/metrics", authenticate(deps.db, deps.auth));
+  app.route("/metrics", metricsRoutes(deps.metrics));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/events", eventRoutes(deps));

@@ -18,6 +18,7 @@ import { VigilError } from "../models/errors.ts";
  * @returns the permission
  */
 export function permissionFor(method: string, path: string): Permission {
+  if (path === "/metrics") return "metrics";
   if (path.startsWith("/api/dispatch")) return "dispatch";
   // Who may call the API is an admin's business, even just to read.
   if (path.startsWith("/api/tokens")) return "write";

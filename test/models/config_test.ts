@@ -14,7 +14,20 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     discoveryIntervalS: 0,
     detectionRetentionDays: 7,
     eventRetentionDays: 30,
+    metricsAddr: undefined,
   });
+});
+
+Deno.test("loadConfig() reads VIGIL_METRICS_ADDR as host:port", () => {
+  const cases: [string, { hostname: string; port: number }][] = [
+    ["127.0.0.1:9464", { hostname: "127.0.0.1", port: 9464 }],
+    [":9464", { hostname: "0.0.0.0", port: 9464 }],
+    ["[::1]:9464", { hostname: "::1", port: 9464 }],
+    ["metrics.lan:0", { hostname: "metrics.lan", port: 0 }],
+  ];
+  for (const [raw, expected] of cases) {
+    assert.deepEqual(loadConfig({ VIGIL_METRICS_ADDR: raw }).metricsAddr, expected, raw);
+  }
 });
 
 Deno.test("loadConfig() reads every variable", () => {
@@ -49,6 +62,9 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
     ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
+    ["a metrics address without a port", { VIGIL_METRICS_ADDR: "127.0.0.1" }, /METRICS_ADDR/],
+    ["a metrics port out of range", { VIGIL_METRICS_ADDR: ":70000" }, /METRICS_ADDR/],
+    ["a metrics address with a path", { VIGIL_METRICS_ADDR: "a:1/x" }, /METRICS_ADDR/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {

@@ -58,7 +58,7 @@ Deno.test("a body that fails its schema answers 422 naming each field", async (c
         { name: "x", role: "root" },
         422,
         "invalid_input",
-        /^role must be one of admin, viewer, media$/,
+        /^role must be one of admin, viewer, media, metrics$/,
       ],
       [
         "a missing field",
