@@ -8,8 +8,10 @@
  * detector gets a copy of the pixels (its buffer is transferred to the inference Worker, while
  * the slot's frame stays usable for snapshots). The loop hands a frame to the detector and goes
  * on to the next one without waiting for the answer, so the shared detector always has this
- * camera's next frame ready when the Worker finishes one (at most one waits; a newer frame
- * replaces it). Answers are applied strictly in frame order (tracker, rows, events). New settings arrive as an event and apply to the
+ * camera's next frame ready when the Worker finishes one. It takes that next frame only once the
+ * detector has no frame of this camera waiting, so it never gates or copies a frame that would
+ * only be replaced, and the one it sends is the freshest. Answers are applied strictly in frame
+ * order (tracker, rows, events). New settings arrive as an event and apply to the
  * next frame, without restarting capture. No frame for {@linkcode OFFLINE_AFTER_MS} → the camera
  * is offline (an `offline` event opens; it closes when frames return). Stopping the actor (detach,
  * camera stop) aborts the loop and closes every open event.
@@ -256,6 +258,8 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       // Answers are applied in the order their frames were sent.
       let applied: Promise<void> = Promise.resolve();
       while (!stop.signal.aborted) {
+        // Frames arriving meanwhile only replace each other in the slot (no work).
+        await deps.detectors.opened(pipeline.settings.detector)?.vacancy(deps.cameraId);
         let frame;
         try {
           frame = await deps.slot.next(

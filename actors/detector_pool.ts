@@ -13,6 +13,7 @@ import { ValidationError } from "../models/errors.ts";
 export class DetectorPool {
   readonly #catalog: ReadonlyMap<string, CatalogEntry>;
   readonly #open = new Map<string, Promise<SharedDetector>>();
+  readonly #ready = new Map<string, SharedDetector>();
 
   /** @param catalog the runnable models (see `readCatalog`) */
   constructor(catalog: ReadonlyMap<string, CatalogEntry>) {
@@ -43,16 +44,27 @@ export class DetectorPool {
     let opening = this.#open.get(name);
     if (!opening) {
       opening = SharedDetector.open(entry.config);
-      opening.catch(() => this.#open.delete(name));
+      opening.then((detector) => this.#ready.set(name, detector), () => this.#open.delete(name));
       this.#open.set(name, opening);
     }
     return opening;
+  }
+
+  /**
+   * The shared detector of a model if it has finished opening, without opening it.
+   *
+   * @param name a model name
+   * @returns the detector, or undefined when it is not open (yet)
+   */
+  opened(name: string): SharedDetector | undefined {
+    return this.#ready.get(name);
   }
 
   /** Closes every open session. */
   async close(): Promise<void> {
     const open = [...this.#open.values()];
     this.#open.clear();
+    this.#ready.clear();
     await Promise.all(open.map(async (p) => (await p.catch(() => undefined))?.close()));
   }
 }

@@ -31,6 +31,16 @@ export class LatestFrameSlots<T> {
   }
 
   /**
+   * Whether a key has an item waiting.
+   *
+   * @param key camera id
+   * @returns true when an item waits
+   */
+  has(key: string): boolean {
+    return this.#items.has(key);
+  }
+
+  /**
    * Stores the newest item for a key.
    *
    * @param key camera id

@@ -44,6 +44,9 @@ export async function openSession(path: string, threads: number): Promise<ort.In
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      // ORT's pool threads spin-wait for the next run by default: on a 2-core box that burns the
+      // CPU ffmpeg decode and the main event loop need between frames.
+      extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

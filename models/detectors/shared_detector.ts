@@ -113,6 +113,8 @@ export class SharedDetector {
   readonly #config: DetectorConfig;
   readonly #options: Required<SharedDetectorOptions>;
   readonly #slots = new LatestFrameSlots<Request>();
+  /** Cameras waiting for their slot to empty (see {@linkcode SharedDetector.vacancy}). */
+  readonly #vacancies = new Map<string, (() => void)[]>();
   readonly #log = createLogger("detector");
   #worker: Worker | undefined;
   #ready = false;
@@ -208,6 +210,33 @@ export class SharedDetector {
   }
 
   /**
+   * Resolves once this camera has no frame waiting (none queued, or the Worker took it): the
+   * moment a new frame would be taken up next rather than replaced. A camera that waits for this
+   * before picking its next frame never prepares (gates, copies) frames that would only be
+   * replaced, and sends the freshest one. Resolves at once when nothing waits, and on close.
+   *
+   * @param cameraId the camera
+   * @returns settles when the camera's slot is empty; never rejects
+   */
+  vacancy(cameraId: string): Promise<void> {
+    if (this.#closed || !this.#slots.has(cameraId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.#vacancies.get(cameraId) ?? [];
+      waiting.push(resolve);
+      this.#vacancies.set(cameraId, waiting);
+    });
+  }
+
+  #vacate(cameraId?: string): void {
+    const cameras = cameraId === undefined ? [...this.#vacancies.keys()] : [cameraId];
+    for (const camera of cameras) {
+      const waiting = this.#vacancies.get(camera);
+      this.#vacancies.delete(camera);
+      for (const resolve of waiting ?? []) resolve();
+    }
+  }
+
+  /**
    * A {@linkcode Detector} view for one camera. Its `detect` resolves to `[]` for a skipped frame;
    * its `close` only drops the camera's waiting frame (the shared Worker keeps running).
    *
@@ -224,6 +253,7 @@ export class SharedDetector {
       },
       close: () => {
         this.#slots.delete(cameraId)?.resolve({ status: "skipped" });
+        this.#vacate(cameraId);
         return Promise.resolve();
       },
     };
@@ -239,6 +269,7 @@ export class SharedDetector {
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#hangTimer);
     for (const r of this.#slots.drain()) r.resolve({ status: "skipped" });
+    this.#vacate();
     const worker = this.#worker;
     if (!worker) return;
     if (this.#inFlight.size > 0) {
@@ -403,6 +434,7 @@ export class SharedDetector {
       const next = this.#slots.take();
       if (!next) return;
       const [camera, request] = next;
+      this.#vacate(camera);
       const id = this.#nextId++;
       this.#inFlight.set(id, { id, camera, request });
       const { width, height, data } = request.frame;
