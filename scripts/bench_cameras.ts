@@ -14,7 +14,7 @@
  * step that fails. Then (row 6b) it keeps N cameras running and samples memory for the drift.
  *
  * Usage: `deno task bench cameras rss`, or alone
- * `deno run -A scripts/bench_cameras.ts [--quick] [--hold 600] [--max 16]`.
+ * `deno run -A --v8-flags=--expose-gc scripts/bench_cameras.ts [--quick] [--hold 600] [--max 16]`.
  *
  * @module
  */
@@ -135,9 +135,20 @@ function ffmpegPids(fleet: Fleet, ids: string[]): number[] {
   return ids.map((id) => fleet.status(id).ffmpegPid).filter((p): p is number => p !== null);
 }
 
-/** Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. */
-function memory(fleet: Fleet, ids: string[]): number {
-  return rssOf("self") + ffmpegPids(fleet, ids).reduce((n, pid) => n + pssOf(pid), 0);
+/**
+ * Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. Frames are large
+ * short-lived buffers, so RSS swings by 100+ MB with garbage-collection timing; with
+ * `--v8-flags=--expose-gc` (the bench task passes it) a collection runs first, and the median of
+ * three samples is kept.
+ */
+async function memory(fleet: Fleet, ids: string[]): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+    samples.push(rssOf("self") + ffmpegPids(fleet, ids).reduce((n, pid) => n + pssOf(pid), 0));
+  }
+  return samples.sort((a, b) => a - b)[1]!;
 }
 
 async function measure(
@@ -206,7 +217,7 @@ async function measure(
     gateSkipRatio: analysed > 0 ? gateSkipped / analysed : 0,
     lag,
     cpu,
-    memoryBytes: memory(fleet, ids),
+    memoryBytes: await memory(fleet, ids),
     ok: reason === undefined,
     ...(reason ? { reason } : {}),
   };
@@ -330,7 +341,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       log(`holding ${max} cameras for ${options.holdSeconds} s (memory every ${every} s)`);
       while (performance.now() - start < options.holdSeconds * 1000) {
         await new Promise((r) => setTimeout(r, every * 1000));
-        hold.push([(performance.now() - start) / 1000, memory(fleet, ids)]);
+        hold.push([(performance.now() - start) / 1000, await memory(fleet, ids)]);
       }
     }
     return {
