@@ -98,6 +98,32 @@ Deno.test("shared detector hands the Worker its next frame before the current on
   }
 });
 
+Deno.test("vacancy() resolves once the camera's waiting frame is handed to the Worker", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.25,
+    threads: 1,
+  });
+  try {
+    let settled = false;
+    await shared.vacancy("cam-a").then(() => settled = true);
+    assert.ok(settled, "nothing waits: resolves at once");
+    const order: string[] = [];
+    const frames = [1, 2, 3].map((i) =>
+      shared.detect("cam-a", frame(64, 64)).then((o) => order.push(`a${i}:${o.status}`))
+    );
+    // a1 and a2 are in the Worker, a3 waits in the slot until a1 is done.
+    const vacancy = shared.vacancy("cam-a").then(() => order.push("vacancy"));
+    await Promise.all([...frames, vacancy]);
+    assert.deepEqual(order, ["a1:done", "vacancy", "a2:done", "a3:done"]);
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("shared detector refuses a pipeline depth below one", async () => {
   await assert.rejects(
     SharedDetector.open({ kind: "yolo", path: "x.onnx", minScore: 0.3 }, { pipelineDepth: 0 }),
