@@ -37,12 +37,13 @@ export interface Machine {
  * ```ts
  * formatNumber(101296.4); // "101,296"
  * formatNumber(0.934); // "0.93"
+ * formatNumber(3); // "3"
  * ```
  */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 1000) return Math.round(value).toLocaleString("en-US");
+  if (abs >= 1000 || Number.isInteger(value)) return Math.round(value).toLocaleString("en-US");
   if (abs >= 100) return value.toFixed(0);
   if (abs >= 10) return value.toFixed(1);
   return value.toFixed(2);
