@@ -10,7 +10,9 @@
  * parameters slower than one array literal per column; and it binds one parameter per column, so
  * postgres.js's 65,534-parameter limit can never be reached. Each column is sent as a ready-made
  * array literal ({@linkcode arrayLiteral}), ~10% less client CPU than postgres.js's array
- * serializer. COPY was not chosen: it cannot say `on conflict`, so an idempotent retry would need
+ * serializer. While a statement runs on the server, the next batch's literals are already being
+ * built (when a full batch waits), so encoding never sits between two statements: a backlog
+ * drains at the server's pace. COPY was not chosen: it cannot say `on conflict`, so an idempotent retry would need
  * a staging table and a second statement per batch. For insert-only tables the first attempt at a
  * batch leaves out `on conflict` (speculative insertion measured ~20% slower); retries and replays
  * keep it.
@@ -353,6 +355,8 @@ export class BatchWriter<R> {
   #waiters: (() => void)[] = [];
   #stats = { accepted: 0, durable: 0, written: 0, dropped: 0 };
   #lastError: string | undefined;
+  /** The next statement's rows (the head of memory) with their column literals, built early. */
+  #prepared: { rows: R[]; params: string[] } | undefined;
 
   private constructor(options: WriterOptions<R>, spill: SpillFile, log: Logger) {
     this.#sql = options.sql;
@@ -571,10 +575,15 @@ export class BatchWriter<R> {
   }
 
   async #writeMemoryChunk(): Promise<void> {
-    const n = Math.min(this.#rows.length, this.#maxStatementRows);
+    const prepared = this.#prepared?.rows[0] === this.#rows[0] ? this.#prepared : undefined;
+    this.#prepared = undefined;
+    const rows = prepared?.rows ?? this.#rows.slice(0, this.#maxStatementRows);
+    const n = rows.length;
     try {
-      await this.#insert(this.#rows.slice(0, n), this.#attempted === 0);
+      await this.#insert(rows, this.#attempted === 0, prepared?.params, () => this.#prepare(n));
     } catch (error) {
+      // Built for the rows after a success; after a failure the same rows go again.
+      this.#prepared = undefined;
       this.#attempted = Math.max(this.#attempted, n);
       throw error;
     }
@@ -606,15 +615,32 @@ export class BatchWriter<R> {
   }
 
   /**
+   * Builds the literals of the statement after the one in flight (which holds the first `sent`
+   * rows of memory), if a full batch already waits behind it.
+   */
+  #prepare(sent: number): void {
+    if (this.#rows.length - sent < this.#limits.batchSize) return;
+    const rows = this.#rows.slice(sent, sent + this.#maxStatementRows);
+    this.#prepared = { rows, params: columnArrays(this.#spec, rows).map(arrayLiteral) };
+  }
+
+  /**
    * Inserts rows as one statement; rows the database refuses are found by halving and dropped.
    *
    * @param fresh none of the rows was ever sent, so an insert-only table can skip `on conflict`
+   * @param params the rows' column literals, if already built
+   * @param meanwhile work to do while the statement runs on the server
    */
-  async #insert(rows: readonly R[], fresh: boolean): Promise<void> {
+  async #insert(
+    rows: readonly R[],
+    fresh: boolean,
+    params?: string[],
+    meanwhile?: () => void,
+  ): Promise<void> {
     if (rows.length === 0) return;
     const text = fresh && this.#plainText ? this.#plainText : this.#text;
     try {
-      await this.#run(text, columnArrays(this.#spec, rows).map(arrayLiteral));
+      await this.#run(text, params ?? columnArrays(this.#spec, rows).map(arrayLiteral), meanwhile);
       this.#stats.written += rows.length;
     } catch (error) {
       // A duplicate id pushed twice: the idempotent statement skips it.
@@ -636,7 +662,7 @@ export class BatchWriter<R> {
    * reached the server may still commit; the retry then uses `on conflict`, so it cannot
    * duplicate, and it waits on the first one's row locks, so it commits after it.
    */
-  async #run(text: string, params: string[]): Promise<void> {
+  async #run(text: string, params: string[], meanwhile?: () => void): Promise<void> {
     const query = this.#sql.unsafe(text, params);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -646,8 +672,15 @@ export class BatchWriter<R> {
         reject(new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`));
       }, this.#writeTimeoutMs);
     });
+    const answer = Promise.race([query, timeout]);
     try {
-      await Promise.race([query, timeout]);
+      if (meanwhile) {
+        // Let postgres.js put the statement on the wire (it sends on a later tick), then work.
+        answer.catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        meanwhile();
+      }
+      await answer;
     } finally {
       clearTimeout(timer);
       // The cancelled query rejects too; nobody else awaits it.
@@ -669,6 +702,7 @@ export class BatchWriter<R> {
     this.#rows.splice(0, n);
     this.#pushedAt.splice(0, n);
     this.#attempted = 0;
+    this.#prepared = undefined;
     this.#spilled += n;
     this.#stats.durable += n;
     this.#log.info("spilled rows to disk", { rows: n, path: this.#spill.path });

@@ -463,6 +463,26 @@ forEachDatabase("a partial batch is written once it is maxAgeMs old", async (db)
   }
 });
 
+forEachDatabase(
+  "a backlog drains in order while each next statement is built early",
+  async (db) => {
+    const camera = await addCamera(db.sql);
+    const writer = await BatchWriter.open({
+      sql: db.sql,
+      spec: DETECTIONS,
+      name: camera,
+      dataDir: db.dataDir,
+      maxStatementRows: 1000,
+    });
+    // Twelve statements' worth at once: every statement after the first was built in advance.
+    for (let frame = 0; frame < 12_000; frame++) writer.push(detection(camera, frame));
+    await writer.drained();
+    assert.equal(writer.stats().written, 12_000);
+    await writer.stop();
+    await assertExactlyOnceInOrder(db.sql, camera, 12_000);
+  },
+);
+
 forEachDatabase("a row pushed twice is written once", async (db) => {
   const camera = await addCamera(db.sql);
   const writer = await BatchWriter.open({
