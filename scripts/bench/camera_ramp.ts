@@ -91,6 +91,8 @@ export interface Step {
 /** What the ramp measured. */
 export interface CamerasResult {
   steps: Step[];
+  /** Lag of the same probe before any camera runs: what the box itself adds. */
+  idleLag: { p50: number; p99: number; max: number };
   /** Largest count that kept up. */
   max: number;
   /** Least-squares slope of memory over cameras (model loaded from the first step on). */
@@ -289,6 +291,14 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     simulatorPids: () => [server.pid, server.feederPid].filter((p): p is number => p !== null),
   };
   try {
+    const idleLags: number[] = [];
+    await withLagProbe(() => new Promise((r) => setTimeout(r, 3000)), idleLags);
+    idleLags.sort((a, b) => a - b);
+    const idleLag = {
+      p50: quantile(idleLags, 0.5),
+      p99: quantile(idleLags, 0.99),
+      max: idleLags.at(-1) ?? 0,
+    };
     const threadsBefore = new Set(threadsOfSelf().map((t) => t.comm));
     await rig.addCamera();
     // The first camera opens the model: its Worker's threads are the inference threads.
@@ -329,7 +339,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       while (ids.length > Math.max(1, max)) await rig.removeCamera();
       const start = performance.now();
       const every = Math.max(1, Math.min(10, options.holdSeconds / 30));
-      log(`holding ${max} cameras for ${options.holdSeconds} s (memory every ${every} s)`);
+      log(`holding ${ids.length} cameras for ${options.holdSeconds} s (memory every ${every} s)`);
       while (performance.now() - start < options.holdSeconds * 1000) {
         await new Promise((r) => setTimeout(r, every * 1000));
         hold.push([(performance.now() - start) / 1000, await memory(fleet, ids)]);
@@ -337,6 +347,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     }
     return {
       steps,
+      idleLag,
       max,
       perCameraBytes,
       hold,
