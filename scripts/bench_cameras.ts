@@ -60,7 +60,7 @@ registerRow({
         `${pct(at.cpu.simulator)}, other processes ${pct(at.cpu.other)}; detector ` +
         `${at.detectorFps.toFixed(1)} runs/s, gate skipped ${pct(100 * at.gateSkipRatio)}, ` +
         `lag p99 ${at.lag.p99.toFixed(1)} ms`
-      : "not even one camera kept up";
+      : "no step was measured";
     return {
       figure: r.max,
       unit: "cameras",
