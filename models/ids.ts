@@ -28,8 +28,12 @@ export function uuidv7(now: number = Date.now()): string {
   }`;
 }
 
-/** A UUID in its canonical 8-4-4-4-12 form, any version, either case: the one pattern for ids. */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * A UUID in its canonical 8-4-4-4-12 form, any version, either case: the one pattern for ids.
+ * Without flags, so the same source serves as a JSON Schema `pattern` in the API document.
+ */
+export const UUID_PATTERN =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
  * Tells whether a string is a lowercase or uppercase UUID.
