@@ -78,7 +78,10 @@ Deno.test("validationError() lists three problems and counts the rest", () => {
   assert.ok(!result.success);
   const error = validationError(result.error.issues, input, { status: 400, prefix: "query: " });
   assert.equal(error.status, 400);
-  assert.match(error.message, /^query: name must be a string: current value is 1; fps must be a number; mode must/);
+  assert.match(
+    error.message,
+    /^query: name must be a string: current value is 1; fps must be a number; mode must/,
+  );
   assert.match(error.message, /; 2 more problems$/);
 });
 
