@@ -46,6 +46,8 @@ import { columnArrays, insertStatement, type TableSpec } from "../models/store/t
 import { arrayLiteral } from "../models/store/array_literal.ts";
 import { planStep, type WriterLimits } from "../models/store/write_plan.ts";
 import { isRowError, isUniqueViolation } from "../models/store/pg_errors.ts";
+import { backoffDelay } from "../models/backoff.ts";
+import { withTimeout } from "../models/timeout.ts";
 
 /** Options of {@linkcode BatchWriter.open}. */
 export interface WriterOptions<R> {
@@ -354,7 +356,11 @@ export class BatchWriter<R> {
       this.#lastError = undefined;
     } catch (error) {
       this.#failures++;
-      const delay = Math.min(this.#retryMaxMs, this.#retryBaseMs * 2 ** (this.#failures - 1));
+      const delay = backoffDelay(this.#failures, {
+        baseMs: this.#retryBaseMs,
+        maxMs: this.#retryMaxMs,
+        jitter: false,
+      });
       this.#retryAt = Date.now() + delay;
       this.#lastError = error instanceof Error ? error.message : String(error);
       if (!this.#down) {
@@ -435,18 +441,13 @@ export class BatchWriter<R> {
    */
   async #run(text: string, params: string[]): Promise<void> {
     const query = this.#sql.unsafe(text, params);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    try {
+      await withTimeout(query, this.#writeTimeoutMs, () => {
         // Cancelling a statement the server already has opens a connection, which may fail.
         Promise.resolve(query.cancel()).catch(() => {});
-        reject(new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`));
-      }, this.#writeTimeoutMs);
-    });
-    try {
-      await Promise.race([query, timeout]);
+        return new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`);
+      });
     } finally {
-      clearTimeout(timer);
       // The cancelled query rejects too; nobody else awaits it.
       query.catch(() => {});
     }
