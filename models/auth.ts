@@ -8,7 +8,7 @@
 import type postgres from "postgres";
 import { join } from "node:path";
 import { timingSafeEqual } from "node:crypto";
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
 
 /** What a token may do. */
 export const ROLES = ["admin", "viewer", "media"] as const;
@@ -200,15 +200,4 @@ export async function ensureAdminToken(
   await Deno.writeTextFile(path, token + "\n", { mode: 0o600 });
   await Deno.chmod(path, 0o600);
   return token;
-}
-
-/**
- * Checks a role name from user input.
- *
- * @throws {ValidationError} when it is not one of {@linkcode ROLES}
- */
-export function parseRole(value: unknown, field = "role"): Role {
-  const role = ROLES.find((r) => r === value);
-  if (!role) throw new ValidationError(`${field} must be one of ${ROLES.join(", ")}`, field);
-  return role;
 }

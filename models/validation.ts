@@ -38,7 +38,7 @@ const MAX_LISTED = 3;
  * dottedPath(["zones", 0, "polygon"]); // "zones.0.polygon"
  * ```
  */
-export function dottedPath(path: readonly PropertyKey[]): string {
+function dottedPath(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
 }
 
@@ -55,7 +55,7 @@ export function dottedPath(path: readonly PropertyKey[]): string {
  * // [{ path: "fps", message: "fps must be at most 30: current value is 1000" }]
  * ```
  */
-export function describeIssues(
+function describeIssues(
   issues: readonly Issue[],
   input: unknown,
   noun: "field" | "parameter" = "field",
