@@ -120,8 +120,8 @@ registerRow({
       baseline: first,
       baselineLabel: "MB at the start",
       ratio: null,
-      goal: "flat (< 10 MB)",
-      pass: Math.abs(mb) < 10,
+      goal: "flat (growth < 10 MB)",
+      pass: mb < 10,
       note: `${Math.max(1, r.max)} cameras for ${r.options.holdSeconds} s, ${r.hold.length} ` +
         `samples after a GC each; median ` +
         `of the last fifth minus median of the first fifth`,
