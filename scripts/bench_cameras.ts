@@ -32,7 +32,7 @@ import {
 
 function shared(options: RowOptions): Promise<CamerasResult> {
   const hold = options.selected.has("rss-drift")
-    ? options.seconds ?? (options.quick ? 30 : 600)
+    ? options.seconds ?? (options.quick ? 20 : 600)
     : 0;
   return options.shared("cameras", () =>
     runCameras({
