@@ -2,9 +2,9 @@
  * The per-camera statechart. Three parallel regions:
  *
  * - `stream`: offline → connecting → live ⇄ backoff. `connecting` and `live` share one invoked
- *   capture (one ffmpeg); a failure moves to `backoff`, whose delay grows exponentially from
- *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered, then capture
- *   starts again. A bad source URL is fatal: back to `offline` with `lastError`, no retry loop.
+ *   capture (one ffmpeg); a failure moves to `backoff`, whose delay is models/backoff.ts's
+ *   `backoffDelay` (the one the stream hub's pullers use too), then capture starts again. A bad
+ *   source URL is fatal: back to `offline` with `lastError`, no retry loop.
  * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
  * - `recording`: idle → recording → finalizing → idle, keeping the settings.
  *
@@ -24,6 +24,7 @@ import {
   setup,
   type SnapshotFrom,
 } from "xstate";
+import { backoffDelay } from "../models/backoff.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
 import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
 import type { StreamInfo } from "../models/media/ffmpeg_stderr.ts";
@@ -35,40 +36,6 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
-
-/** First retry delay after a failure. */
-export const BACKOFF_BASE_MS = 250;
-/**
- * Longest retry delay. With ffmpeg reaching its first frame ~0.5–0.9 s after connecting, a 1 s
- * cap brings a camera back within 2 s of its server answering again.
- */
-export const BACKOFF_MAX_MS = 1000;
-
-/**
- * The retry delay after `failures` consecutive failures: exponential from `baseMs`, capped at
- * `maxMs`, with "equal jitter" (half fixed, half random) so cameras that failed together do not
- * retry in lockstep.
- *
- * @param failures consecutive failures so far (≥ 1)
- * @param random source of randomness in [0, 1)
- * @param baseMs first delay
- * @param maxMs cap
- * @returns the delay in ms, within [d/2, d] where d = min(maxMs, baseMs·2^(failures−1))
- * @example
- * ```ts
- * backoffDelay(1, () => 0); // 125
- * backoffDelay(10, () => 0.999); // ≈ 1000
- * ```
- */
-export function backoffDelay(
-  failures: number,
-  random: () => number = Math.random,
-  baseMs = BACKOFF_BASE_MS,
-  maxMs = BACKOFF_MAX_MS,
-): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
-  return Math.round(exp / 2 + (random() * exp) / 2);
-}
 
 /** What a camera actor is created with. */
 export interface CameraInput {
