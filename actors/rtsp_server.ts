@@ -138,6 +138,13 @@ export interface RtspServer {
   stats(path: string): StreamStats | null;
   /** Paths currently known. */
   paths(): string[];
+  /**
+   * Closes the connections reading `path`, or that asked for it under an alias: their source
+   * changed and they must reconnect to get it.
+   *
+   * @returns how many were closed
+   */
+  closeReaders(path: string): number;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
 }
@@ -648,6 +655,17 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     url: (path) => `rtsp://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}${path}`,
     stats: (path) => streams.get(path)?.stats(Date.now()) ?? null,
     paths: () => [...streams.keys()],
+    closeReaders(path) {
+      let closed = 0;
+      for (const state of [...connections]) {
+        const reading = state.session?.kind === "reader" && state.session.path === path;
+        if (reading || state.aliases.has(path)) {
+          state.conn.close("server");
+          closed++;
+        }
+      }
+      return closed;
+    },
     async close() {
       try {
         listener.close();
