@@ -121,6 +121,9 @@ export const cameraMachine = setup({
   },
   actors: {
     capture: createCaptureLogic(),
+    // Held while the stream is active (across capture restarts and backoff): the fleet's holds a
+    // stream hub lease, so the camera's puller outlives capture's own reconnects.
+    source: fromCallback(() => {}),
     // Replaced by the fleet with the real analysis (actors/analysis.ts) bound to this camera's
     // frames and writers; on its own the machine only keeps the analytics state.
     analysis: fromCallback<
@@ -185,6 +188,7 @@ export const cameraMachine = setup({
         },
         active: {
           initial: "capturing",
+          invoke: { src: "source" },
           on: {
             "CAPTURE.STOP": "offline",
             // A new URL or size means a new ffmpeg: re-enter to restart the capture.
@@ -354,6 +358,11 @@ export interface CameraOptions {
    * slot (see actors/analysis.ts). Without it the analytics region only keeps its state.
    */
   analysis?: (slot: FrameSlot) => AnyActorLogic;
+  /**
+   * Logic invoked while the stream region is active (capturing or in backoff): the fleet's takes
+   * a stream hub lease on the camera and releases it on stop.
+   */
+  source?: AnyActorLogic;
 }
 
 /**
@@ -375,6 +384,7 @@ export function createCamera(input: CameraInput, options: CameraOptions = {}): C
     actors: {
       capture: createCaptureLogic(capture),
       ...(options.analysis ? { analysis: options.analysis(capture.slot) } : {}),
+      ...(options.source ? { source: options.source } : {}),
     },
   });
   const actor = createActor(machine, { input, id: `camera:${input.id}` });

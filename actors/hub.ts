@@ -119,6 +119,7 @@ export class Hub {
   readonly #consumers = new Map<string, Map<number, string>>();
   readonly #pullers = new Map<string, Puller>();
   readonly #exits = new Map<number, Promise<unknown>>();
+  readonly #pidCamera = new Map<number, string>();
   readonly #log = createLogger("hub");
   #leases = 0;
   #stopped = false;
@@ -156,14 +157,17 @@ export class Hub {
    * Forgets a camera: its pullers stop now and its readers are closed.
    *
    * @param cameraId the camera's id
+   * @returns a promise settling once its pullers' ffmpegs have exited
    */
-  removeCamera(cameraId: string): void {
+  async removeCamera(cameraId: string): Promise<void> {
     this.#cameras.delete(cameraId);
     for (const name of STREAM_NAMES) this.#consumers.delete(`${cameraId} ${name}`);
     for (const [path, puller] of this.#pullers) {
       if (puller.cameraId === cameraId) this.#stopPuller(path);
     }
     for (const name of STREAM_NAMES) this.#options.server.closeReaders(streamPath(cameraId, name));
+    const exits = [...this.#exits].filter(([pid]) => this.#pidCamera.get(pid) === cameraId);
+    await Promise.all(exits.map(([, done]) => done));
   }
 
   /**
@@ -351,8 +355,12 @@ export class Hub {
         publishUrl: withCredentials(server.url(path), this.#options.credentials),
         stats: () => server.stats(path),
         track: (pid, exited) => {
-          const done = exited.finally(() => this.#exits.delete(pid));
+          const done = exited.finally(() => {
+            this.#exits.delete(pid);
+            this.#pidCamera.delete(pid);
+          });
           this.#exits.set(pid, done);
+          this.#pidCamera.set(pid, cameraId);
         },
         timeoutMs: this.#options.timeoutMs,
         stallMs: this.#options.stallMs,
