@@ -189,7 +189,7 @@ const MAX_AUTH_FAILURES = 5;
  *
  * @param options address, hooks and bounds
  * @returns the server
- * @throws Deno.errors.AddrInUse when the port is taken
+ * @throws Deno.errors.AddrInUse (as a rejection) when the port is taken
  * @example
  * ```ts
  * const server = await startRtspServer({ port: 0 });
@@ -201,7 +201,18 @@ const MAX_AUTH_FAILURES = 5;
 export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspServer> {
   const limits: RtspLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const hostname = options.hostname ?? "127.0.0.1";
-  const listener = Deno.listen({ hostname, port: options.port ?? 8554, transport: "tcp" });
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port: options.port ?? 8554, transport: "tcp" });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) return Promise.reject(error);
+    return Promise.reject(
+      new Deno.errors.AddrInUse(
+        `rtsp: cannot listen on ${hostname}:${options.port ?? 8554}: the address is in use ` +
+          "(another RTSP server? set VIGIL_RTSP_PORT)",
+      ),
+    );
+  }
   const port = listener.addr.port;
   const realm = options.realm ?? "Vigil";
   const methods = options.authMethods ?? ["basic"];
@@ -258,6 +269,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       const wake = () => {
         clearTimeout(timer);
         set.delete(wake);
+        if (set.size === 0 && waiters.get(path) === set) waiters.delete(path);
         resolve(streams.get(path));
       };
       const timer = setTimeout(wake, ms);
@@ -576,6 +588,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         return record(state, req);
       case "TEARDOWN":
         endSession(state);
+        state.conn.expireAfter(limits.sessionTimeoutMs);
         return reply(state, req, 200);
       case "GET_PARAMETER":
       case "SET_PARAMETER": {

@@ -461,3 +461,12 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a port in use is refused with a message naming VIGIL_RTSP_PORT", async () => {
+  const first = await startRtspServer({ port: 0 });
+  try {
+    await assert.rejects(() => startRtspServer({ port: first.port }), /VIGIL_RTSP_PORT/);
+  } finally {
+    await first.close();
+  }
+});
