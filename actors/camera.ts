@@ -2,9 +2,10 @@
  * The per-camera statechart. Three parallel regions:
  *
  * - `stream`: offline → connecting → live ⇄ backoff. `connecting` and `live` share one invoked
- *   capture (one ffmpeg); a failure moves to `backoff`, whose delay is models/backoff.ts's
- *   `backoffDelay` (the one the stream hub's pullers use too), then capture starts again. A bad
- *   source URL is fatal: back to `offline` with `lastError`, no retry loop.
+ *   capture (one ffmpeg); a failure moves to `backoff`, whose delay grows exponentially from
+ *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered (the stream
+ *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
+ *   `offline` with `lastError`, no retry loop.
  * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
  * - `recording`: idle → recording → finalizing → idle, keeping the settings.
  *
@@ -36,6 +37,14 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
+
+/** First retry delay after a failure. */
+export const BACKOFF_BASE_MS = 250;
+/**
+ * Longest retry delay. With ffmpeg reaching its first frame ~0.5–0.9 s after connecting, a 1 s
+ * cap brings a camera back within 2 s of its server answering again.
+ */
+export const BACKOFF_MAX_MS = 1000;
 
 /** What a camera actor is created with. */
 export interface CameraInput {
@@ -133,7 +142,10 @@ export const cameraMachine = setup({
       () => {},
     ),
   },
-  delays: { backoff: ({ context }) => backoffDelay(context.failures) },
+  delays: {
+    backoff: ({ context }) =>
+      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+  },
   guards: {
     fatal: ({ event }) => event.type === "CAPTURE.FAILED" && event.fatal,
   },

@@ -2,8 +2,8 @@
  * A puller: the ONE ffmpeg that pulls a camera stream and publishes it, stream copied, to the
  * relay (see models/media/ffmpeg_args.ts `pullerArgs`). Its lifecycle is a statechart:
  * `running.connecting` → `running.publishing` once the relay receives its packets; ffmpeg exiting,
- * or no packet for `stallMs`, moves to `backoff`, whose delay is the one backoff of Vigil
- * (models/backoff.ts), then ffmpeg starts again. Readers of the path stay attached to the relay
+ * or no packet for `stallMs`, moves to `backoff`, whose delay is the camera actor's (one backoff:
+ * models/backoff.ts with the camera's first delay and cap), then ffmpeg starts again. Readers of the path stay attached to the relay
  * through a reconnect (see actors/rtsp_stream.ts), so a camera restart costs them a gap, not a
  * reconnect of their own.
  *
@@ -14,6 +14,7 @@
 
 import { assign, type EventObject, fromCallback, setup, type SnapshotFrom } from "xstate";
 import { backoffDelay } from "../models/backoff.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from "./camera.ts";
 import { pullerArgs, type RtspTransport } from "../models/media/ffmpeg_args.ts";
 import { StderrParser } from "../models/media/ffmpeg_stderr.ts";
 import type { ExtraScheme } from "../models/media/rtsp_url.ts";
@@ -173,7 +174,11 @@ export const pullerMachine = setup({
     input: {} as PullerInput,
   },
   actors: { pull: pullProcess },
-  delays: { backoff: ({ context }) => backoffDelay(context.failures) },
+  // The camera actor's schedule: a camera found gone by its puller comes back at the same pace.
+  delays: {
+    backoff: ({ context }) =>
+      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+  },
   guards: { fatal: ({ event }) => event.type === "PULLER.FAILED" && event.fatal },
   actions: {
     recordFailure: assign(({ context, event }) =>
