@@ -11,7 +11,9 @@
  * run only those. `--quick` runs every row in about two minutes (shorter rounds and windows);
  * `--seconds N` sets each row's main duration.
  *
- * bench_detector.ts and bench_capture.ts are standalone studies (`deno run -A scripts/...`).
+ * bench_detector.ts, bench_capture.ts and bench_relay.ts (the RTSP relay's CPU per reader, the
+ * latency it adds, RSS per stream; row 4 once it registers) are standalone studies
+ * (`deno run -A scripts/...`).
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
  * @module

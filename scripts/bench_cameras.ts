@@ -1,7 +1,8 @@
 /**
  * Bench rows 5 (cameras per box), 6a (RSS per added camera) and 6b (RSS drift), from one run of
  * the real fleet against simulated cameras: vtest.avi (people walking) looped as 640x360 H.264
- * over RTSP by the GStreamer simulator, each camera a separate RTSP client with its own ffmpeg,
+ * over RTSP by the GStreamer simulator, each camera pulled by the stream hub (one puller each) and
+ * read from Vigil's relay by its own capture ffmpeg,
  * analytics at 5 fps with the default rules (motion gate on), CenterNet with the product's
  * default threads, detections and events written to the embedded database.
  *
@@ -55,7 +56,8 @@ registerRow({
     const at = r.steps.find((s) => s.cameras === Math.max(1, r.max));
     const next = r.steps.find((s) => s.cameras === r.max + 1);
     const split = at
-      ? `CPU at ${at.cameras} (% of one core): decode ${pct(at.cpu.decode)}, inference ` +
+      ? `CPU at ${at.cameras} (% of one core): decode ${pct(at.cpu.decode)}, hub pullers ` +
+        `${pct(at.cpu.ingest)}, inference ` +
         `${pct(at.cpu.inference)}, rest of Vigil ${pct(at.cpu.rest)}; simulator ` +
         `${pct(at.cpu.simulator)}, other processes ${pct(at.cpu.other)}; detector ` +
         `${at.detectorFps.toFixed(1)} runs/s, gate skipped ${pct(100 * at.gateSkipRatio)}, ` +

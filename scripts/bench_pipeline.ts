@@ -7,7 +7,8 @@
  * - raw: ffmpeg with the exact capture arguments (640x360 rgb24 at 30 fps), and frame after
  *   frame the model's pre-processing + onnxruntime `session.run` on the main thread: the least
  *   work there is;
- * - ours: a camera of the real fleet capturing the same camera, analytics attached at 30 fps
+ * - ours: a camera of the real fleet capturing the same camera through Vigil's stream hub (its
+ *   puller and RTSP relay, as in the product), analytics attached at 30 fps
  *   (the API's maximum, so capture runs at 30 fps too: the same frames) with the motion gate off
  *   (every frame may go to the detector) through the shared inference Worker, filter, tracker,
  *   event logic and the batch writers into the embedded database.

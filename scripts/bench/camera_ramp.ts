@@ -15,6 +15,7 @@ import { createEventBus } from "../../models/event_bus.ts";
 import { configureLogging } from "../../models/log.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { DetectorPool } from "../../actors/detector_pool.ts";
+import { startRelay } from "../../actors/relay.ts";
 import { createFleet, type Fleet } from "../../actors/fleet.ts";
 import type { FeedMessage } from "../../actors/event_recorder.ts";
 import { startRtspServer } from "../sim/rtsp_server.ts";
@@ -56,8 +57,10 @@ export interface CamerasOptions {
 
 /** CPU over a window, in % of one core. */
 export interface CpuSplit {
-  /** The cameras' ffmpeg processes (RTSP, H.264 decode, scale, rgb24). */
+  /** The cameras' capture ffmpegs (H.264 decode, scale, rgb24). */
   decode: number;
+  /** The hub's pullers (camera → relay, no decode) — the relay's forwarding is in `rest`. */
+  ingest: number;
   /** The inference Worker's threads (pre-processing, onnxruntime, decoding outputs). */
   inference: number;
   /** Everything else in Vigil's process (capture reads, gate, tracker, writers, PGlite, HTTP). */
@@ -81,7 +84,7 @@ export interface Step {
   gateSkipRatio: number;
   lag: { p50: number; p99: number; max: number };
   cpu: CpuSplit;
-  /** Vigil's memory: this process's RSS + the PSS of every camera ffmpeg. */
+  /** Vigil's memory: this process's RSS + the PSS of every camera's ffmpegs (capture, puller). */
   memoryBytes: number;
   ok: boolean;
   /** Why the step failed. */
@@ -119,8 +122,15 @@ function counters(fleet: Fleet, ids: string[]) {
   });
 }
 
+/** The cameras' capture ffmpegs (RTSP from the hub, H.264 decode, scale, rgb24). */
 function ffmpegPids(fleet: Fleet, ids: string[]): number[] {
   return ids.map((id) => fleet.status(id).ffmpegPid).filter((p): p is number => p !== null);
+}
+
+/** The hub's pullers of these cameras (camera → Vigil's RTSP relay, `-c copy`). */
+function pullerPids(fleet: Fleet, ids: string[]): number[] {
+  return ids.flatMap((id) => fleet.status(id).hub.map((s) => s.pid))
+    .filter((p): p is number => p !== null);
 }
 
 /**
@@ -134,7 +144,8 @@ async function memory(fleet: Fleet, ids: string[]): Promise<number> {
   for (let i = 0; i < 3; i++) {
     (globalThis as { gc?: () => void }).gc?.();
     await new Promise((r) => setTimeout(r, 100));
-    samples.push(rssOf("self") + ffmpegPids(fleet, ids).reduce((n, pid) => n + pssOf(pid), 0));
+    const pids = [...ffmpegPids(fleet, ids), ...pullerPids(fleet, ids)];
+    samples.push(rssOf("self") + pids.reduce((n, pid) => n + pssOf(pid), 0));
   }
   return samples.sort((a, b) => a - b)[1]!;
 }
@@ -148,11 +159,13 @@ async function measure(
   const inferenceTicks = () =>
     threadsOfSelf().filter((t) => inferenceComms.has(t.comm)).reduce((n, t) => n + t.ticks, 0);
   const pids = ffmpegPids(fleet, ids);
+  const pullers = pullerPids(fleet, ids);
   const sim = rig.simulatorPids();
   const before = {
     counts: counters(fleet, ids),
     gate: ids.map((id) => fleet.analysisStats(id)?.gateSkipped ?? 0),
     decode: pids.map((p) => ticksOf(p)),
+    ingest: pullers.map((p) => ticksOf(p)),
     inference: inferenceTicks(),
     self: ticksOf("self"),
     sim: sim.reduce((n, p) => n + ticksOf(p), 0),
@@ -167,6 +180,10 @@ async function measure(
   const runs = counts.reduce((n, c, i) => n + c.runs - before.counts[i]!.runs, 0);
   const analysed = counts.reduce((n, c, i) => n + c.analysed - before.counts[i]!.analysed, 0);
   const decodeTicks = pids.reduce((n, p, i) => n + Math.max(0, ticksOf(p) - before.decode[i]!), 0);
+  const ingestTicks = pullers.reduce(
+    (n, p, i) => n + Math.max(0, ticksOf(p) - before.ingest[i]!),
+    0,
+  );
   const inference = inferenceTicks() - before.inference;
   const self = ticksOf("self") - before.self;
   const simTicks = sim.reduce((n, p) => n + ticksOf(p), 0) - before.sim;
@@ -177,10 +194,14 @@ async function measure(
     ((machine.total - before.machine.total) / cores) * (ms / 1000) * TICKS_PER_S;
   const cpu: CpuSplit = {
     decode: percentOfCore(decodeTicks, ms),
+    ingest: percentOfCore(ingestTicks, ms),
     inference: percentOfCore(inference, ms),
     rest: percentOfCore(self - inference, ms),
     simulator: percentOfCore(simTicks, ms),
-    other: Math.max(0, percentOfCore(machineBusy - decodeTicks - self - simTicks, ms)),
+    other: Math.max(
+      0,
+      percentOfCore(machineBusy - decodeTicks - ingestTicks - self - simTicks, ms),
+    ),
   };
   lags.sort((a, b) => a - b);
   const lag = { p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: lags.at(-1) ?? 0 };
@@ -258,12 +279,15 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   const server = await startRtspServer({ source: VTEST, width: 640, height: 360, fps: SOURCE_FPS });
   const db = await openDatabase({ dataDir });
   const detectors = new DetectorPool(catalog);
+  // Captures read the camera through Vigil's stream hub, as in the product.
+  const relay = await startRelay({ sql: db.sql, dataDir });
   const fleet = createFleet({
     db,
     secrets: await openSecretBox(dataDir),
     dataDir,
     detectors,
     events: createEventBus<FeedMessage>(),
+    hub: relay.hub,
   });
   const settings = parseAnalyticsSettings(
     { fps: ANALYSIS_FPS },
@@ -323,7 +347,9 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       log(
         `cameras ${step.cameras}: min ${step.minFps.toFixed(2)} frames/s, lag p99 ` +
           `${step.lag.p99.toFixed(1)} ms, detector ${step.detectorFps.toFixed(1)}/s, CPU decode ` +
-          `${step.cpu.decode.toFixed(0)}% inference ${step.cpu.inference.toFixed(0)}% rest ` +
+          `${step.cpu.decode.toFixed(0)}% ingest ${step.cpu.ingest.toFixed(0)}% inference ${
+            step.cpu.inference.toFixed(0)
+          }% rest ` +
           `${step.cpu.rest.toFixed(0)}% other ${step.cpu.other.toFixed(0)}%, memory ` +
           `${(step.memoryBytes / MB).toFixed(0)} MB${step.ok ? "" : ` — ${step.reason}`}`,
       );
@@ -356,6 +382,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     };
   } finally {
     await fleet.stop();
+    await relay.stop();
     await detectors.close();
     await db.close();
     await server.stop();
