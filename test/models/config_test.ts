@@ -19,6 +19,7 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     hubIdleS: 10,
     rtspMaxReaders: 128,
     rtspMaxReadersPerPath: 32,
+    metricsAddr: undefined,
   });
 });
 
@@ -37,8 +38,6 @@ Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST
     ["127.0.0.1", 0, 30, 10],
   );
   assert.equal(config.rtspMaxReadersPerPath, 2);
-    metricsAddr: undefined,
-  });
 });
 
 Deno.test("loadConfig() reads VIGIL_METRICS_ADDR as host:port", () => {
