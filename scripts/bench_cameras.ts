@@ -28,6 +28,7 @@ import {
   KEEP_SHARE,
   MB,
   runCameras,
+  slope,
   SOURCE_FPS,
 } from "./bench/camera_ramp.ts";
 
@@ -88,6 +89,8 @@ registerRow({
   async run(options) {
     const r = await shared(options);
     const mb = r.perCameraBytes / MB;
+    const part = (key: "process" | "capture" | "pullers") =>
+      (slope(r.steps.map((s) => [s.cameras, s.memory[key]])) / MB).toFixed(1);
     const first = r.steps[0];
     const last = r.steps.at(-1);
     return {
@@ -97,11 +100,13 @@ registerRow({
       ratio: null,
       goal: "< 60 MB",
       pass: mb < 60,
-      note: `slope over the ramp (model loaded from the first camera on): ${
-        ((first?.memoryBytes ?? 0) / MB).toFixed(0)
-      } MB at ${first?.cameras ?? 0} → ${((last?.memoryBytes ?? 0) / MB).toFixed(0)} MB at ${
-        last?.cameras ?? 0
-      } cameras`,
+      note:
+        `slope over the ramp (model loaded from the first camera on): ${
+          ((first?.memoryBytes ?? 0) / MB).toFixed(0)
+        } MB at ${first?.cameras ?? 0} → ${((last?.memoryBytes ?? 0) / MB).toFixed(0)} MB at ${
+          last?.cameras ?? 0
+        } cameras; per camera by part: Vigil's process ${part("process")} MB, capture ffmpeg ` +
+        `${part("capture")} MB, hub puller ${part("pullers")} MB`,
       details: { points: r.steps.map((s) => [s.cameras, s.memoryBytes]) },
     };
   },

@@ -86,6 +86,8 @@ export interface Step {
   cpu: CpuSplit;
   /** Vigil's memory: this process's RSS + the PSS of every camera's ffmpegs (capture, puller). */
   memoryBytes: number;
+  /** The same, by part. */
+  memory: MemoryParts;
   ok: boolean;
   /** Why the step failed. */
   reason?: string;
@@ -139,15 +141,30 @@ function pullerPids(fleet: Fleet, ids: string[]): number[] {
  * `--v8-flags=--expose-gc` (the bench task passes it) a collection runs first, and the median of
  * three samples is kept.
  */
-async function memory(fleet: Fleet, ids: string[]): Promise<number> {
-  const samples: number[] = [];
+async function memory(fleet: Fleet, ids: string[]): Promise<MemoryParts> {
+  const samples: MemoryParts[] = [];
   for (let i = 0; i < 3; i++) {
     (globalThis as { gc?: () => void }).gc?.();
     await new Promise((r) => setTimeout(r, 100));
-    const pids = [...ffmpegPids(fleet, ids), ...pullerPids(fleet, ids)];
-    samples.push(rssOf("self") + pids.reduce((n, pid) => n + pssOf(pid), 0));
+    const pss = (pids: number[]) => pids.reduce((n, pid) => n + pssOf(pid), 0);
+    const parts = {
+      process: rssOf("self"),
+      capture: pss(ffmpegPids(fleet, ids)),
+      pullers: pss(pullerPids(fleet, ids)),
+      total: 0,
+    };
+    parts.total = parts.process + parts.capture + parts.pullers;
+    samples.push(parts);
   }
-  return samples.sort((a, b) => a - b)[1]!;
+  return samples.sort((a, b) => a.total - b.total)[1]!;
+}
+
+/** Vigil's memory in bytes: its process's RSS, and the PSS of the capture and puller ffmpegs. */
+export interface MemoryParts {
+  process: number;
+  capture: number;
+  pullers: number;
+  total: number;
 }
 
 async function measure(
@@ -226,7 +243,7 @@ async function measure(
     gateSkipRatio: analysed > 0 ? gateSkipped / analysed : 0,
     lag,
     cpu,
-    memoryBytes: await memory(fleet, ids),
+    ...await memory(fleet, ids).then((parts) => ({ memoryBytes: parts.total, memory: parts })),
     ok: reason === undefined,
     ...(reason ? { reason } : {}),
   };
@@ -368,7 +385,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       log(`holding ${ids.length} cameras for ${options.holdSeconds} s (memory every ${every} s)`);
       while (performance.now() - start < options.holdSeconds * 1000) {
         await new Promise((r) => setTimeout(r, every * 1000));
-        hold.push([(performance.now() - start) / 1000, await memory(fleet, ids)]);
+        hold.push([(performance.now() - start) / 1000, (await memory(fleet, ids)).total]);
       }
     }
     return {
