@@ -16,7 +16,9 @@
  * (row 6b) it keeps N cameras running (at least one) and samples memory for the drift.
  *
  * Usage: `deno task bench cameras rss`, or alone
- * `deno run -A --v8-flags=--expose-gc scripts/bench_cameras.ts [--quick] [--hold 600] [--max 16]`.
+ * `deno run -A --v8-flags=--expose-gc scripts/bench_cameras.ts [--quick] [--hold 600] [--max 16]
+ * [--postgres]` (`--postgres`: a real PostgreSQL, so the memory rows leave out the embedded
+ * database's page cache).
  *
  * @module
  */
@@ -150,6 +152,7 @@ export async function main(args: string[] = Deno.args): Promise<CamerasResult> {
       quick: { type: "boolean", default: false },
       hold: { type: "string", default: "0" },
       max: { type: "string", default: "16" },
+      postgres: { type: "boolean", default: false },
     },
   });
   const r = await runCameras({
@@ -157,6 +160,7 @@ export async function main(args: string[] = Deno.args): Promise<CamerasResult> {
     windowSeconds: values.quick ? 5 : 20,
     maxCameras: Number(values.max),
     holdSeconds: Number(values.hold),
+    postgres: values.postgres,
     log: (line) => console.error(line),
   });
   console.log(

@@ -19,6 +19,7 @@ import { startRelay } from "../../actors/relay.ts";
 import { createFleet, type Fleet } from "../../actors/fleet.ts";
 import type { FeedMessage } from "../../actors/event_recorder.ts";
 import { startRtspServer } from "../sim/rtsp_server.ts";
+import { startPostgresCluster } from "../../test/support/postgres_cluster.ts";
 import { quantile, withLagProbe } from "../lag_probe.ts";
 import {
   machineTicks,
@@ -52,6 +53,11 @@ export interface CamerasOptions {
   maxCameras: number;
   /** Seconds to hold the largest good count for the memory drift; 0 = no hold. */
   holdSeconds: number;
+  /**
+   * A real PostgreSQL (a throwaway cluster, or `DATABASE_URL`) instead of the embedded one: the
+   * embedded database lives in this process, so its page cache counts in the memory rows.
+   */
+  postgres?: boolean;
   log?: (line: string) => void;
 }
 
@@ -294,7 +300,9 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   }
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-bench-cameras-" });
   const server = await startRtspServer({ source: VTEST, width: 640, height: 360, fps: SOURCE_FPS });
-  const db = await openDatabase({ dataDir });
+  const url = options.postgres ? Deno.env.get("DATABASE_URL") : undefined;
+  const cluster = options.postgres && !url ? await startPostgresCluster() : undefined;
+  const db = await openDatabase({ url: url ?? cluster?.url, dataDir });
   const detectors = new DetectorPool(catalog);
   // Captures read the camera through Vigil's stream hub, as in the product.
   const relay = await startRelay({ sql: db.sql, dataDir });
@@ -402,6 +410,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     await relay.stop();
     await detectors.close();
     await db.close();
+    await cluster?.close();
     await server.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
