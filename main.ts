@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   configureLogging(config.logLevel);
-  await Deno.mkdir(config.dataDir, { recursive: true });
+  // It holds the secret key, the admin token and the database socket: private from the start.
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (config.auth) {

@@ -658,13 +658,11 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
       },
     } satisfies StoppableDatabase;
   }
-  // The embedded database restarts on a new port; a proxy keeps the address the pool knows.
-  const dir = `${dataDir}/db`;
-  let server = await startEmbeddedDatabase(dir, 10);
-  const proxy = new TcpProxy(server.port);
+  // The embedded database comes back on the same socket path, so the pool simply reconnects.
+  const options = { dataDir: `${dataDir}/db`, socketDir: `${dataDir}/run`, maxConnections: 10 };
+  let server = await startEmbeddedDatabase(options);
   const sql = postgres({
-    host: "127.0.0.1",
-    port: proxy.port,
+    path: server.socketPath,
     user: "postgres",
     database: "postgres",
     max: 4,
@@ -674,17 +672,12 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
   await migrate(sql);
   return {
     sql,
-    async stop() {
-      proxy.cut();
-      await server.stop();
-    },
+    stop: () => server.stop(),
     async start() {
-      server = await startEmbeddedDatabase(dir, 10);
-      proxy.restore(server.port);
+      server = await startEmbeddedDatabase(options);
     },
     async close() {
       await sql.end({ timeout: 5 });
-      await proxy.close();
       await server.stop();
     },
   } satisfies StoppableDatabase;
