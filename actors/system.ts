@@ -20,6 +20,7 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -37,6 +38,8 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
+  neighbours?: NeighbourLookup;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -50,6 +53,7 @@ export interface System {
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
+  neighbours: NeighbourLookup | undefined;
   /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
    * the detectors, in that order. The database stays open: its owner closes it. */
   stop(): Promise<void>;
@@ -86,6 +90,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     secrets,
     fleet,
     timeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
   });
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
@@ -104,6 +109,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
     async stop() {
       interval?.stop();
       await watch.stop();

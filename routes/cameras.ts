@@ -86,6 +86,7 @@ export function cameraView(camera: Camera, fleet: Fleet) {
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
     onvif: camera.onvif ?? null,
+    suspectedMove: camera.suspectedMove ?? null,
     state: fleet.status(camera.id),
   };
 }
@@ -126,6 +127,7 @@ export function cameraRoutes(deps: AppDeps): Hono {
           username,
           password,
           timeoutMs: deps.onvifTimeoutMs,
+          neighbours: deps.neighbours,
         });
         const camera = await addOnvifCamera(deps, {
           name: body.name,

@@ -121,6 +121,7 @@ export function discoveryRoutes(deps: AppDeps): Hono {
         username: body.username,
         password: body.password,
         timeoutMs: deps.onvifTimeoutMs,
+        neighbours: deps.neighbours,
       });
       const camera = await addOnvifCamera(deps, {
         name: body.name ?? defaultName(device, info.deviceInfo),

@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import type { SuspectedMove } from "../onvif/move_checks.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
 export type Transport = "tcp" | "udp";
@@ -28,6 +29,8 @@ export interface Camera {
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  /** A move to a new address not followed without an admin (ONVIF cameras only). */
+  suspectedMove: SuspectedMove | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -63,6 +66,7 @@ interface CameraRow {
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  suspected_move: SuspectedMove | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -77,6 +81,7 @@ function toCamera(row: CameraRow): Camera {
     transport: row.transport,
     desired: row.desired ?? {},
     onvif: row.onvif ?? undefined,
+    suspectedMove: row.suspected_move ?? undefined,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -218,8 +223,8 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
 }
 
 /**
- * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address); the
- * credentials stay as they are.
+ * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address) and
+ * clears any suspected move; the credentials stay as they are.
  *
  * @param sql database
  * @param id camera id
@@ -235,7 +240,31 @@ export async function updateOnvifSource(
   const [row] = await sql<CameraRow[]>`
     update cameras set source_url = ${source.sourceUrl},
                        onvif = ${sql.json(source.onvif as postgres.JSONValue)},
+                       suspected_move = null,
                        updated_at = now()
+    where id = ${id} returning *`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
+ * Records (or, with `null`, clears) a move of the camera that was not followed.
+ *
+ * @param sql database
+ * @param id camera id
+ * @param move the claim and why it was refused, or null
+ * @returns the updated camera
+ * @throws {NotFoundError}
+ */
+export async function setSuspectedMove(
+  sql: postgres.Sql,
+  id: string,
+  move: SuspectedMove | null,
+): Promise<Camera> {
+  const [row] = await sql<CameraRow[]>`
+    update cameras
+    set suspected_move = ${move === null ? null : sql.json(move as unknown as postgres.JSONValue)},
+        updated_at = now()
     where id = ${id} returning *`;
   if (!row) throw new NotFoundError(`camera ${id}`);
   return toCamera(row);
