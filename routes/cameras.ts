@@ -27,6 +27,7 @@ import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
 import { deleteCameraDetections } from "../models/store/detections.ts";
+import { desiredView } from "../models/analytics/settings_view.ts";
 import { createLogger } from "../models/log.ts";
 import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
@@ -117,7 +118,10 @@ export const Camera = z.object({
     capturing: z.boolean().optional(),
     analytics: z.unknown().optional(),
     recording: z.unknown().optional(),
-  }).openapi({ description: "What the operator asked for; restored after a restart" }),
+  }).openapi({
+    description: "What the operator asked for; restored after a restart. A webhook URL is " +
+      "cut to its origin, as in every reply",
+  }),
   createdAt: Instant,
   updatedAt: Instant,
   onvif: z.record(z.string(), z.unknown()).nullable().openapi({
@@ -251,7 +255,7 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
-    desired: camera.desired,
+    desired: desiredView(camera.desired),
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
     onvif: isRecord(camera.onvif) ? camera.onvif : null,
