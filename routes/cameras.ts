@@ -31,6 +31,7 @@ import { desiredView } from "../models/analytics/settings_view.ts";
 import { createLogger } from "../models/log.ts";
 import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
 
@@ -324,7 +325,12 @@ export function cameraRoutes(deps: AppDeps) {
     })
     .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const page = await listCameras(db.sql, { limit, after: cursor?.toLowerCase() });
+      const { cameras } = requestToken(c);
+      const page = await listCameras(db.sql, {
+        limit,
+        after: cursor?.toLowerCase(),
+        ids: cameras ?? undefined,
+      });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
     .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))

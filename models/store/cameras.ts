@@ -114,17 +114,19 @@ export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promis
 }
 
 /**
- * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`.
+ * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`, only those
+ * in `ids` when given (a token limited to cameras).
  *
  * @returns the page and the cursor of the next one
  */
 export async function listCameras(
   sql: postgres.Sql,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: string; ids?: readonly string[] },
 ): Promise<{ items: Camera[]; next: string | null }> {
   const rows = await sql<CameraRow[]>`
-    select * from cameras
-    ${page.after ? sql`where id > ${page.after}` : sql``}
+    select * from cameras where true
+    ${page.after ? sql`and id > ${page.after}` : sql``}
+    ${page.ids === undefined ? sql`` : sql`and id = any(${[...page.ids]}::uuid[])`}
     order by id limit ${page.limit + 1}`;
   const items = rows.slice(0, page.limit).map(toCamera);
   return { items, next: rows.length > page.limit ? items.at(-1)!.id : null };
