@@ -86,12 +86,13 @@ async function assertExactlyOnceInOrder(sql: postgres.Sql, camera: string, count
 class TcpProxy {
   readonly port: number;
   #listener: Deno.TcpListener | undefined;
-  #target: number;
+  /** A TCP port on 127.0.0.1, or the path of a Unix socket (the embedded database). */
+  #target: number | string;
   #conns = new Set<Deno.Conn>();
   #loops: Promise<void>[] = [];
 
-  constructor(targetPort: number) {
-    this.#target = targetPort;
+  constructor(target: number | string) {
+    this.#target = target;
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.port = listener.addr.port;
     this.#serve(listener);
@@ -112,7 +113,9 @@ class TcpProxy {
     this.#conns.add(client);
     let server: Deno.Conn;
     try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
+      server = typeof this.#target === "string"
+        ? await Deno.connect({ transport: "unix", path: this.#target })
+        : await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
     } catch {
       closeQuietly(client);
       return;
@@ -568,9 +571,12 @@ forEachDatabase(
   "a SIGKILLed writer loses nothing it flushed or spilled, and its spill is replayed",
   async (db) => {
     const camera = await addCamera(db.sql);
-    const { host, port, user, database } = db.sql.options;
-    const proxy = new TcpProxy(port[0]!);
-    assert.equal(host[0], "127.0.0.1");
+    const { host, port, path, user, database } = db.sql.options as typeof db.sql.options & {
+      path?: string | false;
+    };
+    // The child reaches the database by TCP: the embedded one listens on a Unix socket only.
+    const proxy = new TcpProxy(path || port[0]!);
+    if (!path) assert.equal(host[0], "127.0.0.1");
     const config = {
       url: `postgres://${user}@127.0.0.1:${proxy.port}/${database}`,
       camera,
