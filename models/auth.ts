@@ -11,6 +11,7 @@
  */
 import type postgres from "postgres";
 import { join } from "node:path";
+import { timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 
 /** What a token may do. */
@@ -46,7 +47,15 @@ export interface TokenInfo {
   /** The cameras it may see; null for every camera. */
   cameras: string[] | null;
   createdAt: string;
+  /**
+   * When it last opened a request (to the minute), null if never: a token in use that should
+   * not be is how a leak shows.
+   */
+  lastUsedAt: string | null;
 }
+
+/** `last_used_at` is written at most this often per token, so requests do not each write. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Most cameras one token may name. */
 export const MAX_TOKEN_CAMERAS = 1000;
@@ -97,6 +106,7 @@ export const UNLIMITED: TokenInfo = {
   role: "admin",
   cameras: null,
   createdAt: new Date(0).toISOString(),
+  lastUsedAt: null,
 };
 
 const TOKEN = /^vgl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -120,16 +130,15 @@ async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Compares two strings in time independent of where they differ.
+ * Compares two strings in time independent of where they differ (node:crypto's
+ * `timingSafeEqual`). Only the length may show, and the digests compared here all have one.
  *
  * @returns true when equal
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -188,6 +197,7 @@ export async function createToken(
       role,
       cameras: scope,
       createdAt: (row?.created_at ?? new Date()).toISOString(),
+      lastUsedAt: null,
     },
   };
 }
@@ -198,6 +208,7 @@ interface TokenRow {
   role: Role;
   cameras: string[] | null;
   created_at: Date;
+  last_used_at: Date | null;
 }
 
 function toInfo(row: TokenRow): TokenInfo {
@@ -207,6 +218,7 @@ function toInfo(row: TokenRow): TokenInfo {
     role: row.role,
     cameras: row.cameras,
     createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
   };
 }
 
@@ -218,7 +230,7 @@ function toInfo(row: TokenRow): TokenInfo {
  */
 export async function listTokens(sql: postgres.Sql): Promise<TokenInfo[]> {
   const rows = await sql<TokenRow[]>`
-    select id, name, role, cameras::text[] as cameras, created_at from tokens
+    select id, name, role, cameras::text[] as cameras, created_at, last_used_at from tokens
     order by created_at, id`;
   return rows.map(toInfo);
 }
@@ -247,7 +259,8 @@ export async function revokeToken(sql: postgres.Sql, id: string): Promise<void> 
 }
 
 /**
- * Resolves a bearer token to what it may do: its role and cameras.
+ * Resolves a bearer token to what it may do — its role and cameras — and notes when it was used
+ * (at most once a minute).
  *
  * @param sql database
  * @param token the presented token
@@ -260,13 +273,17 @@ export async function verifyToken(
   const match = TOKEN.exec(token);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];
-  const rows = await sql<(TokenRow & { secret_sha256: string })[]>`
-    select id, name, role, cameras::text[] as cameras, created_at, secret_sha256
+  const rows = await sql<(TokenRow & { secret_sha256: string; stale: boolean })[]>`
+    select id, name, role, cameras::text[] as cameras, created_at, last_used_at, secret_sha256,
+           coalesce(last_used_at < now() - ${LAST_USED_RESOLUTION_MS} * interval '1 millisecond',
+                    true) as stale
     from tokens where id = ${id}`;
   // Hash even when the id is unknown so both paths cost the same.
   const presented = await sha256Hex(secret);
   const row = rows[0];
-  return row && constantTimeEqual(presented, row.secret_sha256) ? toInfo(row) : undefined;
+  if (!row || !constantTimeEqual(presented, row.secret_sha256)) return undefined;
+  if (row.stale) await sql`update tokens set last_used_at = now() where id = ${id}`;
+  return toInfo(row);
 }
 
 /**
@@ -289,15 +306,4 @@ export async function ensureAdminToken(
   await Deno.writeTextFile(path, token + "\n", { mode: 0o600 });
   await Deno.chmod(path, 0o600);
   return token;
-}
-
-/**
- * Checks a role name from user input.
- *
- * @throws {ValidationError} when it is not one of {@linkcode ROLES}
- */
-export function parseRole(value: unknown, field = "role"): Role {
-  const role = ROLES.find((r) => r === value);
-  if (!role) throw new ValidationError(`${field} must be one of ${ROLES.join(", ")}`, field);
-  return role;
 }

@@ -33,6 +33,9 @@ const TokenInfo = z.object({
     description: "The cameras it may see; null for every camera",
   }),
   createdAt: Instant,
+  lastUsedAt: Instant.nullable().openapi({
+    description: "When it last opened a request (to the minute); null if never",
+  }),
 }).openapi("Token");
 
 const CreatedToken = TokenInfo.extend({
