@@ -20,9 +20,12 @@ import type { SecretBox } from "../models/secret_box.ts";
 import {
   allCameras,
   type Camera as CameraRow,
+  deleteCamera as deleteCameraRow,
+  getCamera,
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
+import { purgeCameraData } from "../models/store/camera_data.ts";
 import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
@@ -76,8 +79,14 @@ export interface Fleet {
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
   update(camera: CameraRow): Promise<void>;
-  /** Stops a camera's actor, awaits its ffmpeg and flushes its writers. Unknown ids are ignored. */
-  remove(id: string): Promise<void>;
+  /**
+   * Deletes a camera: stops its actor (ffmpeg awaited, writers flushed while its row still
+   * exists), deletes its row, then purges its detections and files in the background.
+   * Concurrent calls for one camera share one deletion and all succeed: a delete is idempotent,
+   * and no interleaving can leave a camera supervised without a row or a row without supervision.
+   * @throws {NotFoundError} when the camera does not exist (and nobody is deleting it)
+   */
+  delete(id: string): Promise<void>;
   /**
    * videoCapture: starts or stops pulling a camera's stream, and remembers the choice.
    * @throws {NotFoundError}
@@ -236,6 +245,32 @@ export function createFleet(options: FleetOptions): Fleet {
     await Promise.all([unit.detections.stop(), unit.events.stop()]);
   };
 
+  const add = async (row: CameraRow) => restore(await supervise(row));
+  const deletions = new Map<string, Promise<void>>();
+
+  const deleteCamera = async (id: string) => {
+    const row = await getCamera(db.sql, id);
+    const unit = units.get(id);
+    if (unit) {
+      units.delete(id);
+      await stopUnit(unit);
+    }
+    try {
+      await deleteCameraRow(db.sql, id);
+    } catch (error) {
+      // Deleted by another box sharing the database: what was asked is done.
+      if (error instanceof NotFoundError) return;
+      // The camera still exists: keep supervising it as it was.
+      if (unit) await add(row).catch(() => {});
+      throw error;
+    }
+    // Detections have no cascading foreign key (see migration 002) and a camera may have
+    // millions: they, and the camera's files, go in the background.
+    purgeCameraData(db.sql, dataDir, id).catch((error) => {
+      log.warn("purge of a deleted camera's data failed", { camera: id, error });
+    });
+  };
+
   return {
     async start() {
       for (const row of await allCameras(db.sql)) {
@@ -249,9 +284,7 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       log.info("fleet started", { cameras: units.size });
     },
-    async add(row) {
-      restore(await supervise(row));
-    },
+    add,
     async update(row) {
       const unit = find(row.id);
       const previous = unit.row;
@@ -265,11 +298,13 @@ export function createFleet(options: FleetOptions): Fleet {
         source: { sourceUrl: source, transport: row.transport },
       });
     },
-    async remove(id) {
-      const unit = units.get(id);
-      if (!unit) return;
-      units.delete(id);
-      await stopUnit(unit);
+    delete(id) {
+      let deleting = deletions.get(id);
+      if (!deleting) {
+        deleting = deleteCamera(id).finally(() => deletions.delete(id));
+        deletions.set(id, deleting);
+      }
+      return deleting;
     },
     async capture(id, action) {
       const unit = find(id);

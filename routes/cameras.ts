@@ -27,7 +27,6 @@ import {
 import {
   type Camera,
   type CameraChanges,
-  deleteCamera,
   getCamera,
   insertCamera,
   listCameras,
@@ -37,12 +36,8 @@ import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
 import { ValidationError } from "../models/errors.ts";
-import { deleteCameraDetections } from "../models/store/detections.ts";
-import { createLogger } from "../models/log.ts";
-import { join } from "node:path";
 import { isUuid, uuidv7 } from "../models/ids.ts";
 
-const log = createLogger("cameras");
 // deno-lint-ignore no-control-regex -- refusing control characters is the point
 const name = string({ max: 100, pattern: /^[^\x00-\x1f\x7f]+$/, hint: "must be printable text" });
 const rtspUrl = string({ max: 2048 });
@@ -172,24 +167,7 @@ export function cameraRoutes(deps: AppDeps): Hono {
       return c.json(view(camera));
     })
     .delete("/:id", async (c) => {
-      const id = uuidParam(c, "id");
-      const camera = await getCamera(db.sql, id);
-      // Stop the actor first so its writer flushes while the camera row still exists.
-      await fleet.remove(id);
-      try {
-        await deleteCamera(db.sql, id);
-      } catch (error) {
-        // The camera still exists: keep supervising it as it was.
-        await fleet.add(camera).catch(() => {});
-        throw error;
-      }
-      // Detections have no cascading foreign key (see migration 002) and a camera may have
-      // millions: they, and the event snapshots, go in the background.
-      deleteCameraDetections(db.sql, id)
-        .then(() => Deno.remove(join(deps.dataDir, "snapshots", id), { recursive: true }))
-        .catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) log.warn("purge failed", { id, error });
-        });
+      await fleet.delete(uuidParam(c, "id"));
       return c.body(null, 204);
     })
     .post("/:id/capture", async (c) => {
