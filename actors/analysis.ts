@@ -99,7 +99,7 @@ interface Pipeline {
   tracker: Tracker;
 }
 
-function pipelineFor(settings: AnalyticsSettings): Pipeline {
+function pipelineFor(settings: AnalyticsSettings, tracker?: Tracker): Pipeline {
   return {
     settings,
     gate: createMotionGate({
@@ -108,7 +108,7 @@ function pipelineFor(settings: AnalyticsSettings): Pipeline {
       keepAliveFps: settings.rules.keepAliveFps,
       masks: settings.masks.map((m) => m.polygon),
     }),
-    tracker: createTracker({
+    tracker: tracker ?? createTracker({
       confirmFrames: settings.rules.confirmFrames,
       leaveAfterMs: settings.rules.leaveAfterMs,
     }),
@@ -139,13 +139,10 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
 
     receive((event) => {
       const now = Date.now();
-      const previous = pipeline.settings;
-      pipeline = { ...pipelineFor(event.settings), tracker: pipeline.tracker };
-      // Track-confirmation or leave timing changed: the old tracker's promises no longer hold.
-      if (JSON.stringify(previous.rules) !== JSON.stringify(event.settings.rules)) {
-        pipeline.tracker.clear();
-        pipeline.tracker = pipelineFor(event.settings).tracker;
-      }
+      // The tracker lives on under the new rules: replacing it would drop its tracks without the
+      // event engine ending them, leaving their events open and giving their objects a second one.
+      pipeline.tracker.configure(event.settings.rules);
+      pipeline = pipelineFor(event.settings, pipeline.tracker);
       record(engine.configure(eventConfig(event.settings), now));
       log.info("analytics settings changed");
     });
