@@ -10,8 +10,9 @@
  *   its stream are separate operations. The choice is remembered across restarts.
  * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
  *   detaches analytics.
- * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
- *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher; it
+ *   follows the setting down again (a lower fps, or detach), restarting ffmpeg once per change of
+ *   rate. Other settings changes apply without touching capture.
  *
  * @module
  */
@@ -208,11 +209,15 @@ export function createFleet(options: FleetOptions): Fleet {
     return unit;
   };
 
+  /** Capture runs at the analytics fps when it is higher, and back at the base rate otherwise. */
+  const setCaptureFps = (unit: Unit, fps: number) => {
+    if (fps === unit.fps) return;
+    unit.fps = fps;
+    unit.camera.send({ type: "CAMERA.UPDATE", source: { fps } });
+  };
+
   const attach = (unit: Unit, settings: AnalyticsSettings) => {
-    if (settings.fps > unit.fps) {
-      unit.fps = settings.fps;
-      unit.camera.send({ type: "CAMERA.UPDATE", source: { fps: settings.fps } });
-    }
+    setCaptureFps(unit, Math.max(captureFps, settings.fps));
     unit.camera.send({ type: "CAPTURE.START" });
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
@@ -316,6 +321,7 @@ export function createFleet(options: FleetOptions): Fleet {
       unit.row.desired = await updateDesired(db.sql, id, { capturing: false, analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
       unit.camera.send({ type: "CAPTURE.STOP" });
+      setCaptureFps(unit, captureFps);
     },
     async attachAnalytics(id, settings) {
       const unit = find(id);
@@ -326,6 +332,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = find(id);
       unit.row.desired = await updateDesired(db.sql, id, { analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
+      setCaptureFps(unit, captureFps);
     },
     analysisStats(id) {
       const unit = units.get(id);

@@ -27,17 +27,18 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit
+ *   namespace; default a probe that finds nothing), ONVIF time limit, models dir (default the
+ *   checkout's `assets/models`)
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs"> = {},
+  options: Partial<Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "modelsDir">> = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
     dataDir: db.dataDir,
-    modelsDir: DEFAULT_MODELS_DIR,
+    modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
     onvifTimeoutMs: options.onvifTimeoutMs,
     // On the host a scan must never send multicast: the default probe finds nothing.
