@@ -8,7 +8,7 @@ import { startTestApp } from "../support/app.ts";
 import { ffmpegChildren, waitFor } from "../support/rtsp.ts";
 
 /** A port nothing listens on: ffmpeg fails at once and the camera retries with backoff. */
-async function closedPort(): Promise<number> {
+function closedPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
@@ -23,7 +23,7 @@ Deno.test({
     const db = await openTestDatabase("embedded");
     const app = await startTestApp(db);
     try {
-      const port = await closedPort();
+      const port = closedPort();
       for (const concurrent of [2, 5]) {
         const created = await app.call("POST", "/api/cameras", {
           body: { name: `gate ${concurrent}`, rtspUrl: `rtsp://127.0.0.1:${port}/s` },
