@@ -115,8 +115,12 @@ export interface Fleet {
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
   health(): { cameras: number; live: number; backlog: number };
-  /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
-  stop(): Promise<void>;
+  /**
+   * Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row.
+   *
+   * @param options `deadline` (epoch ms): rows not written by then are spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 interface Unit {
@@ -243,11 +247,11 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   };
 
-  const stopUnit = async (unit: Unit) => {
+  const stopUnit = async (unit: Unit, deadline?: number) => {
     await unit.camera.stop();
     // Stopping the camera closed its open events; they must reach the writer before it stops.
     await unit.recorder.settled();
-    await Promise.all([unit.detections.stop(), unit.events.stop()]);
+    await Promise.all([unit.detections.stop({ deadline }), unit.events.stop({ deadline })]);
   };
 
   const add = async (row: CameraRow) => restore(await supervise(row));
@@ -378,10 +382,10 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       return { cameras: units.size, live, backlog };
     },
-    async stop() {
+    async stop(options = {}) {
       const all = [...units.values()];
       units.clear();
-      await Promise.all(all.map(stopUnit));
+      await Promise.all(all.map((unit) => stopUnit(unit, options.deadline)));
       log.info("fleet stopped", { cameras: all.length });
     },
   };

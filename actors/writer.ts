@@ -23,8 +23,11 @@
  *   append-only spill file (`<dataDir>/spill/<table>/<name>.jsonl`, see models/store/spill.ts,
  *   fsynced); when the database answers again the file is replayed first, in order, then memory,
  *   so rows of a camera arrive in the order they were pushed;
- * - {@linkcode BatchWriter.stop} writes or spills everything buffered; a spill left by a stop or a
- *   crash is replayed by the next writer opened with the same table and name.
+ * - {@linkcode BatchWriter.stop} writes or spills everything buffered. Given a `deadline`, a
+ *   statement still unanswered then is abandoned (cancelled; its rows are spilled, and should it
+ *   commit after all, the replay skips them through `on conflict`) and whatever is not written is
+ *   spilled — so a hung or slow database cannot hold a shutdown past its exit deadline. A spill
+ *   left by a stop or a crash is replayed by the next writer opened with the same table and name.
  *
  * Rows pushed are "durable" once committed or spilled; a SIGKILL loses only rows pushed after the
  * last flush or spill ({@linkcode WriterStats.durable} counts the durable prefix).
@@ -306,6 +309,19 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const SPILL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** Whether `work` settles before `deadline` (epoch ms); it is never rejected through this. */
+async function settlesBy(work: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** A failed spill (disk full...) is retried after this long. */
 const SPILL_RETRY_MS = 5_000;
 /** Beyond this many times `maxBufferedRows` in memory (disk and database both failing), pushes
@@ -346,6 +362,14 @@ export class BatchWriter<R> {
   #retryAt = 0;
   #spillRetryAt = 0;
   #busy: Promise<void> | undefined;
+  /** What `#busy` is doing: a write may be abandoned at stop, a spill (disk) may not. */
+  #busyKind: "write" | "spill" | undefined;
+  /** Set when stop gave up on the write in flight: its late outcome must change nothing. */
+  #abandoned = false;
+  /** While stopping: no statement may run past this time (the deadline given to stop). */
+  #stopDeadline: number | undefined;
+  /** The statement in flight, to cancel it when abandoned. */
+  #query: { cancel(): unknown } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
   #stopping = false;
@@ -470,14 +494,22 @@ export class BatchWriter<R> {
   /**
    * Stops the writer: waits for the write in flight, then writes what is buffered — or spills it
    * when the database is down or older rows are still in the spill file (they must go first, and
-   * a stop should not wait for a long replay). Safe to call twice.
+   * a stop should not wait for a long replay). With a `deadline`, the statement in flight then
+   * is abandoned and everything still in memory spilled. Safe to call twice (the first call's
+   * deadline holds).
+   *
+   * @param options `deadline`: epoch ms by which everything must be written or spilled
    */
-  stop(): Promise<void> {
+  stop(options: { deadline?: number } = {}): Promise<void> {
     this.#stopped ??= (async () => {
       this.#stopping = true;
       this.#arm(undefined);
-      while (this.#busy) await this.#busy;
-      if (!this.#down && this.#spilled === 0) {
+      this.#stopDeadline = options.deadline;
+      while (this.#busy && !this.#abandoned) {
+        if (this.#busyKind === "spill" || options.deadline === undefined) await this.#busy;
+        else if (!(await settlesBy(this.#busy, options.deadline))) this.#abandon();
+      }
+      if (!this.#abandoned && !this.#down && this.#spilled === 0) {
         while (this.#rows.length > 0 && !this.#down) await this.#write();
       }
       if (this.#rows.length > 0) await this.#spillMemory();
@@ -521,8 +553,10 @@ export class BatchWriter<R> {
     }
     this.#arm(undefined);
     const work = step.action === "write" ? this.#write() : this.#spillMemory();
+    this.#busyKind = step.action;
     this.#busy = work.finally(() => {
       this.#busy = undefined;
+      this.#busyKind = undefined;
       this.#notify();
       this.#schedule();
     });
@@ -570,6 +604,17 @@ export class BatchWriter<R> {
     }
   }
 
+  /** Gives up on the write in flight (stop ran out of time): it is cancelled, memory spilled. */
+  #abandon(): void {
+    this.#abandoned = true;
+    this.#down = true;
+    // Cancelling opens a connection to the server, which may hang too: nobody waits for it.
+    Promise.resolve(this.#query?.cancel()).catch(() => {});
+    this.#log.warn("the database did not answer by the stop deadline; spilling instead", {
+      buffered: this.#rows.length,
+    });
+  }
+
   async #writeMemoryChunk(): Promise<void> {
     const n = Math.min(this.#rows.length, this.#maxStatementRows);
     try {
@@ -578,6 +623,8 @@ export class BatchWriter<R> {
       this.#attempted = Math.max(this.#attempted, n);
       throw error;
     }
+    // Stop spilled these rows meanwhile (they may also have committed: replay skips them).
+    if (this.#abandoned) return;
     this.#attempted = Math.max(0, this.#attempted - n);
     this.#rows.splice(0, n);
     this.#pushedAt.splice(0, n);
@@ -595,6 +642,8 @@ export class BatchWriter<R> {
       }
     }
     await this.#insert(rows, false);
+    // Stop appended memory to the file meanwhile: it must be neither skipped nor removed.
+    if (this.#abandoned) return;
     this.#replayOffset = chunk.next;
     this.#spilled = Math.max(0, this.#spilled - chunk.values.length);
     if (this.#spilled === 0 || chunk.next >= this.#spill.bytes || chunk.values.length === 0) {
@@ -612,6 +661,7 @@ export class BatchWriter<R> {
    */
   async #insert(rows: readonly R[], fresh: boolean): Promise<void> {
     if (rows.length === 0) return;
+    if (this.#abandoned) throw new UnavailableError("writer: the write was abandoned at stop");
     const text = fresh && this.#plainText ? this.#plainText : this.#text;
     try {
       await this.#run(text, columnArrays(this.#spec, rows).map(arrayLiteral));
@@ -637,18 +687,24 @@ export class BatchWriter<R> {
    * duplicate, and it waits on the first one's row locks, so it commits after it.
    */
   async #run(text: string, params: string[]): Promise<void> {
+    const limit = this.#stopDeadline === undefined
+      ? this.#writeTimeoutMs
+      : Math.min(this.#writeTimeoutMs, this.#stopDeadline - Date.now());
+    if (limit <= 0) throw new UnavailableError("writer: no time left to write at stop");
     const query = this.#sql.unsafe(text, params);
+    this.#query = query;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // Cancelling a statement the server already has opens a connection, which may fail.
         Promise.resolve(query.cancel()).catch(() => {});
-        reject(new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`));
-      }, this.#writeTimeoutMs);
+        reject(new UnavailableError(`writer: no answer within ${limit} ms`));
+      }, limit);
     });
     try {
       await Promise.race([query, timeout]);
     } finally {
+      this.#query = undefined;
       clearTimeout(timer);
       // The cancelled query rejects too; nobody else awaits it.
       query.catch(() => {});
