@@ -26,13 +26,17 @@ import {
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
-import { purgeCameraData } from "../models/store/camera_data.ts";
+import { removeCameraFiles, removeOrphanFiles } from "../models/store/camera_data.ts";
 import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
-import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import {
+  deleteCameraDetections,
+  type DetectionRow,
+  DETECTIONS,
+} from "../models/store/detections.ts";
 import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";
@@ -275,14 +279,22 @@ export function createFleet(options: FleetOptions): Fleet {
     }
     // Detections have no cascading foreign key (see migration 002) and a camera may have
     // millions: they, and the camera's files, go in the background.
-    purgeCameraData(db.sql, dataDir, id).catch((error) => {
+    (async () => {
+      await deleteCameraDetections(db.sql, id);
+      await removeCameraFiles(dataDir, id, log);
+    })().catch((error) => {
       log.warn("purge of a deleted camera's data failed", { camera: id, error });
     });
   };
 
   return {
     async start() {
-      for (const row of await allCameras(db.sql)) {
+      const rows = await allCameras(db.sql);
+      // Before any writer opens: spill files of cameras that are gone must not be replayed.
+      await removeOrphanFiles(dataDir, new Set(rows.map((row) => row.id)), log).catch((error) => {
+        log.warn("could not look for files of deleted cameras", { error });
+      });
+      for (const row of rows) {
         // One broken camera (a password sealed with another box's key) must not keep the rest
         // of the fleet from starting.
         try {

@@ -100,7 +100,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
   const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
-  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  const retention = options.retention
+    ? startRetention(db.sql, { ...options.retention, dataDir })
+    : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.

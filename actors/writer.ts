@@ -41,10 +41,10 @@
  * @module
  */
 import type postgres from "postgres";
-import { join } from "node:path";
 import { UnavailableError, ValidationError } from "../models/errors.ts";
 import { createLogger, type Logger } from "../models/log.ts";
 import { openSpill, type SpillFile } from "../models/store/spill.ts";
+import { spillPath } from "../models/store/camera_data.ts";
 
 /** A value one column of one row can take. */
 export type SqlValue = string | number | boolean | null;
@@ -109,6 +109,12 @@ export interface WriterOptions<R> {
   maxBufferedRows?: number;
   /** While the database is down, rows older than this are spilled (default 5 s). */
   spillAfterMs?: number;
+  /**
+   * Cap on the spill file (default {@linkcode MAX_SPILL_BYTES}). When an append passes it, the
+   * oldest rows are dropped down to three quarters of it — counted in `dropped` and logged, never
+   * silently — so a long outage cannot fill the disk.
+   */
+  maxSpillBytes?: number;
   /** First retry delay after a failed write; doubles up to `retryMaxMs` (default 250 ms). */
   retryBaseMs?: number;
   /** Longest retry delay (default 5 s). */
@@ -309,6 +315,13 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const SPILL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+/**
+ * Default cap on one spill file, i.e. per camera and table: about a day of a busy camera's
+ * detections (~250 bytes a row), while a box with a few cameras keeps its disk.
+ */
+export const MAX_SPILL_BYTES = 256 * 1024 * 1024;
+/** A full spill file is cut down to this fraction of its cap, so trims are rare. */
+const SPILL_KEEP_FRACTION = 0.75;
 
 /** Whether `work` settles before `deadline` (epoch ms); it is never rejected through this. */
 async function settlesBy(work: Promise<void>, deadline: number): Promise<boolean> {
@@ -350,6 +363,7 @@ export class BatchWriter<R> {
   readonly #retryBaseMs: number;
   readonly #retryMaxMs: number;
   readonly #writeTimeoutMs: number;
+  readonly #maxSpillBytes: number;
 
   #rows: R[] = [];
   /** Leading rows of memory already sent in a statement that failed: maybe committed. */
@@ -398,6 +412,7 @@ export class BatchWriter<R> {
     this.#retryBaseMs = options.retryBaseMs ?? 250;
     this.#retryMaxMs = options.retryMaxMs ?? 5_000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.#maxSpillBytes = options.maxSpillBytes ?? MAX_SPILL_BYTES;
   }
 
   /**
@@ -418,6 +433,7 @@ export class BatchWriter<R> {
       "maxStatementRows",
       "maxBufferedRows",
       "writeTimeoutMs",
+      "maxSpillBytes",
     ] as const;
     for (const key of positive) {
       const value = options[key];
@@ -429,7 +445,7 @@ export class BatchWriter<R> {
       }
     }
     const log = createLogger("writer", { table: options.spec.table, name: options.name });
-    const path = join(options.dataDir, "spill", options.spec.table, `${options.name}.jsonl`);
+    const path = spillPath(options.dataDir, options.spec.table, options.name);
     const spill = await openSpill(path, log);
     if (spill.rows > 0) log.info("replaying rows spilled earlier", { rows: spill.rows, path });
     const writer = new BatchWriter(options, spill, log);
@@ -728,5 +744,26 @@ export class BatchWriter<R> {
     this.#spilled += n;
     this.#stats.durable += n;
     this.#log.info("spilled rows to disk", { rows: n, path: this.#spill.path });
+    if (this.#spill.bytes > this.#maxSpillBytes) await this.#trimSpill();
+  }
+
+  /** Drops the oldest spilled rows to stay under the cap: a counted, logged loss. */
+  async #trimSpill(): Promise<void> {
+    try {
+      const keep = Math.floor(this.#maxSpillBytes * SPILL_KEEP_FRACTION);
+      const { dropped } = await this.#spill.compact(this.#replayOffset, keep);
+      this.#replayOffset = 0;
+      this.#spilled = this.#spill.rows;
+      this.#stats.dropped += dropped;
+      this.#log.error("spill file full: dropped the oldest rows", {
+        dropped,
+        droppedSinceOpen: this.#stats.dropped,
+        kept: this.#spilled,
+        maxBytes: this.#maxSpillBytes,
+        path: this.#spill.path,
+      });
+    } catch (error) {
+      this.#log.error("cannot trim the spill file; it stays over its cap", { error });
+    }
   }
 }
