@@ -13,7 +13,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detections.ts";
-import { apiApp, jsonReply } from "./openapi.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
 /** A normalized coordinate, 0..1 of the analysed frame. */
@@ -41,7 +41,12 @@ const list = createRoute({
     "refused (400); `from` at or after `to` is 422.",
   tags: ["detections"],
   request: { query: SeriesQuery.superRefine(rangeIsOrdered) },
-  responses: { 200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page") },
+  responses: {
+    200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page"),
+    ...errorReplies({
+      503: "`query_timeout`: the query ran longer than 5 s (PostgreSQL); narrow it with from/to",
+    }),
+  },
 });
 
 /**
