@@ -43,7 +43,11 @@ export const Transport = z.enum(["tcp", "udp"]).openapi({
   description: "RTSP transport (default tcp)",
 });
 /** ONVIF credentials; the password may be empty. */
-export const OnvifUsername = z.string().min(1).max(128).openapi({ example: "admin" });
+export const OnvifUsername = z.string().min(1).max(128)
+  // Stored as text: a NUL would reach PostgreSQL (500) and a control character a SOAP header.
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .openapi({ example: "admin" });
 /** ONVIF password (stored encrypted). */
 export const OnvifPassword = z.string().max(256);
 
