@@ -32,11 +32,8 @@ import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
-import {
-  deleteCameraDetections,
-  type DetectionRow,
-  DETECTIONS,
-} from "../models/store/detections.ts";
+import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";

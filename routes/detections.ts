@@ -12,7 +12,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
-import { listDetections } from "../models/store/detections.ts";
+import { listDetections } from "../models/store/detection_queries.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
@@ -44,6 +44,7 @@ const list = createRoute({
   responses: {
     200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page"),
     ...errorReplies({
+      422: "`from` is at or after `to`",
       503: "`query_timeout`: the query ran longer than 5 s (PostgreSQL); narrow it with from/to",
     }),
   },

@@ -9,7 +9,7 @@ import {
   type DetectionQuery,
   detectionsStatement,
   listDetections,
-} from "../../../models/store/detections.ts";
+} from "../../../models/store/detection_queries.ts";
 import { VigilError } from "../../../models/errors.ts";
 import { forEachDatabase, openTestDatabase } from "../../support/databases.ts";
 

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { applyRetention, DETECTIONS, newDetection } from "../../../models/store/detections.ts";
+import { DETECTIONS, newDetection } from "../../../models/store/detections.ts";
+import { applyRetention } from "../../../models/store/retention.ts";
 import { BatchWriter } from "../../../actors/writer.ts";
 import { configureLogging } from "../../../models/log.ts";
 import { uuidv7 } from "../../../models/ids.ts";
