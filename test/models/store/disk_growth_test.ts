@@ -86,6 +86,7 @@ Deno.test({
         name: camera,
         dataDir: db.dataDir,
         maxBufferedRows: 100,
+        spillAfterMs: 1,
         retryBaseMs: 10,
         retryMaxMs: 10,
         maxSpillBytes,
@@ -101,7 +102,11 @@ Deno.test({
           score: 0.5,
           box: [0.1, 0.2, 0.3, 0.4],
         }));
-        if (frame % 100 === 99) await new Promise((r) => setTimeout(r, 20));
+        // Let each batch reach the disk: memory past its hard limit drops pushes (also counted,
+        // but not the oldest-first loss this test is about).
+        while (frame % 100 === 99 && writer.stats().buffered > 0) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
       }
       await writer.stop();
       const path = `${db.dataDir}/spill/detections/${camera}.jsonl`;
