@@ -65,6 +65,8 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/health": {},
   "GET /api/openapi.json": {},
   "GET /api/docs": {},
+  "GET /api/docs/docs.js": {},
+  "GET /api/docs/docs.css": {},
   "POST /api/cameras": {
     bodies: [
       { name: "gate", rtspUrl: "rtsp://user:pw@127.0.0.1:9/s", transport: "udp" },
