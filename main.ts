@@ -1,8 +1,8 @@
 /**
- * Vigil's entry point: config → database → the system (fleet, detectors, discovery; see
- * actors/system.ts) → Hono app → Deno.serve, and
+ * Vigil's entry point: config → database → the system (RTSP relay, fleet, detectors, discovery;
+ * see actors/system.ts) → Hono app → Deno.serve, and
  * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers write or
- * spill every buffered row, giving the database 2 s), close the database — within 10 s, or exit
+ * spill every buffered row within 5 s of the signal), close the database — within 10 s, or exit
  * anyway. Every step that waits on something outside (HTTP clients, the database, ONVIF devices)
  * is bounded, so the rows are on disk well before the deadline even when the database hangs.
  *
@@ -58,6 +58,16 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    auth: config.auth,
+    rtsp: {
+      hostname: config.rtspHost,
+      port: config.rtspPort,
+      idleTimeoutMs: config.hubIdleS * 1000,
+      limits: {
+        maxReaders: config.rtspMaxReaders,
+        maxReadersPerPath: config.rtspMaxReadersPerPath,
+      },
+    },
   });
   const closing = new AbortController();
   const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });

@@ -1,7 +1,7 @@
 /**
- * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
- * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval and retention. main.ts and the tests assemble Vigil through this one
+ * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
+ * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
+ * camera-move watch, the optional discovery interval and retention. main.ts and the tests assemble Vigil through this one
  * function, so a test runs the same wiring as the server; the result is also the dependencies
  * the routes need (`createApp({ ...system, auth, shutdown })`).
  *
@@ -21,6 +21,7 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -38,6 +39,10 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** `VIGIL_AUTH` for relay readers. Default true. */
+  auth?: boolean;
+  /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
+  rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -46,6 +51,8 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP server, the stream hub and the relay's keys. */
+  relay: Relay;
   detectors: DetectorPool;
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
@@ -53,10 +60,11 @@ export interface System {
   onvifTimeoutMs: number | undefined;
   /**
    * Stops everything, rows first: the discovery interval, then every camera (their writers write
-   * or spill everything by the deadline, whatever the database does), then the move watch,
-   * retention and the detectors together — given at most {@linkcode AUX_STOP_MS}, since nothing
-   * durable depends on them and a hung database or ONVIF device must not hold the exit.
-   * The database stays open: its owner closes it.
+   * or spill everything by the deadline, whatever the database does), then the relay (its
+   * pullers' ffmpeg killed and awaited), then the move watch, retention and the detectors
+   * together — given at most {@linkcode AUX_STOP_MS}, since nothing durable depends on them and
+   * a hung database or ONVIF device must not hold the exit. The database stays open: its owner
+   * closes it.
    *
    * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
    */
@@ -100,7 +108,16 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
+  const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
+  const fleet = createFleet({
+    db,
+    secrets,
+    dataDir,
+    detectors,
+    events,
+    hub: relay.hub,
+    stallMs: options.stallMs,
+  });
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
     : undefined;
@@ -127,6 +144,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    relay,
     detectors,
     events,
     discovery,
@@ -138,6 +156,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
       await fleet.stop(options);
+      await relay.stop();
       await Promise.all([
         bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
         bounded("retention", retention?.stop(), AUX_STOP_MS),

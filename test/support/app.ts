@@ -35,13 +35,15 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit, models dir (default the
- *   checkout's `assets/models`)
+ *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, models dir
+ *   (default the checkout's `assets/models`)
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Partial<Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "modelsDir">> = {},
+  options: Partial<
+    Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "modelsDir">
+  > = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
@@ -49,6 +51,7 @@ export async function startTestApp(
     modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    rtsp: options.rtsp,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
