@@ -10,8 +10,13 @@
  *   its stream are separate operations. The choice is remembered across restarts.
  * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
  *   detaches analytics.
- * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
- *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher; it
+ *   follows the setting down again (a lower fps, or detach), restarting ffmpeg once per change of
+ *   rate. Other settings changes apply without touching capture.
+ * - Capture and one-shot snapshots read the camera through the stream hub (actors/hub.ts), never
+ *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
+ *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
+ *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
  *
  * @module
  */
@@ -20,15 +25,21 @@ import type { SecretBox } from "../models/secret_box.ts";
 import {
   allCameras,
   type Camera as CameraRow,
+  deleteCamera as deleteCameraRow,
+  getCamera,
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
-import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
+import { removeCameraFiles, removeOrphanFiles } from "../models/store/camera_data.ts";
+import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
+import { cameraSources } from "../models/media/hub_plan.ts";
+import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";
@@ -36,6 +47,7 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import type { Hub, HubStreamStatus } from "./hub.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -52,12 +64,12 @@ export interface FleetOptions {
   detectors: DetectorPool;
   /** The live event feed. */
   events: EventBus<FeedMessage>;
+  /** The stream hub every capture and snapshot reads through. */
+  hub: Hub;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
-  /** Source schemes allowed besides RTSP (benchmarks serve a clip over local HTTP). */
-  allowSchemes?: readonly ExtraScheme[];
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -66,6 +78,8 @@ export interface CameraStatus extends CameraSummary {
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
   backlog: { detections: WriterStats; events: WriterStats } | null;
+  /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
+  hub: HubStreamStatus[];
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -76,8 +90,14 @@ export interface Fleet {
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
   update(camera: CameraRow): Promise<void>;
-  /** Stops a camera's actor, awaits its ffmpeg and flushes its writers. Unknown ids are ignored. */
-  remove(id: string): Promise<void>;
+  /**
+   * Deletes a camera: stops its actor (ffmpeg awaited, writers flushed while its row still
+   * exists), deletes its row, then purges its detections and files in the background.
+   * Concurrent calls for one camera share one deletion and all succeed: a delete is idempotent,
+   * and no interleaving can leave a camera supervised without a row or a row without supervision.
+   * @throws {NotFoundError} when the camera does not exist (and nobody is deleting it)
+   */
+  delete(id: string): Promise<void>;
   /**
    * videoCapture: starts or stops pulling a camera's stream, and remembers the choice.
    * @throws {NotFoundError}
@@ -105,13 +125,17 @@ export interface Fleet {
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
   health(): { cameras: number; live: number; backlog: number };
-  /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
-  stop(): Promise<void>;
+  /**
+   * Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row.
+   *
+   * @param options `deadline` (epoch ms): rows not written by then are spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 interface Unit {
   row: CameraRow;
-  /** The URL capture uses (with credentials), to tell a real source change from a rename. */
+  /** The camera URL (with credentials), to tell a real source change from a rename. */
   source: string;
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
@@ -133,6 +157,7 @@ const OFFLINE: CameraStatus = {
   ffmpegPid: null,
   analysis: null,
   backlog: null,
+  hub: [],
 };
 
 /**
@@ -148,15 +173,21 @@ export function createFleet(options: FleetOptions): Fleet {
   const captureFps = options.captureFps ?? ANALYSIS_FPS;
   const snapshots = new Map<string, Promise<Uint8Array>>();
 
-  const sourceUrl = async (row: CameraRow) => {
+  const { hub } = options;
+
+  /** Tells the hub the camera's sources; returns its URL with credentials. */
+  const registerSources = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
     const password = sealed ? await secrets.open(sealed) : undefined;
-    return withCredentials(row.sourceUrl, { username: row.username, password });
+    const credentials = { username: row.username, password };
+    const url = withCredentials(row.sourceUrl, credentials);
+    hub.setCamera(row.id, cameraSources(url, row.onvif, credentials, row.transport));
+    return url;
   };
 
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
-    const source = await sourceUrl(row);
+    const source = await registerSources(row);
     const [detections, events] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
@@ -170,14 +201,18 @@ export function createFleet(options: FleetOptions): Fleet {
     });
     const camera = createCamera({
       id: row.id,
-      sourceUrl: source,
-      transport: row.transport,
+      // The relay, over TCP; the camera's own transport is the hub puller's business.
+      sourceUrl: hub.readUrl(row.id),
+      transport: "tcp",
       analysisWidth: ANALYSIS_WIDTH,
       analysisHeight: ANALYSIS_HEIGHT,
       fps: captureFps,
       stallMs: options.stallMs,
-      allowSchemes: options.allowSchemes,
     }, {
+      source: fromCallback(() => {
+        const lease = hub.acquire(row.id, {}, "capture");
+        return () => void lease.then((l) => l.release(), () => {});
+      }),
       analysis: (slot) =>
         createAnalysisLogic({
           cameraId: row.id,
@@ -199,11 +234,15 @@ export function createFleet(options: FleetOptions): Fleet {
     return unit;
   };
 
+  /** Capture runs at the analytics fps when it is higher, and back at the base rate otherwise. */
+  const setCaptureFps = (unit: Unit, fps: number) => {
+    if (fps === unit.fps) return;
+    unit.fps = fps;
+    unit.camera.send({ type: "CAMERA.UPDATE", source: { fps } });
+  };
+
   const attach = (unit: Unit, settings: AnalyticsSettings) => {
-    if (settings.fps > unit.fps) {
-      unit.fps = settings.fps;
-      unit.camera.send({ type: "CAMERA.UPDATE", source: { fps: settings.fps } });
-    }
+    setCaptureFps(unit, Math.max(captureFps, settings.fps));
     unit.camera.send({ type: "CAPTURE.START" });
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
@@ -229,16 +268,51 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   };
 
-  const stopUnit = async (unit: Unit) => {
+  const stopUnit = async (unit: Unit, deadline?: number) => {
     await unit.camera.stop();
+    await hub.removeCamera(unit.row.id);
     // Stopping the camera closed its open events; they must reach the writer before it stops.
     await unit.recorder.settled();
-    await Promise.all([unit.detections.stop(), unit.events.stop()]);
+    await Promise.all([unit.detections.stop({ deadline }), unit.events.stop({ deadline })]);
+  };
+
+  const add = async (row: CameraRow) => restore(await supervise(row));
+  const deletions = new Map<string, Promise<void>>();
+
+  const deleteCamera = async (id: string) => {
+    const row = await getCamera(db.sql, id);
+    const unit = units.get(id);
+    if (unit) {
+      units.delete(id);
+      await stopUnit(unit);
+    }
+    try {
+      await deleteCameraRow(db.sql, id);
+    } catch (error) {
+      // Deleted by another box sharing the database: what was asked is done.
+      if (error instanceof NotFoundError) return;
+      // The camera still exists: keep supervising it as it was.
+      if (unit) await add(row).catch(() => {});
+      throw error;
+    }
+    // Detections have no cascading foreign key (see migration 002) and a camera may have
+    // millions: they, and the camera's files, go in the background.
+    (async () => {
+      await deleteCameraDetections(db.sql, id);
+      await removeCameraFiles(dataDir, id, log);
+    })().catch((error) => {
+      log.warn("purge of a deleted camera's data failed", { camera: id, error });
+    });
   };
 
   return {
     async start() {
-      for (const row of await allCameras(db.sql)) {
+      const rows = await allCameras(db.sql);
+      // Before any writer opens: spill files of cameras that are gone must not be replayed.
+      await removeOrphanFiles(dataDir, new Set(rows.map((row) => row.id)), log).catch((error) => {
+        log.warn("could not look for files of deleted cameras", { error });
+      });
+      for (const row of rows) {
         // One broken camera (a password sealed with another box's key) must not keep the rest
         // of the fleet from starting.
         try {
@@ -249,27 +323,21 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       log.info("fleet started", { cameras: units.size });
     },
-    async add(row) {
-      restore(await supervise(row));
-    },
+    add,
     async update(row) {
       const unit = find(row.id);
-      const previous = unit.row;
       unit.row = row;
-      const source = await sourceUrl(row);
-      // A rename must not cost a reconnect: only a new URL, credentials or transport restart ffmpeg.
-      if (source === unit.source && row.transport === previous.transport) return;
-      unit.source = source;
-      unit.camera.send({
-        type: "CAMERA.UPDATE",
-        source: { sourceUrl: source, transport: row.transport },
-      });
+      // The hub restarts a puller only when its URL, credentials or transport changed: a rename
+      // costs no reconnect, and capture keeps reading the same relay path either way.
+      unit.source = await registerSources(row);
     },
-    async remove(id) {
-      const unit = units.get(id);
-      if (!unit) return;
-      units.delete(id);
-      await stopUnit(unit);
+    delete(id) {
+      let deleting = deletions.get(id);
+      if (!deleting) {
+        deleting = deleteCamera(id).finally(() => deletions.delete(id));
+        deletions.set(id, deleting);
+      }
+      return deleting;
     },
     async capture(id, action) {
       const unit = find(id);
@@ -281,6 +349,7 @@ export function createFleet(options: FleetOptions): Fleet {
       unit.row.desired = await updateDesired(db.sql, id, { capturing: false, analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
       unit.camera.send({ type: "CAPTURE.STOP" });
+      setCaptureFps(unit, captureFps);
     },
     async attachAnalytics(id, settings) {
       const unit = find(id);
@@ -291,6 +360,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = find(id);
       unit.row.desired = await updateDesired(db.sql, id, { analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
+      setCaptureFps(unit, captureFps);
     },
     analysisStats(id) {
       const unit = units.get(id);
@@ -305,21 +375,29 @@ export function createFleet(options: FleetOptions): Fleet {
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
         backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+        hub: hub.status(id),
       };
     },
     snapshot(id) {
-      const { camera, row } = find(id);
+      const { camera } = find(id);
       // Concurrent requests for one camera share one ffmpeg: a burst of viewers (or a hostile
       // client) cannot start a process per request.
       let pending = snapshots.get(id);
       if (!pending) {
-        pending = (async () =>
-          await cameraSnapshot({
-            latest: camera.capture.slot.peek(),
-            url: await sourceUrl(row),
-            transport: row.transport,
-            timeoutMs: SNAPSHOT_TIMEOUT_MS,
-          }))().finally(() => snapshots.delete(id));
+        pending = (async () => {
+          // A grab reads the relay: the lease starts the camera's puller if nothing else runs it.
+          const lease = await hub.acquire(id, {}, "snapshot");
+          try {
+            return await cameraSnapshot({
+              latest: camera.capture.slot.peek(),
+              url: lease.readUrl,
+              transport: "tcp",
+              timeoutMs: SNAPSHOT_TIMEOUT_MS,
+            });
+          } finally {
+            lease.release();
+          }
+        })().finally(() => snapshots.delete(id));
         snapshots.set(id, pending);
       }
       return pending;
@@ -336,10 +414,10 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       return { cameras: units.size, live, backlog };
     },
-    async stop() {
+    async stop(options = {}) {
       const all = [...units.values()];
       units.clear();
-      await Promise.all(all.map(stopUnit));
+      await Promise.all(all.map((unit) => stopUnit(unit, options.deadline)));
       log.info("fleet stopped", { cameras: all.length });
     },
   };

@@ -1,7 +1,7 @@
 /**
- * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
- * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval and retention. main.ts and the tests assemble Vigil through this one
+ * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
+ * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
+ * camera-move watch, the optional discovery interval and retention. main.ts and the tests assemble Vigil through this one
  * function, so a test runs the same wiring as the server; the result is also the dependencies
  * the routes need (`createApp({ ...system, auth, shutdown })`).
  *
@@ -21,6 +21,7 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
@@ -41,6 +42,10 @@ export interface SystemOptions {
   stallMs?: number;
   /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
   neighbours?: NeighbourLookup;
+  /** `VIGIL_AUTH` for relay readers. Default true. */
+  auth?: boolean;
+  /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
+  rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -49,18 +54,46 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP server, the stream hub and the relay's keys. */
+  relay: Relay;
   detectors: DetectorPool;
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
   neighbours: NeighbourLookup | undefined;
-  /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
-   * the detectors, in that order. The database stays open: its owner closes it. */
-  stop(): Promise<void>;
+  /**
+   * Stops everything, rows first: the discovery interval, then every camera (their writers write
+   * or spill everything by the deadline, whatever the database does), then the relay (its
+   * pullers' ffmpeg killed and awaited), then the move watch, retention and the detectors
+   * together — given at most {@linkcode AUX_STOP_MS}, since nothing durable depends on them and
+   * a hung database or ONVIF device must not hold the exit. The database stays open: its owner
+   * closes it.
+   *
+   * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 const log = createLogger("system");
+
+/** How long the move watch, retention and the detectors each get to stop. */
+export const AUX_STOP_MS = 1_500;
+
+/** Waits for `work`, or logs and moves on after `ms`. */
+async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  try {
+    const outcome = await Promise.race([work.then(() => "done" as const), late]);
+    if (outcome === "late") log.warn(`${what} did not stop in time; going on`, { ms });
+  } catch (error) {
+    log.warn(`${what} failed to stop`, { error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Starts everything and restores each camera's desired state.
@@ -79,8 +112,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
-  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
+  const fleet = createFleet({
+    db,
+    secrets,
+    dataDir,
+    detectors,
+    events,
+    hub: relay.hub,
+    stallMs: options.stallMs,
+  });
+  const retention = options.retention
+    ? startRetention(db.sql, { ...options.retention, dataDir })
+    : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
@@ -105,18 +149,25 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    relay,
     detectors,
     events,
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
-    async stop() {
+    async stop(options = {}) {
       interval?.stop();
-      await watch.stop();
-      await fleet.stop();
-      await retention?.stop();
-      await detectors.close();
+      // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
+      // an ONVIF call may take seconds, and the rows must reach the database or disk first.
+      const watchStopped = watch.stop();
+      await fleet.stop(options);
+      await relay.stop();
+      await Promise.all([
+        bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
+        bounded("retention", retention?.stop(), AUX_STOP_MS),
+        bounded("the detectors", detectors.close(), AUX_STOP_MS),
+      ]);
     },
   };
 }

@@ -23,6 +23,8 @@ import { analyticsRoutes } from "./analytics.ts";
 import { cameraMoveRoutes } from "./camera_moves.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
+import { relayRoutes } from "./relay.ts";
+import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
@@ -32,6 +34,8 @@ export interface AppDeps {
   db: Database;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP relay (signed relay URLs). */
+  relay: Relay;
   /** The models this box can run. */
   detectors: DetectorPool;
   /** The live event feed. */
@@ -74,7 +78,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       404,
     )
   );
-  app.use(
+  // Only the methods that take a body read one: a DELETE carrying a large body is answered as a
+  // DELETE (its body is never read), not with a 413 its document does not list (found by the
+  // route fuzzer against the contract).
+  app.on(
+    ["POST", "PUT", "PATCH"],
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -96,5 +104,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
+  app.route("/api/cameras", relayRoutes(deps));
   return app;
 }

@@ -17,7 +17,6 @@ import type { Fleet } from "../actors/fleet.ts";
 import {
   type Camera as CameraRow,
   type CameraChanges,
-  deleteCamera,
   getCamera,
   insertCamera,
   listCameras,
@@ -26,16 +25,11 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { desiredView } from "../models/analytics/settings_view.ts";
-import { createLogger } from "../models/log.ts";
-import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
 import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
-
-const log = createLogger("cameras");
 
 /** A camera's name: printable text, unique. */
 export const CameraName = z.string().min(1).max(100)
@@ -51,7 +45,11 @@ export const Transport = z.enum(["tcp", "udp"]).openapi({
   description: "RTSP transport (default tcp)",
 });
 /** ONVIF credentials; the password may be empty. */
-export const OnvifUsername = z.string().min(1).max(128).openapi({ example: "admin" });
+export const OnvifUsername = z.string().min(1).max(128)
+  // Stored as text: a NUL would reach PostgreSQL (500) and a control character a SOAP header.
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .openapi({ example: "admin" });
 /** ONVIF password (stored encrypted). */
 export const OnvifPassword = z.string().max(256);
 
@@ -107,6 +105,25 @@ export const SuspectedMove = z.object({
   reasons: z.array(z.string()).openapi({ description: "Why it was not followed" }),
 }).openapi("SuspectedMove");
 
+/** One relay path of a camera: its puller and what flows through it. */
+const HubPath = z.object({
+  path: z.string().openapi({ example: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e" }),
+  streams: z.array(z.enum(["default", "main", "sub"])).openapi({
+    description: "The stream names served by this path (names with one URL share it)",
+  }),
+  puller: z.enum(["idle", "connecting", "publishing", "backoff", "failed"]),
+  pid: z.number().int().nullable().openapi({ description: "The puller's ffmpeg while it runs" }),
+  consumers: z.array(z.string()).openapi({ description: "capture, snapshot, reader..." }),
+  readers: z.number().int(),
+  bitrateKbps: z.number(),
+  packetsIn: z.number().int(),
+  packetsOut: z.number().int(),
+  packetsDropped: z.number().int(),
+  readersDropped: z.number().int(),
+  reconnects: z.number().int(),
+  lastError: z.string().nullable(),
+}).openapi("HubPath");
+
 /** A camera as every route answers it. */
 export const Camera = z.object({
   id: UuidOut,
@@ -143,6 +160,9 @@ export const Camera = z.object({
     fps: z.number().nullable(),
     reconnects: z.number().int(),
     lastError: z.string().nullable(),
+    hub: z.array(HubPath).openapi({
+      description: "The camera's paths on the RTSP relay (stream hub); one per distinct source URL",
+    }),
   }).openapi({ description: "The live state of its actor" }),
 }).openapi("Camera");
 
@@ -210,7 +230,8 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Delete a camera",
-  description: "Its detections and event snapshots are purged in the background.",
+  description: "Its detections and event snapshots are purged in the background. " +
+    "Concurrent deletes of one camera all answer 204.",
   tags,
   request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
@@ -349,24 +370,8 @@ export function cameraRoutes(deps: AppDeps) {
       return c.json(view(camera), 200);
     })
     .openapi(remove, async (c) => {
-      const { id } = c.req.valid("param");
-      const camera = await getCamera(db.sql, id);
-      // Stop the actor first so its writer flushes while the camera row still exists.
-      await fleet.remove(id);
-      try {
-        await deleteCamera(db.sql, id);
-      } catch (error) {
-        // The camera still exists: keep supervising it as it was.
-        await fleet.add(camera).catch(() => {});
-        throw error;
-      }
-      // Detections have no cascading foreign key (see migration 002) and a camera may have
-      // millions: they, and the event snapshots, go in the background.
-      deleteCameraDetections(db.sql, id)
-        .then(() => Deno.remove(join(deps.dataDir, "snapshots", id), { recursive: true }))
-        .catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) log.warn("purge failed", { id, error });
-        });
+      // The fleet stops, deletes and purges once, however many deletes arrive at the same time.
+      await fleet.delete(c.req.valid("param").id);
       return c.body(null, 204);
     })
     .openapi(capture, async (c) => {

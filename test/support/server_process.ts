@@ -46,7 +46,7 @@ export async function startServer(
     : deno;
   const child = new Deno.Command(program!, {
     args,
-    env: { VIGIL_PORT: "0", VIGIL_HOST: hostname, ...env },
+    env: { VIGIL_PORT: "0", VIGIL_HOST: hostname, VIGIL_RTSP_PORT: "0", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
