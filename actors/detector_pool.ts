@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SharedDetector } from "../models/detectors/shared_detector.ts";
+import { SharedDetector, type SharedDetectorOptions } from "../models/detectors/shared_detector.ts";
 import type { CatalogEntry } from "../models/detectors/catalog.ts";
 import { ValidationError } from "../models/errors.ts";
 
@@ -14,10 +14,15 @@ export class DetectorPool {
   readonly #catalog: ReadonlyMap<string, CatalogEntry>;
   readonly #open = new Map<string, Promise<SharedDetector>>();
   readonly #ready = new Map<string, SharedDetector>();
+  readonly #options: SharedDetectorOptions;
 
-  /** @param catalog the runnable models (see `readCatalog`) */
-  constructor(catalog: ReadonlyMap<string, CatalogEntry>) {
+  /**
+   * @param catalog the runnable models (see `readCatalog`)
+   * @param options restart tuning of every shared detector (tests also pass a Worker module)
+   */
+  constructor(catalog: ReadonlyMap<string, CatalogEntry>, options: SharedDetectorOptions = {}) {
     this.#catalog = catalog;
+    this.#options = options;
   }
 
   /** Names of the runnable models. */
@@ -43,7 +48,7 @@ export class DetectorPool {
     if (!entry) return Promise.reject(new ValidationError(`unknown detector ${name}`, "detector"));
     let opening = this.#open.get(name);
     if (!opening) {
-      opening = SharedDetector.open(entry.config);
+      opening = SharedDetector.open(entry.config, this.#options);
       opening.then((detector) => this.#ready.set(name, detector), () => this.#open.delete(name));
       this.#open.set(name, opening);
     }

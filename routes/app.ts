@@ -17,7 +17,10 @@ import { cameraRoutes } from "./cameras.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { DiscoveryRegistry } from "../actors/discovery.ts";
+import type { OnvifWatch } from "../actors/onvif_watch.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { analyticsRoutes } from "./analytics.ts";
+import { cameraMoveRoutes } from "./camera_moves.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { relayRoutes } from "./relay.ts";
@@ -54,6 +57,10 @@ export interface AppDeps {
   onvifTimeoutMs?: number;
   /** What `GET /metrics` serves (a token of any role reads it). */
   metrics: Metrics;
+  /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
+  neighbours?: NeighbourLookup;
+  /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
+  watch?: OnvifWatch;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -75,7 +82,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       404,
     )
   );
-  app.use(
+  // Only the methods that take a body read one: a DELETE carrying a large body is answered as a
+  // DELETE (its body is never read), not with a 413 its document does not list (found by the
+  // route fuzzer against the contract).
+  app.on(
+    ["POST", "PUT", "PATCH"],
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -89,11 +100,14 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
-  app.use("/api/*", authenticate(deps.db, deps.auth));
-  app.use("/metrics", authenticate(deps.db, deps.auth));
+  // One middleware, so failed attempts on /metrics and /api count against one limit.
+  const auth = authenticate(deps.db, deps.auth);
+  app.use("/api/*", auth);
+  app.use("/metrics", auth);
   app.route("/metrics", metricsRoutes(deps.metrics));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", cameraMoveRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));

@@ -31,11 +31,16 @@ import {
 
 const SCRIPTS = new URL("./", import.meta.url);
 
-/** Imports every `bench_*.ts` beside this file, so their rows register. */
+/**
+ * Imports every `bench_*.ts` beside this file that registers rows (calls `registerRow`), so their
+ * rows register; other bench files (standalone studies, Worker modules) are left alone.
+ */
 async function loadRows(): Promise<void> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(SCRIPTS)) {
-    if (entry.isFile && /^bench_[a-z0-9_]+\.ts$/.test(entry.name)) names.push(entry.name);
+    if (!entry.isFile || !/^bench_[a-z0-9_]+\.ts$/.test(entry.name)) continue;
+    const text = await Deno.readTextFile(new URL(entry.name, SCRIPTS));
+    if (text.includes("registerRow(")) names.push(entry.name);
   }
   for (const name of names.sort()) await import(new URL(name, SCRIPTS).href);
 }

@@ -335,7 +335,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     },
     async removeCamera() {
       const id = ids.pop();
-      if (id) await fleet.remove(id);
+      if (id) await fleet.delete(id);
     },
     simulatorPids: () => [server.pid, server.feederPid].filter((p): p is number => p !== null),
   };

@@ -28,6 +28,12 @@ Deno.test({
         parsePrometheusText(await reply.text());
       }
       assert.equal((await app.call("GET", "/api/cameras", { token: scraper })).status, 403);
+      // The metrics name every camera: a token limited to some cameras may not read them.
+      const camera = await (await app.call("POST", "/api/cameras", {
+        body: { name: "yard", rtspUrl: "rtsp://127.0.0.1:9/x" },
+      })).json();
+      const limited = (await createToken(db.sql, "one camera", "viewer", [camera.id])).token;
+      assert.equal((await app.call("GET", "/metrics", { token: limited })).status, 403);
       const made = await app.call("POST", "/api/tokens", { body: { name: "p2", role: "metrics" } });
       assert.equal(made.status, 201, "an admin can make a metrics token through the API");
     } finally {
