@@ -13,6 +13,7 @@ import { openDatabase } from "./models/store/database.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
+import { consoleBuilder } from "./routes/console.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
@@ -51,7 +52,15 @@ async function main(): Promise<void> {
     discoveryIntervalS: config.discoveryIntervalS,
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });
+  // The console is bundled now, in the background, so the first visit does not wait for it.
+  const consoleFiles = consoleBuilder();
+  consoleFiles().catch(() => {});
+  const app = createApp({
+    ...system,
+    auth: config.auth,
+    shutdown: closing.signal,
+    console: consoleFiles,
+  });
 
   const server = Deno.serve({
     port: config.port,

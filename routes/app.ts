@@ -22,6 +22,8 @@ import type { DiscoveryRegistry } from "../actors/discovery.ts";
 import { analyticsRoutes } from "./analytics.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleFiles } from "../web/build.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -45,6 +47,8 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -92,5 +96,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
+  app.route("/", consoleRoutes(deps.console));
   return app;
 }

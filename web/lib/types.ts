@@ -1,0 +1,130 @@
+/**
+ * The shapes of the API's replies that the console reads (see the README's API section).
+ *
+ * @module
+ */
+
+/** A token's role. */
+export type Role = "admin" | "viewer" | "media";
+
+/** A list page. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** A camera's state as `GET /api/cameras` shows it. */
+export interface CameraState {
+  stream: "offline" | "connecting" | "live" | "backoff";
+  analytics: "detached" | "attached";
+  recording: "idle" | "recording" | "finalizing";
+  lastFrameAt: string | null;
+  fps: number | null;
+  reconnects: number;
+  lastError: string | null;
+  info: { codec?: string; width?: number; height?: number } | null;
+}
+
+/** A camera. */
+export interface Camera {
+  id: string;
+  name: string;
+  rtspUrl: string;
+  transport: "tcp" | "udp";
+  onvif: { model?: string; manufacturer?: string } | null;
+  createdAt: string;
+  state: CameraState;
+}
+
+/** A point, normalized 0..1. */
+export type Point = [number, number];
+
+/** A named zone. */
+export interface Zone {
+  name: string;
+  polygon: Point[];
+  classes?: string[];
+  loiterSeconds?: number;
+}
+
+/** A mask. */
+export interface Mask {
+  polygon: Point[];
+}
+
+/** A tripwire. */
+export interface Line {
+  name: string;
+  a: Point;
+  b: Point;
+  classes?: string[];
+}
+
+/** Analytics settings as stored. */
+export interface AnalyticsSettings {
+  detector: string;
+  fps: number;
+  classes: string[];
+  minScore: number;
+  zones: Zone[];
+  masks: Mask[];
+  lines: Line[];
+  rules: Record<string, number>;
+  webhook?: { url: string; events: string[] };
+}
+
+/** `GET /api/cameras/:id/analytics`. */
+export interface AnalyticsReply {
+  settings: AnalyticsSettings;
+  stats: Record<string, unknown> | null;
+}
+
+/** An event. */
+export interface VigilEvent {
+  id: string;
+  camera: string;
+  kind: string;
+  label: string | null;
+  trackId: string | null;
+  zone: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  bestScore: number | null;
+  hasSnapshot: boolean;
+  details: Record<string, unknown>;
+}
+
+/** One per-frame detection. */
+export interface Detection {
+  id: string;
+  camera: string;
+  ts: string;
+  frame: number;
+  trackId: string | null;
+  label: string;
+  score: number;
+  box: [number, number, number, number];
+}
+
+/** A device found by WS-Discovery. */
+export interface Device {
+  id: string;
+  endpointAddress: string;
+  address: string;
+  xaddrs: string[];
+  name?: string;
+  hardware?: string;
+  location?: string;
+  firstSeen: string;
+  lastSeen: string;
+  onboarded: boolean;
+  cameraId: string | null;
+}
+
+/** A token as listed (never with its secret). */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
