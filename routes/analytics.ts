@@ -33,6 +33,24 @@ export function withoutWebhookSecret(settings: AnalyticsSettings): AnalyticsSett
 }
 
 /**
+ * Lets a client send back the settings it read: a webhook URL equal to the stored one as readers
+ * see it (origin plus `/…`) means "keep the stored URL", so saving zones from the console does not
+ * replace a webhook's secret with its redacted form. Any other URL replaces it.
+ *
+ * @param body the request body, unchecked
+ * @param stored the settings stored now, if any
+ * @returns the body, with the stored webhook URL put back when it was sent redacted
+ */
+export function keepWebhookSecret(body: unknown, stored: AnalyticsSettings | undefined): unknown {
+  const redacted = stored?.webhook && withoutWebhookSecret(stored).webhook?.url;
+  if (!redacted || typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const webhook = (body as { webhook?: unknown }).webhook;
+  if (typeof webhook !== "object" || webhook === null) return body;
+  if ((webhook as { url?: unknown }).url !== redacted) return body;
+  return { ...body, webhook: { ...webhook, url: stored!.webhook!.url } };
+}
+
+/**
  * @param deps the running system
  * @returns the sub-app, mounted at `/api/cameras`
  */
@@ -43,7 +61,11 @@ export function analyticsRoutes(deps: AppDeps): Hono {
     .put("/:id/analytics", async (c) => {
       const id = uuidParam(c, "id");
       const body = await readJson(c, anything);
-      const settings = parseAnalyticsSettings(body, {
+      const stored = (await getCamera(db.sql, id)).desired.analytics as
+        | AnalyticsSettings
+        | null
+        | undefined;
+      const settings = parseAnalyticsSettings(keepWebhookSecret(body, stored ?? undefined), {
         models: detectors.names(),
         labels: detectors.labels(),
       });
