@@ -10,19 +10,10 @@ import type { Camera } from "../lib/types.ts";
 import { href } from "../logic/route.ts";
 import { isoToLocal, localToIso } from "../logic/format.ts";
 import { field, select } from "./field.ts";
+import type { EventFilters } from "../logic/event_match.ts";
 
 /** Event kinds the API knows. */
 export const EVENT_KINDS = ["object", "zone", "loitering", "line_cross", "offline"] as const;
-
-/** The filters as the page applies them. */
-export interface EventFilters {
-  camera?: string;
-  label?: string;
-  kind?: string;
-  zone?: string;
-  from?: string;
-  to?: string;
-}
 
 /**
  * Reads the filters from the address.
@@ -103,32 +94,4 @@ export function eventFiltersForm(
       el("button", { type: "button", on: { click: () => navigate("#/events") } }, "Clear"),
     ),
   );
-}
-
-/**
- * Whether an event passes the filters the API cannot apply (zone) and those a live event must
- * pass before it joins the list.
- *
- * @param event the event
- * @param filters the filters
- * @returns true when it belongs in the list
- */
-export function matches(
-  event: {
-    camera: string;
-    label: string | null;
-    kind: string;
-    zone: string | null;
-    startedAt: string;
-  },
-  filters: EventFilters,
-): boolean {
-  if (filters.camera && event.camera !== filters.camera) return false;
-  if (filters.label && event.label !== filters.label) return false;
-  if (filters.kind && event.kind !== filters.kind) return false;
-  if (filters.zone && event.zone !== filters.zone) return false;
-  const t = Date.parse(event.startedAt);
-  if (filters.from && t < Date.parse(filters.from)) return false;
-  if (filters.to && t >= Date.parse(filters.to)) return false;
-  return true;
 }
