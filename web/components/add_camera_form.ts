@@ -14,7 +14,7 @@ import { busy, statusLine } from "./status.ts";
 /**
  * @param api the client
  * @param onAdded called with the new camera
- * @returns the form, folded in a `<details>`
+ * @returns the form, folded in a `<details>`, and its status line
  */
 export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTMLElement {
   const name = el("input", { name: "name", required: true, maxlength: 100, autocomplete: "off" });
@@ -59,7 +59,6 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
   const form = el(
     "form",
     {
-      class: "stack",
       on: {
         submit: async (event) => {
           event.preventDefault();
@@ -90,6 +89,7 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
           }, "Camera added.");
           if (camera) {
             form.reset();
+            details.open = false;
             switchHow();
             onAdded(camera);
           }
@@ -102,8 +102,9 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
     onvifFields,
     field("Transport", transport),
     el("label", { class: "check" }, start, " Start capture now"),
-    button,
-    status.root,
+    el("div", { class: "wide actions" }, button),
   );
-  return el("details", { class: "card add-camera" }, el("summary", {}, "Add a camera"), form);
+  const details = el("details", { class: "card add-camera" }, el("summary", {}, "Add a camera"), form);
+  // The status stays visible when the form folds after a success.
+  return el("div", {}, details, status.root);
 }
