@@ -105,6 +105,8 @@ export async function startConsoleRig(
     },
     async shot(name, shotOptions = {}) {
       const path = `${ARTIFACTS}${name}.png`;
+      // A full-page shot of a scrolled page draws the sticky bar mid-page.
+      if (shotOptions.fullPage) await page.mouse.wheel(0, -100_000);
       await page.screenshot({ path, fullPage: shotOptions.fullPage ?? false });
       return path;
     },

@@ -9,7 +9,10 @@ Deno.test("the SSE parser dispatches complete messages however the chunks fall",
       data: '{"a":1}',
     }]],
     ["CRLF split between CR and LF", ["data: x\r", "\n\r\n"], [{ event: "message", data: "x" }]],
-    ["CR alone ends lines (a last CR waits for a possible LF)", ["data: y\r\r", ":"], [{ event: "message", data: "y" }]],
+    ["CR alone ends lines (a last CR waits for a possible LF)", ["data: y\r\r", ":"], [{
+      event: "message",
+      data: "y",
+    }]],
     ["multi-line data joins with newlines", ["data: a\ndata: b\n\n"], [{
       event: "message",
       data: "a\nb",

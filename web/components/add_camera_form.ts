@@ -104,7 +104,12 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
     el("label", { class: "check" }, start, " Start capture now"),
     el("div", { class: "wide actions" }, button),
   );
-  const details = el("details", { class: "card add-camera" }, el("summary", {}, "Add a camera"), form);
+  const details = el(
+    "details",
+    { class: "card add-camera" },
+    el("summary", {}, "Add a camera"),
+    form,
+  );
   // The status stays visible when the form folds after a success.
   return el("div", {}, details, status.root);
 }

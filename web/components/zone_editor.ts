@@ -59,7 +59,11 @@ export function zoneEditor(
   picture.img.addEventListener("load", () => {
     // The overlay must cover exactly the picture: the frame takes the picture's proportions.
     const { naturalWidth: w, naturalHeight: h } = picture.img;
-    if (w && h) picture.root.style.aspectRatio = `${w} / ${h}`;
+    if (w && h) {
+      picture.root.style.aspectRatio = `${w} / ${h}`;
+      // The whole picture fits on screen, so every corner can be reached without scrolling.
+      picture.root.style.maxWidth = `calc(75vh * ${(w / h).toFixed(4)})`;
+    }
   });
   picture.root.classList.add("editor-frame");
   picture.root.append(surface.root);

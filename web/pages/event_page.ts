@@ -66,7 +66,9 @@ export function eventPage(ctx: PageContext, id: string): View {
         ["Track", event.trackId ?? "–"],
         ...Object.entries(event.details).map(([k, v]): [string, string] => [
           k,
-          typeof v === "string" ? v : JSON.stringify(v),
+          typeof v === "string"
+            ? v
+            : JSON.stringify(v, (_, x) => typeof x === "number" ? Math.round(x * 1000) / 1000 : x),
         ]),
       ];
       replace(
