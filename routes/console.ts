@@ -11,11 +11,12 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { buildConsole, type ConsoleFile, type ConsoleFiles } from "../web/build.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
+import { apiApp, errorReplies, PUBLIC } from "./openapi.ts";
 
 /** The policy every console response carries. */
 export const CONSOLE_CSP = [
@@ -62,21 +63,55 @@ function send(c: Context, file: ConsoleFile): Response {
   return c.body(file.body, 200, { "content-type": file.contentType });
 }
 
+const FileParam = z.object({
+  file: z.string().regex(FILE_NAME).openapi({ example: "main.js" }),
+});
+const tags = ["console"];
+const served = (type: string, description: string) => ({
+  description,
+  content: { [type]: { schema: z.string() } },
+});
+const UNAVAILABLE = { 503: "The console could not be built (the API still works)" } as const;
+
+const page = createRoute({
+  method: "get",
+  path: "/",
+  summary: "The web console",
+  description: "The page of the console; it signs in with a token and then uses this API.",
+  tags,
+  ...PUBLIC,
+  responses: {
+    200: served("text/html", "The console page"),
+    304: { description: "Not modified (ETag)" },
+    ...errorReplies(UNAVAILABLE),
+  },
+});
+
+const file = createRoute({
+  method: "get",
+  path: "/console/{file}",
+  summary: "A file of the web console (script, style, icon)",
+  tags,
+  ...PUBLIC,
+  request: { params: FileParam },
+  responses: {
+    200: served("text/javascript", "The file (JavaScript, CSS or SVG)"),
+    304: { description: "Not modified (ETag)" },
+    ...errorReplies({ 404: "No such file", ...UNAVAILABLE }),
+  },
+});
+
 /**
- * @param files the console's files (default: built from `web/` on first use)
+ * @param files the console's files (default: built from `web/` on the first visit)
  * @returns the sub-app, mounted at `/`
  */
-export function consoleRoutes(files: () => Promise<ConsoleFiles> = consoleBuilder()): Hono {
+export function consoleRoutes(files: () => Promise<ConsoleFiles> = consoleBuilder()) {
   const get = async (name: string) => {
-    const file = (await files()).get(name);
-    if (!file) throw new NotFoundError(`console file ${name}`);
-    return file;
+    const found = (await files()).get(name);
+    if (!found) throw new NotFoundError(`console file ${name}`);
+    return found;
   };
-  return new Hono()
-    .get("/", async (c) => send(c, await get("index.html")))
-    .get("/console/:file", async (c) => {
-      const name = c.req.param("file");
-      if (!FILE_NAME.test(name)) throw new NotFoundError(`console file ${name}`);
-      return send(c, await get(name));
-    });
+  return apiApp()
+    .openapi(page, async (c) => send(c, await get("index.html")))
+    .openapi(file, async (c) => send(c, await get(c.req.valid("param").file)));
 }

@@ -13,15 +13,15 @@ import { busy, statusLine } from "./status.ts";
 const STAT_TEXT: [key: string, text: string][] = [
   ["frames", "frames seen"],
   ["detectorRuns", "detector runs"],
-  ["skipRatio", "skipped by the motion gate"],
-  ["inferenceMs", "inference ms"],
+  ["gateSkipRatio", "skipped by the motion gate"],
+  ["lastInferenceMs", "last inference ms"],
   ["tracks", "tracks"],
   ["openEvents", "open events"],
 ];
 
 function statText(key: string, value: unknown): string {
   if (typeof value !== "number") return String(value ?? "–");
-  if (key === "skipRatio") return `${Math.round(value * 100)}%`;
+  if (key === "gateSkipRatio") return `${Math.round(value * 100)}%`;
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
