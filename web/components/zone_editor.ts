@@ -142,7 +142,8 @@ export function zoneEditor(
     }
     const found = problems(state);
     replace(issues, ...found.map((p) => el("li", {}, p)));
-    save.disabled = found.length > 0 || Boolean(drawing);
+    // Nothing changed, nothing to save (saving also turns analytics on).
+    save.disabled = !dirty || found.length > 0 || Boolean(drawing);
   }
 
   save.addEventListener("click", async () => {

@@ -98,7 +98,8 @@ export function cameraPage(ctx: PageContext, id: string): View {
   api.get<Page<VigilEvent>>(`/api/events?camera=${id}&limit=5`).then((page) => {
     rows.push(...page.items.map((event) => eventRow(api, event, undefined)));
     replace(recent, ...rows.map((r) => r.root));
-    recentStatus.done(page.items.length ? "" : "No events yet.");
+    recentStatus.done();
+    if (!page.items.length) recent.append(el("li", { class: "empty" }, "No events yet."));
   }, (error) => recentStatus.error(error));
 
   const root = el(
