@@ -83,3 +83,67 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a viewer sees cameras, events and health but no control that changes anything",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rig = await startConsoleRig();
+    try {
+      const { page, app } = rig;
+      const created = await (await app.call("POST", "/api/cameras", {
+        body: { name: "yard", rtspUrl: "rtsp://127.0.0.1:9/none" },
+      })).json();
+      await rig.signIn(app.tokens.viewer);
+      assert.equal(await page.locator(".role").innerText(), "viewer");
+      await page.locator("article.camera", { hasText: "yard" }).waitFor();
+      assert.equal(await page.getByText("Add a camera").count(), 0);
+      assert.equal(await page.getByRole("link", { name: "Discovery" }).count(), 0);
+
+      await page.goto(`${rig.base}/#/cameras/${created.id}`);
+      await page.locator("h1", { hasText: "yard" }).waitFor();
+      for (const name of ["Start capture", "Delete camera", "Draw zone", "Save zones"]) {
+        assert.equal(await page.getByRole("button", { name }).count(), 0, name);
+      }
+      assert.ok(await page.getByLabel("Model").isDisabled());
+
+      await page.goto(`${rig.base}/#/system`);
+      await page.getByText("Database").waitFor();
+      assert.equal(await page.getByRole("heading", { name: "Tokens" }).count(), 0);
+      // A page the role may not use says so instead of failing.
+      await page.goto(`${rig.base}/#/discovery`);
+      await page.getByText("Discovery is for admins.").waitFor();
+      assert.deepEqual(rig.problems, []);
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a refused token is not kept, and signing out forgets the token",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rig = await startConsoleRig();
+    try {
+      const { page } = rig;
+      await page.goto(`${rig.base}/`);
+      await page.getByLabel("Access token").fill("vgl_aaaaaaaaaaaa_" + "b".repeat(43));
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("The box does not accept this token.").waitFor();
+      assert.equal(await page.evaluate("sessionStorage.length"), 0);
+      assert.deepEqual(await rig.browser.cookies(), []);
+
+      await rig.signIn();
+      assert.equal(await page.evaluate("sessionStorage.length"), 1);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("Access token").waitFor();
+      assert.equal(await page.evaluate("sessionStorage.length"), 0);
+      assert.deepEqual(await rig.browser.cookies(), [], "no cookie, ever");
+    } finally {
+      await rig.close();
+    }
+  },
+});
