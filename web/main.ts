@@ -97,7 +97,9 @@ function signIn(token: string, role: Role): void {
     role,
     canWrite: role === "admin",
     navigate: (hash) => {
-      location.hash = hash;
+      // The same address again (e.g. the same filters applied) still renders the page anew.
+      if (location.hash === hash) show();
+      else location.hash = hash;
     },
   };
   renderNav(bar, role, () => signOut());

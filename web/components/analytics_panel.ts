@@ -47,7 +47,11 @@ export function analyticsPanel(store: AnalyticsStore, canWrite: boolean): HTMLEl
   const save = el("button", { type: "submit", class: "primary" });
   const off = el("button", { type: "button" }, "Turn analytics off");
   const status = statusLine();
-  for (const input of [detector, fps, minScore, classes]) input.disabled = !canWrite;
+  let editing = false;
+  for (const input of [detector, fps, minScore, classes]) {
+    input.disabled = !canWrite;
+    input.addEventListener("input", () => (editing = true));
+  }
 
   const render = () => {
     const settings = store.get();
@@ -56,7 +60,8 @@ export function analyticsPanel(store: AnalyticsStore, canWrite: boolean): HTMLEl
       : "Analytics is off. Saving the settings (or zones) turns it on.";
     save.textContent = settings ? "Save settings" : "Turn analytics on";
     off.hidden = !settings;
-    if (settings) {
+    // The live numbers reload every few seconds: never overwrite what the user is typing.
+    if (settings && !editing) {
       detector.value = settings.detector;
       fps.value = String(settings.fps);
       minScore.value = String(settings.minScore);
@@ -85,6 +90,7 @@ export function analyticsPanel(store: AnalyticsStore, canWrite: boolean): HTMLEl
         submit: (event) => {
           event.preventDefault();
           const list = classes.value.split(",").map((c) => c.trim()).filter(Boolean);
+          editing = false;
           busy(status, save, () =>
             store.save({
               detector: detector.value.trim(),

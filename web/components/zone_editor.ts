@@ -49,12 +49,15 @@ export function zoneEditor(
     `/api/cameras/${camera}/snapshot.jpg`,
     "Current picture of the camera",
   );
+  // Only a change of the shapes needs saving; selecting or starting to draw does not.
+  const apply = (next: EditorState) => {
+    if (next.shapes !== state.shapes) dirty = true;
+    state = next;
+    update();
+  };
   const surface = zoneSurface(() => state, (next) => {
     // Viewers may look, not change.
-    if (!canWrite) return;
-    state = next;
-    dirty = true;
-    update();
+    if (canWrite) apply(next);
   });
   picture.img.addEventListener("load", () => {
     // The overlay must cover exactly the picture: the frame takes the picture's proportions.
@@ -70,11 +73,6 @@ export function zoneEditor(
 
   const button = (text: string, click: () => void, props: Record<string, string> = {}) =>
     el("button", { type: "button", ...props, on: { click } }, text);
-  const apply = (next: EditorState) => {
-    if (next !== state) dirty = true;
-    state = next;
-    update();
-  };
   const drawButtons = (["zone", "mask", "line"] as const).map((kind) =>
     button(`Draw ${kind}`, () => {
       apply(startDrawing(state, kind));
@@ -158,11 +156,16 @@ export function zoneEditor(
     }
   });
   store.subscribe(() => {
-    // A save elsewhere on the page reloads the shapes unless the user is editing them.
-    if (!dirty) {
-      state = fromSettings(store.get() ?? undefined);
-      update();
-    }
+    // Settings reloaded or saved elsewhere on the page: take their shapes unless the user has
+    // changed some, and keep what is being drawn and selected.
+    if (dirty) return;
+    const stored = fromSettings(store.get() ?? undefined);
+    if (JSON.stringify(toSettings(stored)) === JSON.stringify(toSettings(state))) return;
+    const selected = state.selected && state.selected.shape < stored.shapes.length
+      ? state.selected
+      : null;
+    state = { shapes: stored.shapes, drawing: state.drawing, selected };
+    update();
   });
   update();
   picture.start();

@@ -62,7 +62,11 @@ export function camerasPage(ctx: PageContext): View {
           cards.delete(id);
         }
       }
-      replace(grid, ...cameras.map((c) => cards.get(c.id)!.root));
+      // Re-inserting the same cards would take the keyboard focus away every refresh.
+      const order = cameras.map((c) => cards.get(c.id)!.root);
+      const same = order.length === grid.children.length &&
+        order.every((node, i) => grid.children[i] === node);
+      if (!same) replace(grid, ...order);
       empty.hidden = cameras.length > 0;
       status.done();
     } catch (error) {
