@@ -19,7 +19,7 @@ function near(actual: number[][], expected: number[][], slack = 0.01): void {
 
 Deno.test({
   name: "a zone drawn with four clicks and saved is what GET .../analytics returns; " +
-    "a dragged corner and a deleted corner are saved too",
+    "a dragged corner, a deleted corner and a line drawn with the keyboard are saved too",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -77,6 +77,22 @@ Deno.test({
         polygon = (await (await app.call("GET", path)).json()).settings.zones[0].polygon;
       }
       near(polygon, [[0.2, 0.3], [0.7, 0.3], [0.8, 0.8]]);
+
+      // Keyboard only: a tripwire from wherever the cursor is to 0.1 to its right.
+      await page.getByRole("button", { name: "Draw line" }).focus();
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Space");
+      for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("Space");
+      await page.getByRole("button", { name: "Save zones" }).click();
+      let lines: { a: number[]; b: number[] }[] = [];
+      for (let i = 0; i < 100 && lines.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        lines = (await (await app.call("GET", path)).json()).settings.lines;
+      }
+      assert.equal(lines.length, 1);
+      assert.ok(Math.abs(lines[0]!.b[0]! - lines[0]!.a[0]! - 0.1) < 0.001, JSON.stringify(lines));
+      assert.equal(lines[0]!.b[1], lines[0]!.a[1]);
       assert.deepEqual(rig.problems, []);
     } finally {
       await rig.close();
