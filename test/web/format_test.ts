@@ -25,6 +25,9 @@ Deno.test("times: today shows the time of day, other days the date; local inputs
   assert.equal(shortTime(new Date(2026, 10, 24, 14, 3, 7).toISOString(), now), "2026-11-24 14:03");
   const iso = new Date(2026, 10, 25, 14, 0).toISOString();
   assert.equal(localToIso(isoToLocal(iso)), iso);
+  const withSeconds = new Date(2026, 10, 25, 14, 0, 5).toISOString();
+  assert.equal(localToIso(isoToLocal(withSeconds, true)), withSeconds);
+  assert.equal(isoToLocal(withSeconds, true).slice(-3), ":05");
   assert.equal(localToIso(""), undefined);
   assert.equal(localToIso("nonsense"), undefined);
 });

@@ -36,6 +36,8 @@ export interface Api {
   blob(path: string, signal?: AbortSignal): Promise<Blob>;
   /** GET a streaming reply (the event feed); the caller reads the body. */
   stream(path: string, signal: AbortSignal): Promise<Response>;
+  /** The `Authorization` header value, for the video player's own requests. */
+  authorization(): string;
 }
 
 async function failure(response: Response): Promise<ApiError> {
@@ -92,6 +94,7 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
     stream(path: string, signal: AbortSignal) {
       return call(path, { signal, headers: { accept: "text/event-stream" } });
     },
+    authorization: () => `Bearer ${token}`,
   };
 }
 
@@ -105,4 +108,15 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * Whether a failure means the box has no such route at all (an older Vigil, or one built
+ * without a feature), as opposed to a missing camera or record.
+ *
+ * @param error what was thrown
+ * @returns true for the API's "no route" 404
+ */
+export function isMissingRoute(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.message.startsWith("no route");
 }

@@ -128,3 +128,81 @@ export interface TokenInfo {
   role: Role;
   createdAt: string;
 }
+
+/** Qualities of a live session (`source` is stream copy; `sub` the ONVIF sub-stream). */
+export const QUALITIES = ["source", "sub", "1080p", "720p", "480p", "360p"] as const;
+
+/** A live session (`POST /api/live`). */
+export interface LiveSession {
+  id: string;
+  camera: string;
+  quality: typeof QUALITIES[number];
+  served: {
+    quality: string;
+    mode: "copy" | "encode";
+    codec: string;
+    width: number;
+    height: number;
+    bitrateKbps: number | null;
+  };
+  annotated: boolean;
+  state: "starting" | "live" | "reconnecting";
+  urls: { hls?: string; mjpeg?: string; rtsp?: string };
+  signedUrls: { hls?: string; mjpeg?: string; rtsp?: string };
+}
+
+/** A time span (ISO 8601). */
+export interface Span {
+  from: string;
+  to: string;
+}
+
+/** `GET /api/cameras/:id/recording`. */
+export interface Recording {
+  camera: string;
+  active: boolean;
+  state: "idle" | "recording" | "finalizing";
+  settings: {
+    mode: "continuous" | "events";
+    preRollS: number;
+    postRollS: number;
+    retainDays: number;
+  };
+  live:
+    | { recorder: string; lastError: string | null; currentSegment: { bytes: number } | null }
+    | null;
+  today: { bytes: number; segments: number };
+}
+
+/** `GET /api/cameras/:id/recordings?from=&to=`. */
+export interface Timeline {
+  from: string;
+  to: string;
+  intervals: Span[];
+  gaps: Span[];
+  segments: number;
+  bytes: number;
+}
+
+/** A compiled clip (`POST /api/records`). */
+export interface ClipRecord {
+  id: string;
+  camera: string;
+  event: string | null;
+  from: string;
+  to: string;
+  state: "queued" | "running" | "done" | "failed";
+  progress: number;
+  durationS: number | null;
+  bytes: number | null;
+  sha256: string | null;
+  gaps: Span[];
+  error: string | null;
+}
+
+/** `GET /api/records/:id/verify`. */
+export interface Verification {
+  sha256: string;
+  stored: string;
+  matches: boolean;
+}

@@ -73,14 +73,15 @@ export function localToIso(local: string): string | undefined {
  * An ISO time as a `datetime-local` input's value in the browser's time zone.
  *
  * @param iso ISO 8601
- * @returns e.g. `2026-11-25T14:00`, or "" when invalid
+ * @param seconds include the seconds (for inputs with `step="1"`)
+ * @returns e.g. `2026-11-25T14:00` (or `2026-11-25T14:00:05`), or "" when invalid
  */
-export function isoToLocal(iso: string | undefined): string {
+export function isoToLocal(iso: string | undefined, seconds = false): string {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${
-    pad(date.getHours())
-  }:${pad(date.getMinutes())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${day}T${time}${seconds ? `:${pad(date.getSeconds())}` : ""}`;
 }

@@ -17,6 +17,9 @@ import { zoneEditor } from "../components/zone_editor.ts";
 import { analyticsPanel } from "../components/analytics_panel.ts";
 import { detectionsChart } from "../components/detections_chart.ts";
 import { type EventRow, eventRow } from "../components/event_row.ts";
+import { liveView } from "../components/live_view.ts";
+import { recordingPanel } from "../components/recording_panel.ts";
+import { timelineView } from "../components/timeline_view.ts";
 
 function section(title: string, ...children: (Node | false)[]): HTMLElement {
   return el("section", { class: "card" }, el("h2", {}, title), ...children);
@@ -83,6 +86,9 @@ export function cameraPage(ctx: PageContext, id: string): View {
     if (done) ctx.navigate("#/cameras");
   });
 
+  const live = liveView(api, id);
+  const recording = recordingPanel(api, id, canWrite);
+  const timeline = timelineView(api, id, canWrite);
   const store = analyticsStore(api, id);
   const editor = zoneEditor(api, id, store, canWrite);
   const chart = detectionsChart(api, id);
@@ -110,6 +116,8 @@ export function cameraPage(ctx: PageContext, id: string): View {
     facts,
     canWrite && el("div", { class: "actions" }, capture, remove, confirm),
     status.root,
+    section("Live", live.root),
+    section("Recording", recording.root, timeline.root),
     section("Picture and zones", editor.root),
     section("Analytics", analyticsStatus.root, analyticsPanel(store, canWrite)),
     section("Detections per label", chart.root),
@@ -126,6 +134,9 @@ export function cameraPage(ctx: PageContext, id: string): View {
     dispose() {
       stopPoll();
       stopStats();
+      live.dispose();
+      recording.dispose();
+      timeline.dispose();
       editor.dispose();
       chart.dispose();
       for (const row of rows) row.dispose();

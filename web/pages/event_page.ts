@@ -11,6 +11,7 @@ import type { Camera, Detection, Page, VigilEvent } from "../lib/types.ts";
 import { duration, shortTime } from "../logic/format.ts";
 import { snapshotView } from "../components/snapshot.ts";
 import { statusLine } from "../components/status.ts";
+import { clipExport } from "../components/clip_export.ts";
 
 function facts(rows: [string, string][]): HTMLElement {
   return el(
@@ -44,6 +45,8 @@ export function eventPage(ctx: PageContext, id: string): View {
   const body = el("div", { class: "event-page" });
   const picture = snapshotView(api, `/api/events/${id}/snapshot.jpg`, "Best frame of the event");
   const track = el("div");
+  const clipSlot = el("div");
+  let clip: { dispose(): void } | undefined;
   const trackStatus = statusLine();
 
   const load = async () => {
@@ -78,6 +81,23 @@ export function eventPage(ctx: PageContext, id: string): View {
           : el("p", { class: "muted" }, "No snapshot for this event."),
         facts(rows),
         el("p", {}, el("a", { href: `#/cameras/${event.camera}` }, "Open the camera")),
+        ctx.canWrite && el(
+          "section",
+          { class: "card" },
+          el("h2", {}, "Clip"),
+          el("button", {
+            type: "button",
+            on: {
+              click: (e) => {
+                (e.currentTarget as HTMLButtonElement).disabled = true;
+                const job = clipExport(api, { event: id });
+                clip = job;
+                clipSlot.append(job.root);
+              },
+            },
+          }, "Export clip of this event"),
+          clipSlot,
+        ),
       );
       if (event.hasSnapshot) picture.start();
       status.done();
@@ -129,5 +149,12 @@ export function eventPage(ctx: PageContext, id: string): View {
     body,
     el("section", { class: "card" }, el("h2", {}, "Track"), trackStatus.root, track),
   );
-  return { title: "Event", root, dispose: () => picture.dispose() };
+  return {
+    title: "Event",
+    root,
+    dispose() {
+      picture.dispose();
+      clip?.dispose();
+    },
+  };
 }
