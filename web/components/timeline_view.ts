@@ -45,7 +45,9 @@ export function timelineView(
   const load = async () => {
     status.loading("Loading recordings…");
     const { start, end } = localDay(day.value || today());
-    const range = `from=${new Date(start).toISOString()}&to=${new Date(end).toISOString()}`;
+    // The rest of today is not a gap: ask up to now.
+    const until = Math.max(start + 1000, Math.min(end, Date.now()));
+    const range = `from=${new Date(start).toISOString()}&to=${new Date(until).toISOString()}`;
     try {
       const [timeline, events] = await Promise.all([
         api.get<Timeline>(`/api/cameras/${camera}/recordings?${range}`),
