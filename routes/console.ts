@@ -67,9 +67,9 @@ const FileParam = z.object({
   file: z.string().regex(FILE_NAME).openapi({ example: "main.js" }),
 });
 const tags = ["console"];
-const served = (type: string, description: string) => ({
+const served = (types: string[], description: string) => ({
   description,
-  content: { [type]: { schema: z.string() } },
+  content: Object.fromEntries(types.map((type) => [type, { schema: z.string() }])),
 });
 const UNAVAILABLE = { 503: "The console could not be built (the API still works)" } as const;
 
@@ -81,7 +81,7 @@ const page = createRoute({
   tags,
   ...PUBLIC,
   responses: {
-    200: served("text/html", "The console page"),
+    200: served(["text/html"], "The console page"),
     304: { description: "Not modified (ETag)" },
     ...errorReplies(UNAVAILABLE),
   },
@@ -95,7 +95,7 @@ const file = createRoute({
   ...PUBLIC,
   request: { params: FileParam },
   responses: {
-    200: served("text/javascript", "The file (JavaScript, CSS or SVG)"),
+    200: served(["text/javascript", "text/css", "image/svg+xml"], "The file"),
     304: { description: "Not modified (ETag)" },
     ...errorReplies({ 404: "No such file", ...UNAVAILABLE }),
   },

@@ -38,8 +38,13 @@ Deno.test({
       await page.getByRole("button", { name: "Draw zone" }).click();
       const surface = page.locator("svg.surface");
       await surface.scrollIntoViewIfNeeded();
+      // The overlay takes the camera's proportions (768x576 is 4:3) once the camera reports
+      // them, whatever size the snapshot is.
       let box = (await surface.boundingBox())!;
-      // The overlay takes the picture's proportions (768x576 is 4:3).
+      for (let i = 0; i < 100 && Math.abs(box.width / box.height - 4 / 3) >= 0.02; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        box = (await surface.boundingBox())!;
+      }
       assert.ok(Math.abs(box.width / box.height - 4 / 3) < 0.02, `${box.width}x${box.height}`);
       const corners = [[0.2, 0.3], [0.7, 0.3], [0.7, 0.9], [0.2, 0.9]];
       for (const [x, y] of corners) {

@@ -34,14 +34,14 @@ const KIND_TEXT: Record<ShapeKind, string> = { zone: "Zone", mask: "Mask", line:
  * @param camera camera id
  * @param store the camera's analytics settings
  * @param canWrite whether the role may save
- * @returns the editor and its dispose
+ * @returns the editor, a way to tell it the camera's picture size, and its dispose
  */
 export function zoneEditor(
   api: Api,
   camera: string,
   store: AnalyticsStore,
   canWrite: boolean,
-): { root: HTMLElement; dispose(): void } {
+): { root: HTMLElement; setSourceSize(width: number, height: number): void; dispose(): void } {
   let state: EditorState = fromSettings(undefined);
   let dirty = false;
   const picture = snapshotView(
@@ -59,15 +59,18 @@ export function zoneEditor(
     // Viewers may look, not change.
     if (canWrite) apply(next);
   });
-  picture.img.addEventListener("load", () => {
-    // The overlay must cover exactly the picture: the frame takes the picture's proportions.
-    const { naturalWidth: w, naturalHeight: h } = picture.img;
-    if (w && h) {
-      picture.root.style.aspectRatio = `${w} / ${h}`;
-      // The whole picture fits on screen, so every corner can be reached without scrolling.
-      picture.root.style.maxWidth = `calc(75vh * ${(w / h).toFixed(4)})`;
-    }
-  });
+  // The overlay must cover exactly the picture, in the camera's proportions: a snapshot may be
+  // the analysis frame, scaled to 640x360 whatever the camera sends.
+  let source: { width: number; height: number } | undefined;
+  const fitFrame = () => {
+    const w = source?.width ?? picture.img.naturalWidth;
+    const h = source?.height ?? picture.img.naturalHeight;
+    if (!w || !h) return;
+    picture.root.style.aspectRatio = `${w} / ${h}`;
+    // The whole picture fits on screen, so every corner can be reached without scrolling.
+    picture.root.style.maxWidth = `calc(75vh * ${(w / h).toFixed(4)})`;
+  };
+  picture.img.addEventListener("load", fitFrame);
   picture.root.classList.add("editor-frame");
   picture.root.append(surface.root);
 
@@ -189,5 +192,13 @@ export function zoneEditor(
     canWrite && save,
     status.root,
   );
-  return { root, dispose: () => picture.dispose() };
+  return {
+    root,
+    setSourceSize(width: number, height: number) {
+      if (source?.width === width && source?.height === height) return;
+      source = { width, height };
+      fitFrame();
+    },
+    dispose: () => picture.dispose(),
+  };
 }

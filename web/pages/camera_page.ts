@@ -55,6 +55,7 @@ export function cameraPage(ctx: PageContext, id: string): View {
       s.lastError ?? "",
     ].filter(Boolean).join(" · ") || "not capturing";
     capture.textContent = s.stream === "offline" ? "Start capture" : "Stop capture";
+    if (s.info?.width && s.info.height) editor.setSourceSize(s.info.width, s.info.height);
   };
   const refresh = async () => {
     try {
@@ -64,8 +65,6 @@ export function cameraPage(ctx: PageContext, id: string): View {
       status.error(error);
     }
   };
-  status.loading("Loading the camera…");
-  const stopPoll = poll(2000, refresh);
 
   capture.addEventListener("click", () =>
     busy(status, capture, async () => {
@@ -91,6 +90,8 @@ export function cameraPage(ctx: PageContext, id: string): View {
   const timeline = timelineView(api, id, canWrite);
   const store = analyticsStore(api, id);
   const editor = zoneEditor(api, id, store, canWrite);
+  status.loading("Loading the camera…");
+  const stopPoll = poll(2000, refresh);
   const chart = detectionsChart(api, id);
   const analyticsStatus = statusLine();
   analyticsStatus.loading("Loading analytics…");
