@@ -1,7 +1,7 @@
 /**
- * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
- * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval and retention. main.ts and the tests assemble Vigil through this one
+ * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
+ * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
+ * camera-move watch, the optional discovery interval and retention. main.ts and the tests assemble Vigil through this one
  * function, so a test runs the same wiring as the server; the result is also the dependencies
  * the routes need (`createApp({ ...system, auth, shutdown })`).
  *
@@ -21,6 +21,7 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -38,6 +39,10 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** `VIGIL_AUTH` for relay readers. Default true. */
+  auth?: boolean;
+  /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
+  rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -46,13 +51,15 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP server, the stream hub and the relay's keys. */
+  relay: Relay;
   detectors: DetectorPool;
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
-  /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
-   * the detectors, in that order. The database stays open: its owner closes it. */
+  /** Stops the discovery interval, the move watch, every camera (writers flush), the relay,
+   * retention and the detectors, in that order. The database stays open: its owner closes it. */
   stop(): Promise<void>;
 }
 
@@ -75,7 +82,16 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
+  const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
+  const fleet = createFleet({
+    db,
+    secrets,
+    dataDir,
+    detectors,
+    events,
+    hub: relay.hub,
+    stallMs: options.stallMs,
+  });
   const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows
@@ -100,6 +116,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    relay,
     detectors,
     events,
     discovery,
@@ -109,6 +126,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       interval?.stop();
       await watch.stop();
       await fleet.stop();
+      await relay.stop();
       await retention?.stop();
       await detectors.close();
     },
