@@ -58,12 +58,38 @@ export interface System {
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
-  /** Stops the discovery interval, the move watch, every camera (writers flush), the relay,
-   * retention and the detectors, in that order. The database stays open: its owner closes it. */
-  stop(): Promise<void>;
+  /**
+   * Stops everything, rows first: the discovery interval, then every camera (their writers write
+   * or spill everything by the deadline, whatever the database does), then the relay (its
+   * pullers' ffmpeg killed and awaited), then the move watch, retention and the detectors
+   * together — given at most {@linkcode AUX_STOP_MS}, since nothing durable depends on them and
+   * a hung database or ONVIF device must not hold the exit. The database stays open: its owner
+   * closes it.
+   *
+   * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 const log = createLogger("system");
+
+/** How long the move watch, retention and the detectors each get to stop. */
+export const AUX_STOP_MS = 1_500;
+
+/** Waits for `work`, or logs and moves on after `ms`. */
+async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  try {
+    const outcome = await Promise.race([work.then(() => "done" as const), late]);
+    if (outcome === "late") log.warn(`${what} did not stop in time; going on`, { ms });
+  } catch (error) {
+    log.warn(`${what} failed to stop`, { error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Starts everything and restores each camera's desired state.
@@ -92,7 +118,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     hub: relay.hub,
     stallMs: options.stallMs,
   });
-  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  const retention = options.retention
+    ? startRetention(db.sql, { ...options.retention, dataDir })
+    : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
@@ -122,13 +150,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
-    async stop() {
+    async stop(options = {}) {
       interval?.stop();
-      await watch.stop();
-      await fleet.stop();
+      // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
+      // an ONVIF call may take seconds, and the rows must reach the database or disk first.
+      const watchStopped = watch.stop();
+      await fleet.stop(options);
       await relay.stop();
-      await retention?.stop();
-      await detectors.close();
+      await Promise.all([
+        bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
+        bounded("retention", retention?.stop(), AUX_STOP_MS),
+        bounded("the detectors", detectors.close(), AUX_STOP_MS),
+      ]);
     },
   };
 }

@@ -43,7 +43,10 @@ const list = createRoute({
   request: { query: SeriesQuery.superRefine(rangeIsOrdered) },
   responses: {
     200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page"),
-    ...errorReplies({ 422: "`from` is at or after `to`" }),
+    ...errorReplies({
+      422: "`from` is at or after `to`",
+      503: "`query_timeout`: the query ran longer than 5 s (PostgreSQL); narrow it with from/to",
+    }),
   },
 });
 

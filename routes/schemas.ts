@@ -137,7 +137,12 @@ export function rangeIsOrdered(
   query: { from?: Date; to?: Date },
   ctx: z.RefinementCtx,
 ): void {
-  if (query.from && query.to && query.from.getTime() >= query.to.getTime()) {
+  // zod runs this refinement even when `from` or `to` failed its own check and was left a raw
+  // string (found by the route fuzzer: `?from=PAp&to=...` answered 500): compare only dates.
+  if (
+    query.from instanceof Date && query.to instanceof Date &&
+    query.from.getTime() >= query.to.getTime()
+  ) {
     ctx.addIssue({
       code: "custom",
       path: ["from"],

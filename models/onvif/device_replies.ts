@@ -123,7 +123,21 @@ export function readCapabilitiesMediaXaddr(response: XmlElement): string | undef
 export function readEndpointReference(response: XmlElement): string | undefined {
   const guid = childText(response, "GUID") ?? findDescendant(response, "Address")?.text.trim();
   if (!guid) return undefined;
-  return normalizeEndpointAddress(guid);
+  const address = normalizeEndpointAddress(guid);
+  return isEndpointAddress(address) ? address : undefined;
+}
+
+/**
+ * Whether a (normalized) endpoint address can serve as a device's identity: a URI of at most 512
+ * characters, so no whitespace, no control character — a NUL from a hostile device would make
+ * the camera row unstorable (found by the parser fuzzer).
+ *
+ * @param address normalized address
+ * @returns true when usable
+ */
+export function isEndpointAddress(address: string): boolean {
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  return address.length > 0 && address.length <= 512 && !/[\s\x00-\x1f\x7f]/.test(address);
 }
 
 /**

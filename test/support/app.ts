@@ -35,17 +35,20 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings
+ *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, models dir
+ *   (default the checkout's `assets/models`)
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp"> = {},
+  options: Partial<
+    Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "modelsDir">
+  > = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
     dataDir: db.dataDir,
-    modelsDir: DEFAULT_MODELS_DIR,
+    modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
     onvifTimeoutMs: options.onvifTimeoutMs,
     rtsp: options.rtsp,
