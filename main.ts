@@ -12,6 +12,7 @@ import { loadConfig } from "./models/config.ts";
 import { configureLogging, createLogger } from "./models/log.ts";
 import { ValidationError } from "./models/errors.ts";
 import { openDatabase } from "./models/store/database.ts";
+import { preparePrivateDir } from "./models/data_dir.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
@@ -39,7 +40,12 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   configureLogging(config.logLevel);
-  await Deno.mkdir(config.dataDir, { recursive: true });
+  // It holds the secret key, the admin token and the database: nobody else's business.
+  if (await preparePrivateDir(config.dataDir)) {
+    log.warn("the data dir was open to other users of this box; it is now 0700", {
+      dataDir: config.dataDir,
+    });
+  }
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (config.auth) {

@@ -22,6 +22,7 @@ import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
 import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -39,6 +40,8 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
+  neighbours?: NeighbourLookup;
   /** `VIGIL_AUTH` for relay readers. Default true. */
   auth?: boolean;
   /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
@@ -58,6 +61,7 @@ export interface System {
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
+  neighbours: NeighbourLookup | undefined;
   /**
    * Stops everything, rows first: the discovery interval, then every camera (their writers write
    * or spill everything by the deadline, whatever the database does), then the relay (its
@@ -131,6 +135,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     secrets,
     fleet,
     timeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
   });
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
@@ -150,6 +155,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
     async stop(options = {}) {
       interval?.stop();
       // Told first so a re-onboarding in progress ends, but awaited only after the cameras:

@@ -17,7 +17,10 @@ import { cameraRoutes } from "./cameras.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { DiscoveryRegistry } from "../actors/discovery.ts";
+import type { OnvifWatch } from "../actors/onvif_watch.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { analyticsRoutes } from "./analytics.ts";
+import { cameraMoveRoutes } from "./camera_moves.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { relayRoutes } from "./relay.ts";
@@ -52,6 +55,10 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
+  neighbours?: NeighbourLookup;
+  /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
+  watch?: OnvifWatch;
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }
@@ -96,6 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", cameraMoveRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));

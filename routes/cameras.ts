@@ -25,7 +25,9 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
+import { desiredView } from "../models/analytics/settings_view.ts";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
 
@@ -93,6 +95,16 @@ const CameraPatch = z.strictObject({
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
 
+/** A move of an ONVIF camera that was not followed without an admin. */
+export const SuspectedMove = z.object({
+  xaddr: z.string().openapi({
+    description: "The device service URL the claiming device announced",
+  }),
+  address: z.string().openapi({ description: "The address its discovery reply came from" }),
+  seenAt: Instant,
+  reasons: z.array(z.string()).openapi({ description: "Why it was not followed" }),
+}).openapi("SuspectedMove");
+
 /** One relay path of a camera: its puller and what flows through it. */
 const HubPath = z.object({
   path: z.string().openapi({ example: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e" }),
@@ -124,13 +136,21 @@ export const Camera = z.object({
     capturing: z.boolean().optional(),
     analytics: z.unknown().optional(),
     recording: z.unknown().optional(),
-  }).openapi({ description: "What the operator asked for; restored after a restart" }),
+  }).openapi({
+    description: "What the operator asked for; restored after a restart. A webhook URL is " +
+      "cut to its origin, as in every reply",
+  }),
   createdAt: Instant,
   updatedAt: Instant,
   onvif: z.record(z.string(), z.unknown()).nullable().openapi({
     description: "What ONVIF onboarding learnt, without secrets (deviceUrl, mediaUrl, " +
-      "endpointAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, analysisProfile); " +
-      "null for a camera added by rtspUrl",
+      "endpointAddress, macAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, " +
+      "analysisProfile); null for a camera added by rtspUrl",
+  }),
+  suspectedMove: SuspectedMove.nullable().openapi({
+    description: "A device claimed to be this camera at a new address and could not show it " +
+      "before receiving credentials, so Vigil did not follow it; an admin accepts " +
+      "(`POST .../suspected-move/accept`) or dismisses it. null when there is none",
   }),
   state: z.object({
     stream: z.string().openapi({ description: "offline, connecting, live or backoff" }),
@@ -257,10 +277,11 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
-    desired: camera.desired,
+    desired: desiredView(camera.desired),
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
     onvif: isRecord(camera.onvif) ? camera.onvif : null,
+    suspectedMove: camera.suspectedMove ?? null,
     state: fleet.status(camera.id),
   };
 }
@@ -299,6 +320,7 @@ export function cameraRoutes(deps: AppDeps) {
           username,
           password,
           timeoutMs: deps.onvifTimeoutMs,
+          neighbours: deps.neighbours,
         });
         const camera = await addOnvifCamera(deps, {
           name: body.name,
@@ -324,7 +346,12 @@ export function cameraRoutes(deps: AppDeps) {
     })
     .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const page = await listCameras(db.sql, { limit, after: cursor?.toLowerCase() });
+      const { cameras } = requestToken(c);
+      const page = await listCameras(db.sql, {
+        limit,
+        after: cursor?.toLowerCase(),
+        ids: cameras ?? undefined,
+      });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
     .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))

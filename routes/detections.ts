@@ -13,6 +13,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detection_queries.ts";
+import { cameraFilter } from "../models/auth.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
@@ -61,6 +63,11 @@ const list = createRoute({
 export function detectionRoutes(db: Database) {
   return apiApp().openapi(
     list,
-    async (c) => c.json(await listDetections(db.sql, c.req.valid("query")), 200),
+    async (c) => {
+      const query = c.req.valid("query");
+      const filter = cameraFilter(requestToken(c), query.camera);
+      if (filter === "none") return c.json({ items: [], next: null }, 200);
+      return c.json(await listDetections(db.sql, { ...query, ...filter }), 200);
+    },
   );
 }

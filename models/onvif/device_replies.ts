@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { normalizeMac } from "../net/neighbours.ts";
 import { OnvifError } from "./onvif_error.ts";
 import { childText, findChild, findChildren, findDescendant, type XmlElement } from "./xml.ts";
 
@@ -89,6 +90,20 @@ export function readDeviceInformation(response: XmlElement): DeviceInformation {
     serialNumber: text("SerialNumber"),
     hardwareId: text("HardwareId"),
   };
+}
+
+/**
+ * Reads the link-layer addresses a GetNetworkInterfacesResponse reports (`Info/HwAddress` of each
+ * interface), normalized; unusable ones are left out.
+ *
+ * @param response the response element
+ * @returns e.g. `["00:11:22:33:44:55"]`
+ */
+export function readHwAddresses(response: XmlElement): string[] {
+  const macs = findChildren(response, "NetworkInterfaces")
+    .map((nic) => normalizeMac(childText(nic, "Info", "HwAddress") ?? ""))
+    .filter((mac): mac is string => mac !== undefined);
+  return [...new Set(macs)];
 }
 
 /**

@@ -23,6 +23,8 @@ export interface Detection {
 /** Filters and paging of {@linkcode listDetections}. */
 export interface DetectionQuery {
   camera?: string;
+  /** Only these cameras (a token limited to cameras); absent for every camera. */
+  cameras?: readonly string[];
   label?: string;
   /** Inclusive lower bound. */
   from?: Date;
@@ -104,6 +106,9 @@ export function detectionsStatement(
     from detections
     where true
       ${query.camera === undefined ? sql`` : sql`and camera_id = ${query.camera}`}
+      ${
+    query.cameras === undefined ? sql`` : sql`and camera_id = any(${[...query.cameras]}::uuid[])`
+  }
       ${query.label === undefined ? sql`` : sql`and label = ${query.label}`}
       ${query.from === undefined ? sql`` : sql`and ts >= ${query.from}`}
       ${query.to === undefined ? sql`` : sql`and ts < ${query.to}`}

@@ -306,9 +306,12 @@ forEachDatabase(
   "a SIGKILLed writer loses nothing it flushed or spilled, and its spill is replayed",
   async (db) => {
     const camera = await addCamera(db.sql);
-    const { host, port, user, database } = db.sql.options;
-    const proxy = new TcpProxy(port[0]!);
-    assert.equal(host[0], "127.0.0.1");
+    const { host, port, path, user, database } = db.sql.options as typeof db.sql.options & {
+      path?: string | false;
+    };
+    // The child reaches the database by TCP: the embedded one listens on a Unix socket only.
+    const proxy = new TcpProxy(path || port[0]!);
+    if (!path) assert.equal(host[0], "127.0.0.1");
     const config = {
       url: `postgres://${user}@127.0.0.1:${proxy.port}/${database}`,
       camera,
@@ -396,10 +399,11 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
       },
     } satisfies StoppableDatabase;
   }
-  // The embedded database restarts on a new port; a proxy keeps the address the pool knows.
-  const dir = `${dataDir}/db`;
-  let server = await startEmbeddedDatabase(dir, 10);
-  const proxy = new TcpProxy(server.port);
+  // The embedded database listens on a Unix socket; a proxy gives the test a link it can cut or
+  // hang, like a network's.
+  const options = { dataDir: `${dataDir}/db`, socketDir: `${dataDir}/run`, maxConnections: 10 };
+  let server = await startEmbeddedDatabase(options);
+  const proxy = new TcpProxy(server.socketPath);
   const sql = postgres({
     host: "127.0.0.1",
     port: proxy.port,
@@ -417,8 +421,8 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
       await server.stop();
     },
     async start() {
-      server = await startEmbeddedDatabase(dir, 10);
-      proxy.restore(server.port);
+      server = await startEmbeddedDatabase(options);
+      proxy.restore(server.socketPath);
     },
     async close() {
       await sql.end({ timeout: 5 });

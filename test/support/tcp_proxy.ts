@@ -1,5 +1,6 @@
 /**
- * A TCP proxy on 127.0.0.1 in front of a database, whose link a test can cut (connections
+ * A TCP proxy on 127.0.0.1 in front of a database (on TCP, or on a Unix socket like the embedded
+ * one), whose link a test can cut (connections
  * dropped, new ones refused, as when the server is down), hang (connections stay open but no
  * byte passes, as with a server that stopped answering or a network that blackholes), restore or
  * retarget.
@@ -12,16 +13,17 @@ export class TcpProxy {
   /** The port clients connect to. */
   readonly port: number;
   #listener: Deno.TcpListener | undefined;
-  #target: number;
+  /** A port on 127.0.0.1, or the path of a Unix socket. */
+  #target: number | string;
   #conns = new Set<Deno.Conn>();
   #loops: Promise<void>[] = [];
   /** Resolved while bytes flow; pending while hung. */
   #flowing: Promise<void> = Promise.resolve();
   #resume: (() => void) | undefined;
 
-  /** @param targetPort the server's port on 127.0.0.1 */
-  constructor(targetPort: number) {
-    this.#target = targetPort;
+  /** @param target the server's port on 127.0.0.1, or its Unix socket path */
+  constructor(target: number | string) {
+    this.#target = target;
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.port = listener.addr.port;
     this.#serve(listener);
@@ -42,7 +44,9 @@ export class TcpProxy {
     this.#conns.add(client);
     let server: Deno.Conn;
     try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
+      server = typeof this.#target === "string"
+        ? await Deno.connect({ transport: "unix", path: this.#target })
+        : await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
     } catch {
       closeQuietly(client);
       return;
@@ -93,9 +97,9 @@ export class TcpProxy {
     this.#flowing = Promise.resolve();
   }
 
-  /** Accepts connections again on the same port, optionally to a new target port. */
-  restore(targetPort?: number): void {
-    if (targetPort !== undefined) this.#target = targetPort;
+  /** Accepts connections again on the same port, optionally to a new target. */
+  restore(target?: number | string): void {
+    if (target !== undefined) this.#target = target;
     if (!this.#listener) this.#serve(Deno.listen({ hostname: "127.0.0.1", port: this.port }));
   }
 
