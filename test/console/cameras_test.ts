@@ -147,3 +147,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "an admin makes a viewer token for one camera on the System page; signed in with it, " +
+    "the console shows that camera only",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rig = await startConsoleRig();
+    try {
+      const { page, app } = rig;
+      for (const name of ["front", "back"]) {
+        await app.call("POST", "/api/cameras", {
+          body: { name, rtspUrl: "rtsp://127.0.0.1:9/none" },
+        });
+      }
+      await rig.signIn();
+      await page.goto(`${rig.base}/#/system`);
+      await page.getByLabel("Name", { exact: true }).fill("front desk");
+      await page.getByLabel("Role").selectOption("viewer");
+      await page.getByLabel("front", { exact: true }).check();
+      await page.getByRole("button", { name: "Create token" }).click();
+      const token = await page.locator("code.token-value").innerText();
+      assert.match(token, /^vgl_/);
+      await page.locator("li[data-token]", { hasText: "front desk" }).getByText("cameras: front")
+        .waitFor();
+      await rig.shot("system", { fullPage: true });
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await rig.signIn(token);
+      await page.locator("article.camera", { hasText: "front" }).waitFor();
+      assert.deepEqual(await page.locator("article.camera h2").allInnerTexts(), ["front"]);
+      assert.deepEqual(rig.problems, []);
+    } finally {
+      await rig.close();
+    }
+  },
+});

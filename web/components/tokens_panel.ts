@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /**
- * Tokens (admin): the list (never secrets), create with a role — the new secret is shown once —
- * and revoke (two steps; the API refuses to revoke the last admin token).
+ * Tokens (admin): the list (never secrets) with each token's cameras and last use, create with a
+ * role and optionally a set of cameras (a viewer or media token then sees only those) — the new
+ * secret is shown once — and revoke (two steps; the API refuses to revoke the last admin token).
  *
  * @module
  */
 import { el, replace } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
-import type { Page, TokenInfo } from "../lib/types.ts";
+import type { Camera, Page, TokenInfo } from "../lib/types.ts";
 import { shortTime } from "../logic/format.ts";
 import { field, select } from "./field.ts";
 import { busy, statusLine } from "./status.ts";
@@ -37,18 +38,40 @@ export function tokensPanel(api: Api): HTMLElement {
       }, "Revoked.");
       if (done) await load();
     });
+    const scope = token.cameras
+      ? `cameras: ${token.cameras.map((id) => names.get(id) ?? id).join(", ")}`
+      : "all cameras";
+    const used = token.lastUsedAt ? `last used ${shortTime(token.lastUsedAt)}` : "never used";
     return el(
       "li",
       { "data-token": token.id },
       el("span", { class: "name" }, token.name),
       el("span", { class: "role" }, token.role),
-      el("span", { class: "muted" }, `since ${shortTime(token.createdAt)}`),
+      el("span", { class: "muted" }, `${scope} · since ${shortTime(token.createdAt)} · ${used}`),
       revoke,
       confirm,
     );
   };
+  const names = new Map<string, string>();
+  const scopeBox = el("fieldset", { class: "scope" });
   const load = async () => {
-    const page = await api.get<Page<TokenInfo>>("/api/tokens");
+    const [page, cameras] = await Promise.all([
+      api.get<Page<TokenInfo>>("/api/tokens"),
+      api.get<Page<Camera>>("/api/cameras?limit=500"),
+    ]);
+    for (const camera of cameras.items) names.set(camera.id, camera.name);
+    replace(
+      scopeBox,
+      el("legend", {}, "Cameras it may see (none ticked: all)"),
+      ...cameras.items.map((camera) =>
+        el(
+          "label",
+          { class: "check" },
+          el("input", { type: "checkbox", name: "camera", value: camera.id }),
+          ` ${camera.name}`,
+        )
+      ),
+    );
     replace(list, ...page.items.map(row));
   };
 
@@ -66,6 +89,8 @@ export function tokensPanel(api: Api): HTMLElement {
       on: {
         submit: async (event) => {
           event.preventDefault();
+          const cameras = [...scopeBox.querySelectorAll<HTMLInputElement>("input:checked")]
+            .map((box) => box.value);
           const made = await busy(
             status,
             create,
@@ -73,6 +98,7 @@ export function tokensPanel(api: Api): HTMLElement {
               api.send<TokenInfo & { token: string }>("POST", "/api/tokens", {
                 name: name.value.trim(),
                 role: role.value,
+                ...(cameras.length && role.value !== "admin" ? { cameras } : {}),
               }),
           );
           if (!made) return;
@@ -93,8 +119,11 @@ export function tokensPanel(api: Api): HTMLElement {
     },
     field("Name", name),
     field("Role", role),
+    scopeBox,
     create,
   );
+  // An admin sees everything: a camera list means nothing for it.
+  role.addEventListener("change", () => (scopeBox.disabled = role.value === "admin"));
   status.loading("Loading tokens…");
   load().then(() => status.done(), (error) => status.error(error));
   return el("div", {}, form, created, status.root, list);

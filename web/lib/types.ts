@@ -126,7 +126,10 @@ export interface TokenInfo {
   id: string;
   name: string;
   role: Role;
+  /** The cameras it may see; null for every camera. */
+  cameras: string[] | null;
   createdAt: string;
+  lastUsedAt: string | null;
 }
 
 /** Qualities of a live session (`source` is stream copy; `sub` the ONVIF sub-stream). */
