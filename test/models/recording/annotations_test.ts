@@ -61,5 +61,5 @@ Deno.test("annotationScript() keeps labels from being read as override codes", (
     plan,
     { width: 100, height: 100 },
   );
-  assert.match(dialogues(script)[1]!, /\}a  b1 b 100%$/);
+  assert.match(dialogues(script)[1]!, /\}a {2}b1 b 100%$/);
 });
