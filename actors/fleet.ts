@@ -12,6 +12,10 @@
  *   detaches analytics.
  * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
  *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Recording is independent of capture: it reads the camera's record stream through its own
+ *   source ({@linkcode FleetOptions} `recordingSource`, the one seam to the stream hub), so
+ *   starting or stopping capture never touches it. Before a camera's recorder runs, segment files
+ *   a crash left unindexed are recovered (actors/recording_recovery.ts).
  *
  * @module
  */
@@ -25,7 +29,7 @@ import {
 } from "../models/store/cameras.ts";
 import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
-import { NotFoundError } from "../models/errors.ts";
+import { NotFoundError, UnavailableError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
@@ -36,6 +40,21 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import { type SegmentRow, SEGMENTS } from "../models/store/segments.ts";
+import {
+  readStoredRecording,
+  type RecordingSettings,
+  type StoredRecording,
+} from "../models/recording/settings.ts";
+import { recordUrlOf } from "../models/recording/source.ts";
+import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
+import {
+  createRecorderLogic,
+  RecorderHandle,
+  type RecorderStats,
+  type RecordingSource,
+} from "./recorder.ts";
+import { recoverSegments } from "./recording_recovery.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -43,6 +62,8 @@ export const ANALYSIS_HEIGHT = 360;
 export const ANALYSIS_FPS = 5;
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
 export const SNAPSHOT_TIMEOUT_MS = 5000;
+/** How long stopRecording waits for the open segment to be finished and indexed. */
+export const FINALIZE_TIMEOUT_MS = 20_000;
 
 /** What the fleet needs. */
 export interface FleetOptions {
@@ -58,6 +79,8 @@ export interface FleetOptions {
   captureFps?: number;
   /** Source schemes allowed besides RTSP (benchmarks serve a clip over local HTTP). */
   allowSchemes?: readonly ExtraScheme[];
+  /** Target segment length in seconds (default 10). */
+  segmentSeconds?: number;
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -65,7 +88,9 @@ export interface CameraStatus extends CameraSummary {
   /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
-  backlog: { detections: WriterStats; events: WriterStats } | null;
+  /** The recorder's live numbers while recording, else null. */
+  recorder: RecorderStats | null;
+  backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -95,6 +120,20 @@ export interface Fleet {
   detachAnalytics(id: string): Promise<void>;
   /** The live analysis numbers of a camera, or null when detached. */
   analysisStats(id: string): AnalysisStats | null;
+  /**
+   * startRecording with validated settings (also when recording: new settings apply without a
+   * gap). Remembered across restarts.
+   * @throws {NotFoundError}
+   */
+  startRecording(id: string, settings: RecordingSettings): Promise<void>;
+  /**
+   * stopRecording: resolves once the open segment is finished and indexed. The settings stay
+   * stored (retention keeps applying them), marked inactive.
+   * @throws {NotFoundError}
+   */
+  stopRecording(id: string): Promise<void>;
+  /** The recorder's live numbers, or null when not recording. */
+  recorderStats(id: string): RecorderStats | null;
   /** The API view of a camera's state. */
   status(id: string): CameraStatus;
   /**
@@ -116,7 +155,9 @@ interface Unit {
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
   events: BatchWriter<EventRow>;
+  segments: BatchWriter<SegmentRow>;
   recorder: EventRecorder;
+  recording: RecorderHandle;
   analysis: AnalysisStats;
   fps: number;
 }
@@ -132,6 +173,7 @@ const OFFLINE: CameraStatus = {
   info: null,
   ffmpegPid: null,
   analysis: null,
+  recorder: null,
   backlog: null,
 };
 
@@ -154,13 +196,48 @@ export function createFleet(options: FleetOptions): Fleet {
     return withCredentials(row.sourceUrl, { username: row.username, password });
   };
 
+  /**
+   * THE seam between recording and its input, resolved each time a recording run starts: the
+   * camera's record stream (models/recording/source.ts) with its credentials. When the stream hub
+   * lands, this becomes
+   * `const lease = await hub.acquire(row.id, { url, stream: "main" }, "recorder");
+   *  return { url: lease.readUrl, release: lease.release };`
+   * so recording costs the camera no extra session.
+   */
+  const recordingSource = async (id: string): Promise<RecordingSource> => {
+    const row = find(id).row;
+    const sealed = await getSealedPassword(db.sql, row.id);
+    const password = sealed ? await secrets.open(sealed) : undefined;
+    const url = withCredentials(recordUrlOf(row), { username: row.username, password });
+    return {
+      url,
+      transport: row.transport,
+      allowSchemes: options.allowSchemes,
+      release: () => {},
+    };
+  };
+
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
     const source = await sourceUrl(row);
-    const [detections, events] = await Promise.all([
+    const [detections, events, segments] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
+      BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
     ]);
+    const stored = readStoredRecording(row.desired.recording);
+    try {
+      await recoverSegments({
+        sql: db.sql,
+        dataDir,
+        cameraId: row.id,
+        writer: segments,
+        settings: stored?.settings ?? null,
+      });
+    } catch (error) {
+      log.error("recovering unindexed segments failed", { camera: row.id, error });
+    }
+    const recording = new RecorderHandle();
     const analysis = emptyAnalysisStats();
     const recorder = createEventRecorder({
       cameraId: row.id,
@@ -187,8 +264,28 @@ export function createFleet(options: FleetOptions): Fleet {
           events: recorder,
           stats: analysis,
         }),
+      recorder: createRecorderLogic({
+        cameraId: row.id,
+        dataDir,
+        segmentSeconds: options.segmentSeconds ?? SEGMENT_SECONDS.default,
+        source: () => recordingSource(row.id),
+        writer: segments,
+        events: options.events,
+        handle: recording,
+      }),
     });
-    const unit = { row, source, camera, detections, events, recorder, analysis, fps: captureFps };
+    const unit = {
+      row,
+      source,
+      camera,
+      detections,
+      events,
+      segments,
+      recorder,
+      recording,
+      analysis,
+      fps: captureFps,
+    };
     units.set(row.id, unit);
     return unit;
   };
@@ -208,9 +305,13 @@ export function createFleet(options: FleetOptions): Fleet {
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
 
-  /** Brings a camera to the state stored with it (capturing, analytics). */
+  /** Brings a camera to the state stored with it (capturing, analytics, recording). */
   const restore = (unit: Unit) => {
     if (unit.row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
+    const recording = readStoredRecording(unit.row.desired.recording);
+    if (recording?.active) {
+      unit.camera.send({ type: "RECORDING.START", settings: recording.settings });
+    }
     const stored = unit.row.desired.analytics;
     if (!stored) return;
     try {
@@ -231,10 +332,30 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = async (unit: Unit) => {
     await unit.camera.stop();
-    // Stopping the camera closed its open events; they must reach the writer before it stops.
-    await unit.recorder.settled();
-    await Promise.all([unit.detections.stop(), unit.events.stop()]);
+    // Stopping the camera closed its open events and ended its recording run; their rows must
+    // reach the writers before they stop.
+    await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
+    await Promise.all([unit.detections.stop(), unit.events.stop(), unit.segments.stop()]);
   };
+
+  const recordingState = (unit: Unit) => unit.camera.summary().recording;
+
+  /** Resolves once the camera's recording region is idle (the open segment indexed). */
+  const untilIdle = (unit: Unit) =>
+    new Promise<void>((resolve, reject) => {
+      if (recordingState(unit) === "idle") return resolve();
+      const timer = setTimeout(() => {
+        subscription.unsubscribe();
+        reject(new UnavailableError("recording did not finish its segment in time"));
+      }, FINALIZE_TIMEOUT_MS);
+      const subscription = unit.camera.actor.subscribe((snapshot) => {
+        if (snapshot.matches({ recording: "idle" }) || snapshot.status !== "active") {
+          clearTimeout(timer);
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
 
   return {
     async start() {
@@ -296,6 +417,28 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = units.get(id);
       return unit && unit.camera.summary().analytics === "attached" ? { ...unit.analysis } : null;
     },
+    async startRecording(id, settings) {
+      const unit = find(id);
+      const stored: StoredRecording = { active: true, settings };
+      unit.row.desired = await updateDesired(db.sql, id, { recording: stored });
+      if (recordingState(unit) === "finalizing") await untilIdle(unit);
+      unit.camera.send({ type: "RECORDING.START", settings });
+    },
+    async stopRecording(id) {
+      const unit = find(id);
+      const previous = readStoredRecording(unit.row.desired.recording);
+      if (previous) {
+        unit.row.desired = await updateDesired(db.sql, id, {
+          recording: { ...previous, active: false },
+        });
+      }
+      unit.camera.send({ type: "RECORDING.STOP" });
+      await untilIdle(unit);
+    },
+    recorderStats(id) {
+      const unit = units.get(id);
+      return unit && recordingState(unit) !== "idle" ? { ...unit.recording.stats } : null;
+    },
     status(id) {
       const unit = units.get(id);
       if (!unit) return OFFLINE;
@@ -304,7 +447,12 @@ export function createFleet(options: FleetOptions): Fleet {
         ...summary,
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+        recorder: summary.recording === "idle" ? null : { ...unit.recording.stats },
+        backlog: {
+          detections: unit.detections.stats(),
+          events: unit.events.stats(),
+          segments: unit.segments.stats(),
+        },
       };
     },
     snapshot(id) {
@@ -329,7 +477,7 @@ export function createFleet(options: FleetOptions): Fleet {
       let backlog = 0;
       for (const unit of units.values()) {
         if (unit.camera.summary().stream === "live") live++;
-        for (const writer of [unit.detections, unit.events]) {
+        for (const writer of [unit.detections, unit.events, unit.segments]) {
           const stats = writer.stats();
           backlog += stats.buffered + stats.spilled;
         }

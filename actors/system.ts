@@ -37,6 +37,8 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -74,7 +76,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
+  const fleet = createFleet({
+    db,
+    secrets,
+    dataDir,
+    detectors,
+    events,
+    stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
+  });
   const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows

@@ -80,6 +80,19 @@ export async function probeFile(path: string, timeoutMs = 15_000): Promise<FileP
 }
 
 /**
+ * The codec of a file's first audio stream (recovery learns what a crashed run recorded).
+ *
+ * @param path absolute path
+ * @returns the codec, or null without audio
+ * @throws {Error} when ffprobe fails
+ */
+export async function probeFileAudio(path: string): Promise<string | null> {
+  const args = fileProbeArgs(path).map((a) => a === "v:0" ? "a:0" : a);
+  const data: ProbeJson = JSON.parse(await runProbe(args, 15_000));
+  return data.streams?.[0]?.codec_name ?? null;
+}
+
+/**
  * Probes a source's streams.
  *
  * @param source URL, transport, timeout

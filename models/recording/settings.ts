@@ -182,3 +182,34 @@ function invalid(path: string, problem: string, value: unknown): ValidationError
     path,
   );
 }
+
+/**
+ * What is stored with the camera (`desired.recording`): the last settings, and whether recording
+ * is on. The settings stay after a stop, so retention keeps applying the camera's `retainDays`
+ * and pre/post roll to what it recorded.
+ */
+export interface StoredRecording {
+  active: boolean;
+  settings: RecordingSettings;
+}
+
+/**
+ * Reads `desired.recording` back.
+ *
+ * @param value the stored JSON
+ * @returns the stored recording, or null when absent or no longer valid
+ * @example
+ * ```ts
+ * readStoredRecording({ active: true, settings: { mode: "continuous" } })?.active; // true
+ * ```
+ */
+export function readStoredRecording(value: unknown): StoredRecording | null {
+  if (typeof value !== "object" || value === null || !("settings" in value)) return null;
+  try {
+    const active = "active" in value && value.active === true;
+    return { active, settings: parseRecordingSettings(value.settings) };
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  }
+}

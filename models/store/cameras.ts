@@ -23,6 +23,8 @@ export interface Camera {
   name: string;
   /** Source URL without userinfo. */
   sourceUrl: string;
+  /** The stream to record instead of `sourceUrl`, without userinfo (the same credentials). */
+  recordUrl: string | undefined;
   username: string | undefined;
   hasPassword: boolean;
   transport: Transport;
@@ -47,6 +49,8 @@ export interface NewCamera {
 export interface CameraChanges {
   name?: string;
   sourceUrl?: string;
+  /** `null` clears the record URL. */
+  recordUrl?: string | null;
   /** `null` clears the username. */
   username?: string | null;
   /** `null` clears the password. */
@@ -58,6 +62,7 @@ interface CameraRow {
   id: string;
   name: string;
   source_url: string;
+  record_url: string | null;
   username: string | null;
   password_encrypted: string | null;
   transport: Transport;
@@ -72,6 +77,7 @@ function toCamera(row: CameraRow): Camera {
     id: row.id,
     name: row.name,
     sourceUrl: row.source_url,
+    recordUrl: row.record_url ?? undefined,
     username: row.username ?? undefined,
     hasPassword: row.password_encrypted !== null,
     transport: row.transport,
@@ -170,6 +176,7 @@ export async function updateCamera(
   const columns: Record<string, string | null> = {};
   if (changes.name !== undefined) columns.name = changes.name;
   if (changes.sourceUrl !== undefined) columns.source_url = changes.sourceUrl;
+  if (changes.recordUrl !== undefined) columns.record_url = changes.recordUrl;
   if (changes.username !== undefined) columns.username = changes.username;
   if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
   if (changes.transport !== undefined) columns.transport = changes.transport;

@@ -32,13 +32,14 @@ export interface TestApp extends Omit<System, "stop"> {
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs"> = {},
+  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "segmentSeconds"> = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
     dataDir: db.dataDir,
     modelsDir: DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),

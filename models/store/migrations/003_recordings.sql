@@ -34,3 +34,7 @@ create index records_finished on records (finished_at) where status in ('done', 
 -- A kept event's segments are never deleted by retention or the disk guard.
 alter table events add column keep boolean not null default false;
 create index events_kept on events (camera_id, started_at) where keep;
+
+-- An optional stream to record instead of the camera's URL (a camera's main stream while its
+-- `source_url` is a small sub-stream for analysis), without credentials: the camera's apply.
+alter table cameras add column record_url text;

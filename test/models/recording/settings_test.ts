@@ -3,6 +3,7 @@ import {
   DEFAULT_RECORDING_SETTINGS,
   eventTriggers,
   parseRecordingSettings,
+  readStoredRecording,
 } from "../../../models/recording/settings.ts";
 import { ValidationError } from "../../../models/errors.ts";
 
@@ -65,4 +66,15 @@ Deno.test("eventTriggers() matches configured kinds, and labels when a label fil
   assert.equal(eventTriggers(people, { kind: "zone", label: "person" }), true);
   assert.equal(eventTriggers(people, { kind: "zone", label: "car" }), false);
   assert.equal(eventTriggers(people, { kind: "object", label: null }), false);
+});
+
+Deno.test("readStoredRecording() reads the stored state and ignores what is not valid", () => {
+  assert.deepEqual(readStoredRecording({ active: true, settings: { mode: "events" } }), {
+    active: true,
+    settings: parseRecordingSettings({ mode: "events" }),
+  });
+  assert.equal(readStoredRecording({ settings: { mode: "continuous" } })?.active, false);
+  assert.equal(readStoredRecording({ active: true, settings: { mode: "sometimes" } }), null);
+  assert.equal(readStoredRecording(null), null);
+  assert.equal(readStoredRecording({ mode: "continuous" }), null);
 });

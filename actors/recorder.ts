@@ -1,0 +1,441 @@
+/**
+ * The recorder of one camera, invoked by the camera's `recording` region: it records the camera's
+ * record source (the stream hub, or the camera itself until the hub exists — the fleet decides)
+ * with stream copy into segments, and turns each finished segment into an indexed one.
+ *
+ * - A run is one ffmpeg (actors/segmenter.ts). When it ends on its own (the camera went away), a
+ *   new run starts after a backoff; each run maps its timeline to wall time with its own clock,
+ *   so an outage shows as a gap of its real length.
+ * - Continuous mode indexes every segment that passes its check. Events mode keeps finished
+ *   segments in `incoming/` (the rolling pre-roll) and follows the camera's events on the live
+ *   feed; segments an event needs are indexed, the others deleted once no event can need them
+ *   (models/recording/event_windows.ts).
+ * - `RECORDER.FINALIZE` (recording stopped) ends the run with SIGINT, so ffmpeg closes and lists
+ *   the open segment; once it is indexed (and events mode has decided the rest) the recorder
+ *   answers `RECORDING.FINALIZED`. Stopping the actor (server shutdown) also ends the run
+ *   cleanly, but leaves events mode's undecided segments to the recovery at the next start.
+ *
+ * Per-segment numbers live in a {@linkcode RecorderHandle}, never in actor context.
+ *
+ * @module
+ */
+import { fromCallback } from "xstate";
+import { join } from "node:path";
+import type { EventBus } from "../models/event_bus.ts";
+import { createLogger, type Logger } from "../models/log.ts";
+import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
+import type { ExtraScheme } from "../models/media/rtsp_url.ts";
+import { probeSource, type SourceProbe } from "../models/media/media_probe.ts";
+import { type AudioMode, audioMode } from "../models/media/segment_args.ts";
+import { placeSegment, RunClock } from "../models/media/segment_output.ts";
+import { incomingDir, incomingPattern, parseIncomingName } from "../models/recording/paths.ts";
+import {
+  eventTriggers,
+  parseRecordingSettings,
+  type RecordingSettings,
+} from "../models/recording/settings.ts";
+import { decidePending, EventWindows } from "../models/recording/event_windows.ts";
+import type { SegmentRow } from "../models/store/segments.ts";
+import { backoffDelay, type RecorderEvent } from "./camera.ts";
+import type { FeedMessage } from "./event_recorder.ts";
+import { type CheckedSegment, checkSegment, indexSegment, removeFile } from "./segment_files.ts";
+import { type SegmenterRun, startSegmenter } from "./segmenter.ts";
+
+/** Events mode re-decides its pending segments at least this often. */
+export const DECIDE_EVERY_MS = 2000;
+
+/** The URL the recorder reads and how to let it go (see the fleet's `recordingSource`). */
+export interface RecordingSource {
+  url: string;
+  transport?: RtspTransport;
+  allowSchemes?: readonly ExtraScheme[];
+  /** Called when a run no longer reads the URL. */
+  release(): void;
+}
+
+/** Live numbers of a camera's recorder, for the API. */
+export interface RecorderStats {
+  state: "idle" | "connecting" | "recording" | "backoff";
+  /** PID of the running ffmpeg. */
+  pid: number | null;
+  /** The segment being written: its file and estimated start (ms). */
+  current: { file: string; startMs: number | null } | null;
+  /** Segments indexed since the recorder started. */
+  indexed: number;
+  /** Segments that failed their check and were removed. */
+  rejected: number;
+  /** Events mode: finished segments waiting for a decision. */
+  pending: number;
+  /** Events mode: segments no event needed, deleted. */
+  discarded: number;
+  /** Runs restarted after the source was lost. */
+  reconnects: number;
+  /** When the last segment was indexed (ms). */
+  lastSegmentAt: number | null;
+  lastError: string | null;
+  /** Codecs of the source and what happens to its audio. */
+  video: string | null;
+  audio: AudioMode | null;
+  audioCodec: string | null;
+}
+
+/**
+ * The recorder's numbers and the end of its work, outside actor context: the fleet reads the
+ * stats and awaits {@linkcode RecorderHandle.settled} before it stops the segments writer.
+ */
+export class RecorderHandle {
+  /** Live numbers. */
+  readonly stats: RecorderStats = RecorderHandle.idleStats();
+  #work = new Set<Promise<void>>();
+
+  /** Numbers of a recorder that is not running. */
+  static idleStats(): RecorderStats {
+    return {
+      state: "idle",
+      pid: null,
+      current: null,
+      indexed: 0,
+      rejected: 0,
+      pending: 0,
+      discarded: 0,
+      reconnects: 0,
+      lastSegmentAt: null,
+      lastError: null,
+      video: null,
+      audio: null,
+      audioCodec: null,
+    };
+  }
+
+  /** @internal records work until it settles. */
+  track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#work.delete(tracked));
+    this.#work.add(tracked);
+  }
+
+  /** Resolves once every run has ended and every finished segment is indexed or removed. */
+  async settled(): Promise<void> {
+    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+}
+
+/** What a camera's recorder works with. */
+export interface RecorderDeps {
+  cameraId: string;
+  dataDir: string;
+  /** Target segment length (s). */
+  segmentSeconds: number;
+  /** Resolves what to record, each time a run starts. */
+  source(): Promise<RecordingSource>;
+  /** The camera's segments writer. */
+  writer: { push(row: SegmentRow): void };
+  /** The live event feed (events mode). */
+  events: EventBus<FeedMessage>;
+  handle: RecorderHandle;
+}
+
+/** How long the first probe of a source may take (codecs decide the audio handling). */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** How a run ended, for the loop. */
+interface RunOutcome {
+  /** Ended because the recorder asked (stop, finalize, restart). */
+  stopped: boolean;
+  /** It finished at least one segment. */
+  produced: boolean;
+  error: string | null;
+}
+
+interface Pending extends CheckedSegment {
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * The recorder actor logic: `fromCallback` with input `{ settings }` (validated again here, as
+ * stored settings may come from an older version).
+ *
+ * @param deps source, writer, feed, handle
+ * @returns callback actor logic accepting {@linkcode RecorderEvent}s
+ */
+export function createRecorderLogic(deps: RecorderDeps) {
+  return fromCallback<RecorderEvent, { settings: unknown }>(({ input, receive, sendBack }) => {
+    const recorder = new Recorder(deps, parseRecordingSettings(input.settings));
+    receive((event) => recorder.receive(event));
+    recorder.onFinalized = () => sendBack({ type: "RECORDING.FINALIZED" });
+    deps.handle.track(recorder.run());
+    return () => recorder.dispose();
+  });
+}
+
+class Recorder {
+  onFinalized: () => void = () => {};
+  #log: Logger;
+  #stats: RecorderStats;
+  #settings: RecordingSettings;
+  #stopping = false;
+  #finalizing = false;
+  #disposed = false;
+  #run: SegmenterRun | undefined;
+  #wake: (() => void) | undefined;
+  #codecs: SourceProbe | undefined;
+  #clock = new RunClock();
+  #previousEnd: number | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #pending: Pending[] = [];
+  #windows = new EventWindows();
+
+  constructor(readonly deps: RecorderDeps, settings: RecordingSettings) {
+    this.#settings = settings;
+    this.#log = createLogger("recorder", { camera: deps.cameraId });
+    this.#stats = deps.handle.stats;
+    Object.assign(this.#stats, RecorderHandle.idleStats());
+  }
+
+  receive(event: RecorderEvent): void {
+    if (event.type === "RECORDER.SETTINGS") {
+      this.#settings = parseRecordingSettings(event.settings);
+      if (this.#settings.mode === "continuous") this.#enqueue(() => this.#indexAllPending());
+      else this.#enqueue(() => this.#decide(false));
+    } else if (event.type === "RECORDER.RESTART") {
+      void this.#run?.stop();
+    } else {
+      this.#finalizing = true;
+      this.#stop();
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#stop();
+  }
+
+  async run(): Promise<void> {
+    const unsubscribe = this.deps.events.subscribe((m) => this.#onEvent(m));
+    const decider = setInterval(() => {
+      if (this.#pending.length > 0) this.#enqueue(() => this.#decide(false));
+    }, DECIDE_EVERY_MS);
+    try {
+      await this.#loop();
+      await this.#queue;
+      if (this.#finalizing) {
+        // Recording stopped: nobody will come back for the pre-roll.
+        this.#enqueue(() => this.#decide(true));
+        await this.#queue;
+      }
+    } catch (error) {
+      this.#log.error("recorder failed", { error });
+    } finally {
+      clearInterval(decider);
+      unsubscribe();
+      Object.assign(this.#stats, { state: "idle", pid: null, current: null });
+    }
+    if (this.#finalizing && !this.#disposed) this.onFinalized();
+  }
+
+  #stop(): void {
+    this.#stopping = true;
+    void this.#run?.stop();
+    this.#wake?.();
+  }
+
+  async #loop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      this.#stats.state = "connecting";
+      let ended: RunOutcome;
+      let source: RecordingSource | undefined;
+      try {
+        source = await this.deps.source();
+        ended = await this.#runOnce(source);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        ended = { stopped: false, produced: false, error: `recording: ${message}` };
+      } finally {
+        source?.release();
+      }
+      await this.#queue;
+      if (this.#stopping) break;
+      if (ended.stopped) continue; // a restart we asked for (new source URL)
+      // A run that recorded and then lost its source retries quickly; failures in a row back off.
+      failures = ended.produced ? 1 : failures + 1;
+      this.#stats.reconnects++;
+      this.#stats.lastError = ended.error;
+      this.#log.warn("recording interrupted; retrying", { error: ended.error, failures });
+      this.#stats.state = "backoff";
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffDelay(failures));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  /** One ffmpeg run; resolves when it has ended. */
+  async #runOnce(source: RecordingSource): Promise<RunOutcome> {
+    const input = {
+      url: source.url,
+      transport: source.transport,
+      allowSchemes: source.allowSchemes,
+    };
+    this.#codecs ??= await probeSource(input, PROBE_TIMEOUT_MS);
+    if (this.#stopping) return { stopped: true, produced: false, error: null };
+    const audio = audioMode(this.#codecs.audio);
+    Object.assign(this.#stats, {
+      video: this.#codecs.video,
+      audio,
+      audioCodec: this.#codecs.audio,
+    });
+    const dir = incomingDir(this.deps.dataDir, this.deps.cameraId);
+    await Deno.mkdir(dir, { recursive: true });
+    const runStart = Date.now();
+    this.#clock = new RunClock();
+    this.#previousEnd = undefined;
+    let produced = false;
+    let index = 0;
+    const run = startSegmenter({
+      ...input,
+      output: incomingPattern(this.deps.dataDir, this.deps.cameraId, runStart),
+      segmentSeconds: this.deps.segmentSeconds,
+      audio,
+      videoCodec: this.#codecs.video,
+    }, {
+      segment: (name, startS, endS, at) => {
+        this.#clock.observe(endS, at);
+        produced = true;
+        index = (parseIncomingName(name)?.index ?? index) + 1;
+        this.#stats.current = {
+          file: join(dir, `${runStart}-${String(index).padStart(6, "0")}.mp4`),
+          startMs: this.#clock.wall(endS),
+        };
+        this.#enqueue(() => this.#finish(dir, name, startS));
+      },
+      progress: (timeS, at) => {
+        this.#clock.observe(timeS, at);
+        if (timeS > 0 && this.#stats.state !== "recording") {
+          this.#stats.state = "recording";
+          this.#stats.lastError = null;
+          this.#stats.current ??= {
+            file: join(dir, `${runStart}-000000.mp4`),
+            startMs: this.#clock.wall(0),
+          };
+          this.#log.info("recording", { pid: run.pid, audio });
+        }
+      },
+    }, this.deps.cameraId);
+    this.#run = run;
+    this.#stats.pid = run.pid;
+    if (this.#stopping) void run.stop();
+    const end = await run.done;
+    this.#run = undefined;
+    Object.assign(this.#stats, { pid: null, current: null });
+    const how = end.signal ? `killed by ${end.signal}` : `exit code ${end.code}`;
+    return {
+      stopped: end.stopped,
+      produced,
+      error: `recording: ffmpeg ended (${how})${end.error ? `: ${end.error}` : ""}`,
+    };
+  }
+
+  #enqueue(work: () => Promise<void>): void {
+    this.#queue = this.#queue.then(work).catch((error) => {
+      this.#log.error("handling a segment failed", { error });
+    });
+  }
+
+  /** A segment ffmpeg listed as finished: check it, place it in time, index or hold it. */
+  async #finish(dir: string, name: string, startS: number): Promise<void> {
+    if (!parseIncomingName(name)) {
+      this.#log.warn("ffmpeg listed a file that is not ours", { name });
+      return;
+    }
+    const file = join(dir, name);
+    const checked = await checkSegment(file);
+    if (!checked.ok) {
+      this.#stats.rejected++;
+      this.#log.warn("segment rejected", { file: name, reason: checked.reason });
+      await removeFile(file);
+      return;
+    }
+    const estimate = this.#clock.wall(startS) ?? Date.now() - checked.segment.probe.durationMs;
+    const { startMs, endMs } = placeSegment(
+      estimate,
+      checked.segment.probe.durationMs,
+      this.#previousEnd,
+    );
+    this.#previousEnd = endMs;
+    const pending = { ...checked.segment, startMs, endMs };
+    if (this.#settings.mode === "continuous") {
+      await this.#index(pending);
+      return;
+    }
+    this.#pending.push(pending);
+    this.#stats.pending = this.#pending.length;
+    await this.#decide(false);
+  }
+
+  async #index(segment: Pending): Promise<void> {
+    await indexSegment(
+      {
+        dataDir: this.deps.dataDir,
+        cameraId: this.deps.cameraId,
+        writer: this.deps.writer,
+        audio: this.#stats.audio ?? "none",
+        audioCodec: this.#stats.audioCodec,
+      },
+      segment,
+      segment.startMs,
+    );
+    this.#stats.indexed++;
+    this.#stats.lastSegmentAt = Date.now();
+  }
+
+  async #indexAllPending(): Promise<void> {
+    const all = this.#pending;
+    this.#pending = [];
+    this.#stats.pending = 0;
+    for (const segment of all) await this.#index(segment);
+  }
+
+  /** Events mode: index what an event needs, delete what none can need; `final` waits no more. */
+  async #decide(final: boolean): Promise<void> {
+    const now = Date.now();
+    const timing = {
+      preRollMs: this.#settings.preRollS * 1000,
+      postRollMs: this.#settings.postRollS * 1000,
+    };
+    const waiting: Pending[] = [];
+    for (const segment of this.#pending) {
+      const decision = decidePending(segment, this.#windows.all, timing, now);
+      if (decision === "keep") await this.#index(segment);
+      else if (decision === "delete" || final) {
+        await removeFile(segment.file);
+        this.#stats.discarded++;
+      } else waiting.push(segment);
+    }
+    this.#pending = waiting;
+    this.#stats.pending = waiting.length;
+    const oldest = waiting[0]?.startMs ?? now;
+    this.#windows.prune(oldest - timing.postRollMs);
+  }
+
+  #onEvent(message: FeedMessage): void {
+    const event = message.event;
+    if (event.camera !== this.deps.cameraId) return;
+    const { labels } = this.#settings.events;
+    this.#windows.set({
+      id: event.id,
+      startMs: Date.parse(event.startedAt),
+      endMs: event.endedAt === null ? null : Date.parse(event.endedAt),
+      triggers: eventTriggers(this.#settings, event),
+      related: event.kind !== "offline" &&
+        (labels.length === 0 || (event.label !== null && labels.includes(event.label))),
+    });
+    if (this.#settings.mode === "events" && this.#pending.length > 0) {
+      this.#enqueue(() => this.#decide(false));
+    }
+  }
+}
