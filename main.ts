@@ -49,6 +49,13 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    segmentSeconds: config.segmentSeconds,
+    compileConcurrency: config.compileConcurrency,
+    recordings: {
+      minFree: config.recordingsMinFree,
+      maxSize: config.recordingsMaxSize,
+      recordDays: config.recordRetentionDays,
+    },
   });
   const closing = new AbortController();
   const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });

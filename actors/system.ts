@@ -20,6 +20,12 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Compiler, createCompiler } from "./compiler.ts";
+import {
+  type RecordingsRetention,
+  type RecordingsRetentionOptions,
+  startRecordingsRetention,
+} from "./recordings_retention.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -39,6 +45,10 @@ export interface SystemOptions {
   stallMs?: number;
   /** Target recording segment length in seconds (default 10). */
   segmentSeconds?: number;
+  /** compileRecord jobs at once (default 1). */
+  compileConcurrency?: number;
+  /** Recordings retention and the disk guard; absent → no retention job (tests). */
+  recordings?: Omit<RecordingsRetentionOptions, "sql" | "dataDir">;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -52,8 +62,13 @@ export interface System {
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
-  /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
-   * the detectors, in that order. The database stays open: its owner closes it. */
+  /** compileRecord jobs. */
+  compiler: Compiler;
+  /** Recordings retention and the disk guard, when configured. */
+  recordingsRetention: RecordingsRetention | undefined;
+  /** Stops the discovery interval, the move watch, compiles (they resume at the next start) and
+   * recordings retention, every camera (recordings finish their segment, writers flush),
+   * retention and the detectors, in that order. The database stays open: its owner closes it. */
   stop(): Promise<void>;
 }
 
@@ -87,6 +102,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
   const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
   await fleet.start();
+  const compiler = createCompiler({
+    sql: db.sql,
+    dataDir,
+    concurrency: options.compileConcurrency,
+  });
+  await compiler.start();
+  const recordingsRetention = options.recordings
+    ? startRecordingsRetention({ sql: db.sql, dataDir, ...options.recordings })
+    : undefined;
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
   const discovery = new DiscoveryRegistry({ probe: options.probe });
@@ -114,9 +138,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    compiler,
+    recordingsRetention,
     async stop() {
       interval?.stop();
       await watch.stop();
+      await Promise.all([compiler.stop(), recordingsRetention?.stop()]);
       await fleet.stop();
       await retention?.stop();
       await detectors.close();

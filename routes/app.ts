@@ -22,6 +22,10 @@ import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
+import { recordingRoutes } from "./recording.ts";
+import { recordRoutes } from "./records.ts";
+import { eventKeepRoutes } from "./event_keep.ts";
+import type { Compiler } from "../actors/compiler.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -45,6 +49,8 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** compileRecord jobs. */
+  compiler: Compiler;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -82,7 +88,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", recordingRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
+  app.route("/api/events", eventKeepRoutes(deps));
+  app.route("/api/records", recordRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));

@@ -27,6 +27,9 @@ import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
 import { deleteCameraDetections } from "../models/store/detections.ts";
+import { cameraRecordIds } from "../models/store/records.ts";
+import { ValidationError } from "../models/errors.ts";
+import { cameraRecordingsDir, recordFile } from "../models/recording/paths.ts";
 import { createLogger } from "../models/log.ts";
 import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
@@ -34,6 +37,13 @@ import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
 
 const log = createLogger("cameras");
+
+async function purgeRecordings(dataDir: string, camera: string, records: string[]) {
+  await Deno.remove(cameraRecordingsDir(dataDir, camera), { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  for (const id of records) await Deno.remove(recordFile(dataDir, id)).catch(() => {});
+}
 
 /** A camera's name: printable text, unique. */
 export const CameraName = z.string().min(1).max(100)
@@ -43,6 +53,12 @@ export const CameraName = z.string().min(1).max(100)
 const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
   example: "rtsp://admin:secret@192.168.1.20:554/stream1",
+});
+const RecordUrl = z.string().min(1).max(2048).openapi({
+  description: "A stream to record instead of rtspUrl (the main stream when rtspUrl is a " +
+    "sub-stream); no credentials: the camera's apply. Ignored for ONVIF cameras, which record " +
+    "their largest profile",
+  example: "rtsp://192.168.1.20:554/stream0",
 });
 /** How ffmpeg pulls the stream. */
 export const Transport = z.enum(["tcp", "udp"]).openapi({
@@ -67,6 +83,7 @@ const NewCamera = z.strictObject({
     description: "Onboard over ONVIF instead of giving rtspUrl",
   }),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -91,6 +108,7 @@ const CameraPatch = z.strictObject({
   name: CameraName.optional(),
   rtspUrl: RtspUrl.optional(),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.nullable().optional().openapi({ description: "null: record rtspUrl" }),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
@@ -100,6 +118,7 @@ export const Camera = z.object({
   id: UuidOut,
   name: z.string(),
   rtspUrl: z.string().openapi({ description: "The source without credentials" }),
+  recordUrl: z.string().nullable().openapi({ description: "What is recorded, if not rtspUrl" }),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
   transport: Transport,
@@ -233,6 +252,7 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     id: camera.id,
     name: camera.name,
     rtspUrl: camera.sourceUrl,
+    recordUrl: camera.recordUrl ?? null,
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
@@ -267,6 +287,18 @@ export function cameraRoutes(deps: AppDeps) {
     };
   };
 
+  /** Validates a record URL: like a source, without credentials of its own. */
+  const recordUrl = (raw: string) => {
+    const valid = validateSourceUrl(raw, { field: "recordUrl" });
+    if (valid.username !== "" || valid.password !== "") {
+      throw new ValidationError(
+        "recordUrl must not carry credentials: the camera's apply",
+        "recordUrl",
+      );
+    }
+    return valid.href;
+  };
+
   return apiApp()
     .openapi(create, async (c) => {
       const body = c.req.valid("json");
@@ -297,6 +329,7 @@ export function cameraRoutes(deps: AppDeps) {
         username: source.username,
         passwordSealed: source.sealed,
         transport: body.transport ?? "tcp",
+        recordUrl: body.recordUrl === undefined ? undefined : recordUrl(body.recordUrl),
       });
       await fleet.add(camera);
       return c.json(view(camera), 201);
@@ -310,7 +343,13 @@ export function cameraRoutes(deps: AppDeps) {
     .openapi(patch, async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const changes: CameraChanges = { name: body.name, transport: body.transport };
+      const changes: CameraChanges = {
+        name: body.name,
+        transport: body.transport,
+        recordUrl: body.recordUrl === undefined || body.recordUrl === null
+          ? body.recordUrl
+          : recordUrl(body.recordUrl),
+      };
       if (body.rtspUrl !== undefined) {
         const source = await storedSource(body.rtspUrl);
         changes.sourceUrl = source.url;
@@ -324,6 +363,8 @@ export function cameraRoutes(deps: AppDeps) {
     .openapi(remove, async (c) => {
       const { id } = c.req.valid("param");
       const camera = await getCamera(db.sql, id);
+      // Its clips' rows go with the camera (cascade); their files are found by id first.
+      const records = await cameraRecordIds(db.sql, id);
       // Stop the actor first so its writer flushes while the camera row still exists.
       await fleet.remove(id);
       try {
@@ -340,6 +381,10 @@ export function cameraRoutes(deps: AppDeps) {
         .catch((error) => {
           if (!(error instanceof Deno.errors.NotFound)) log.warn("purge failed", { id, error });
         });
+      // Its segments' rows went with it (cascade): the files and clips follow.
+      purgeRecordings(deps.dataDir, id, records).catch((error) => {
+        log.warn("purging recordings failed", { id, error });
+      });
       return c.body(null, 204);
     })
     .openapi(capture, async (c) => {

@@ -13,7 +13,9 @@
  *
  * @module
  */
+import { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import { parseOrThrow } from "../validation.ts";
 import { EVENT_KINDS, type EventKind } from "../analytics/settings.ts";
 import { LABEL_PATTERN } from "../detectors/labels.ts";
 
@@ -51,10 +53,86 @@ export const RECORDING_LIMITS = {
   labels: 64,
 } as const;
 
+function bounded(rule: { min: number; max: number }, integer = false) {
+  const message = `must be ${integer ? "an integer" : "a number"} from ${rule.min} to ${rule.max}`;
+  const number = z.number({ error: message });
+  return (integer ? number.int({ error: message }) : number)
+    .min(rule.min, { error: message })
+    .max(rule.max, { error: message });
+}
+
+const Mode = z.enum(RECORDING_MODES, {
+  error: `must be one of ${RECORDING_MODES.join(", ")}`,
+}).meta({
+  description: "`continuous`: everything; `events`: the segments around matching events",
+});
+const Kinds = z.array(z.enum(EVENT_KINDS, { error: `must be one of ${EVENT_KINDS.join(", ")}` }))
+  .min(1, { error: "must hold at least one kind" })
+  .max(EVENT_KINDS.length)
+  .meta({ description: "Event kinds that keep video; repeated ones are dropped" });
+const Labels = z.array(
+  z.string({ error: "must be a label" }).regex(
+    LABEL_PATTERN,
+    "must be 1 to 64 printable characters",
+  ),
+).max(RECORDING_LIMITS.labels).meta({ description: "Labels that keep video; empty: any label" });
+
+/** What `PUT /api/cameras/{id}/recording` accepts: `mode`, every other field optional. */
+export const RecordingSettingsInput = z.strictObject({
+  mode: Mode,
+  preRollS: bounded(RECORDING_LIMITS.preRollS).optional().meta({
+    description:
+      `Seconds kept before an event opens (default ${DEFAULT_RECORDING_SETTINGS.preRollS})`,
+  }),
+  postRollS: bounded(RECORDING_LIMITS.postRollS).optional().meta({
+    description:
+      `Seconds kept after an event closes (default ${DEFAULT_RECORDING_SETTINGS.postRollS})`,
+  }),
+  events: z.strictObject({ kinds: Kinds.optional(), labels: Labels.optional() }).optional().meta({
+    description: "Events mode: which events keep video (default: object, zone, loitering and " +
+      "line_cross events of any label)",
+  }),
+  retainDays: bounded(RECORDING_LIMITS.retainDays, true).optional().meta({
+    description:
+      `Segments older than this are deleted (default ${DEFAULT_RECORDING_SETTINGS.retainDays})`,
+  }),
+}).meta({ id: "RecordingSettingsInput" });
+
+/** Recording settings as the API answers them: complete. */
+export const RecordingSettingsSchema = z.object({
+  mode: Mode,
+  preRollS: z.number(),
+  postRollS: z.number(),
+  events: z.object({ kinds: z.array(z.enum(EVENT_KINDS)), labels: z.array(z.string()) }),
+  retainDays: z.number().int(),
+}).meta({ id: "RecordingSettings" });
+
 /**
- * Validates recording settings.
+ * Completes validated settings with the defaults.
  *
- * @param value the untrusted body (or stored settings)
+ * @param request what passed {@linkcode RecordingSettingsInput}
+ * @returns complete settings
+ */
+export function resolveRecordingSettings(
+  request: z.output<typeof RecordingSettingsInput>,
+): RecordingSettings {
+  const d = DEFAULT_RECORDING_SETTINGS;
+  return {
+    mode: request.mode,
+    preRollS: request.preRollS ?? d.preRollS,
+    postRollS: request.postRollS ?? d.postRollS,
+    events: {
+      kinds: [...new Set(request.events?.kinds ?? d.events.kinds)],
+      labels: [...new Set(request.events?.labels ?? [])],
+    },
+    retainDays: request.retainDays ?? d.retainDays,
+  };
+}
+
+/**
+ * Validates recording settings (a body, or settings stored by an earlier version).
+ *
+ * @param value the untrusted value
  * @returns the settings with defaults filled
  * @throws {ValidationError} 422 naming the first bad field
  * @example
@@ -65,28 +143,9 @@ export const RECORDING_LIMITS = {
  * ```
  */
 export function parseRecordingSettings(value: unknown): RecordingSettings {
-  const body = fields(value, "", ["mode", "preRollS", "postRollS", "events", "retainDays"]);
-  const mode = RECORDING_MODES.find((m) => m === body.mode);
-  if (mode === undefined) {
-    throw invalid("mode", `must be one of ${RECORDING_MODES.join(", ")}`, body.mode);
-  }
-  const d = DEFAULT_RECORDING_SETTINGS;
-  const events = body.events === undefined
-    ? { kinds: [...d.events.kinds], labels: [] }
-    : readEvents(body.events);
-  return {
-    mode,
-    preRollS: number(body.preRollS, "preRollS", d.preRollS, RECORDING_LIMITS.preRollS, false),
-    postRollS: number(body.postRollS, "postRollS", d.postRollS, RECORDING_LIMITS.postRollS, false),
-    events,
-    retainDays: number(
-      body.retainDays,
-      "retainDays",
-      d.retainDays,
-      RECORDING_LIMITS.retainDays,
-      true,
-    ),
-  };
+  return resolveRecordingSettings(
+    parseOrThrow(RecordingSettingsInput, value, { prefix: "recording settings: " }),
+  );
 }
 
 /**
@@ -108,79 +167,6 @@ export function eventTriggers(
   if (!kinds.some((k) => k === event.kind)) return false;
   if (labels.length === 0) return true;
   return event.label !== null && labels.includes(event.label);
-}
-
-function readEvents(value: unknown): RecordingSettings["events"] {
-  const body = fields(value, "events", ["kinds", "labels"]);
-  const kinds = body.kinds === undefined
-    ? [...DEFAULT_RECORDING_SETTINGS.events.kinds]
-    : list(body.kinds, "events.kinds", 1, EVENT_KINDS.length).map((raw, i) => {
-      const kind = EVENT_KINDS.find((k) => k === raw);
-      if (kind === undefined) {
-        throw invalid(`events.kinds.${i}`, `must be one of ${EVENT_KINDS.join(", ")}`, raw);
-      }
-      return kind;
-    });
-  const labels = body.labels === undefined
-    ? []
-    : list(body.labels, "events.labels", 0, RECORDING_LIMITS.labels).map((raw, i) => {
-      if (typeof raw !== "string" || !LABEL_PATTERN.test(raw)) {
-        throw invalid(`events.labels.${i}`, "must be 1 to 64 printable characters", raw);
-      }
-      return raw;
-    });
-  return { kinds: [...new Set(kinds)], labels: [...new Set(labels)] };
-}
-
-function fields(value: unknown, path: string, known: readonly string[]): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalid(path, "must be a JSON object", value);
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      const at = path === "" ? key : `${path}.${key}`;
-      throw new ValidationError(
-        `recording settings: ${at} is not a known field (known: ${known.join(", ")})`,
-        at,
-      );
-    }
-  }
-  return value as Record<string, unknown>;
-}
-
-function list(value: unknown, path: string, min: number, max: number): unknown[] {
-  if (!Array.isArray(value) || value.length < min || value.length > max) {
-    throw invalid(path, `must be an array of ${min} to ${max} items`, value);
-  }
-  return value;
-}
-
-function number(
-  value: unknown,
-  path: string,
-  fallback: number,
-  range: { min: number; max: number },
-  integer: boolean,
-): number {
-  if (value === undefined) return fallback;
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < range.min ||
-    value > range.max || (integer && !Number.isInteger(value))
-  ) {
-    const kind = integer ? "an integer" : "a number";
-    throw invalid(path, `must be ${kind} from ${range.min} to ${range.max}`, value);
-  }
-  return value;
-}
-
-function invalid(path: string, problem: string, value: unknown): ValidationError {
-  const shown = value === undefined ? "missing" : (JSON.stringify(value) ?? String(value));
-  return new ValidationError(
-    `recording settings: ${path || "the body"} ${problem}: current value is ${
-      shown.length > 60 ? `${shown.slice(0, 57)}...` : shown
-    }`,
-    path,
-  );
 }
 
 /**

@@ -43,6 +43,8 @@ export interface NewCamera {
   passwordSealed?: string;
   transport: Transport;
   onvif?: unknown;
+  /** A stream to record instead of `sourceUrl`, without credentials. */
+  recordUrl?: string;
 }
 
 /** Fields an update may change; `undefined` leaves a column as it is. */
@@ -100,10 +102,12 @@ function isUniqueViolation(error: unknown): boolean {
 export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promise<Camera> {
   try {
     const [row] = await sql<CameraRow[]>`
-      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif)
+      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif,
+                           record_url)
       values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
               ${camera.passwordSealed ?? null}, ${camera.transport},
-              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)})
+              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)},
+              ${camera.recordUrl ?? null})
       returning *`;
     return toCamera(row!);
   } catch (error) {

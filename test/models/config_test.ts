@@ -14,7 +14,27 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     discoveryIntervalS: 0,
     detectionRetentionDays: 7,
     eventRetentionDays: 30,
+    segmentSeconds: 10,
+    recordingsMinFree: { percent: 5 },
+    recordingsMaxSize: undefined,
+    compileConcurrency: 1,
+    recordRetentionDays: 30,
   });
+});
+
+Deno.test("loadConfig() reads the recording variables", () => {
+  const config = loadConfig({
+    VIGIL_SEGMENT_SECONDS: "6",
+    VIGIL_RECORDINGS_MIN_FREE: "20GB",
+    VIGIL_RECORDINGS_MAX_SIZE: "500GiB",
+    VIGIL_COMPILE_CONCURRENCY: "2",
+    VIGIL_RECORD_RETENTION_DAYS: "90",
+  });
+  assert.equal(config.segmentSeconds, 6);
+  assert.deepEqual(config.recordingsMinFree, { bytes: 20e9 });
+  assert.equal(config.recordingsMaxSize, 500 * 1024 ** 3);
+  assert.equal(config.compileConcurrency, 2);
+  assert.equal(config.recordRetentionDays, 90);
 });
 
 Deno.test("loadConfig() reads every variable", () => {
@@ -49,6 +69,10 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
     ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
+    ["one-second segments", { VIGIL_SEGMENT_SECONDS: "1" }, /VIGIL_SEGMENT_SECONDS/],
+    ["a free space of 100%", { VIGIL_RECORDINGS_MIN_FREE: "100%" }, /VIGIL_RECORDINGS_MIN_FREE/],
+    ["a quota without a size", { VIGIL_RECORDINGS_MAX_SIZE: "lots" }, /VIGIL_RECORDINGS_MAX_SIZE/],
+    ["no compile at all", { VIGIL_COMPILE_CONCURRENCY: "0" }, /VIGIL_COMPILE_CONCURRENCY/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {
