@@ -66,8 +66,9 @@ export async function recoverSegments(options: RecoveryOptions): Promise<Recover
   const log = createLogger("recovery", { camera: options.cameraId });
   const result: RecoveryResult = { indexed: 0, repaired: 0, removed: 0 };
   const now = options.now ?? Date.now();
-  await recoverIncoming(options, now, result);
+  // Dated directories first: what incoming/ then moves there is indexed already.
   await recoverDayDirs(options, now, result);
+  await recoverIncoming(options, now, result);
   if (result.indexed + result.repaired + result.removed > 0) {
     log.info("recovered segments after an unclean stop", { ...result });
   }

@@ -83,9 +83,9 @@ const TimelineQuery = z.strictObject({
   from: InstantQuery.optional().openapi({ description: "Default: `to` minus 24 h" }),
   to: InstantQuery.optional().openapi({ description: "Default: now" }),
 }).superRefine(rangeIsOrdered).superRefine((query, ctx) => {
-  if (
-    query.from && query.to && query.to.getTime() - query.from.getTime() > MAX_TIMELINE_DAYS * DAY_MS
-  ) {
+  // Refinements run even when a parameter failed its own check: compare only parsed times.
+  if (!(query.from instanceof Date) || !(query.to instanceof Date)) return;
+  if (query.to.getTime() - query.from.getTime() > MAX_TIMELINE_DAYS * DAY_MS) {
     ctx.addIssue({
       code: "custom",
       path: ["to"],

@@ -61,7 +61,8 @@ const CompileRequest = z.strictObject({
   for (const field of ["camera", "from", "to"] as const) {
     if (body[field] === undefined) issue(field, "is required (or give event instead)");
   }
-  if (body.from && body.to) {
+  // Refinements run even when a field failed its own check: compare only parsed times.
+  if (body.from instanceof Date && body.to instanceof Date) {
     if (body.from.getTime() >= body.to.getTime()) issue("from", "must be before to");
     else if (body.to.getTime() - body.from.getTime() > MAX_CLIP_HOURS * HOUR_MS) {
       issue("to", `must be at most ${MAX_CLIP_HOURS} h after from`);

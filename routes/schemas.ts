@@ -137,7 +137,12 @@ export function rangeIsOrdered(
   query: { from?: Date; to?: Date },
   ctx: z.RefinementCtx,
 ): void {
-  if (query.from && query.to && query.from.getTime() >= query.to.getTime()) {
+  // zod runs this refinement even when `from` or `to` failed its own check (it is then still a
+  // string): compare only parsed times, or a malformed time answers 500 instead of 400.
+  if (
+    query.from instanceof Date && query.to instanceof Date &&
+    query.from.getTime() >= query.to.getTime()
+  ) {
     ctx.addIssue({
       code: "custom",
       path: ["from"],

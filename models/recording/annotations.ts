@@ -136,8 +136,17 @@ function labelText(label: string): string {
   return label.replace(/[{}\\]/g, " ");
 }
 
-/** ASS colours are BBGGRR; a label keeps its colour across clips. */
-function colorOf(label: string): string {
+/**
+ * The colour a label is drawn in: the same in every clip.
+ *
+ * @param label a class label
+ * @returns the colour as ASS writes it, BBGGRR hex
+ * @example
+ * ```ts
+ * colorOf("person"); // e.g. "00A5FF" (orange)
+ * ```
+ */
+export function colorOf(label: string): string {
   let hash = 0;
   for (const ch of label) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
   const rgb = PALETTE[hash % PALETTE.length]!;
