@@ -81,10 +81,20 @@ async function recoverIncoming(o: RecoveryOptions, now: number, result: Recovery
     const parsed = parseIncomingName(name);
     return parsed !== null && parsed.runStartMs < now;
   }).sort();
+  // A crashed server's ffmpeg finishes its segment on its way out (parent-death signal): give
+  // files written a moment ago time to settle, and leave alone any that is still growing.
+  const seen = new Map<string, number>();
+  for (const name of names) {
+    const mtime = (await Deno.stat(join(dir, name)).catch(() => null))?.mtime?.getTime();
+    if (mtime !== undefined) seen.set(name, mtime);
+  }
+  const newest = Math.max(0, ...seen.values());
+  const wait = o.now === undefined ? SETTLE_MS - (Date.now() - newest) : 0;
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   for (const name of names) {
     const file = join(dir, name);
     const info = await Deno.stat(file).catch(() => null);
-    if (!info?.mtime || now - info.mtime.getTime() < SETTLE_MS) continue;
+    if (!info?.mtime || info.mtime.getTime() !== seen.get(name)) continue;
     const plan = await repairSegment(file);
     if (plan.action === "drop") {
       await removeFile(file);
