@@ -6,7 +6,9 @@
  * - `writer`: rows/s of one INSERT per row, the batch writer and raw multi-row INSERTs, on a real
  *   PostgreSQL and the embedded database;
  * - `pipeline`: frames/s through capture → analysis vs raw capture + inference, and lag p99;
- * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera.
+ * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera;
+ * - `recording`: 4 cameras recorded for 120 s: recorder CPU per camera, bytes per hour, and the
+ *   compile time of a 60 s clip.
  *
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
@@ -16,12 +18,14 @@ import { main as detector } from "./bench_detector.ts";
 import { main as writer } from "./bench_writer.ts";
 import { main as pipeline } from "./bench_pipeline.ts";
 import { main as capture } from "./bench_capture.ts";
+import { main as recording } from "./bench_recording.ts";
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   detector: () => detector([]),
   writer: () => writer([]),
   pipeline: () => pipeline([]),
   capture: () => capture([]),
+  recording: () => recording([]),
 };
 
 if (import.meta.main) {
