@@ -88,8 +88,8 @@ export interface CameraStatus extends CameraSummary {
   /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
-  /** The recorder's live numbers while recording, else null. */
-  recorder: RecorderStats | null;
+  /** The recorder's live numbers while recording, else null (the open file stays internal). */
+  recorder: Omit<RecorderStats, "current"> | null;
   backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
 }
 
@@ -160,6 +160,11 @@ interface Unit {
   recording: RecorderHandle;
   analysis: AnalysisStats;
   fps: number;
+}
+
+function withoutFile(stats: RecorderStats): Omit<RecorderStats, "current"> {
+  const { current: _, ...rest } = stats;
+  return rest;
 }
 
 const OFFLINE: CameraStatus = {
@@ -447,7 +452,7 @@ export function createFleet(options: FleetOptions): Fleet {
         ...summary,
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        recorder: summary.recording === "idle" ? null : { ...unit.recording.stats },
+        recorder: summary.recording === "idle" ? null : withoutFile(unit.recording.stats),
         backlog: {
           detections: unit.detections.stats(),
           events: unit.events.stats(),

@@ -7,6 +7,13 @@ import assert from "node:assert/strict";
 import { forEachDatabase } from "../support/databases.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { uuidv7 } from "../../models/ids.ts";
+import { dirname } from "node:path";
+import {
+  cameraRecordingsDir,
+  recordFile,
+  segmentFile,
+  segmentPath,
+} from "../../models/recording/paths.ts";
 
 async function addCamera(app: TestApp): Promise<string> {
   const response = await app.call("POST", "/api/cameras", {
@@ -215,3 +222,38 @@ forEachDatabase(
     }
   },
 );
+
+forEachDatabase("deleting a camera deletes its recordings and clips", async (db) => {
+  const app = await startTestApp(db);
+  try {
+    const camera = await addCamera(app);
+    const start = Date.parse("2026-11-25T14:00:00Z");
+    const path = segmentPath(camera, start);
+    await Deno.mkdir(dirname(segmentFile(db.dataDir, path)), { recursive: true });
+    await Deno.writeTextFile(segmentFile(db.dataDir, path), "segment");
+    await db
+      .sql`insert into segments (id, camera_id, path, started_at, ended_at, bytes, duration_ms)
+                 values (${uuidv7(start)}, ${camera}, ${path}, ${new Date(start)},
+                         ${new Date(start + 10_000)}, 7, 10000)`;
+    const clip = uuidv7();
+    await db.sql`insert into records (id, camera_id, from_ts, to_ts, status)
+                 values (${clip}, ${camera}, ${new Date(start)}, ${new Date(
+      start + 1000,
+    )}, 'done')`;
+    await Deno.mkdir(`${db.dataDir}/records`, { recursive: true });
+    await Deno.writeTextFile(recordFile(db.dataDir, clip), "clip");
+
+    assert.equal((await app.call("DELETE", `/api/cameras/${camera}`)).status, 204);
+    const gone = async (file: string) => await Deno.stat(file).then(() => false, () => true);
+    for (let i = 0; i < 100 && !(await gone(recordFile(db.dataDir, clip))); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(await gone(cameraRecordingsDir(db.dataDir, camera)), "its recordings are gone");
+    assert.ok(await gone(recordFile(db.dataDir, clip)), "its clips are gone");
+    const [row] = await db.sql<{ n: number }[]>`
+      select (select count(*) from segments)::int + (select count(*) from records)::int as n`;
+    assert.equal(row?.n, 0);
+  } finally {
+    await app.close();
+  }
+});
