@@ -27,7 +27,6 @@ import { annotationScript } from "../models/recording/annotations.ts";
 import { segmentsBetween } from "../models/store/segments.ts";
 import {
   claimNextRecord,
-  detectionsForClip,
   failRecord,
   finishRecord,
   type RecordRow,
@@ -35,6 +34,7 @@ import {
   setRecordProgress,
 } from "../models/store/records.ts";
 import { StderrParser } from "../models/media/ffmpeg_stderr.ts";
+import { detectionsForClip } from "../models/store/clip_detections.ts";
 
 /** Progress is written at most this often per job. */
 const PROGRESS_EVERY_MS = 1000;

@@ -29,7 +29,7 @@ import {
 } from "../models/store/cameras.ts";
 import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
-import { NotFoundError, UnavailableError } from "../models/errors.ts";
+import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
@@ -48,12 +48,14 @@ import {
 } from "../models/recording/settings.ts";
 import { recordUrlOf } from "../models/recording/source.ts";
 import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
+import { createRecorderLogic } from "./recorder.ts";
 import {
-  createRecorderLogic,
+  publicStats,
   RecorderHandle,
   type RecorderStats,
+  recordingIdle,
   type RecordingSource,
-} from "./recorder.ts";
+} from "./recorder_handle.ts";
 import { recoverSegments } from "./recording_recovery.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
@@ -160,11 +162,6 @@ interface Unit {
   recording: RecorderHandle;
   analysis: AnalysisStats;
   fps: number;
-}
-
-function withoutFile(stats: RecorderStats): Omit<RecorderStats, "current"> {
-  const { current: _, ...rest } = stats;
-  return rest;
 }
 
 const OFFLINE: CameraStatus = {
@@ -346,21 +343,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const recordingState = (unit: Unit) => unit.camera.summary().recording;
 
   /** Resolves once the camera's recording region is idle (the open segment indexed). */
-  const untilIdle = (unit: Unit) =>
-    new Promise<void>((resolve, reject) => {
-      if (recordingState(unit) === "idle") return resolve();
-      const timer = setTimeout(() => {
-        subscription.unsubscribe();
-        reject(new UnavailableError("recording did not finish its segment in time"));
-      }, FINALIZE_TIMEOUT_MS);
-      const subscription = unit.camera.actor.subscribe((snapshot) => {
-        if (snapshot.matches({ recording: "idle" }) || snapshot.status !== "active") {
-          clearTimeout(timer);
-          subscription.unsubscribe();
-          resolve();
-        }
-      });
-    });
+  const untilIdle = (unit: Unit) => recordingIdle(unit.camera.actor, FINALIZE_TIMEOUT_MS);
 
   return {
     async start() {
@@ -452,7 +435,7 @@ export function createFleet(options: FleetOptions): Fleet {
         ...summary,
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        recorder: summary.recording === "idle" ? null : withoutFile(unit.recording.stats),
+        recorder: summary.recording === "idle" ? null : publicStats(unit.recording.stats),
         backlog: {
           detections: unit.detections.stats(),
           events: unit.events.stats(),

@@ -23,101 +23,23 @@ import { fromCallback } from "xstate";
 import { join } from "node:path";
 import type { EventBus } from "../models/event_bus.ts";
 import { createLogger, type Logger } from "../models/log.ts";
-import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
-import type { ExtraScheme } from "../models/media/rtsp_url.ts";
 import { probeSource, type SourceProbe } from "../models/media/media_probe.ts";
-import { type AudioMode, audioMode } from "../models/media/segment_args.ts";
+import { audioMode } from "../models/media/segment_args.ts";
 import { placeSegment, RunClock } from "../models/media/segment_output.ts";
 import { incomingDir, incomingPattern, parseIncomingName } from "../models/recording/paths.ts";
-import {
-  eventTriggers,
-  parseRecordingSettings,
-  type RecordingSettings,
-} from "../models/recording/settings.ts";
-import { decidePending, EventWindows } from "../models/recording/event_windows.ts";
+import { parseRecordingSettings, type RecordingSettings } from "../models/recording/settings.ts";
 import type { SegmentRow } from "../models/store/segments.ts";
 import { backoffDelay, type RecorderEvent } from "./camera.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { type CheckedSegment, checkSegment, indexSegment, removeFile } from "./segment_files.ts";
 import { type SegmenterRun, startSegmenter } from "./segmenter.ts";
+import { RecorderHandle, type RecorderStats, type RecordingSource } from "./recorder_handle.ts";
+import { Preroll } from "./preroll.ts";
+
+export { RecorderHandle, type RecorderStats, type RecordingSource };
 
 /** Events mode re-decides its pending segments at least this often. */
 export const DECIDE_EVERY_MS = 2000;
-
-/** The URL the recorder reads and how to let it go (see the fleet's `recordingSource`). */
-export interface RecordingSource {
-  url: string;
-  transport?: RtspTransport;
-  allowSchemes?: readonly ExtraScheme[];
-  /** Called when a run no longer reads the URL. */
-  release(): void;
-}
-
-/** Live numbers of a camera's recorder, for the API. */
-export interface RecorderStats {
-  state: "idle" | "connecting" | "recording" | "backoff";
-  /** PID of the running ffmpeg. */
-  pid: number | null;
-  /** The segment being written: its file and estimated start (ms). */
-  current: { file: string; startMs: number | null } | null;
-  /** Segments indexed since the recorder started. */
-  indexed: number;
-  /** Segments that failed their check and were removed. */
-  rejected: number;
-  /** Events mode: finished segments waiting for a decision. */
-  pending: number;
-  /** Events mode: segments no event needed, deleted. */
-  discarded: number;
-  /** Runs restarted after the source was lost. */
-  reconnects: number;
-  /** When the last segment was indexed (ms). */
-  lastSegmentAt: number | null;
-  lastError: string | null;
-  /** Codecs of the source and what happens to its audio. */
-  video: string | null;
-  audio: AudioMode | null;
-  audioCodec: string | null;
-}
-
-/**
- * The recorder's numbers and the end of its work, outside actor context: the fleet reads the
- * stats and awaits {@linkcode RecorderHandle.settled} before it stops the segments writer.
- */
-export class RecorderHandle {
-  /** Live numbers. */
-  readonly stats: RecorderStats = RecorderHandle.idleStats();
-  #work = new Set<Promise<void>>();
-
-  /** Numbers of a recorder that is not running. */
-  static idleStats(): RecorderStats {
-    return {
-      state: "idle",
-      pid: null,
-      current: null,
-      indexed: 0,
-      rejected: 0,
-      pending: 0,
-      discarded: 0,
-      reconnects: 0,
-      lastSegmentAt: null,
-      lastError: null,
-      video: null,
-      audio: null,
-      audioCodec: null,
-    };
-  }
-
-  /** @internal records work until it settles. */
-  track(work: Promise<void>): void {
-    const tracked = work.finally(() => this.#work.delete(tracked));
-    this.#work.add(tracked);
-  }
-
-  /** Resolves once every run has ended and every finished segment is indexed or removed. */
-  async settled(): Promise<void> {
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
-  }
-}
 
 /** What a camera's recorder works with. */
 export interface RecorderDeps {
@@ -182,8 +104,7 @@ class Recorder {
   #clock = new RunClock();
   #previousEnd: number | undefined;
   #queue: Promise<void> = Promise.resolve();
-  #pending: Pending[] = [];
-  #windows = new EventWindows();
+  #preroll = new Preroll<Pending>();
 
   constructor(readonly deps: RecorderDeps, settings: RecordingSettings) {
     this.#settings = settings;
@@ -213,7 +134,7 @@ class Recorder {
   async run(): Promise<void> {
     const unsubscribe = this.deps.events.subscribe((m) => this.#onEvent(m));
     const decider = setInterval(() => {
-      if (this.#pending.length > 0) this.#enqueue(() => this.#decide(false));
+      if (this.#preroll.size > 0) this.#enqueue(() => this.#decide(false));
     }, DECIDE_EVERY_MS);
     try {
       await this.#loop();
@@ -372,8 +293,8 @@ class Recorder {
       await this.#index(pending);
       return;
     }
-    this.#pending.push(pending);
-    this.#stats.pending = this.#pending.length;
+    this.#preroll.hold(pending);
+    this.#stats.pending = this.#preroll.size;
     await this.#decide(false);
   }
 
@@ -394,47 +315,25 @@ class Recorder {
   }
 
   async #indexAllPending(): Promise<void> {
-    const all = this.#pending;
-    this.#pending = [];
+    for (const segment of this.#preroll.takeAll()) await this.#index(segment);
     this.#stats.pending = 0;
-    for (const segment of all) await this.#index(segment);
   }
 
   /** Events mode: index what an event needs, delete what none can need; `final` waits no more. */
   async #decide(final: boolean): Promise<void> {
-    const now = Date.now();
-    const timing = {
-      preRollMs: this.#settings.preRollS * 1000,
-      postRollMs: this.#settings.postRollS * 1000,
-    };
-    const waiting: Pending[] = [];
-    for (const segment of this.#pending) {
-      const decision = decidePending(segment, this.#windows.all, timing, now);
-      if (decision === "keep") await this.#index(segment);
-      else if (decision === "delete" || final) {
-        await removeFile(segment.file);
-        this.#stats.discarded++;
-      } else waiting.push(segment);
+    const { keep, drop } = this.#preroll.decide(this.#settings, Date.now(), final);
+    for (const segment of keep) await this.#index(segment);
+    for (const segment of drop) {
+      await removeFile(segment.file);
+      this.#stats.discarded++;
     }
-    this.#pending = waiting;
-    this.#stats.pending = waiting.length;
-    const oldest = waiting[0]?.startMs ?? now;
-    this.#windows.prune(oldest - timing.postRollMs);
+    this.#stats.pending = this.#preroll.size;
   }
 
   #onEvent(message: FeedMessage): void {
-    const event = message.event;
-    if (event.camera !== this.deps.cameraId) return;
-    const { labels } = this.#settings.events;
-    this.#windows.set({
-      id: event.id,
-      startMs: Date.parse(event.startedAt),
-      endMs: event.endedAt === null ? null : Date.parse(event.endedAt),
-      triggers: eventTriggers(this.#settings, event),
-      related: event.kind !== "offline" &&
-        (labels.length === 0 || (event.label !== null && labels.includes(event.label))),
-    });
-    if (this.#settings.mode === "events" && this.#pending.length > 0) {
+    if (message.event.camera !== this.deps.cameraId) return;
+    this.#preroll.follow(message.event, this.#settings);
+    if (this.#settings.mode === "events" && this.#preroll.size > 0) {
       this.#enqueue(() => this.#decide(false));
     }
   }
