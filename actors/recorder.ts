@@ -29,7 +29,8 @@ import { placeSegment, RunClock } from "../models/media/segment_output.ts";
 import { incomingDir, incomingPattern, parseIncomingName } from "../models/recording/paths.ts";
 import { parseRecordingSettings, type RecordingSettings } from "../models/recording/settings.ts";
 import type { SegmentRow } from "../models/store/segments.ts";
-import { backoffDelay, type RecorderEvent } from "./camera.ts";
+import { backoffDelay } from "../models/backoff.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, type RecorderEvent } from "./camera.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { type CheckedSegment, checkSegment, indexSegment, removeFile } from "./segment_files.ts";
 import { type SegmenterRun, startSegmenter } from "./segmenter.ts";
@@ -185,7 +186,10 @@ class Recorder {
       this.#log.warn("recording interrupted; retrying", { error: ended.error, failures });
       this.#stats.state = "backoff";
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoffDelay(failures));
+        const timer = setTimeout(
+          resolve,
+          backoffDelay(failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+        );
         this.#wake = () => {
           clearTimeout(timer);
           resolve();

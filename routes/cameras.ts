@@ -26,7 +26,7 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { deleteCameraDetections } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { cameraRecordIds } from "../models/store/records.ts";
 import { ValidationError } from "../models/errors.ts";
 import { cameraRecordingsDir, recordFile } from "../models/recording/paths.ts";

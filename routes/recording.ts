@@ -141,7 +141,13 @@ const recordings = createRoute({
   description: `\`from\` inclusive, \`to\` exclusive, at most ${MAX_TIMELINE_DAYS} days.`,
   tags,
   request: { params: IdParam, query: TimelineQuery },
-  responses: { 200: jsonReply(Timeline, "The timeline"), ...errorReplies(NOT_FOUND) },
+  responses: {
+    200: jsonReply(Timeline, "The timeline"),
+    ...errorReplies({
+      ...NOT_FOUND,
+      422: `\`from\` is at or after \`to\`, or \`to\` is over ${MAX_TIMELINE_DAYS} days after it`,
+    }),
+  },
 });
 
 /**

@@ -10,6 +10,7 @@
 import { z } from "@hono/zod-openapi";
 import { UUID_PATTERN } from "../models/ids.ts";
 import { LABEL_PATTERN } from "../models/detectors/labels.ts";
+import { patterned } from "../models/validation.ts";
 
 /** `{"error":{"code","message"}}`: every 4xx and 5xx reply. */
 export const ErrorReply = z.object({
@@ -111,8 +112,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 /** A label as the detectors name them. */
-export const Label = z.string()
-  .regex(LABEL_PATTERN, "must be 1 to 64 printable characters")
+export const Label = patterned(LABEL_PATTERN, "must be 1 to 64 printable characters")
   .openapi({ example: "person" });
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import type postgres from "postgres";
-import type { TableSpec } from "../../actors/writer.ts";
+import type { TableSpec } from "./table_spec.ts";
 import { ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { parseSegmentPath } from "../recording/paths.ts";
