@@ -29,8 +29,8 @@ export async function serveFile(c: Context, path: string, sha256: string): Promi
     throw new NotFoundError("the clip file");
   }
   const size = (await file.stat()).size;
+  // No content-type on the replies without a body (304, 416).
   const headers: Record<string, string> = {
-    "content-type": "video/mp4",
     "accept-ranges": "bytes",
     etag,
     "cache-control": "private, max-age=3600",
@@ -51,6 +51,7 @@ export async function serveFile(c: Context, path: string, sha256: string): Promi
     });
   }
   if (c.req.method === "HEAD") file.close();
+  headers["content-type"] = "video/mp4";
   if (plan.kind === "full") {
     headers["content-length"] = String(size);
     return new Response(c.req.method === "HEAD" ? null : file.readable, { status: 200, headers });
