@@ -30,6 +30,7 @@ import {
 import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { NotFoundError } from "../models/errors.ts";
+import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
@@ -66,6 +67,8 @@ export const ANALYSIS_FPS = 5;
 export const SNAPSHOT_TIMEOUT_MS = 5000;
 /** How long stopRecording waits for the open segment to be finished and indexed. */
 export const FINALIZE_TIMEOUT_MS = 20_000;
+/** How long stopRecording then waits for the segment's row to be committed. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 /** What the fleet needs. */
 export interface FleetOptions {
@@ -422,6 +425,10 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       unit.camera.send({ type: "RECORDING.STOP" });
       await untilIdle(unit);
+      // The last segment's row is in the writer: give it a moment to commit, so a timeline
+      // asked for right after the stop shows it (a database that is down keeps it for later).
+      await withTimeout(unit.segments.drained(), DRAIN_TIMEOUT_MS, () => new Error("slow"))
+        .catch(() => {});
     },
     recorderStats(id) {
       const unit = units.get(id);
