@@ -1,6 +1,6 @@
 /**
- * Vigil's entry point: config → database → the system (fleet, detectors, discovery; see
- * actors/system.ts) → Hono app → Deno.serve, and
+ * Vigil's entry point: config → database → the system (RTSP relay, fleet, detectors, discovery;
+ * see actors/system.ts) → Hono app → Deno.serve, and
  * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers flush),
  * close the database — within 10 s, or exit anyway.
  *
@@ -55,6 +55,16 @@ async function main(): Promise<void> {
       minFree: config.recordingsMinFree,
       maxSize: config.recordingsMaxSize,
       recordDays: config.recordRetentionDays,
+    },
+    auth: config.auth,
+    rtsp: {
+      hostname: config.rtspHost,
+      port: config.rtspPort,
+      idleTimeoutMs: config.hubIdleS * 1000,
+      limits: {
+        maxReaders: config.rtspMaxReaders,
+        maxReadersPerPath: config.rtspMaxReadersPerPath,
+      },
     },
   });
   const closing = new AbortController();

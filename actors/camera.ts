@@ -3,8 +3,9 @@
  *
  * - `stream`: offline → connecting → live ⇄ backoff. `connecting` and `live` share one invoked
  *   capture (one ffmpeg); a failure moves to `backoff`, whose delay grows exponentially from
- *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered, then capture
- *   starts again. A bad source URL is fatal: back to `offline` with `lastError`, no retry loop.
+ *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered (the stream
+ *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
+ *   `offline` with `lastError`, no retry loop.
  * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
  * - `recording`: idle → recording → finalizing → idle, keeping the settings. One `recorder` child
  *   lives through `recording` and `finalizing`: stopping asks it to finish the open segment
@@ -26,6 +27,7 @@ import {
   setup,
   type SnapshotFrom,
 } from "xstate";
+import { backoffDelay } from "../models/backoff.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
 import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
 import type { StreamInfo } from "../models/media/ffmpeg_stderr.ts";
@@ -37,7 +39,6 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
-import { backoffDelay } from "../models/backoff.ts";
 
 /** First retry delay after a failure. */
 export const BACKOFF_BASE_MS = 250;
@@ -75,8 +76,7 @@ export type CameraSourceUpdate = Partial<Omit<CameraInput, "id">>;
 /** Events the recorder child accepts from the camera (see actors/recorder.ts). */
 export type RecorderEvent =
   | { type: "RECORDER.SETTINGS"; settings: unknown }
-  | { type: "RECORDER.FINALIZE" }
-  | { type: "RECORDER.RESTART" };
+  | { type: "RECORDER.FINALIZE" };
 
 /** Events a camera actor accepts. */
 export type CameraEvent =
@@ -137,6 +137,9 @@ export const cameraMachine = setup({
   },
   actors: {
     capture: createCaptureLogic(),
+    // Held while the stream is active (across capture restarts and backoff): the fleet's holds a
+    // stream hub lease, so the camera's puller outlives capture's own reconnects.
+    source: fromCallback(() => {}),
     // Replaced by the fleet with the real analysis (actors/analysis.ts) bound to this camera's
     // frames and writers; on its own the machine only keeps the analytics state.
     analysis: fromCallback<
@@ -155,9 +158,6 @@ export const cameraMachine = setup({
   },
   guards: {
     fatal: ({ event }) => event.type === "CAPTURE.FAILED" && event.fatal,
-    newSource: ({ event }) =>
-      event.type === "CAMERA.UPDATE" &&
-      (event.source.sourceUrl !== undefined || event.source.transport !== undefined),
   },
   actions: {
     recordFailure: assign(({ context, event }) =>
@@ -210,6 +210,7 @@ export const cameraMachine = setup({
         },
         active: {
           initial: "capturing",
+          invoke: { src: "source" },
           on: {
             "CAPTURE.STOP": "offline",
             // A new URL or size means a new ffmpeg: re-enter to restart the capture.
@@ -295,11 +296,6 @@ export const cameraMachine = setup({
                   ],
                 },
                 "RECORDING.STOP": "finalizing",
-                // A new camera URL: the recorder reconnects (the stream region restarts capture).
-                "CAMERA.UPDATE": {
-                  guard: "newSource",
-                  actions: sendTo("recorder", { type: "RECORDER.RESTART" as const }),
-                },
               },
             },
             finalizing: {
@@ -408,6 +404,11 @@ export interface CameraOptions {
    * recording region only keeps its state.
    */
   recorder?: AnyActorLogic;
+  /**
+   * Logic invoked while the stream region is active (capturing or in backoff): the fleet's takes
+   * a stream hub lease on the camera and releases it on stop.
+   */
+  source?: AnyActorLogic;
 }
 
 /**
@@ -430,6 +431,7 @@ export function createCamera(input: CameraInput, options: CameraOptions = {}): C
       capture: createCaptureLogic(capture),
       ...(options.analysis ? { analysis: options.analysis(capture.slot) } : {}),
       ...(options.recorder ? { recorder: options.recorder } : {}),
+      ...(options.source ? { source: options.source } : {}),
     },
   });
   const actor = createActor(machine, { input, id: `camera:${input.id}` });

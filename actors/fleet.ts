@@ -12,8 +12,13 @@
  *   detaches analytics.
  * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
  *   restarts ffmpeg once); other settings changes apply without touching capture.
- * - Recording is independent of capture: it reads the camera's record stream through its own
- *   source ({@linkcode FleetOptions} `recordingSource`, the one seam to the stream hub), so
+ * - Capture and one-shot snapshots read the camera through the stream hub (actors/hub.ts), never
+ *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
+ *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
+ *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
+ * - Recording is independent of capture: the recorder reads the camera's `main` stream (its
+ *   largest ONVIF profile, else its `recordUrl`, else its URL) through the hub with a lease of its
+ *   own — {@linkcode FleetOptions} aside, `recordingSource` is the one place that says so — so
  *   starting or stopping capture never touches it. Before a camera's recorder runs, segment files
  *   a crash left unindexed are recovered (actors/recording_recovery.ts).
  *
@@ -27,8 +32,10 @@ import {
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
-import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
+import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
+import { cameraSources } from "../models/media/hub_plan.ts";
+import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
 import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
@@ -41,13 +48,13 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import type { Hub, HubStreamStatus } from "./hub.ts";
 import { type SegmentRow, SEGMENTS } from "../models/store/segments.ts";
 import {
   readStoredRecording,
   type RecordingSettings,
   type StoredRecording,
 } from "../models/recording/settings.ts";
-import { recordUrlOf } from "../models/recording/source.ts";
 import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
 import { createRecorderLogic } from "./recorder.ts";
 import {
@@ -78,13 +85,13 @@ export interface FleetOptions {
   detectors: DetectorPool;
   /** The live event feed. */
   events: EventBus<FeedMessage>;
+  /** The stream hub every capture and snapshot reads through. */
+  hub: Hub;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
-  /** Source schemes allowed besides RTSP (benchmarks serve a clip over local HTTP). */
-  allowSchemes?: readonly ExtraScheme[];
-  /** Target segment length in seconds (default 10). */
+  /** Target recording segment length in seconds (default 10). */
   segmentSeconds?: number;
 }
 
@@ -96,6 +103,8 @@ export interface CameraStatus extends CameraSummary {
   /** The recorder's live numbers while recording, else null (the open file stays internal). */
   recorder: Omit<RecorderStats, "current"> | null;
   backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
+  /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
+  hub: HubStreamStatus[];
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -155,7 +164,7 @@ export interface Fleet {
 
 interface Unit {
   row: CameraRow;
-  /** The URL capture uses (with credentials), to tell a real source change from a rename. */
+  /** The camera URL (with credentials), to tell a real source change from a rename. */
   source: string;
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
@@ -180,6 +189,7 @@ const OFFLINE: CameraStatus = {
   analysis: null,
   recorder: null,
   backlog: null,
+  hub: [],
 };
 
 /**
@@ -195,36 +205,36 @@ export function createFleet(options: FleetOptions): Fleet {
   const captureFps = options.captureFps ?? ANALYSIS_FPS;
   const snapshots = new Map<string, Promise<Uint8Array>>();
 
-  const sourceUrl = async (row: CameraRow) => {
+  const { hub } = options;
+
+  /** Tells the hub the camera's sources; returns its URL with credentials. */
+  const registerSources = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
     const password = sealed ? await secrets.open(sealed) : undefined;
-    return withCredentials(row.sourceUrl, { username: row.username, password });
+    const credentials = { username: row.username, password };
+    const url = withCredentials(row.sourceUrl, credentials);
+    const sources = cameraSources(url, row.onvif, credentials, row.transport);
+    // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
+    if (sources.main === undefined && row.recordUrl) {
+      sources.main = withCredentials(row.recordUrl, credentials);
+    }
+    hub.setCamera(row.id, sources);
+    return url;
   };
 
   /**
    * THE seam between recording and its input, resolved each time a recording run starts: the
-   * camera's record stream (models/recording/source.ts) with its credentials. When the stream hub
-   * lands, this becomes
-   * `const lease = await hub.acquire(row.id, { url, stream: "main" }, "recorder");
-   *  return { url: lease.readUrl, release: lease.release };`
-   * so recording costs the camera no extra session.
+   * camera's `main` stream read from the relay, under a hub lease the run releases when it ends
+   * (the camera sees no extra session; a recorder that restarts costs no camera reconnect).
    */
   const recordingSource = async (id: string): Promise<RecordingSource> => {
-    const row = find(id).row;
-    const sealed = await getSealedPassword(db.sql, row.id);
-    const password = sealed ? await secrets.open(sealed) : undefined;
-    const url = withCredentials(recordUrlOf(row), { username: row.username, password });
-    return {
-      url,
-      transport: row.transport,
-      allowSchemes: options.allowSchemes,
-      release: () => {},
-    };
+    const lease = await hub.acquire(id, { stream: "main" }, "recorder");
+    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
   };
 
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
-    const source = await sourceUrl(row);
+    const source = await registerSources(row);
     const [detections, events, segments] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
@@ -252,14 +262,18 @@ export function createFleet(options: FleetOptions): Fleet {
     });
     const camera = createCamera({
       id: row.id,
-      sourceUrl: source,
-      transport: row.transport,
+      // The relay, over TCP; the camera's own transport is the hub puller's business.
+      sourceUrl: hub.readUrl(row.id),
+      transport: "tcp",
       analysisWidth: ANALYSIS_WIDTH,
       analysisHeight: ANALYSIS_HEIGHT,
       fps: captureFps,
       stallMs: options.stallMs,
-      allowSchemes: options.allowSchemes,
     }, {
+      source: fromCallback(() => {
+        const lease = hub.acquire(row.id, {}, "capture");
+        return () => void lease.then((l) => l.release(), () => {});
+      }),
       analysis: (slot) =>
         createAnalysisLogic({
           cameraId: row.id,
@@ -337,9 +351,10 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = async (unit: Unit) => {
     await unit.camera.stop();
-    // Stopping the camera closed its open events and ended its recording run; their rows must
-    // reach the writers before they stop.
+    // Stopping the camera closed its open events and ended its recording run (which finishes
+    // its segment before the hub lets the camera go); their rows must reach the writers first.
     await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
+    await hub.removeCamera(unit.row.id);
     await Promise.all([unit.detections.stop(), unit.events.stop(), unit.segments.stop()]);
   };
 
@@ -366,16 +381,10 @@ export function createFleet(options: FleetOptions): Fleet {
     },
     async update(row) {
       const unit = find(row.id);
-      const previous = unit.row;
       unit.row = row;
-      const source = await sourceUrl(row);
-      // A rename must not cost a reconnect: only a new URL, credentials or transport restart ffmpeg.
-      if (source === unit.source && row.transport === previous.transport) return;
-      unit.source = source;
-      unit.camera.send({
-        type: "CAMERA.UPDATE",
-        source: { sourceUrl: source, transport: row.transport },
-      });
+      // The hub restarts a puller only when its URL, credentials or transport changed: a rename
+      // costs no reconnect, and capture keeps reading the same relay path either way.
+      unit.source = await registerSources(row);
     },
     async remove(id) {
       const unit = units.get(id);
@@ -448,21 +457,29 @@ export function createFleet(options: FleetOptions): Fleet {
           events: unit.events.stats(),
           segments: unit.segments.stats(),
         },
+        hub: hub.status(id),
       };
     },
     snapshot(id) {
-      const { camera, row } = find(id);
+      const { camera } = find(id);
       // Concurrent requests for one camera share one ffmpeg: a burst of viewers (or a hostile
       // client) cannot start a process per request.
       let pending = snapshots.get(id);
       if (!pending) {
-        pending = (async () =>
-          await cameraSnapshot({
-            latest: camera.capture.slot.peek(),
-            url: await sourceUrl(row),
-            transport: row.transport,
-            timeoutMs: SNAPSHOT_TIMEOUT_MS,
-          }))().finally(() => snapshots.delete(id));
+        pending = (async () => {
+          // A grab reads the relay: the lease starts the camera's puller if nothing else runs it.
+          const lease = await hub.acquire(id, {}, "snapshot");
+          try {
+            return await cameraSnapshot({
+              latest: camera.capture.slot.peek(),
+              url: lease.readUrl,
+              transport: "tcp",
+              timeoutMs: SNAPSHOT_TIMEOUT_MS,
+            });
+          } finally {
+            lease.release();
+          }
+        })().finally(() => snapshots.delete(id));
         snapshots.set(id, pending);
       }
       return pending;

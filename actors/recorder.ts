@@ -62,8 +62,6 @@ const PROBE_TIMEOUT_MS = 10_000;
 
 /** How a run ended, for the loop. */
 interface RunOutcome {
-  /** Ended because the recorder asked (stop, finalize, restart). */
-  stopped: boolean;
   /** It finished at least one segment. */
   produced: boolean;
   error: string | null;
@@ -119,8 +117,6 @@ class Recorder {
       this.#settings = parseRecordingSettings(event.settings);
       if (this.#settings.mode === "continuous") this.#enqueue(() => this.#indexAllPending());
       else this.#enqueue(() => this.#decide(false));
-    } else if (event.type === "RECORDER.RESTART") {
-      void this.#run?.stop();
     } else {
       this.#finalizing = true;
       this.#stop();
@@ -172,13 +168,12 @@ class Recorder {
         ended = await this.#runOnce(source);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        ended = { stopped: false, produced: false, error: `recording: ${message}` };
+        ended = { produced: false, error: `recording: ${message}` };
       } finally {
         source?.release();
       }
       await this.#queue;
       if (this.#stopping) break;
-      if (ended.stopped) continue; // a restart we asked for (new source URL)
       // A run that recorded and then lost its source retries quickly; failures in a row back off.
       failures = ended.produced ? 1 : failures + 1;
       this.#stats.reconnects++;
@@ -207,7 +202,7 @@ class Recorder {
       allowSchemes: source.allowSchemes,
     };
     this.#codecs ??= await probeSource(input, PROBE_TIMEOUT_MS);
-    if (this.#stopping) return { stopped: true, produced: false, error: null };
+    if (this.#stopping) return { produced: false, error: null };
     const audio = audioMode(this.#codecs.audio);
     Object.assign(this.#stats, {
       video: this.#codecs.video,
@@ -259,7 +254,6 @@ class Recorder {
     Object.assign(this.#stats, { pid: null, current: null });
     const how = end.signal ? `killed by ${end.signal}` : `exit code ${end.code}`;
     return {
-      stopped: end.stopped,
       produced,
       error: `recording: ffmpeg ended (${how})${end.error ? `: ${end.error}` : ""}`,
     };

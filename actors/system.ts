@@ -1,7 +1,7 @@
 /**
- * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
- * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval and retention. main.ts and the tests assemble Vigil through this one
+ * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
+ * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
+ * camera-move watch, the optional discovery interval and retention. main.ts and the tests assemble Vigil through this one
  * function, so a test runs the same wiring as the server; the result is also the dependencies
  * the routes need (`createApp({ ...system, auth, shutdown })`).
  *
@@ -27,6 +27,7 @@ import {
   type RecordingsRetentionOptions,
   startRecordingsRetention,
 } from "./recordings_retention.ts";
+import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -50,6 +51,10 @@ export interface SystemOptions {
   compileConcurrency?: number;
   /** Recordings retention and the disk guard; absent → no retention job (tests). */
   recordings?: Omit<RecordingsRetentionOptions, "sql" | "dataDir">;
+  /** `VIGIL_AUTH` for relay readers. Default true. */
+  auth?: boolean;
+  /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
+  rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -58,6 +63,8 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP server, the stream hub and the relay's keys. */
+  relay: Relay;
   detectors: DetectorPool;
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
@@ -68,7 +75,7 @@ export interface System {
   /** Recordings retention and the disk guard, when configured. */
   recordingsRetention: RecordingsRetention | undefined;
   /** Stops the discovery interval, the move watch, compiles (they resume at the next start) and
-   * recordings retention, every camera (recordings finish their segment, writers flush),
+   * recordings retention, every camera (recordings finish their segment, writers flush), the relay,
    * retention and the detectors, in that order. The database stays open: its owner closes it. */
   stop(): Promise<void>;
 }
@@ -92,12 +99,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
+  const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
   const fleet = createFleet({
     db,
     secrets,
     dataDir,
     detectors,
     events,
+    hub: relay.hub,
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
   });
@@ -134,6 +143,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    relay,
     detectors,
     events,
     discovery,
@@ -146,6 +156,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await watch.stop();
       await Promise.all([compiler.stop(), recordingsRetention?.stop()]);
       await fleet.stop();
+      await relay.stop();
       await retention?.stop();
       await detectors.close();
     },

@@ -41,6 +41,16 @@ export interface Config {
   compileConcurrency: number;
   /** `VIGIL_RECORD_RETENTION_DAYS` (default 30): compiled clips are kept this long. */
   recordRetentionDays: number;
+  /** `VIGIL_RTSP_PORT` (default 8554; 0 picks a free one): the relay's RTSP port. */
+  rtspPort: number;
+  /** `VIGIL_RTSP_HOST` (default: `VIGIL_HOST`): the address the relay listens on. */
+  rtspHost: string;
+  /** `VIGIL_HUB_IDLE_S` (default 10): a camera's puller stops this long after its last reader. */
+  hubIdleS: number;
+  /** `VIGIL_RTSP_MAX_READERS` (default 128): external relay readers in total. */
+  rtspMaxReaders: number;
+  /** `VIGIL_RTSP_MAX_READERS_PER_PATH` (default 32): external readers of one stream. */
+  rtspMaxReadersPerPath: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,9 +70,10 @@ export const DEFAULT_MODELS_DIR = new URL("../assets/models", import.meta.url).p
  * ```
  */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
+  const host = readHost(env, "VIGIL_HOST", "0.0.0.0");
   return {
     port: readInt(env, "VIGIL_PORT", 8080, 0, 65535),
-    host: readHost(env, "VIGIL_HOST", "0.0.0.0"),
+    host,
     dataDir: readNonEmpty(env, "VIGIL_DATA_DIR", "./data"),
     databaseUrl: readDatabaseUrl(env),
     modelsDir: readNonEmpty(env, "VIGIL_MODELS_DIR", DEFAULT_MODELS_DIR),
@@ -84,6 +95,11 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       : undefined,
     compileConcurrency: readInt(env, "VIGIL_COMPILE_CONCURRENCY", 1, 1, 8),
     recordRetentionDays: readInt(env, "VIGIL_RECORD_RETENTION_DAYS", 30, 1, 3650),
+    rtspPort: readInt(env, "VIGIL_RTSP_PORT", 8554, 0, 65535),
+    rtspHost: readHost(env, "VIGIL_RTSP_HOST", host),
+    hubIdleS: readInt(env, "VIGIL_HUB_IDLE_S", 10, 0, 3600),
+    rtspMaxReaders: readInt(env, "VIGIL_RTSP_MAX_READERS", 128, 1, 10_000),
+    rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
   };
 }
 

@@ -20,6 +20,8 @@ import type { DiscoveryRegistry } from "../actors/discovery.ts";
 import { analyticsRoutes } from "./analytics.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
+import { relayRoutes } from "./relay.ts";
+import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
@@ -33,6 +35,8 @@ export interface AppDeps {
   db: Database;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP relay (signed relay URLs). */
+  relay: Relay;
   /** The models this box can run. */
   detectors: DetectorPool;
   /** The live event feed. */
@@ -97,5 +101,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
+  app.route("/api/cameras", relayRoutes(deps));
   return app;
 }

@@ -19,7 +19,29 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     recordingsMaxSize: undefined,
     compileConcurrency: 1,
     recordRetentionDays: 30,
+    rtspPort: 8554,
+    rtspHost: "0.0.0.0",
+    hubIdleS: 10,
+    rtspMaxReaders: 128,
+    rtspMaxReadersPerPath: 32,
   });
+});
+
+Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST unless set", () => {
+  assert.equal(loadConfig({ VIGIL_HOST: "10.0.0.2" }).rtspHost, "10.0.0.2");
+  const config = loadConfig({
+    VIGIL_HOST: "10.0.0.2",
+    VIGIL_RTSP_HOST: "127.0.0.1",
+    VIGIL_RTSP_PORT: "0",
+    VIGIL_HUB_IDLE_S: "30",
+    VIGIL_RTSP_MAX_READERS: "10",
+    VIGIL_RTSP_MAX_READERS_PER_PATH: "2",
+  });
+  assert.deepEqual(
+    [config.rtspHost, config.rtspPort, config.hubIdleS, config.rtspMaxReaders],
+    ["127.0.0.1", 0, 30, 10],
+  );
+  assert.equal(config.rtspMaxReadersPerPath, 2);
 });
 
 Deno.test("loadConfig() reads the recording variables", () => {
@@ -73,6 +95,9 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a free space of 100%", { VIGIL_RECORDINGS_MIN_FREE: "100%" }, /VIGIL_RECORDINGS_MIN_FREE/],
     ["a quota without a size", { VIGIL_RECORDINGS_MAX_SIZE: "lots" }, /VIGIL_RECORDINGS_MAX_SIZE/],
     ["no compile at all", { VIGIL_COMPILE_CONCURRENCY: "0" }, /VIGIL_COMPILE_CONCURRENCY/],
+    ["an RTSP port out of range", { VIGIL_RTSP_PORT: "65536" }, /VIGIL_RTSP_PORT/],
+    ["an RTSP host with a slash", { VIGIL_RTSP_HOST: "a/b" }, /VIGIL_RTSP_HOST/],
+    ["no relay readers at all", { VIGIL_RTSP_MAX_READERS: "0" }, /VIGIL_RTSP_MAX_READERS/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {

@@ -124,6 +124,8 @@ Deno.test("permissionFor() maps methods and paths to the permission they need", 
   assert.equal(permissionFor("POST", "/api/records"), "write", "compiling is an admin's");
   assert.equal(permissionFor("GET", "/api/cameras/x/recording"), "read", "settings are not video");
   assert.equal(permissionFor("GET", "/api/recordsx"), "read");
+  assert.equal(permissionFor("GET", "/api/cameras/x/relay"), "live");
+  assert.equal(permissionFor("POST", "/api/cameras/x/relay"), "write");
 });
 
 Deno.test("constantTimeEqual() compares whole strings", () => {

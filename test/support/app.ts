@@ -35,12 +35,15 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit
+ *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "segmentSeconds"> = {},
+  options: Pick<
+    SystemOptions,
+    "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "segmentSeconds"
+  > = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
@@ -49,6 +52,7 @@ export async function startTestApp(
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    rtsp: options.rtsp,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
