@@ -4,8 +4,10 @@
  * once at 1280x720, 15 fps, 1.5 Mbit/s, served to every recorder). Prints:
  *
  * - recorder CPU per camera: each recorder ffmpeg's user+system ticks over the window (the goal
- *   is under 2% of a core with stream copy), and Vigil's own extra CPU per camera (segment checks
- *   with ffprobe, indexing, the writer), measured as this process plus its reaped children;
+ *   is under 2% of a core with stream copy); the stream hub's puller ffmpeg of each camera (what
+ *   recording costs when nothing else reads the camera); and Vigil's own extra CPU per camera
+ *   (the relay forwarding packets, segment checks with ffprobe, indexing, the writer), measured as
+ *   this process plus its reaped children;
  * - bytes per hour per camera, from the indexed segments, and the stream's bitrate it implies;
  * - compile time of a 60 s clip (stream copy), run three times, and of a 60 s annotated clip.
  *
@@ -94,19 +96,31 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       await sleep(200);
     }
     const pids = ids.map((id) => system.fleet.recorderStats(id)!.pid!);
+    const pullers = ids.flatMap((id) => system.relay.hub.status(id).map((p) => p.pid))
+      .filter((pid): pid is number => pid !== null);
     const start = { at: performance.now(), wall: Date.now(), self: ticks("self", true)! };
     const first = pids.map((pid) => ticks(pid)!);
+    const firstPullers = pullers.map((pid) => ticks(pid)!);
     await sleep(o.seconds * 1000);
     const ms = performance.now() - start.at;
     const last = pids.map((pid) => ticks(pid));
+    const lastPullers = pullers.map((pid) => ticks(pid));
     const self = ticks("self", true)! - start.self;
     const perCamera = pids.map((_, i) => pct((last[i] ?? first[i]!) - first[i]!, ms));
+    const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
     console.log(
       `recorder ffmpeg CPU per camera: ${perCamera.map((p) => p.toFixed(2)).join(", ")} % of a ` +
-        `core (mean ${(perCamera.reduce((a, b) => a + b, 0) / perCamera.length).toFixed(2)} %)`,
+        `core (mean ${mean(perCamera).toFixed(2)} %)`,
+    );
+    const perPuller = pullers.map((_, i) =>
+      pct((lastPullers[i] ?? firstPullers[i]!) - firstPullers[i]!, ms)
     );
     console.log(
-      `Vigil's own CPU per camera (checks, indexing, writer, ffprobe): ` +
+      `hub puller ffmpeg CPU per camera (the camera's one session): ` +
+        `${perPuller.map((p) => p.toFixed(2)).join(", ")} % (mean ${mean(perPuller).toFixed(2)} %)`,
+    );
+    console.log(
+      `Vigil's own CPU per camera (relay forwarding, checks, indexing, writer, ffprobe): ` +
         `${(pct(self, ms) / o.cameras).toFixed(2)} % of a core`,
     );
 

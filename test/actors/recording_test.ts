@@ -1,8 +1,8 @@
 /**
  * Recording end to end with real ffmpeg over a real RTSP stream (GStreamer test pattern, 25 fps,
  * a keyframe every second), driven through the HTTP routes into a real PostgreSQL: a minute of
- * continuous recording, clips of it (plain and annotated), ranges and tamper checks, and an outage
- * of the camera.
+ * continuous recording (through the stream hub, sharing the camera's one session with capture),
+ * clips of it (plain and annotated), ranges and tamper checks, and an outage of the camera.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -77,7 +77,16 @@ Deno.test({
       assert.equal(put.status, 200, await put.clone().text());
       assert.equal((await put.json()).settings.retainDays, 7, "defaults are filled");
       await waitRecording(app, id);
+      // Analysis capture too: both read the camera through the stream hub.
+      const capture = await app.call("POST", `/api/cameras/${id}/capture`, {
+        body: { action: "start" },
+      });
+      assert.equal(capture.status, 200);
       await sleep(61_000);
+      const camera = await (await app.call("GET", `/api/cameras/${id}`)).json();
+      const consumers = camera.state.hub.flatMap((p: { consumers: string[] }) => p.consumers);
+      assert.ok(consumers.includes("recorder") && consumers.includes("capture"), consumers);
+      assert.equal(server.clientsConnected, 1, "recording costs the camera no extra session");
       const live = await (await app.call("GET", `/api/cameras/${id}/recording`)).json();
       assert.equal(live.state, "recording");
       assert.equal(live.live.recorder, "recording");
