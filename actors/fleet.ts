@@ -10,8 +10,9 @@
  *   its stream are separate operations. The choice is remembered across restarts.
  * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
  *   detaches analytics.
- * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
- *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher; it
+ *   follows the setting down again (a lower fps, or detach), restarting ffmpeg once per change of
+ *   rate. Other settings changes apply without touching capture.
  * - Capture and one-shot snapshots read the camera through the stream hub (actors/hub.ts), never
  *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
  *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
@@ -29,9 +30,12 @@ import type { SecretBox } from "../models/secret_box.ts";
 import {
   allCameras,
   type Camera as CameraRow,
+  deleteCamera as deleteCameraRow,
+  getCamera,
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
+import { removeCameraFiles, removeOrphanFiles } from "../models/store/camera_data.ts";
 import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { cameraSources } from "../models/media/hub_plan.ts";
@@ -41,6 +45,7 @@ import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";
@@ -65,6 +70,9 @@ import {
   type RecordingSource,
 } from "./recorder_handle.ts";
 import { recoverSegments } from "./recording_recovery.ts";
+import { removeFile } from "./segment_files.ts";
+import { cameraRecordIds } from "../models/store/records.ts";
+import { recordFile } from "../models/recording/paths.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -115,8 +123,14 @@ export interface Fleet {
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
   update(camera: CameraRow): Promise<void>;
-  /** Stops a camera's actor, awaits its ffmpeg and flushes its writers. Unknown ids are ignored. */
-  remove(id: string): Promise<void>;
+  /**
+   * Deletes a camera: stops its actor (ffmpeg awaited, writers flushed while its row still
+   * exists), deletes its row, then purges its detections and files in the background.
+   * Concurrent calls for one camera share one deletion and all succeed: a delete is idempotent,
+   * and no interleaving can leave a camera supervised without a row or a row without supervision.
+   * @throws {NotFoundError} when the camera does not exist (and nobody is deleting it)
+   */
+  delete(id: string): Promise<void>;
   /**
    * videoCapture: starts or stops pulling a camera's stream, and remembers the choice.
    * @throws {NotFoundError}
@@ -158,8 +172,12 @@ export interface Fleet {
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
   health(): { cameras: number; live: number; backlog: number };
-  /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
-  stop(): Promise<void>;
+  /**
+   * Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row.
+   *
+   * @param options `deadline` (epoch ms): rows not written by then are spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 interface Unit {
@@ -315,11 +333,15 @@ export function createFleet(options: FleetOptions): Fleet {
     return unit;
   };
 
+  /** Capture runs at the analytics fps when it is higher, and back at the base rate otherwise. */
+  const setCaptureFps = (unit: Unit, fps: number) => {
+    if (fps === unit.fps) return;
+    unit.fps = fps;
+    unit.camera.send({ type: "CAMERA.UPDATE", source: { fps } });
+  };
+
   const attach = (unit: Unit, settings: AnalyticsSettings) => {
-    if (settings.fps > unit.fps) {
-      unit.fps = settings.fps;
-      unit.camera.send({ type: "CAMERA.UPDATE", source: { fps: settings.fps } });
-    }
+    setCaptureFps(unit, Math.max(captureFps, settings.fps));
     unit.camera.send({ type: "CAPTURE.START" });
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
@@ -349,13 +371,49 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   };
 
-  const stopUnit = async (unit: Unit) => {
+  const stopUnit = async (unit: Unit, deadline?: number) => {
     await unit.camera.stop();
     // Stopping the camera closed its open events and ended its recording run (which finishes
     // its segment before the hub lets the camera go); their rows must reach the writers first.
     await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
     await hub.removeCamera(unit.row.id);
-    await Promise.all([unit.detections.stop(), unit.events.stop(), unit.segments.stop()]);
+    await Promise.all([
+      unit.detections.stop({ deadline }),
+      unit.events.stop({ deadline }),
+      unit.segments.stop({ deadline }),
+    ]);
+  };
+
+  const add = async (row: CameraRow) => restore(await supervise(row));
+  const deletions = new Map<string, Promise<void>>();
+
+  const deleteCamera = async (id: string) => {
+    const row = await getCamera(db.sql, id);
+    // Its clips' rows go with the camera (cascade): their files are found by id first.
+    const clips = await cameraRecordIds(db.sql, id);
+    const unit = units.get(id);
+    if (unit) {
+      units.delete(id);
+      await stopUnit(unit);
+    }
+    try {
+      await deleteCameraRow(db.sql, id);
+    } catch (error) {
+      // Deleted by another box sharing the database: what was asked is done.
+      if (error instanceof NotFoundError) return;
+      // The camera still exists: keep supervising it as it was.
+      if (unit) await add(row).catch(() => {});
+      throw error;
+    }
+    // Detections have no cascading foreign key (see migration 002) and a camera may have
+    // millions: they, and the camera's files, go in the background.
+    (async () => {
+      await deleteCameraDetections(db.sql, id);
+      await removeCameraFiles(dataDir, id, log);
+      for (const clip of clips) await removeFile(recordFile(dataDir, clip));
+    })().catch((error) => {
+      log.warn("purge of a deleted camera's data failed", { camera: id, error });
+    });
   };
 
   const recordingState = (unit: Unit) => unit.camera.summary().recording;
@@ -365,7 +423,12 @@ export function createFleet(options: FleetOptions): Fleet {
 
   return {
     async start() {
-      for (const row of await allCameras(db.sql)) {
+      const rows = await allCameras(db.sql);
+      // Before any writer opens: spill files of cameras that are gone must not be replayed.
+      await removeOrphanFiles(dataDir, new Set(rows.map((row) => row.id)), log).catch((error) => {
+        log.warn("could not look for files of deleted cameras", { error });
+      });
+      for (const row of rows) {
         // One broken camera (a password sealed with another box's key) must not keep the rest
         // of the fleet from starting.
         try {
@@ -376,9 +439,7 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       log.info("fleet started", { cameras: units.size });
     },
-    async add(row) {
-      restore(await supervise(row));
-    },
+    add,
     async update(row) {
       const unit = find(row.id);
       unit.row = row;
@@ -386,11 +447,13 @@ export function createFleet(options: FleetOptions): Fleet {
       // costs no reconnect, and capture keeps reading the same relay path either way.
       unit.source = await registerSources(row);
     },
-    async remove(id) {
-      const unit = units.get(id);
-      if (!unit) return;
-      units.delete(id);
-      await stopUnit(unit);
+    delete(id) {
+      let deleting = deletions.get(id);
+      if (!deleting) {
+        deleting = deleteCamera(id).finally(() => deletions.delete(id));
+        deletions.set(id, deleting);
+      }
+      return deleting;
     },
     async capture(id, action) {
       const unit = find(id);
@@ -402,6 +465,7 @@ export function createFleet(options: FleetOptions): Fleet {
       unit.row.desired = await updateDesired(db.sql, id, { capturing: false, analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
       unit.camera.send({ type: "CAPTURE.STOP" });
+      setCaptureFps(unit, captureFps);
     },
     async attachAnalytics(id, settings) {
       const unit = find(id);
@@ -412,6 +476,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = find(id);
       unit.row.desired = await updateDesired(db.sql, id, { analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
+      setCaptureFps(unit, captureFps);
     },
     analysisStats(id) {
       const unit = units.get(id);
@@ -496,10 +561,10 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       return { cameras: units.size, live, backlog };
     },
-    async stop() {
+    async stop(options = {}) {
       const all = [...units.values()];
       units.clear();
-      await Promise.all(all.map(stopUnit));
+      await Promise.all(all.map((unit) => stopUnit(unit, options.deadline)));
       log.info("fleet stopped", { cameras: all.length });
     },
   };

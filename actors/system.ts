@@ -28,6 +28,7 @@ import {
   startRecordingsRetention,
 } from "./recordings_retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -51,6 +52,8 @@ export interface SystemOptions {
   compileConcurrency?: number;
   /** Recordings retention and the disk guard; absent → no retention job (tests). */
   recordings?: Omit<RecordingsRetentionOptions, "sql" | "dataDir">;
+  /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
+  neighbours?: NeighbourLookup;
   /** `VIGIL_AUTH` for relay readers. Default true. */
   auth?: boolean;
   /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
@@ -74,13 +77,40 @@ export interface System {
   compiler: Compiler;
   /** Recordings retention and the disk guard, when configured. */
   recordingsRetention: RecordingsRetention | undefined;
-  /** Stops the discovery interval, the move watch, compiles (they resume at the next start) and
-   * recordings retention, every camera (recordings finish their segment, writers flush), the relay,
-   * retention and the detectors, in that order. The database stays open: its owner closes it. */
-  stop(): Promise<void>;
+  neighbours: NeighbourLookup | undefined;
+  /**
+   * Stops everything, rows first: the discovery interval and the compiles (a running one is put
+   * back in the queue for the next start) with recordings retention, then every camera (their
+   * recordings finish the open segment; their writers write or spill everything by the deadline,
+   * whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
+   * the move watch, retention and the detectors together — given at most
+   * {@linkcode AUX_STOP_MS}, since nothing durable depends on them and a hung database or ONVIF
+   * device must not hold the exit. The database stays open: its owner closes it.
+   *
+   * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 const log = createLogger("system");
+
+/** How long the move watch, retention and the detectors each get to stop. */
+export const AUX_STOP_MS = 1_500;
+
+/** Waits for `work`, or logs and moves on after `ms`. */
+async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  try {
+    const outcome = await Promise.race([work.then(() => "done" as const), late]);
+    if (outcome === "late") log.warn(`${what} did not stop in time; going on`, { ms });
+  } catch (error) {
+    log.warn(`${what} failed to stop`, { error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Starts everything and restores each camera's desired state.
@@ -110,7 +140,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
   });
-  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  const retention = options.retention
+    ? startRetention(db.sql, { ...options.retention, dataDir })
+    : undefined;
   await fleet.start();
   const compiler = createCompiler({
     sql: db.sql,
@@ -130,6 +162,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     secrets,
     fleet,
     timeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
   });
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
@@ -151,14 +184,21 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     onvifTimeoutMs: options.onvifTimeoutMs,
     compiler,
     recordingsRetention,
-    async stop() {
+    neighbours: options.neighbours,
+    async stop(options = {}) {
       interval?.stop();
-      await watch.stop();
+      // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
+      // an ONVIF call may take seconds, and the rows must reach the database or disk first.
+      const watchStopped = watch.stop();
+      // A running compile is killed and queued again for the next start; nothing is lost.
       await Promise.all([compiler.stop(), recordingsRetention?.stop()]);
-      await fleet.stop();
+      await fleet.stop(options);
       await relay.stop();
-      await retention?.stop();
-      await detectors.close();
+      await Promise.all([
+        bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
+        bounded("retention", retention?.stop(), AUX_STOP_MS),
+        bounded("the detectors", detectors.close(), AUX_STOP_MS),
+      ]);
     },
   };
 }

@@ -17,7 +17,6 @@ import type { Fleet } from "../actors/fleet.ts";
 import {
   type Camera as CameraRow,
   type CameraChanges,
-  deleteCamera,
   getCamera,
   insertCamera,
   listCameras,
@@ -26,24 +25,12 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { deleteCameraDetections } from "../models/store/detection_queries.ts";
-import { cameraRecordIds } from "../models/store/records.ts";
+import { desiredView } from "../models/analytics/settings_view.ts";
 import { ValidationError } from "../models/errors.ts";
-import { cameraRecordingsDir, recordFile } from "../models/recording/paths.ts";
-import { createLogger } from "../models/log.ts";
-import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
-
-const log = createLogger("cameras");
-
-async function purgeRecordings(dataDir: string, camera: string, records: string[]) {
-  await Deno.remove(cameraRecordingsDir(dataDir, camera), { recursive: true }).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
-  for (const id of records) await Deno.remove(recordFile(dataDir, id)).catch(() => {});
-}
 
 /** A camera's name: printable text, unique. */
 export const CameraName = z.string().min(1).max(100)
@@ -65,7 +52,11 @@ export const Transport = z.enum(["tcp", "udp"]).openapi({
   description: "RTSP transport (default tcp)",
 });
 /** ONVIF credentials; the password may be empty. */
-export const OnvifUsername = z.string().min(1).max(128).openapi({ example: "admin" });
+export const OnvifUsername = z.string().min(1).max(128)
+  // Stored as text: a NUL would reach PostgreSQL (500) and a control character a SOAP header.
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .openapi({ example: "admin" });
 /** ONVIF password (stored encrypted). */
 export const OnvifPassword = z.string().max(256);
 
@@ -113,6 +104,16 @@ const CameraPatch = z.strictObject({
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
 
+/** A move of an ONVIF camera that was not followed without an admin. */
+export const SuspectedMove = z.object({
+  xaddr: z.string().openapi({
+    description: "The device service URL the claiming device announced",
+  }),
+  address: z.string().openapi({ description: "The address its discovery reply came from" }),
+  seenAt: Instant,
+  reasons: z.array(z.string()).openapi({ description: "Why it was not followed" }),
+}).openapi("SuspectedMove");
+
 /** One relay path of a camera: its puller and what flows through it. */
 const HubPath = z.object({
   path: z.string().openapi({ example: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e" }),
@@ -145,13 +146,21 @@ export const Camera = z.object({
     capturing: z.boolean().optional(),
     analytics: z.unknown().optional(),
     recording: z.unknown().optional(),
-  }).openapi({ description: "What the operator asked for; restored after a restart" }),
+  }).openapi({
+    description: "What the operator asked for; restored after a restart. A webhook URL is " +
+      "cut to its origin, as in every reply",
+  }),
   createdAt: Instant,
   updatedAt: Instant,
   onvif: z.record(z.string(), z.unknown()).nullable().openapi({
     description: "What ONVIF onboarding learnt, without secrets (deviceUrl, mediaUrl, " +
-      "endpointAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, analysisProfile); " +
-      "null for a camera added by rtspUrl",
+      "endpointAddress, macAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, " +
+      "analysisProfile); null for a camera added by rtspUrl",
+  }),
+  suspectedMove: SuspectedMove.nullable().openapi({
+    description: "A device claimed to be this camera at a new address and could not show it " +
+      "before receiving credentials, so Vigil did not follow it; an admin accepts " +
+      "(`POST .../suspected-move/accept`) or dismisses it. null when there is none",
   }),
   state: z.object({
     stream: z.string().openapi({ description: "offline, connecting, live or backoff" }),
@@ -231,7 +240,8 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Delete a camera",
-  description: "Its detections and event snapshots are purged in the background.",
+  description: "Its detections and event snapshots are purged in the background. " +
+    "Concurrent deletes of one camera all answer 204.",
   tags,
   request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
@@ -278,10 +288,11 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
-    desired: camera.desired,
+    desired: desiredView(camera.desired),
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
     onvif: isRecord(camera.onvif) ? camera.onvif : null,
+    suspectedMove: camera.suspectedMove ?? null,
     state: fleet.status(camera.id),
   };
 }
@@ -332,6 +343,7 @@ export function cameraRoutes(deps: AppDeps) {
           username,
           password,
           timeoutMs: deps.onvifTimeoutMs,
+          neighbours: deps.neighbours,
         });
         const camera = await addOnvifCamera(deps, {
           name: body.name,
@@ -358,7 +370,12 @@ export function cameraRoutes(deps: AppDeps) {
     })
     .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const page = await listCameras(db.sql, { limit, after: cursor?.toLowerCase() });
+      const { cameras } = requestToken(c);
+      const page = await listCameras(db.sql, {
+        limit,
+        after: cursor?.toLowerCase(),
+        ids: cameras ?? undefined,
+      });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
     .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))
@@ -383,30 +400,8 @@ export function cameraRoutes(deps: AppDeps) {
       return c.json(view(camera), 200);
     })
     .openapi(remove, async (c) => {
-      const { id } = c.req.valid("param");
-      const camera = await getCamera(db.sql, id);
-      // Its clips' rows go with the camera (cascade); their files are found by id first.
-      const records = await cameraRecordIds(db.sql, id);
-      // Stop the actor first so its writer flushes while the camera row still exists.
-      await fleet.remove(id);
-      try {
-        await deleteCamera(db.sql, id);
-      } catch (error) {
-        // The camera still exists: keep supervising it as it was.
-        await fleet.add(camera).catch(() => {});
-        throw error;
-      }
-      // Detections have no cascading foreign key (see migration 002) and a camera may have
-      // millions: they, and the event snapshots, go in the background.
-      deleteCameraDetections(db.sql, id)
-        .then(() => Deno.remove(join(deps.dataDir, "snapshots", id), { recursive: true }))
-        .catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) log.warn("purge failed", { id, error });
-        });
-      // Its segments' rows went with it (cascade): the files and clips follow.
-      purgeRecordings(deps.dataDir, id, records).catch((error) => {
-        log.warn("purging recordings failed", { id, error });
-      });
+      // The fleet stops, deletes and purges once, however many deletes arrive at the same time.
+      await fleet.delete(c.req.valid("param").id);
       return c.body(null, 204);
     })
     .openapi(capture, async (c) => {

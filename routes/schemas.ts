@@ -137,8 +137,8 @@ export function rangeIsOrdered(
   query: { from?: Date; to?: Date },
   ctx: z.RefinementCtx,
 ): void {
-  // zod runs this refinement even when `from` or `to` failed its own check (it is then still a
-  // string): compare only parsed times, or a malformed time answers 500 instead of 400.
+  // zod runs this refinement even when `from` or `to` failed its own check and was left a raw
+  // string (found by the route fuzzer: `?from=PAp&to=...` answered 500): compare only dates.
   if (
     query.from instanceof Date && query.to instanceof Date &&
     query.from.getTime() >= query.to.getTime()

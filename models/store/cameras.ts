@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import type { SuspectedMove } from "../onvif/move_checks.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
@@ -31,6 +32,8 @@ export interface Camera {
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  /** A move to a new address not followed without an admin (ONVIF cameras only). */
+  suspectedMove: SuspectedMove | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -71,6 +74,7 @@ interface CameraRow {
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  suspected_move: SuspectedMove | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -86,6 +90,7 @@ function toCamera(row: CameraRow): Camera {
     transport: row.transport,
     desired: row.desired ?? {},
     onvif: row.onvif ?? undefined,
+    suspectedMove: row.suspected_move ?? undefined,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -116,17 +121,19 @@ export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promis
 }
 
 /**
- * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`.
+ * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`, only those
+ * in `ids` when given (a token limited to cameras).
  *
  * @returns the page and the cursor of the next one
  */
 export async function listCameras(
   sql: postgres.Sql,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: string; ids?: readonly string[] },
 ): Promise<{ items: Camera[]; next: string | null }> {
   const rows = await sql<CameraRow[]>`
-    select * from cameras
-    ${page.after ? sql`where id > ${page.after}` : sql``}
+    select * from cameras where true
+    ${page.after ? sql`and id > ${page.after}` : sql``}
+    ${page.ids === undefined ? sql`` : sql`and id = any(${[...page.ids]}::uuid[])`}
     order by id limit ${page.limit + 1}`;
   const items = rows.slice(0, page.limit).map(toCamera);
   return { items, next: rows.length > page.limit ? items.at(-1)!.id : null };
@@ -226,8 +233,8 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
 }
 
 /**
- * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address); the
- * credentials stay as they are.
+ * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address) and
+ * clears any suspected move; the credentials stay as they are.
  *
  * @param sql database
  * @param id camera id
@@ -243,7 +250,31 @@ export async function updateOnvifSource(
   const [row] = await sql<CameraRow[]>`
     update cameras set source_url = ${source.sourceUrl},
                        onvif = ${sql.json(source.onvif as postgres.JSONValue)},
+                       suspected_move = null,
                        updated_at = now()
+    where id = ${id} returning *`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
+ * Records (or, with `null`, clears) a move of the camera that was not followed.
+ *
+ * @param sql database
+ * @param id camera id
+ * @param move the claim and why it was refused, or null
+ * @returns the updated camera
+ * @throws {NotFoundError}
+ */
+export async function setSuspectedMove(
+  sql: postgres.Sql,
+  id: string,
+  move: SuspectedMove | null,
+): Promise<Camera> {
+  const [row] = await sql<CameraRow[]>`
+    update cameras
+    set suspected_move = ${move === null ? null : sql.json(move as unknown as postgres.JSONValue)},
+        updated_at = now()
     where id = ${id} returning *`;
   if (!row) throw new NotFoundError(`camera ${id}`);
   return toCamera(row);

@@ -85,6 +85,7 @@ Deno.test("the contract check refuses replies that differ from the document", as
       createdAt: "2026-11-25T14:00:00.000Z",
       updatedAt: "2026-11-25T14:00:00.000Z",
       onvif: null,
+      suspectedMove: null,
       state: {
         stream: "offline",
         analytics: "detached",
