@@ -65,6 +65,13 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    segmentSeconds: config.segmentSeconds,
+    compileConcurrency: config.compileConcurrency,
+    recordings: {
+      minFree: config.recordingsMinFree,
+      maxSize: config.recordingsMaxSize,
+      recordDays: config.recordRetentionDays,
+    },
     auth: config.auth,
     rtsp: {
       hostname: config.rtspHost,

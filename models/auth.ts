@@ -19,13 +19,16 @@ export const ROLES = ["admin", "viewer", "media"] as const;
 /** One of {@linkcode ROLES}. */
 export type Role = typeof ROLES[number];
 
-/** The permission a route needs. */
-export type Permission = "read" | "write" | "live" | "dispatch";
+/**
+ * The permission a route needs. `playback`: reading recordings (the timeline, clips), which
+ * viewers and the media server both need.
+ */
+export type Permission = "read" | "write" | "live" | "dispatch" | "playback";
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["read", "write", "live", "dispatch"],
-  viewer: ["read", "live"],
-  media: ["live", "dispatch"],
+  admin: ["read", "write", "live", "dispatch", "playback"],
+  viewer: ["read", "live", "playback"],
+  media: ["live", "dispatch", "playback"],
 };
 
 /**

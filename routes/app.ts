@@ -28,6 +28,10 @@ import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
+import { recordingRoutes } from "./recording.ts";
+import { recordRoutes } from "./records.ts";
+import { eventKeepRoutes } from "./event_keep.ts";
+import type { Compiler } from "../actors/compiler.ts";
 import { consoleRoutes } from "./console.ts";
 import type { ConsoleFiles } from "../web/build.ts";
 
@@ -55,6 +59,8 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** compileRecord jobs. */
+  compiler: Compiler;
   /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
   neighbours?: NeighbourLookup;
   /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
@@ -103,8 +109,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", recordingRoutes(deps));
   app.route("/api/cameras", cameraMoveRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
+  app.route("/api/events", eventKeepRoutes(deps));
+  app.route("/api/records", recordRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));

@@ -52,9 +52,17 @@ export function permissionFor(method: string, path: string): Permission {
   if (path.startsWith("/api/tokens")) return "write";
   // The live event feed is live viewing: dashboards and the media server follow it.
   if (path.startsWith("/api/live") || path === "/api/events/stream") return "live";
+  // Recordings are watched by viewers and fetched by the media server: reading them is playback.
+  if ((method === "GET" || method === "HEAD") && isPlayback(path)) return "playback";
   // A signed relay URL is live viewing too: the media server asks for it.
   if (method === "GET" && /^\/api\/cameras\/[^/]+\/relay$/.test(path)) return "live";
   return method === "GET" || method === "HEAD" ? "read" : "write";
+}
+
+/** The timeline of a camera's recordings, and clips (their jobs, files and checks). */
+function isPlayback(path: string): boolean {
+  return /^\/api\/cameras\/[^/]+\/recordings\/?$/.test(path) || path === "/api/records" ||
+    path.startsWith("/api/records/");
 }
 
 /**

@@ -45,7 +45,13 @@ export async function startTestApp(
   options: Partial<
     Pick<
       SystemOptions,
-      "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "modelsDir" | "neighbours"
+      | "stallMs"
+      | "probe"
+      | "onvifTimeoutMs"
+      | "rtsp"
+      | "modelsDir"
+      | "neighbours"
+      | "segmentSeconds"
     >
   > = {},
 ): Promise<TestApp> {
@@ -54,6 +60,7 @@ export async function startTestApp(
     dataDir: db.dataDir,
     modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
     rtsp: options.rtsp,
