@@ -66,8 +66,16 @@ export interface RtspDemand {
 
 /** Bounds of the server. */
 export interface RtspLimits {
-  /** Open connections; more are closed at once. */
+  /**
+   * Open connections. When full, the oldest connection not yet authorised is closed to make room;
+   * when every one is authorised, the newcomer is closed at once.
+   */
   maxConnections: number;
+  /**
+   * Open connections from one non-loopback address; more are closed at once. Loopback is exempt:
+   * Vigil's own pullers and consumers all come from there.
+   */
+  maxConnectionsPerAddress: number;
   /** External readers of one path; more get 453. */
   maxReadersPerPath: number;
   /** External readers in total; more get 453. */
@@ -76,9 +84,15 @@ export interface RtspLimits {
   maxHeaderBytes: number;
   /** Bytes of a request body (an SDP). */
   maxBodyBytes: number;
-  /** A new connection must complete a request within this long. */
+  /**
+   * A new connection must be authorised for some path within this long; requests before that
+   * (OPTIONS, GET_PARAMETER, refused ones) do not extend it.
+   */
   handshakeTimeoutMs: number;
-  /** A connection that is neither playing nor recording closes after this long without a request. */
+  /**
+   * An authorised connection that is neither playing nor recording closes after this long without
+   * a request.
+   */
   sessionTimeoutMs: number;
   /** Bytes queued to a reader beyond which it is dropped for not reading. */
   readerQueueBytes: number;
@@ -93,6 +107,7 @@ export interface RtspLimits {
 /** Defaults of {@linkcode RtspLimits}. */
 export const DEFAULT_LIMITS: Readonly<RtspLimits> = {
   maxConnections: 256,
+  maxConnectionsPerAddress: 16,
   maxReadersPerPath: 32,
   maxReaders: 128,
   maxHeaderBytes: 8192,
@@ -169,6 +184,8 @@ interface PublisherSession {
 
 interface ConnState {
   conn: RtspConn;
+  /** The client's host (no port), for the per-address cap. */
+  host: string;
   nonce: string;
   authorized: Set<string>;
   internal: boolean;
@@ -567,7 +584,9 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     const streaming = state.session?.kind === "reader"
       ? state.session.reader
       : state.session?.stream;
-    if (!streaming) state.conn.expireAfter(limits.sessionTimeoutMs);
+    // Only an authorised connection earns the long session timeout: an unauthenticated one keeps
+    // its handshake deadline however many OPTIONS it sends, so it cannot hold a slot forever.
+    if (!streaming && state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
     switch (req.method) {
       case "OPTIONS":
         return reply(state, req, 200, [["Public", PUBLIC]]);
@@ -588,7 +607,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         return record(state, req);
       case "TEARDOWN":
         endSession(state);
-        state.conn.expireAfter(limits.sessionTimeoutMs);
+        if (state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
         return reply(state, req, 200);
       case "GET_PARAMETER":
       case "SET_PARAMETER": {
@@ -602,13 +621,39 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
 
   const accept = (tcp: Deno.TcpConn) => {
     const conn = new RtspConn(tcp, limits.readerQueueBytes);
+    const host = tcp.remoteAddr.transport === "tcp" ? tcp.remoteAddr.hostname : "unknown";
+    if (!isLoopback(host)) {
+      let fromHost = 0;
+      for (const other of connections) if (other.host === host) fromHost++;
+      if (fromHost >= limits.maxConnectionsPerAddress) {
+        log.warn("connection refused: too many connections from this address", { host });
+        conn.close("server");
+        return;
+      }
+    }
     if (connections.size >= limits.maxConnections) {
-      log.warn("connection refused: too many connections", { remote: conn.remote });
-      conn.close("server");
-      return;
+      // Sets iterate in insertion order: the first unauthorised one is the oldest.
+      let victim: ConnState | undefined;
+      for (const other of connections) {
+        if (other.authorized.size === 0) {
+          victim = other;
+          break;
+        }
+      }
+      if (!victim) {
+        log.warn("connection refused: too many connections", { remote: conn.remote });
+        conn.close("server");
+        return;
+      }
+      log.warn("connection evicted for a newcomer: full and not authorised", {
+        remote: victim.conn.remote,
+      });
+      connections.delete(victim);
+      victim.conn.close("server");
     }
     const state: ConnState = {
       conn,
+      host,
       nonce: randomHex(16),
       authorized: new Set(),
       internal: false,
@@ -694,4 +739,9 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       streams.clear();
     },
   });
+}
+
+/** Whether a host is a loopback address (where Vigil's own consumers connect from). */
+function isLoopback(host: string): boolean {
+  return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.");
 }

@@ -470,3 +470,51 @@ Deno.test("a port in use is refused with a message naming VIGIL_RTSP_PORT", asyn
     await first.close();
   }
 });
+
+Deno.test({
+  name:
+    "unauthenticated connections sending OPTIONS cannot hold every slot: they keep the handshake deadline and the oldest is evicted for an internal reader",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer({
+      authorize,
+      limits: { maxConnections: 3, handshakeTimeoutMs: 1500, sessionTimeoutMs: 60_000 },
+    }, async (server) => {
+      const idle: RawRtsp[] = [];
+      let keepAlive = true;
+      try {
+        for (let i = 0; i < 3; i++) {
+          const c = await RawRtsp.connect(server.port);
+          assert.equal((await c.request("OPTIONS", server.url("/cam/x")))?.status, 200);
+          idle.push(c);
+        }
+        // The internal DESCRIBE gets an answer (404: nothing publishes it), not EOF.
+        const internal = await RawRtsp.connect(server.port);
+        const res = await internal.request("DESCRIBE", server.url("/cam/x"), [
+          basicAuth("vigil", INTERNAL),
+        ]);
+        assert.equal(res?.status, 404);
+        await internal.close();
+        assert.ok(await idle[0]!.waitClosed(3000), "the oldest unauthenticated one was evicted");
+        // The others keep sending OPTIONS, yet are closed by the handshake deadline.
+        const pinging = (async () => {
+          while (keepAlive) {
+            await new Promise((r) => setTimeout(r, 300));
+            for (const c of idle.slice(1)) {
+              await c.write(`OPTIONS ${server.url("/cam/x")} RTSP/1.0\r\nCSeq: 9\r\n\r\n`)
+                .catch(() => {});
+            }
+          }
+        })();
+        const closed = await Promise.all(idle.slice(1).map((c) => c.waitClosed(6000)));
+        keepAlive = false;
+        await pinging;
+        assert.deepEqual(closed, [true, true], "OPTIONS does not extend the handshake deadline");
+      } finally {
+        keepAlive = false;
+        await Promise.all(idle.map((c) => c.close()));
+      }
+    });
+  },
+});
