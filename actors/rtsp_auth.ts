@@ -9,6 +9,13 @@
  *   URL (`?exp=…&sig=…`, see models/rtsp/signed_url.ts) for players that cannot send
  *   credentials.
  *
+ * Failed authentication is rate-limited per client host with the API's limiter (one
+ * {@linkcode AuthLimiter} shared by both, models/auth_limiter.ts): a blocked host is refused (403)
+ * before any token is looked up, and every credential presented and refused (a wrong token or
+ * password, a bad signature) counts; a request with no credentials does not (players ask without
+ * first, then answer the 401). Vigil's own internal credentials are checked first and are exempt,
+ * so a local guesser cannot lock out the hub's pullers.
+ *
  * Tokens are stored as SHA-256 hashes only (models/auth.ts), so Digest — which needs the password
  * in clear on the server — can check only the internal credentials; the relay therefore offers
  * Basic (ffmpeg, VLC and GStreamer pick Digest whenever it is offered, which would lock token
@@ -28,6 +35,10 @@ import {
   verifyToken,
 } from "../models/auth.ts";
 import type { RelayKeys } from "../models/relay_keys.ts";
+import { AuthLimiter } from "../models/auth_limiter.ts";
+import { createLogger } from "../models/log.ts";
+
+const log = createLogger("rtsp-auth");
 
 /** What the authorizer needs. */
 export interface RelayAuthOptions {
@@ -37,6 +48,8 @@ export interface RelayAuthOptions {
   keys: RelayKeys;
   /** `VIGIL_AUTH`: false lets anyone read. */
   auth: boolean;
+  /** Failed authentications per host, shared with the API. Default: one of its own. */
+  limiter?: AuthLimiter;
 }
 
 /**
@@ -53,6 +66,7 @@ export function relayAuthorizer(
   options: RelayAuthOptions,
 ): (request: RtspAuthRequest) => Promise<RtspAuthDecision> {
   const { sql, keys } = options;
+  const limiter = options.limiter ?? new AuthLimiter();
   return async (request) => {
     const c = request.credentials;
     const internal = c?.scheme === "basic"
@@ -63,17 +77,26 @@ export function relayAuthorizer(
         verifyDigest(c, keys.internal.password, request.method)
       : false;
     if (internal) return { allowed: true, internal: true };
-    if (request.action === "publish") return { allowed: false };
+    const host = request.host ?? hostOf(request.remote);
+    if (limiter.blockedFor(host) > 0) return { allowed: false, status: 403 };
+    const refused = (): RtspAuthDecision => {
+      const blocked = limiter.fail(host);
+      log.warn("relay authentication failed", { host, path: request.path, blocked });
+      return { allowed: false };
+    };
+    if (request.action === "publish") return c ? refused() : { allowed: false };
     if (!options.auth) return { allowed: true };
-    if (checkSignedPath(keys.signingKey, request.path, request.query, Date.now() / 1000) === "ok") {
-      return { allowed: true };
-    }
+    const signed = checkSignedPath(keys.signingKey, request.path, request.query, Date.now() / 1000);
+    if (signed === "ok") return { allowed: true };
     if (c?.scheme === "basic") {
       const token = await verifyToken(sql, c.password);
       if (token && allows(token.role, "live")) {
         return mayRead(token, request.path) ? { allowed: true } : { allowed: false, status: 403 };
       }
+      if (!token) return refused();
+      return { allowed: false };
     }
+    if (c || "sig" in request.query) return refused();
     return { allowed: false };
   };
 }
@@ -87,4 +110,9 @@ function mayRead(token: TokenInfo, path: string): boolean {
   if (token.cameras === null) return true;
   const camera = /^\/cam\/([^/]+)/.exec(path)?.[1];
   return camera !== undefined && tokenMaySee(token, camera);
+}
+
+/** The host of `host:port` (IPv6 hosts keep their colons). */
+function hostOf(remote: string): string {
+  return remote.replace(/:\d+$/, "");
 }

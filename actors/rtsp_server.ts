@@ -47,8 +47,10 @@ export interface RtspAuthRequest {
   credentials: Credentials | null;
   /** The request method (Digest responses depend on it). */
   method: string;
-  /** The client's address. */
+  /** The client's address (`host:port`). */
   remote: string;
+  /** The client's host alone (rate limits are per host). */
+  host?: string;
 }
 
 /** The authorizer's answer. */
@@ -330,6 +332,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         credentials,
         method: req.method,
         remote: state.conn.remote,
+        host: state.host,
       });
     } catch (error) {
       log.error("authorization failed", { path, error });

@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
-  app.use("/api/*", authenticate(deps.db, deps.auth));
+  app.use("/api/*", authenticate(deps.db, deps.auth, deps.relay.limiter));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", cameraMoveRoutes(deps));

@@ -9,6 +9,7 @@ import { createToken, revokeToken } from "../../models/auth.ts";
 import { openRelayKeys } from "../../models/relay_keys.ts";
 import { digestResponse } from "../../models/rtsp/auth.ts";
 import { signPath } from "../../models/rtsp/signed_url.ts";
+import { AuthLimiter } from "../../models/auth_limiter.ts";
 
 Deno.test("tokens scoped to cameras (issue 17): the relay lets a limited token read only its cameras", async () => {
   const db = await openTestDatabase("embedded");
@@ -114,6 +115,50 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
       await revokeToken(db.sql, info.id);
       assert.deepEqual(await ask(on, "read", basic("any", viewer)), { allowed: false });
     });
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("the relay applies the failed-authentication rate limit: refused credentials count per host, requests without none do not, and a blocked host is refused even with a good token", async () => {
+  const db = await openTestDatabase("embedded");
+  try {
+    const keys = await openRelayKeys(db.dataDir);
+    const { token } = await createToken(db.sql, "tv", "viewer");
+    const limiter = new AuthLimiter({ burst: 3, refillMs: 60_000 });
+    const authorize = relayAuthorizer({ sql: db.sql, keys, auth: true, limiter });
+    const read = (remote: string, password?: string, query: Record<string, string> = {}) =>
+      authorize({
+        action: "read",
+        path: "/cam/x",
+        query,
+        credentials: password === undefined ? null : { scheme: "basic", username: "u", password },
+        method: "DESCRIBE",
+        remote,
+      });
+    for (let i = 0; i < 10; i++) {
+      assert.deepEqual(await read("192.0.2.1:5000"), { allowed: false }, "no credentials");
+    }
+    assert.equal(limiter.blockedFor("192.0.2.1"), 0, "asking without credentials is not a failure");
+    assert.deepEqual(await read("192.0.2.1:5000", token), { allowed: true });
+    assert.deepEqual(await read("192.0.2.2:5001", "wrong"), { allowed: false });
+    assert.deepEqual(await read("192.0.2.2:5002", "wrong"), { allowed: false });
+    assert.deepEqual(await read("192.0.2.2:5003", "x", { exp: "1", sig: "bad" }), {
+      allowed: false,
+    });
+    assert.ok(limiter.blockedFor("192.0.2.2") > 0, "three refused credentials block the host");
+    assert.deepEqual(await read("192.0.2.2:5004", token), { allowed: false, status: 403 });
+    assert.deepEqual(await read("192.0.2.1:5005", token), { allowed: true }, "others unaffected");
+    // Vigil's own credentials are exempt: a local guesser cannot lock out the hub.
+    const internal = await authorize({
+      action: "publish",
+      path: "/cam/x",
+      query: {},
+      credentials: { scheme: "basic", ...keys.internal },
+      method: "ANNOUNCE",
+      remote: "192.0.2.2:5006",
+    });
+    assert.deepEqual(internal, { allowed: true, internal: true });
   } finally {
     await db.close();
   }
