@@ -16,6 +16,9 @@
  * first, then answer the 401). Vigil's own internal credentials are checked first and are exempt,
  * so a local guesser cannot lock out the hub's pullers.
  *
+ * Sessions opened with a token (or a URL it signed) are re-checked every `revalidateMs` of the
+ * server (default 30 s) and closed once the token is revoked.
+ *
  * Tokens are stored as SHA-256 hashes only (models/auth.ts), so Digest — which needs the password
  * in clear on the server — can check only the internal credentials; the relay therefore offers
  * Basic (ffmpeg, VLC and GStreamer pick Digest whenever it is offered, which would lock token
@@ -31,6 +34,7 @@ import {
   allows,
   constantTimeEqual,
   type TokenInfo,
+  tokenExists,
   tokenMaySee,
   verifyToken,
 } from "../models/auth.ts";
@@ -87,11 +91,19 @@ export function relayAuthorizer(
     if (request.action === "publish") return c ? refused() : { allowed: false };
     if (!options.auth) return { allowed: true };
     const signed = checkSignedPath(keys.signingKey, request.path, request.query, Date.now() / 1000);
-    if (signed === "ok") return { allowed: true };
+    if (signed === "ok") {
+      const tok = request.query.tok;
+      if (tok === undefined) return { allowed: true };
+      // Bound to the token that asked for it: void once that token is revoked.
+      if (!(await tokenExists(sql, tok))) return refused();
+      return { allowed: true, stillValid: () => tokenExists(sql, tok) };
+    }
     if (c?.scheme === "basic") {
       const token = await verifyToken(sql, c.password);
       if (token && allows(token.role, "live")) {
-        return mayRead(token, request.path) ? { allowed: true } : { allowed: false, status: 403 };
+        if (!mayRead(token, request.path)) return { allowed: false, status: 403 };
+        // Re-checked while the session lasts: revoking the token closes it.
+        return { allowed: true, stillValid: () => tokenExists(sql, token.id) };
       }
       if (!token) return refused();
       return { allowed: false };

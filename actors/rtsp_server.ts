@@ -55,7 +55,15 @@ export interface RtspAuthRequest {
 
 /** The authorizer's answer. */
 export type RtspAuthDecision =
-  | { allowed: true; internal?: boolean }
+  | {
+    allowed: true;
+    internal?: boolean;
+    /**
+     * Re-asked every `revalidateMs` while the connection lasts; false (or a failure) closes it
+     * (a token revoked after it opened the session).
+     */
+    stillValid?: () => Promise<boolean>;
+  }
   | { allowed: false; status?: 401 | 403 };
 
 /** A hold on a path a reader demanded; released when the reader leaves. */
@@ -104,6 +112,10 @@ export interface RtspLimits {
   demandWaitMs: number;
   /** How long readers stay attached to a path whose publisher left. */
   publisherGraceMs: number;
+  /** How often the grants of open connections are re-checked (`stillValid`). */
+  revalidateMs: number;
+  /** Paths (per action) one connection may be authorised for or alias; more get 453. */
+  maxPathsPerConnection: number;
 }
 
 /** Defaults of {@linkcode RtspLimits}. */
@@ -121,6 +133,8 @@ export const DEFAULT_LIMITS: Readonly<RtspLimits> = {
   // Below ffmpeg's 5 s socket timeout of Vigil's own readers, so they see 503 rather than a hang.
   demandWaitMs: 4000,
   publisherGraceMs: 15_000,
+  revalidateMs: 30_000,
+  maxPathsPerConnection: 16,
 };
 
 /** Options of {@linkcode startRtspServer}. */
@@ -190,6 +204,8 @@ interface ConnState {
   host: string;
   nonce: string;
   authorized: Set<string>;
+  /** Re-checks of the grants in `authorized` that may lapse (revocable tokens). */
+  checks: Map<string, () => Promise<boolean>>;
   internal: boolean;
   failures: number;
   leases: Map<string, RtspDemand>;
@@ -340,7 +356,12 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       return false;
     }
     if (decision.allowed) {
+      if (state.authorized.size >= limits.maxPathsPerConnection) {
+        reply(state, req, 453);
+        return false;
+      }
       state.authorized.add(key);
+      if (decision.stillValid) state.checks.set(key, decision.stillValid);
       if (decision.internal) state.internal = true;
       return true;
     }
@@ -360,9 +381,13 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   };
 
   /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
-  const streamFor = async (state: ConnState, path: string): Promise<Stream | 404 | 503> => {
+  const streamFor = async (
+    state: ConnState,
+    path: string,
+  ): Promise<Stream | 404 | 453 | 503> => {
     let canonical = state.aliases.get(path);
     if (canonical === undefined) {
+      if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
       const lease = options.demand?.(path);
       if (lease) state.leases.set(path, lease);
       canonical = lease?.path ?? path;
@@ -659,6 +684,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       host,
       nonce: randomHex(16),
       authorized: new Set(),
+      checks: new Map(),
       internal: false,
       failures: 0,
       leases: new Map(),
@@ -709,6 +735,30 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     }
   })();
 
+  // Grants that may lapse (a revoked token) are re-checked; a lapsed one closes its connection.
+  let revalidating = false;
+  const revalidate = setInterval(async () => {
+    if (revalidating) return;
+    revalidating = true;
+    try {
+      for (const state of [...connections]) {
+        for (const check of [...state.checks.values()]) {
+          const ok = await check().catch((error) => {
+            log.warn("grant re-check failed; closing", { error });
+            return false;
+          });
+          if (!ok) {
+            log.info("connection closed: its grant was revoked", { remote: state.conn.remote });
+            state.conn.close("server");
+            break;
+          }
+        }
+      }
+    } finally {
+      revalidating = false;
+    }
+  }, limits.revalidateMs);
+
   log.info("rtsp server listening", { hostname, port });
   return Promise.resolve({
     port,
@@ -728,6 +778,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       return closed;
     },
     async close() {
+      clearInterval(revalidate);
       try {
         listener.close();
       } catch {

@@ -47,6 +47,11 @@ export interface AppDeps {
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */

@@ -4,12 +4,19 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { relayAuthorizer } from "../../actors/rtsp_auth.ts";
-import type { RtspAuthRequest } from "../../actors/rtsp_server.ts";
+import type { RtspAuthDecision, RtspAuthRequest } from "../../actors/rtsp_server.ts";
 import { createToken, revokeToken } from "../../models/auth.ts";
 import { openRelayKeys } from "../../models/relay_keys.ts";
 import { digestResponse } from "../../models/rtsp/auth.ts";
 import { signPath } from "../../models/rtsp/signed_url.ts";
 import { AuthLimiter } from "../../models/auth_limiter.ts";
+
+/** A decision without its re-check function (a token grant carries one), for deepEqual. */
+function withoutRecheck(decision: RtspAuthDecision): RtspAuthDecision {
+  if (!decision.allowed) return decision;
+  const { stillValid: _, ...rest } = decision;
+  return rest;
+}
 
 Deno.test("tokens scoped to cameras (issue 17): the relay lets a limited token read only its cameras", async () => {
   const db = await openTestDatabase("embedded");
@@ -29,7 +36,7 @@ Deno.test("tokens scoped to cameras (issue 17): the relay lets a limited token r
         credentials: { scheme: "basic", username: "any", password: token },
         method: "DESCRIBE",
         remote: "127.0.0.1:1",
-      });
+      }).then(withoutRecheck);
     assert.deepEqual(await read(`/cam/${a}`), { allowed: true });
     assert.deepEqual(await read(`/cam/${a}/sub`), { allowed: true });
     assert.deepEqual(await read(`/cam/${b}`), { allowed: false, status: 403 });
@@ -77,7 +84,9 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
       credentials: RtspAuthRequest["credentials"],
       query: Record<string, string> = {},
       path = "/cam/1",
-    ) => auth({ action, path, query, credentials, method: "DESCRIBE", remote: "127.0.0.1:1" });
+    ) =>
+      auth({ action, path, query, credentials, method: "DESCRIBE", remote: "127.0.0.1:1" })
+        .then(withoutRecheck);
     const internal = basic("vigil", keys.internal.password);
     const cases: [string, Promise<unknown>, unknown][] = [
       ["Vigil reads", ask(on, "read", internal), { allowed: true, internal: true }],
@@ -140,7 +149,7 @@ Deno.test("the relay applies the failed-authentication rate limit: refused crede
       assert.deepEqual(await read("192.0.2.1:5000"), { allowed: false }, "no credentials");
     }
     assert.equal(limiter.blockedFor("192.0.2.1"), 0, "asking without credentials is not a failure");
-    assert.deepEqual(await read("192.0.2.1:5000", token), { allowed: true });
+    assert.deepEqual(withoutRecheck(await read("192.0.2.1:5000", token)), { allowed: true });
     assert.deepEqual(await read("192.0.2.2:5001", "wrong"), { allowed: false });
     assert.deepEqual(await read("192.0.2.2:5002", "wrong"), { allowed: false });
     assert.deepEqual(await read("192.0.2.2:5003", "x", { exp: "1", sig: "bad" }), {
@@ -148,7 +157,7 @@ Deno.test("the relay applies the failed-authentication rate limit: refused crede
     });
     assert.ok(limiter.blockedFor("192.0.2.2") > 0, "three refused credentials block the host");
     assert.deepEqual(await read("192.0.2.2:5004", token), { allowed: false, status: 403 });
-    assert.deepEqual(await read("192.0.2.1:5005", token), { allowed: true }, "others unaffected");
+    assert.deepEqual(withoutRecheck(await read("192.0.2.1:5005", token)), { allowed: true });
     // Vigil's own credentials are exempt: a local guesser cannot lock out the hub.
     const internal = await authorize({
       action: "publish",
@@ -159,6 +168,41 @@ Deno.test("the relay applies the failed-authentication rate limit: refused crede
       remote: "192.0.2.2:5006",
     });
     assert.deepEqual(internal, { allowed: true, internal: true });
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("revocation cuts off the relay: a token's grant and the URLs it signed lapse once it is revoked", async () => {
+  const db = await openTestDatabase("embedded");
+  try {
+    const keys = await openRelayKeys(db.dataDir);
+    const { token, info } = await createToken(db.sql, "tv", "viewer");
+    const authorize = relayAuthorizer({ sql: db.sql, keys, auth: true });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const query = Object.fromEntries(
+      new URLSearchParams(signPath(keys.signingKey, "/cam/x", exp, info.id)),
+    );
+    assert.equal(query.tok, info.id, "the signed URL names its token");
+    const ask = (q: Record<string, string>, password?: string) =>
+      authorize({
+        action: "read",
+        path: "/cam/x",
+        query: q,
+        credentials: password ? { scheme: "basic", username: "u", password } : null,
+        method: "DESCRIBE",
+        remote: "192.0.2.3:4000",
+      });
+    const byToken = await ask({}, token);
+    const bySignature = await ask(query);
+    assert.ok(byToken.allowed && byToken.stillValid, "a token grant is re-checkable");
+    assert.ok(bySignature.allowed && bySignature.stillValid, "so is a signed URL's");
+    assert.equal(await byToken.stillValid(), true);
+    assert.deepEqual(await ask({ ...query, tok: "zzzzzzzzzzzz" }), { allowed: false }, "tok is signed");
+    await revokeToken(db.sql, info.id);
+    assert.equal(await byToken.stillValid(), false);
+    assert.equal(await bySignature.stillValid(), false);
+    assert.deepEqual(await ask(query), { allowed: false }, "the URL is void");
   } finally {
     await db.close();
   }

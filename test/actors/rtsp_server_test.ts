@@ -518,3 +518,47 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "revocation cuts off relay sessions: a connection whose grant lapses is closed at the next re-check",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    let valid = true;
+    await withServer({
+      authorize: () => ({ allowed: true, stillValid: () => Promise.resolve(valid) }),
+      limits: { revalidateMs: 200 },
+    }, async (server) => {
+      const c = await RawRtsp.connect(server.port);
+      try {
+        assert.equal((await c.request("DESCRIBE", server.url("/cam/r")))?.status, 404);
+        assert.equal(await c.waitClosed(600), false, "open while the grant holds");
+        valid = false;
+        assert.ok(await c.waitClosed(3000), "closed once it lapses");
+      } finally {
+        await c.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "a connection is authorised for at most maxPathsPerConnection paths (453 beyond)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer({ limits: { maxPathsPerConnection: 2 } }, async (server) => {
+      const c = await RawRtsp.connect(server.port);
+      try {
+        const statuses = [];
+        for (const p of ["/cam/a", "/cam/b", "/cam/c"]) {
+          statuses.push((await c.request("DESCRIBE", server.url(p)))?.status);
+        }
+        assert.deepEqual(statuses, [404, 404, 453]);
+      } finally {
+        await c.close();
+      }
+    });
+  },
+});
