@@ -9,7 +9,7 @@ import type postgres from "postgres";
 import { type RtspLimits, type RtspServer, startRtspServer } from "./rtsp_server.ts";
 import { Hub } from "./hub.ts";
 import { relayAuthorizer } from "./rtsp_auth.ts";
-import { openRelayKeys, type RelayKeys } from "../models/relay_keys.ts";
+import { internalCredentials, openRelayKeys, type RelayKeys } from "../models/relay_keys.ts";
 import type { ExtraScheme } from "../models/media/rtsp_url.ts";
 import { AuthLimiter } from "../models/auth_limiter.ts";
 
@@ -71,11 +71,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       limiter,
     }),
     demand: (path) => ref.hub?.demand(path),
+    publishOwner: (path) => ref.hub?.publishOwner(path),
     limits: options.limits,
   });
   const hub = ref.hub = new Hub({
     server,
-    credentials: keys.internal,
+    credentials: (action, path) => internalCredentials(keys, action, path),
     idleTimeoutMs: options.idleTimeoutMs,
     allowSchemes: options.allowSchemes,
   });

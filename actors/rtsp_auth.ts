@@ -1,7 +1,7 @@
 /**
  * Who may read and publish on Vigil's RTSP relay:
  *
- * - publishing: only Vigil itself (the internal credentials from the data dir), whatever
+ * - publishing: only Vigil itself (the internal credentials of that path), whatever
  *   `VIGIL_AUTH` says — nobody on the LAN may replace a camera's picture;
  * - reading: the internal credentials; with `VIGIL_AUTH=off` anyone; otherwise an API token of
  *   role admin, viewer or media as the password of RTSP Basic (any user name) — a token limited
@@ -33,12 +33,12 @@ import { checkSignedPath } from "../models/rtsp/signed_url.ts";
 import {
   allows,
   constantTimeEqual,
-  type TokenInfo,
   tokenExists,
+  type TokenInfo,
   tokenMaySee,
   verifyToken,
 } from "../models/auth.ts";
-import type { RelayKeys } from "../models/relay_keys.ts";
+import { internalCredentials, type RelayKeys } from "../models/relay_keys.ts";
 import { AuthLimiter } from "../models/auth_limiter.ts";
 import { createLogger } from "../models/log.ts";
 
@@ -73,12 +73,12 @@ export function relayAuthorizer(
   const limiter = options.limiter ?? new AuthLimiter();
   return async (request) => {
     const c = request.credentials;
+    // Internal credentials hold for one action on one path (models/relay_keys.ts).
+    const own = internalCredentials(keys, request.action, request.path);
     const internal = c?.scheme === "basic"
-      ? c.username === keys.internal.username &&
-        constantTimeEqual(c.password, keys.internal.password)
+      ? internalUser(c.username, own.username) && constantTimeEqual(c.password, own.password)
       : c?.scheme === "digest"
-      ? c.username === keys.internal.username &&
-        verifyDigest(c, keys.internal.password, request.method)
+      ? internalUser(c.username, own.username) && verifyDigest(c, own.password, request.method)
       : false;
     if (internal) return { allowed: true, internal: true };
     const host = request.host ?? hostOf(request.remote);
@@ -127,4 +127,11 @@ function mayRead(token: TokenInfo, path: string): boolean {
 /** The host of `host:port` (IPv6 hosts keep their colons). */
 function hostOf(remote: string): string {
   return remote.replace(/:\d+$/, "");
+}
+
+/** The internal user, alone or with a puller's suffix (`vigil.<hex>`, see Hub.publishOwner). */
+function internalUser(username: string, internal: string): boolean {
+  return username === internal ||
+    (username.startsWith(`${internal}.`) &&
+      /^[a-z0-9]{1,32}$/.test(username.slice(internal.length + 1)));
 }

@@ -153,6 +153,12 @@ export interface RtspServerOptions {
   realm?: string;
   /** Bounds; unset fields keep {@linkcode DEFAULT_LIMITS}. */
   limits?: Partial<RtspLimits>;
+  /**
+   * The user name that owns a path (the hub's live puller for it), or undefined. While a path has
+   * an owner, only a connection authorised under that name may publish it, and not while another
+   * connection publishes it: a leaked publish credential cannot take over a camera the hub pulls.
+   */
+  publishOwner?: (path: string) => string | undefined;
   /** Told when a path gets or loses its publisher. */
   onPublish?: (event: { type: "publish" | "unpublish"; path: string }) => void;
 }
@@ -203,6 +209,8 @@ interface ConnState {
   /** The client's host (no port), for the per-address cap. */
   host: string;
   nonce: string;
+  /** User name of the last authorised credentials (who publishes, see `publishOwner`). */
+  user: string | null;
   authorized: Set<string>;
   /** Re-checks of the grants in `authorized` that may lapse (revocable tokens). */
   checks: Map<string, () => Promise<boolean>>;
@@ -361,6 +369,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         return false;
       }
       state.authorized.add(key);
+      if (action === "publish") state.user = credentials?.username ?? null;
       if (decision.stillValid) state.checks.set(key, decision.stillValid);
       if (decision.internal) state.internal = true;
       return true;
@@ -575,11 +584,22 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     }
     if (session.stream) return reply(state, req, 200, [["Session", session.id]]);
     let stream = streams.get(session.path);
+    const owner = options.publishOwner?.(session.path);
+    if (owner !== undefined) {
+      const live = stream?.publisher;
+      if (state.user !== owner || (live && live !== state.conn)) {
+        log.warn("publisher refused: the hub's own puller owns this path", {
+          path: session.path,
+          remote: state.conn.remote,
+        });
+        return reply(state, req, 403);
+      }
+    }
     if (stream) {
       const previous = stream.publisher;
       const closed = stream.publish(state.conn, session.sdp);
-      // The newest publisher wins (a puller that reconnects before its old connection is
-      // noticed gone must not be locked out).
+      // The newest publisher wins on a path the hub does not own (a publisher that reconnects
+      // before its old connection is noticed gone must not be locked out).
       if (previous && previous !== state.conn) previous.close("server");
       if (closed > 0) {
         log.info("readers reconnect: the new publisher's media differ", {
@@ -683,6 +703,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       conn,
       host,
       nonce: randomHex(16),
+      user: null,
       authorized: new Set(),
       checks: new Map(),
       internal: false,

@@ -6,7 +6,7 @@ import { openTestDatabase } from "../support/databases.ts";
 import { relayAuthorizer } from "../../actors/rtsp_auth.ts";
 import type { RtspAuthDecision, RtspAuthRequest } from "../../actors/rtsp_server.ts";
 import { createToken, revokeToken } from "../../models/auth.ts";
-import { openRelayKeys } from "../../models/relay_keys.ts";
+import { internalCredentials, openRelayKeys } from "../../models/relay_keys.ts";
 import { digestResponse } from "../../models/rtsp/auth.ts";
 import { signPath } from "../../models/rtsp/signed_url.ts";
 import { AuthLimiter } from "../../models/auth_limiter.ts";
@@ -54,7 +54,9 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
     assert.deepEqual(await openRelayKeys(db.dataDir), keys, "the key is kept in the data dir");
     const { token: viewer, info } = await createToken(db.sql, "tv", "viewer");
     const { token: media } = await createToken(db.sql, "ms", "media");
-    const on = relayAuthorizer({ sql: db.sql, keys, auth: true });
+    // A roomy limiter: this test's refused cases all come from one host (limits are tested below).
+    const limiter = new AuthLimiter({ burst: 1000 });
+    const on = relayAuthorizer({ sql: db.sql, keys, auth: true, limiter });
     const off = relayAuthorizer({ sql: db.sql, keys, auth: false });
     const now = Math.floor(Date.now() / 1000);
     const signed = (path: string, exp: number) =>
@@ -65,7 +67,7 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
       password,
     });
     const digestFields = {
-      username: keys.internal.username,
+      username: "vigil",
       realm: "Vigil",
       nonce: "n1",
       uri: "rtsp://h/cam/1",
@@ -87,16 +89,27 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
     ) =>
       auth({ action, path, query, credentials, method: "DESCRIBE", remote: "127.0.0.1:1" })
         .then(withoutRecheck);
-    const internal = basic("vigil", keys.internal.password);
+    const own = (action: "read" | "publish", path: string) =>
+      internalCredentials(keys, action, path).password;
+    const internal = basic("vigil", own("read", "/cam/1"));
+    const internalPublish = basic("vigil.0a1b", own("publish", "/cam/1"));
     const cases: [string, Promise<unknown>, unknown][] = [
       ["Vigil reads", ask(on, "read", internal), { allowed: true, internal: true }],
-      ["Vigil publishes", ask(on, "publish", internal), { allowed: true, internal: true }],
-      ["Vigil with Digest", ask(on, "read", digest(keys.internal.password)), {
+      ["Vigil publishes", ask(on, "publish", internalPublish), { allowed: true, internal: true }],
+      ["the read credential cannot publish", ask(on, "publish", internal), { allowed: false }],
+      ["the publish credential cannot read", ask(on, "read", internalPublish), { allowed: false }],
+      ["another path's credential", ask(on, "read", basic("vigil", own("read", "/cam/2"))), {
+        allowed: false,
+      }],
+      ["a user that is not Vigil's", ask(on, "read", basic("vigil.X/", own("read", "/cam/1"))), {
+        allowed: false,
+      }],
+      ["Vigil with Digest", ask(on, "read", digest(own("read", "/cam/1"))), {
         allowed: true,
         internal: true,
       }],
       ["a wrong Digest", ask(on, "read", digest("nope")), { allowed: false }],
-      ["the secret under another user", ask(on, "read", basic("x", keys.internal.password)), {
+      ["the secret under another user", ask(on, "read", basic("x", own("read", "/cam/1"))), {
         allowed: false,
       }],
       ["a viewer token reads", ask(on, "read", basic("any", viewer)), { allowed: true }],
@@ -163,7 +176,7 @@ Deno.test("the relay applies the failed-authentication rate limit: refused crede
       action: "publish",
       path: "/cam/x",
       query: {},
-      credentials: { scheme: "basic", ...keys.internal },
+      credentials: { scheme: "basic", ...internalCredentials(keys, "publish", "/cam/x") },
       method: "ANNOUNCE",
       remote: "192.0.2.2:5006",
     });
@@ -198,7 +211,11 @@ Deno.test("revocation cuts off the relay: a token's grant and the URLs it signed
     assert.ok(byToken.allowed && byToken.stillValid, "a token grant is re-checkable");
     assert.ok(bySignature.allowed && bySignature.stillValid, "so is a signed URL's");
     assert.equal(await byToken.stillValid(), true);
-    assert.deepEqual(await ask({ ...query, tok: "zzzzzzzzzzzz" }), { allowed: false }, "tok is signed");
+    assert.deepEqual(
+      await ask({ ...query, tok: "zzzzzzzzzzzz" }),
+      { allowed: false },
+      "tok is signed",
+    );
     await revokeToken(db.sql, info.id);
     assert.equal(await byToken.stillValid(), false);
     assert.equal(await bySignature.stillValid(), false);

@@ -562,3 +562,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a leaked publish credential cannot take over a path the hub pulls: only its owner publishes, and not a second time while it is live",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { av } = await clip();
+    await withServer({
+      authorize,
+      publishOwner: (path) => path === "/cam/owned" ? "vigil.0wner" : undefined,
+    }, async (server) => {
+      const as = (user: string) =>
+        server.url("/cam/owned").replace("rtsp://", `rtsp://${user}:${INTERNAL}@`);
+      const procs: Proc[] = [];
+      try {
+        const intruder = startPublisher(as("vigil"), av);
+        procs.push(intruder);
+        assert.notEqual((await intruder.status).code, 0, "another user is refused");
+        assert.equal(server.stats("/cam/owned"), null);
+        const owner = startPublisher(as("vigil.0wner"), av);
+        procs.push(owner);
+        await published(server, "/cam/owned");
+        const second = startPublisher(as("vigil.0wner"), av);
+        procs.push(second);
+        assert.notEqual((await second.status).code, 0, "a second publisher is refused");
+        const frames = server.stats("/cam/owned")?.packetsIn ?? 0;
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(server.stats("/cam/owned")?.publishing, "the owner still publishes");
+        assert.ok((server.stats("/cam/owned")?.packetsIn ?? 0) > frames, "and its packets flow");
+      } finally {
+        await Promise.all(procs.map((p) => p.stop()));
+      }
+    });
+  },
+});
