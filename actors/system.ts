@@ -79,6 +79,11 @@ const log = createLogger("system");
 
 /** How long the move watch, retention and the detectors each get to stop. */
 export const AUX_STOP_MS = 1_500;
+/**
+ * How long the relay may take to stop (its pullers' ffmpegs get SIGTERM, then SIGKILL after 2 s):
+ * bounded like the others so a stuck one cannot hold the shutdown.
+ */
+export const RELAY_STOP_MS = 5_000;
 
 /** Waits for `work`, or logs and moves on after `ms`. */
 async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
@@ -125,7 +130,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
     : undefined;
-  await fleet.start();
+  try {
+    await fleet.start();
+  } catch (error) {
+    // Nothing else will stop what was started: the relay would keep its port and its pullers.
+    await fleet.stop().catch(() => {});
+    await Promise.all([
+      bounded("the relay", relay.stop(), RELAY_STOP_MS),
+      bounded("retention", retention?.stop(), AUX_STOP_MS),
+    ]);
+    throw error;
+  }
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
   const discovery = new DiscoveryRegistry({ probe: options.probe });
@@ -162,7 +177,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
       await fleet.stop(options);
-      await relay.stop();
+      await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([
         bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
         bounded("retention", retention?.stop(), AUX_STOP_MS),
