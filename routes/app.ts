@@ -53,6 +53,11 @@ export interface AppDeps {
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */
@@ -106,7 +111,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
-  app.use("/api/*", authenticate(deps.db, deps.auth));
+  app.use("/api/*", authenticate(deps.db, deps.auth, deps.relay.limiter));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));
