@@ -17,6 +17,7 @@ import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
 import { metricsApp } from "./routes/metrics.ts";
+import { consoleBuilder } from "./routes/console.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
@@ -65,6 +66,13 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    segmentSeconds: config.segmentSeconds,
+    compileConcurrency: config.compileConcurrency,
+    recordings: {
+      minFree: config.recordingsMinFree,
+      maxSize: config.recordingsMaxSize,
+      recordDays: config.recordRetentionDays,
+    },
     auth: config.auth,
     rtsp: {
       hostname: config.rtspHost,
@@ -77,7 +85,15 @@ async function main(): Promise<void> {
     },
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });
+  // The console is bundled now, in the background, so the first visit does not wait for it.
+  const consoleFiles = consoleBuilder();
+  consoleFiles().catch(() => {});
+  const app = createApp({
+    ...system,
+    auth: config.auth,
+    shutdown: closing.signal,
+    console: consoleFiles,
+  });
 
   const server = Deno.serve({
     port: config.port,

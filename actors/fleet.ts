@@ -17,6 +17,11 @@
  *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
  *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
  *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
+ * - Recording is independent of capture: the recorder reads the camera's `main` stream (its
+ *   largest ONVIF profile, else its `recordUrl`, else its URL) through the hub with a lease of its
+ *   own — {@linkcode FleetOptions} aside, `recordingSource` is the one place that says so — so
+ *   starting or stopping capture never touches it. Before a camera's recorder runs, segment files
+ *   a crash left unindexed are recovered (actors/recording_recovery.ts).
  *
  * @module
  */
@@ -36,6 +41,7 @@ import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { cameraSources } from "../models/media/hub_plan.ts";
 import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
+import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
@@ -48,6 +54,25 @@ import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./a
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
 import type { Hub, HubStreamStatus } from "./hub.ts";
+import { type SegmentRow, SEGMENTS } from "../models/store/segments.ts";
+import {
+  readStoredRecording,
+  type RecordingSettings,
+  type StoredRecording,
+} from "../models/recording/settings.ts";
+import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
+import { createRecorderLogic } from "./recorder.ts";
+import {
+  publicStats,
+  RecorderHandle,
+  type RecorderStats,
+  recordingIdle,
+  type RecordingSource,
+} from "./recorder_handle.ts";
+import { recoverSegments } from "./recording_recovery.ts";
+import { removeFile } from "./segment_files.ts";
+import { cameraRecordIds } from "../models/store/records.ts";
+import { recordFile } from "../models/recording/paths.ts";
 import { Histogram } from "../models/metrics/histogram.ts";
 import { type CameraMetrics, INFERENCE_BUCKETS } from "../models/metrics/vigil_metrics.ts";
 
@@ -57,6 +82,10 @@ export const ANALYSIS_HEIGHT = 360;
 export const ANALYSIS_FPS = 5;
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
 export const SNAPSHOT_TIMEOUT_MS = 5000;
+/** How long stopRecording waits for the open segment to be finished and indexed. */
+export const FINALIZE_TIMEOUT_MS = 20_000;
+/** How long stopRecording then waits for the segment's row to be committed. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 /** What the fleet needs. */
 export interface FleetOptions {
@@ -72,6 +101,8 @@ export interface FleetOptions {
   stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -79,7 +110,9 @@ export interface CameraStatus extends CameraSummary {
   /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
-  backlog: { detections: WriterStats; events: WriterStats } | null;
+  /** The recorder's live numbers while recording, else null (the open file stays internal). */
+  recorder: Omit<RecorderStats, "current"> | null;
+  backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
   /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
   hub: HubStreamStatus[];
 }
@@ -117,6 +150,20 @@ export interface Fleet {
   detachAnalytics(id: string): Promise<void>;
   /** The live analysis numbers of a camera, or null when detached. */
   analysisStats(id: string): AnalysisStats | null;
+  /**
+   * startRecording with validated settings (also when recording: new settings apply without a
+   * gap). Remembered across restarts.
+   * @throws {NotFoundError}
+   */
+  startRecording(id: string, settings: RecordingSettings): Promise<void>;
+  /**
+   * stopRecording: resolves once the open segment is finished and indexed. The settings stay
+   * stored (retention keeps applying them), marked inactive.
+   * @throws {NotFoundError}
+   */
+  stopRecording(id: string): Promise<void>;
+  /** The recorder's live numbers, or null when not recording. */
+  recorderStats(id: string): RecorderStats | null;
   /** The API view of a camera's state. */
   status(id: string): CameraStatus;
   /**
@@ -144,7 +191,9 @@ interface Unit {
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
   events: BatchWriter<EventRow>;
+  segments: BatchWriter<SegmentRow>;
   recorder: EventRecorder;
+  recording: RecorderHandle;
   analysis: AnalysisStats;
   /** Inference time in seconds, for `/metrics`. */
   inference: Histogram;
@@ -162,6 +211,7 @@ const OFFLINE: CameraStatus = {
   info: null,
   ffmpegPid: null,
   analysis: null,
+  recorder: null,
   backlog: null,
   hub: [],
 };
@@ -187,17 +237,46 @@ export function createFleet(options: FleetOptions): Fleet {
     const password = sealed ? await secrets.open(sealed) : undefined;
     const credentials = { username: row.username, password };
     const url = withCredentials(row.sourceUrl, credentials);
-    hub.setCamera(row.id, cameraSources(url, row.onvif, credentials, row.transport));
+    const sources = cameraSources(url, row.onvif, credentials, row.transport);
+    // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
+    if (sources.main === undefined && row.recordUrl) {
+      sources.main = withCredentials(row.recordUrl, credentials);
+    }
+    hub.setCamera(row.id, sources);
     return url;
+  };
+
+  /**
+   * THE seam between recording and its input, resolved each time a recording run starts: the
+   * camera's `main` stream read from the relay, under a hub lease the run releases when it ends
+   * (the camera sees no extra session; a recorder that restarts costs no camera reconnect).
+   */
+  const recordingSource = async (id: string): Promise<RecordingSource> => {
+    const lease = await hub.acquire(id, { stream: "main" }, "recorder");
+    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
   };
 
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
     const source = await registerSources(row);
-    const [detections, events] = await Promise.all([
+    const [detections, events, segments] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
+      BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
     ]);
+    const stored = readStoredRecording(row.desired.recording);
+    try {
+      await recoverSegments({
+        sql: db.sql,
+        dataDir,
+        cameraId: row.id,
+        writer: segments,
+        settings: stored?.settings ?? null,
+      });
+    } catch (error) {
+      log.error("recovering unindexed segments failed", { camera: row.id, error });
+    }
+    const recording = new RecorderHandle();
     const analysis = emptyAnalysisStats();
     const inference = new Histogram(INFERENCE_BUCKETS);
     const recorder = createEventRecorder({
@@ -230,6 +309,15 @@ export function createFleet(options: FleetOptions): Fleet {
           stats: analysis,
           onInference: (ms) => inference.observe(ms / 1000),
         }),
+      recorder: createRecorderLogic({
+        cameraId: row.id,
+        dataDir,
+        segmentSeconds: options.segmentSeconds ?? SEGMENT_SECONDS.default,
+        source: () => recordingSource(row.id),
+        writer: segments,
+        events: options.events,
+        handle: recording,
+      }),
     });
     const unit = {
       row,
@@ -237,7 +325,9 @@ export function createFleet(options: FleetOptions): Fleet {
       camera,
       detections,
       events,
+      segments,
       recorder,
+      recording,
       analysis,
       inference,
       fps: captureFps,
@@ -265,9 +355,13 @@ export function createFleet(options: FleetOptions): Fleet {
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
 
-  /** Brings a camera to the state stored with it (capturing, analytics). */
+  /** Brings a camera to the state stored with it (capturing, analytics, recording). */
   const restore = (unit: Unit) => {
     if (unit.row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
+    const recording = readStoredRecording(unit.row.desired.recording);
+    if (recording?.active) {
+      unit.camera.send({ type: "RECORDING.START", settings: recording.settings });
+    }
     const stored = unit.row.desired.analytics;
     if (!stored) return;
     try {
@@ -288,10 +382,15 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = async (unit: Unit, deadline?: number) => {
     await unit.camera.stop();
+    // Stopping the camera closed its open events and ended its recording run (which finishes
+    // its segment before the hub lets the camera go); their rows must reach the writers first.
+    await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
     await hub.removeCamera(unit.row.id);
-    // Stopping the camera closed its open events; they must reach the writer before it stops.
-    await unit.recorder.settled();
-    await Promise.all([unit.detections.stop({ deadline }), unit.events.stop({ deadline })]);
+    await Promise.all([
+      unit.detections.stop({ deadline }),
+      unit.events.stop({ deadline }),
+      unit.segments.stop({ deadline }),
+    ]);
   };
 
   const add = async (row: CameraRow) => restore(await supervise(row));
@@ -299,6 +398,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const deleteCamera = async (id: string) => {
     const row = await getCamera(db.sql, id);
+    // Its clips' rows go with the camera (cascade): their files are found by id first.
+    const clips = await cameraRecordIds(db.sql, id);
     const unit = units.get(id);
     if (unit) {
       units.delete(id);
@@ -318,10 +419,16 @@ export function createFleet(options: FleetOptions): Fleet {
     (async () => {
       await deleteCameraDetections(db.sql, id);
       await removeCameraFiles(dataDir, id, log);
+      for (const clip of clips) await removeFile(recordFile(dataDir, clip));
     })().catch((error) => {
       log.warn("purge of a deleted camera's data failed", { camera: id, error });
     });
   };
+
+  const recordingState = (unit: Unit) => unit.camera.summary().recording;
+
+  /** Resolves once the camera's recording region is idle (the open segment indexed). */
+  const untilIdle = (unit: Unit) => recordingIdle(unit.camera.actor, FINALIZE_TIMEOUT_MS);
 
   return {
     async start() {
@@ -384,6 +491,32 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = units.get(id);
       return unit && unit.camera.summary().analytics === "attached" ? { ...unit.analysis } : null;
     },
+    async startRecording(id, settings) {
+      const unit = find(id);
+      const stored: StoredRecording = { active: true, settings };
+      unit.row.desired = await updateDesired(db.sql, id, { recording: stored });
+      if (recordingState(unit) === "finalizing") await untilIdle(unit);
+      unit.camera.send({ type: "RECORDING.START", settings });
+    },
+    async stopRecording(id) {
+      const unit = find(id);
+      const previous = readStoredRecording(unit.row.desired.recording);
+      if (previous) {
+        unit.row.desired = await updateDesired(db.sql, id, {
+          recording: { ...previous, active: false },
+        });
+      }
+      unit.camera.send({ type: "RECORDING.STOP" });
+      await untilIdle(unit);
+      // The last segment's row is in the writer: give it a moment to commit, so a timeline
+      // asked for right after the stop shows it (a database that is down keeps it for later).
+      await withTimeout(unit.segments.drained(), DRAIN_TIMEOUT_MS, () => new Error("slow"))
+        .catch(() => {});
+    },
+    recorderStats(id) {
+      const unit = units.get(id);
+      return unit && recordingState(unit) !== "idle" ? { ...unit.recording.stats } : null;
+    },
     status(id) {
       const unit = units.get(id);
       if (!unit) return OFFLINE;
@@ -392,7 +525,12 @@ export function createFleet(options: FleetOptions): Fleet {
         ...summary,
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+        recorder: summary.recording === "idle" ? null : publicStats(unit.recording.stats),
+        backlog: {
+          detections: unit.detections.stats(),
+          events: unit.events.stats(),
+          segments: unit.segments.stats(),
+        },
         hub: hub.status(id),
       };
     },
@@ -425,7 +563,7 @@ export function createFleet(options: FleetOptions): Fleet {
       let backlog = 0;
       for (const unit of units.values()) {
         if (unit.camera.summary().stream === "live") live++;
-        for (const writer of [unit.detections, unit.events]) {
+        for (const writer of [unit.detections, unit.events, unit.segments]) {
           const stats = writer.stats();
           backlog += stats.buffered + stats.spilled;
         }

@@ -21,6 +21,12 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Compiler, createCompiler } from "./compiler.ts";
+import {
+  type RecordingsRetention,
+  type RecordingsRetentionOptions,
+  startRecordingsRetention,
+} from "./recordings_retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { startLagMonitor } from "./lag_monitor.ts";
@@ -42,6 +48,12 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
+  /** compileRecord jobs at once (default 1). */
+  compileConcurrency?: number;
+  /** Recordings retention and the disk guard; absent → no retention job (tests). */
+  recordings?: Omit<RecordingsRetentionOptions, "sql" | "dataDir">;
   /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
   neighbours?: NeighbourLookup;
   /** `VIGIL_AUTH` for relay readers. Default true. */
@@ -65,14 +77,19 @@ export interface System {
   /** What `GET /metrics` serves. */
   metrics: Metrics;
   onvifTimeoutMs: number | undefined;
+  /** compileRecord jobs. */
+  compiler: Compiler;
+  /** Recordings retention and the disk guard, when configured. */
+  recordingsRetention: RecordingsRetention | undefined;
   neighbours: NeighbourLookup | undefined;
   /**
-   * Stops everything, rows first: the discovery interval, then every camera (their writers write
-   * or spill everything by the deadline, whatever the database does), then the relay (its
-   * pullers' ffmpeg killed and awaited), then the move watch, retention and the detectors
-   * together — given at most {@linkcode AUX_STOP_MS}, since nothing durable depends on them and
-   * a hung database or ONVIF device must not hold the exit. The database stays open: its owner
-   * closes it.
+   * Stops everything, rows first: the discovery interval and the compiles (a running one is put
+   * back in the queue for the next start) with recordings retention, then every camera (their
+   * recordings finish the open segment; their writers write or spill everything by the deadline,
+   * whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
+   * the move watch, retention and the detectors together — given at most
+   * {@linkcode AUX_STOP_MS}, since nothing durable depends on them and a hung database or ONVIF
+   * device must not hold the exit. The database stays open: its owner closes it.
    *
    * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
    */
@@ -83,6 +100,11 @@ const log = createLogger("system");
 
 /** How long the move watch, retention and the detectors each get to stop. */
 export const AUX_STOP_MS = 1_500;
+/**
+ * How long the relay may take to stop (its pullers' ffmpegs get SIGTERM, then SIGKILL after 2 s):
+ * bounded like the others so a stuck one cannot hold the shutdown.
+ */
+export const RELAY_STOP_MS = 5_000;
 
 /** Waits for `work`, or logs and moves on after `ms`. */
 async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
@@ -125,11 +147,31 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     events,
     hub: relay.hub,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
   });
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
     : undefined;
-  await fleet.start();
+  try {
+    await fleet.start();
+  } catch (error) {
+    // Nothing else will stop what was started: the relay would keep its port and its pullers.
+    await fleet.stop().catch(() => {});
+    await Promise.all([
+      bounded("the relay", relay.stop(), RELAY_STOP_MS),
+      bounded("retention", retention?.stop(), AUX_STOP_MS),
+    ]);
+    throw error;
+  }
+  const compiler = createCompiler({
+    sql: db.sql,
+    dataDir,
+    concurrency: options.compileConcurrency,
+  });
+  await compiler.start();
+  const recordingsRetention = options.recordings
+    ? startRecordingsRetention({ sql: db.sql, dataDir, ...options.recordings })
+    : undefined;
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
   const discovery = new DiscoveryRegistry({ probe: options.probe });
@@ -162,6 +204,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     metrics,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    compiler,
+    recordingsRetention,
     neighbours: options.neighbours,
     async stop(options = {}) {
       interval?.stop();
@@ -169,8 +213,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
+      // A running compile is killed and queued again for the next start; nothing is lost.
+      await Promise.all([compiler.stop(), recordingsRetention?.stop()]);
       await fleet.stop(options);
-      await relay.stop();
+      await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([
         bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
         bounded("retention", retention?.stop(), AUX_STOP_MS),

@@ -19,14 +19,17 @@ export const ROLES = ["admin", "viewer", "media", "metrics"] as const;
 /** One of {@linkcode ROLES}. */
 export type Role = typeof ROLES[number];
 
-/** The permission a route needs. */
-export type Permission = "read" | "write" | "live" | "dispatch" | "metrics";
+/**
+ * The permission a route needs. `playback`: reading recordings (the timeline, clips), which
+ * viewers and the media server both need.
+ */
+export type Permission = "read" | "write" | "live" | "dispatch" | "playback" | "metrics";
 
 /** Every role may read `/metrics`; the `metrics` role (a Prometheus scraper) may read only that. */
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["read", "write", "live", "dispatch", "metrics"],
-  viewer: ["read", "live", "metrics"],
-  media: ["live", "dispatch", "metrics"],
+  admin: ["read", "write", "live", "dispatch", "playback", "metrics"],
+  viewer: ["read", "live", "playback", "metrics"],
+  media: ["live", "dispatch", "playback", "metrics"],
   metrics: ["metrics"],
 };
 
@@ -286,6 +289,23 @@ export async function verifyToken(
   if (!row || !constantTimeEqual(presented, row.secret_sha256)) return undefined;
   if (row.stale) await sql`update tokens set last_used_at = now() where id = ${id}`;
   return toInfo(row);
+}
+
+/**
+ * Whether a token still exists (was not revoked): what a stream opened with it re-checks, so a
+ * revocation also cuts off the feeds and relay sessions the token already holds.
+ *
+ * @param sql database
+ * @param id the token's public id
+ * @returns true while the token exists
+ * @example
+ * ```ts
+ * if (!(await tokenExists(sql, token.id))) stream.abort();
+ * ```
+ */
+export async function tokenExists(sql: postgres.Sql, id: string): Promise<boolean> {
+  const rows = await sql`select 1 from tokens where id = ${id}`;
+  return rows.length > 0;
 }
 
 /**

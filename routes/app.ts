@@ -28,6 +28,12 @@ import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
+import { recordingRoutes } from "./recording.ts";
+import { recordRoutes } from "./records.ts";
+import { eventKeepRoutes } from "./event_keep.ts";
+import type { Compiler } from "../actors/compiler.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleFiles } from "../web/build.ts";
 import { metricsRoutes } from "./metrics.ts";
 import type { Metrics } from "../actors/metrics.ts";
 
@@ -49,6 +55,11 @@ export interface AppDeps {
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */
@@ -57,10 +68,14 @@ export interface AppDeps {
   onvifTimeoutMs?: number;
   /** What `GET /metrics` serves (a token of any role reads it). */
   metrics: Metrics;
+  /** compileRecord jobs. */
+  compiler: Compiler;
   /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
   neighbours?: NeighbourLookup;
   /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
   watch?: OnvifWatch;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -101,17 +116,21 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
   // One middleware, so failed attempts on /metrics and /api count against one limit.
-  const auth = authenticate(deps.db, deps.auth);
+  const auth = authenticate(deps.db, deps.auth, deps.relay.limiter);
   app.use("/api/*", auth);
   app.use("/metrics", auth);
   app.route("/metrics", metricsRoutes(deps.metrics));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", recordingRoutes(deps));
   app.route("/api/cameras", cameraMoveRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
+  app.route("/api/events", eventKeepRoutes(deps));
+  app.route("/api/records", recordRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
+  app.route("/", consoleRoutes(deps.console));
   return app;
 }

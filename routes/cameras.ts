@@ -26,6 +26,7 @@ import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
 import { desiredView } from "../models/analytics/settings_view.ts";
+import { ValidationError } from "../models/errors.ts";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
 import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
@@ -39,6 +40,12 @@ export const CameraName = z.string().min(1).max(100)
 const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
   example: "rtsp://admin:secret@192.168.1.20:554/stream1",
+});
+const RecordUrl = z.string().min(1).max(2048).openapi({
+  description: "A stream to record instead of rtspUrl (the main stream when rtspUrl is a " +
+    "sub-stream); no credentials: the camera's apply. Ignored for ONVIF cameras, which record " +
+    "their largest profile",
+  example: "rtsp://192.168.1.20:554/stream0",
 });
 /** How ffmpeg pulls the stream. */
 export const Transport = z.enum(["tcp", "udp"]).openapi({
@@ -67,6 +74,7 @@ const NewCamera = z.strictObject({
     description: "Onboard over ONVIF instead of giving rtspUrl",
   }),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -91,6 +99,7 @@ const CameraPatch = z.strictObject({
   name: CameraName.optional(),
   rtspUrl: RtspUrl.optional(),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.nullable().optional().openapi({ description: "null: record rtspUrl" }),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
@@ -129,6 +138,7 @@ export const Camera = z.object({
   id: UuidOut,
   name: z.string(),
   rtspUrl: z.string().openapi({ description: "The source without credentials" }),
+  recordUrl: z.string().nullable().openapi({ description: "What is recorded, if not rtspUrl" }),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
   transport: Transport,
@@ -274,6 +284,7 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     id: camera.id,
     name: camera.name,
     rtspUrl: camera.sourceUrl,
+    recordUrl: camera.recordUrl ?? null,
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
@@ -309,6 +320,18 @@ export function cameraRoutes(deps: AppDeps) {
     };
   };
 
+  /** Validates a record URL: like a source, without credentials of its own. */
+  const recordUrl = (raw: string) => {
+    const valid = validateSourceUrl(raw, { field: "recordUrl" });
+    if (valid.username !== "" || valid.password !== "") {
+      throw new ValidationError(
+        "recordUrl must not carry credentials: the camera's apply",
+        "recordUrl",
+      );
+    }
+    return valid.href;
+  };
+
   return apiApp()
     .openapi(create, async (c) => {
       const body = c.req.valid("json");
@@ -340,6 +363,7 @@ export function cameraRoutes(deps: AppDeps) {
         username: source.username,
         passwordSealed: source.sealed,
         transport: body.transport ?? "tcp",
+        recordUrl: body.recordUrl === undefined ? undefined : recordUrl(body.recordUrl),
       });
       await fleet.add(camera);
       return c.json(view(camera), 201);
@@ -358,7 +382,13 @@ export function cameraRoutes(deps: AppDeps) {
     .openapi(patch, async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const changes: CameraChanges = { name: body.name, transport: body.transport };
+      const changes: CameraChanges = {
+        name: body.name,
+        transport: body.transport,
+        recordUrl: body.recordUrl === undefined || body.recordUrl === null
+          ? body.recordUrl
+          : recordUrl(body.recordUrl),
+      };
       if (body.rtspUrl !== undefined) {
         const source = await storedSource(body.rtspUrl);
         changes.sourceUrl = source.url;

@@ -63,7 +63,7 @@ const INSTANT_HINT = "must be an ISO 8601 time with a zone, e.g. 2026-11-25T14:0
  * @param raw the query value
  * @returns true when it names one instant
  */
-function isInstant(raw: string): boolean {
+export function isInstant(raw: string): boolean {
   if (!INSTANT.test(raw)) return false;
   const date = new Date(raw);
   const day = raw.slice(0, 10);
@@ -74,7 +74,7 @@ function isInstant(raw: string): boolean {
 }
 
 /** A query time: ISO 8601 with a zone, parsed to a Date. */
-const InstantQuery = z.string()
+export const InstantQuery = z.string()
   .refine(isInstant, INSTANT_HINT)
   .transform((raw) => new Date(raw))
   .openapi({ format: "date-time", example: "2026-11-25T14:00:00Z" });

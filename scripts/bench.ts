@@ -11,9 +11,9 @@
  * run only those. `--quick` runs every row in about two minutes (shorter rounds and windows);
  * `--seconds N` sets each row's main duration.
  *
- * bench_detector.ts, bench_capture.ts and bench_relay.ts (the RTSP relay's CPU per reader, the
- * latency it adds, RSS per stream; row 4 once it registers) are standalone studies
- * (`deno run -A scripts/...`).
+ * bench_detector.ts, bench_capture.ts, bench_recording.ts (recorder CPU per camera, bytes per
+ * hour, clip compile time) and bench_relay.ts (the relay's CPU per reader, latency, RSS per
+ * stream) are standalone studies (`deno run -A scripts/...`) until they register a row (row 4).
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
  * @module

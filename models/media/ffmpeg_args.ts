@@ -216,7 +216,15 @@ export function encodeJpegArgs(options: EncodeJpegOptions): string[] {
   ];
 }
 
-function inputArgs(options: SourceOptions): string[] {
+/**
+ * The input part of a command pulling a source: protocol whitelist, RTSP transport and timeout,
+ * `-i url`. Shared by capture, snapshots and recording.
+ *
+ * @param options source URL, transport, timeout, extra schemes
+ * @returns the arguments up to and including `-i url`
+ * @throws {ValidationError} for a bad URL, transport or timeout
+ */
+export function inputArgs(options: SourceOptions): string[] {
   const url = validateSourceUrl(options.url, { allowSchemes: options.allowSchemes, field: "url" });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   checkInt("timeoutMs", timeoutMs, 100, 600_000);

@@ -1,6 +1,7 @@
 /**
- * A camera's files in the data dir: event snapshots under `snapshots/<camera>/<event>.jpg` and the
- * writers' spill files under `spill/<table>/<camera>.jsonl`. One place knows these paths, so that
+ * A camera's files in the data dir: event snapshots under `snapshots/<camera>/<event>.jpg`, the
+ * writers' spill files under `spill/<table>/<camera>.jsonl`, and its recorded segments under
+ * `recordings/<camera>/` (models/recording/paths.ts). One place knows these paths, so that
  * deleting a camera, expiring its events, or finding the leftovers of cameras that no longer
  * exist can remove all of it (the data dir must not grow without bound).
  *
@@ -11,6 +12,7 @@
 import { join } from "node:path";
 import { isUuid } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { cameraRecordingsDir, recordingsRoot } from "../recording/paths.ts";
 
 const SNAPSHOT_FILE = /^([0-9a-f-]{36})\.jpg$/;
 const SPILL_FILE = /^([0-9a-f-]{36})\.jsonl$/;
@@ -39,8 +41,8 @@ export function spillPath(dataDir: string, table: string, name: string): string 
 }
 
 /**
- * Removes a deleted camera's files: its snapshots and its spill files (rows that could not be
- * written any more: the camera is gone).
+ * Removes a deleted camera's files: its snapshots, its recordings (their rows went with the
+ * camera) and its spill files (rows that could not be written any more: the camera is gone).
  *
  * @param dataDir Vigil's data dir
  * @param cameraId the deleted camera
@@ -53,6 +55,7 @@ export async function removeCameraFiles(
 ): Promise<void> {
   if (!isUuid(cameraId)) return;
   await removeIfThere(snapshotDir(dataDir, cameraId));
+  await removeIfThere(cameraRecordingsDir(dataDir, cameraId));
   for (const table of await listDir(join(dataDir, "spill"))) {
     const path = spillPath(dataDir, table, cameraId);
     const bytes = await sizeOf(path);
@@ -63,7 +66,7 @@ export async function removeCameraFiles(
 }
 
 /**
- * Removes the snapshots and spill files of cameras that no longer exist (deleted while the server
+ * Removes the snapshots, recordings and spill files of cameras that no longer exist (deleted while the server
  * was down, by another box sharing the database, or by a delete whose purge was interrupted).
  *
  * @param dataDir Vigil's data dir
@@ -81,6 +84,12 @@ export async function removeOrphanFiles(
     if (!isUuid(name) || cameras.has(name)) continue;
     await removeIfThere(snapshotDir(dataDir, name));
     log.info("snapshots of a camera that no longer exists removed", { camera: name });
+    removed++;
+  }
+  for (const name of await listDir(recordingsRoot(dataDir))) {
+    if (!isUuid(name) || cameras.has(name)) continue;
+    await removeIfThere(cameraRecordingsDir(dataDir, name));
+    log.info("recordings of a camera that no longer exists removed", { camera: name });
     removed++;
   }
   for (const table of await listDir(join(dataDir, "spill"))) {

@@ -25,6 +25,8 @@ export interface Camera {
   name: string;
   /** Source URL without userinfo. */
   sourceUrl: string;
+  /** The stream to record instead of `sourceUrl`, without userinfo (the same credentials). */
+  recordUrl: string | undefined;
   username: string | undefined;
   hasPassword: boolean;
   transport: Transport;
@@ -45,12 +47,16 @@ export interface NewCamera {
   passwordSealed?: string;
   transport: Transport;
   onvif?: unknown;
+  /** A stream to record instead of `sourceUrl`, without credentials. */
+  recordUrl?: string;
 }
 
 /** Fields an update may change; `undefined` leaves a column as it is. */
 export interface CameraChanges {
   name?: string;
   sourceUrl?: string;
+  /** `null` clears the record URL. */
+  recordUrl?: string | null;
   /** `null` clears the username. */
   username?: string | null;
   /** `null` clears the password. */
@@ -62,6 +68,7 @@ interface CameraRow {
   id: string;
   name: string;
   source_url: string;
+  record_url: string | null;
   username: string | null;
   password_encrypted: string | null;
   transport: Transport;
@@ -77,6 +84,7 @@ function toCamera(row: CameraRow): Camera {
     id: row.id,
     name: row.name,
     sourceUrl: row.source_url,
+    recordUrl: row.record_url ?? undefined,
     username: row.username ?? undefined,
     hasPassword: row.password_encrypted !== null,
     transport: row.transport,
@@ -96,10 +104,12 @@ function toCamera(row: CameraRow): Camera {
 export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promise<Camera> {
   try {
     const [row] = await sql<CameraRow[]>`
-      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif)
+      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif,
+                           record_url)
       values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
               ${camera.passwordSealed ?? null}, ${camera.transport},
-              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)})
+              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)},
+              ${camera.recordUrl ?? null})
       returning *`;
     return toCamera(row!);
   } catch (error) {
@@ -174,6 +184,7 @@ export async function updateCamera(
   const columns: Record<string, string | null> = {};
   if (changes.name !== undefined) columns.name = changes.name;
   if (changes.sourceUrl !== undefined) columns.source_url = changes.sourceUrl;
+  if (changes.recordUrl !== undefined) columns.record_url = changes.recordUrl;
   if (changes.username !== undefined) columns.username = changes.username;
   if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
   if (changes.transport !== undefined) columns.transport = changes.transport;

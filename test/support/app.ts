@@ -45,8 +45,14 @@ export async function startTestApp(
   options: Partial<
     Pick<
       SystemOptions,
-      "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "modelsDir" | "neighbours"
-    >
+      | "stallMs"
+      | "probe"
+      | "onvifTimeoutMs"
+      | "rtsp"
+      | "modelsDir"
+      | "neighbours"
+      | "segmentSeconds"
+    > & { feedHeartbeatMs: number }
   > = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
@@ -54,6 +60,7 @@ export async function startTestApp(
     dataDir: db.dataDir,
     modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
     rtsp: options.rtsp,
@@ -61,7 +68,12 @@ export async function startTestApp(
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: true, shutdown: closing.signal });
+  const app = createApp({
+    ...system,
+    auth: true,
+    shutdown: closing.signal,
+    feedHeartbeatMs: options.feedHeartbeatMs,
+  });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
   );
