@@ -35,7 +35,7 @@ import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
 /** A camera's name: printable text, unique. */
 export const CameraName = z.string().min(1).max(100)
   // deno-lint-ignore no-control-regex -- refusing control characters is the point
-  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .regex(/^[^\x00-\x1f\x7f]*$/, "must be printable text")
   .openapi({ example: "front door" });
 const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
@@ -55,7 +55,7 @@ export const Transport = z.enum(["tcp", "udp"]).openapi({
 export const OnvifUsername = z.string().min(1).max(128)
   // Stored as text: a NUL would reach PostgreSQL (500) and a control character a SOAP header.
   // deno-lint-ignore no-control-regex -- refusing control characters is the point
-  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .regex(/^[^\x00-\x1f\x7f]*$/, "must be printable text")
   .openapi({ example: "admin" });
 /** ONVIF password (stored encrypted). */
 export const OnvifPassword = z.string().max(256);
