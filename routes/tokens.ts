@@ -20,7 +20,8 @@ const NewToken = z.strictObject({
   name: z.string().min(1).max(100)
     // PostgreSQL refuses a NUL in text (found by the route fuzzer: 500); names are for people.
     // deno-lint-ignore no-control-regex -- refusing control characters is the point
-    .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+    // `*`: an empty name is min(1)'s to refuse, with one message rather than two.
+    .regex(/^[^\x00-\x1f\x7f]*$/, "must be printable text")
     .openapi({ example: "media server" }),
   role: z.enum(ROLES),
   cameras: z.array(Uuid).min(1).max(MAX_TOKEN_CAMERAS).optional().openapi({
