@@ -32,6 +32,8 @@ import { recordingRoutes } from "./recording.ts";
 import { recordRoutes } from "./records.ts";
 import { eventKeepRoutes } from "./event_keep.ts";
 import type { Compiler } from "../actors/compiler.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleFiles } from "../web/build.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -68,6 +70,8 @@ export interface AppDeps {
   neighbours?: NeighbourLookup;
   /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
   watch?: OnvifWatch;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -119,5 +123,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
+  app.route("/", consoleRoutes(deps.console));
   return app;
 }
