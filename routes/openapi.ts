@@ -198,8 +198,12 @@ export function finishDocument<D extends { paths?: object }>(document: D, maxBod
         operation.requestBody ? "the body is not valid JSON" : "",
       ].filter(Boolean).join(", or ");
       if (malformed) add(400, malformed[0]!.toUpperCase() + malformed.slice(1));
-      if (operation.requestBody) {
+      // The body limit stands in front of every POST, PUT and PATCH (routes/app.ts), whether the
+      // operation reads a body or not (found by the route fuzzer on a body-less POST).
+      if (operation.requestBody || method === "post" || method === "put" || method === "patch") {
         add(413, `The body exceeds ${maxBodyBytes} bytes`);
+      }
+      if (operation.requestBody) {
         add(415, "The body is not application/json");
         add(422, "A field of the body is wrong: the message names it by its dotted path");
       }

@@ -19,6 +19,7 @@ const TokenId = z.string()
 const NewToken = z.strictObject({
   name: z.string().min(1).max(100)
     // PostgreSQL refuses a NUL in text (found by the route fuzzer: 500); names are for people.
+    // `*`: an empty name is min(1)'s to refuse, with one message rather than two.
     // deno-lint-ignore no-control-regex -- refusing control characters is the point
     .regex(/^[^\x00-\x1f\x7f]*$/, "must be printable text")
     .openapi({ example: "media server" }),

@@ -95,12 +95,20 @@ const ROUTES: Record<string, RouteFuzz> = {
   "PUT /api/cameras/{id}/analytics": { bodies: [ANALYTICS, {}], ids: "cameras", runs: SLOW_RUNS },
   "GET /api/cameras/{id}/analytics": { ids: "cameras" },
   "DELETE /api/cameras/{id}/analytics": { ids: "cameras" },
+  // No camera here has a suspected move: valid requests answer 409, the rest 400/404.
+  "POST /api/cameras/{id}/suspected-move/accept": { ids: "cameras" },
+  "DELETE /api/cameras/{id}/suspected-move": { ids: "cameras" },
   "GET /api/events": { query: SERIES },
   "GET /api/events/stream": { query: SERIES, runs: SLOW_RUNS },
   "GET /api/events/{id}": { ids: "events" },
   "GET /api/events/{id}/snapshot.jpg": { ids: "events" },
   "GET /api/detections": { query: SERIES },
-  "POST /api/tokens": { bodies: [{ name: "fuzz", role: "viewer" }] },
+  "POST /api/tokens": {
+    bodies: [
+      { name: "fuzz", role: "viewer" },
+      { name: "scoped", role: "media", cameras: ["01a22474-2b3c-7000-8000-000000000000"] },
+    ],
+  },
   "GET /api/tokens": {},
   "DELETE /api/tokens/{id}": { ids: "tokens" },
   "POST /api/discovery/scan": { bodies: [{ windowMs: 100 }, { interfaces: ["lo"] }] },
@@ -153,13 +161,20 @@ async function fixtures(app: TestApp, db: TestDatabase, known: Known): Promise<v
   SERIES.camera = known.cameras.slice(-2);
 }
 
+let sent = 0;
+
 async function send(app: TestApp, request: FuzzRequest): Promise<Response> {
   const body = request.body instanceof Uint8Array ? request.body.slice().buffer : request.body;
+  // Each case from its own address: the failed-authentication limit is per address, and one
+  // address sending thousands of bad tokens would get nothing but 429 (and lock out the
+  // fixtures' own calls). The limit itself is tested in test/routes/auth_limit_test.ts.
+  const n = ++sent;
+  const hostname = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
   return await app.app.request(request.path, {
     method: request.method,
     headers: request.headers,
     body: request.method === "GET" ? undefined : body,
-  });
+  }, { remoteAddr: { hostname, port: 40000, transport: "tcp" } });
 }
 
 if (Deno.env.get(NETNS_ENV) === undefined) {

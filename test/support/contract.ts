@@ -117,10 +117,11 @@ function compile(document: OpenApiDocument): Contract {
       const label = `${request.method} ${url.pathname}${url.search} → ${response.status}`;
       const found = findOperation(document, request.method, url.pathname);
       if (!found) {
-        // Outside the document only the app's "no route" reply is allowed — and 401/403, since
-        // authentication and roles are checked before routing, for every /api path (the route
-        // fuzzer sends e.g. `/api/cameras//analytics` with a bad token).
-        return [401, 403, 404].includes(response.status)
+        // Outside the document only the app's "no route" reply is allowed — and what is checked
+        // before routing, for every /api path: the body limit of POST/PUT/PATCH (413),
+        // authentication, roles and the failed-authentication limit (401/403/429). The route
+        // fuzzer sends e.g. `/api/cameras//analytics` with a bad token or a big body.
+        return [401, 403, 404, 413, 429].includes(response.status)
           ? undefined
           : `${label}: no operation in the document`;
       }
