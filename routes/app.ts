@@ -32,6 +32,8 @@ import { recordingRoutes } from "./recording.ts";
 import { recordRoutes } from "./records.ts";
 import { eventKeepRoutes } from "./event_keep.ts";
 import type { Compiler } from "../actors/compiler.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleFiles } from "../web/build.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -51,6 +53,11 @@ export interface AppDeps {
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */
@@ -63,6 +70,8 @@ export interface AppDeps {
   neighbours?: NeighbourLookup;
   /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
   watch?: OnvifWatch;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -102,7 +111,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
-  app.use("/api/*", authenticate(deps.db, deps.auth));
+  app.use("/api/*", authenticate(deps.db, deps.auth, deps.relay.limiter));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));
@@ -114,5 +123,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
+  app.route("/", consoleRoutes(deps.console));
   return app;
 }

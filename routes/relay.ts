@@ -13,6 +13,7 @@ import { IdParam, Instant } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { STREAM_NAMES, streamPath } from "../models/media/hub_plan.ts";
 import { MAX_SIGNED_TTL_S, signPath } from "../models/rtsp/signed_url.ts";
+import { requestToken } from "./auth.ts";
 
 /** Lifetime of a signed URL unless `ttl` says otherwise. */
 export const DEFAULT_RELAY_TTL_S = 600;
@@ -78,8 +79,11 @@ export function relayRoutes(deps: AppDeps) {
     const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
     const host = wildcard ? new URL(c.req.url).hostname : server.hostname;
     const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    // Bound to the issuing token: revoking it voids the URL (auth off: no token to bind).
+    const tokenId = requestToken(c).id || undefined;
+    const signed = signPath(keys.signingKey, path, expiresAt, tokenId);
     return c.json({
-      url: `rtsp://${hostPart}:${server.port}${path}?${signPath(keys.signingKey, path, expiresAt)}`,
+      url: `rtsp://${hostPart}:${server.port}${path}?${signed}`,
       stream,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     }, 200);

@@ -52,7 +52,7 @@ export async function startTestApp(
       | "modelsDir"
       | "neighbours"
       | "segmentSeconds"
-    >
+    > & { feedHeartbeatMs: number }
   > = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
@@ -68,7 +68,12 @@ export async function startTestApp(
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: true, shutdown: closing.signal });
+  const app = createApp({
+    ...system,
+    auth: true,
+    shutdown: closing.signal,
+    feedHeartbeatMs: options.feedHeartbeatMs,
+  });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
   );
