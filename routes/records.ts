@@ -129,7 +129,14 @@ const list = createRoute({
   path: "/",
   summary: "Compile jobs, newest first",
   tags,
-  request: { query: z.strictObject({ camera: Uuid.optional(), ...PageQuery.shape }) },
+  request: {
+    query: z.strictObject({
+      camera: Uuid.optional(),
+      ...PageQuery.shape,
+      // Jobs are paged by id (UUIDv7, so by creation time).
+      cursor: Uuid.optional().openapi({ description: "The `next` of the previous page" }),
+    }),
+  },
   responses: { 200: jsonReply(pageOf(Record).openapi("RecordPage"), "One page") },
 });
 
@@ -254,7 +261,7 @@ export function recordRoutes(deps: AppDeps) {
     .openapi(list, async (c) => {
       const { camera, limit, cursor } = c.req.valid("query");
       return c.json(
-        await listRecords(db.sql, { camera, limit, cursor: cursor?.toLowerCase() }),
+        await listRecords(db.sql, { camera, limit, cursor }),
         200,
       );
     })

@@ -23,6 +23,7 @@ import {
   storedState,
 } from "../support/fuzz.ts";
 import { uuidv7 } from "../../models/ids.ts";
+import { createHash } from "node:crypto";
 
 /** Cases per route; routes whose valid requests start processes get fewer. */
 const RUNS = 1000;
@@ -34,7 +35,7 @@ interface RouteFuzz {
   /** Plausible values per query parameter. */
   query?: Record<string, string[]>;
   /** Which ids a `{id}` (or the console's `{file}`) in the path takes. */
-  ids?: "cameras" | "events" | "tokens" | "devices" | "files";
+  ids?: "cameras" | "events" | "tokens" | "devices" | "files" | "records";
   runs?: number;
 }
 
@@ -92,6 +93,8 @@ const ROUTES: Record<string, RouteFuzz> = {
   // relay since the stream hub): few cases, or this one route would take minutes.
   "GET /api/cameras/{id}/snapshot.jpg": { ids: "cameras", runs: 15 },
   "GET /api/cameras/{id}/relay": { ids: "cameras" },
+  "POST /api/cameras/{id}/suspected-move/accept": { ids: "cameras" },
+  "DELETE /api/cameras/{id}/suspected-move": { ids: "cameras" },
   "PUT /api/cameras/{id}/analytics": { bodies: [ANALYTICS, {}], ids: "cameras", runs: SLOW_RUNS },
   "GET /api/cameras/{id}/analytics": { ids: "cameras" },
   "DELETE /api/cameras/{id}/analytics": { ids: "cameras" },
@@ -103,6 +106,31 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/events/{id}": { ids: "events" },
   "GET /api/events/{id}/snapshot.jpg": { ids: "events" },
   "GET /api/detections": { query: SERIES },
+  // Recording a camera that never answers: the recorder backs off; a stop finalizes at once.
+  "PUT /api/cameras/{id}/recording": {
+    bodies: [
+      { mode: "continuous" },
+      { mode: "events", preRollS: 2, postRollS: 2, events: { labels: ["person"] }, retainDays: 3 },
+    ],
+    ids: "cameras",
+    runs: SLOW_RUNS,
+  },
+  "GET /api/cameras/{id}/recording": { ids: "cameras" },
+  "DELETE /api/cameras/{id}/recording": { ids: "cameras", runs: SLOW_RUNS },
+  "GET /api/cameras/{id}/recordings": { ids: "cameras", query: { from: ISO, to: ISO } },
+  "POST /api/records": {
+    bodies: [
+      { camera: "01a22474-2b3c-7000-8000-000000000000", from: ISO[0]!, to: ISO[1]! },
+      { event: "01a22474-2b3c-7000-8000-000000000001", annotated: true },
+    ],
+  },
+  "GET /api/records": { query: { camera: SERIES.camera, limit: SERIES.limit } },
+  "GET /api/records/{id}": { ids: "records" },
+  "GET /api/records/{id}/file": { ids: "records" },
+  "GET /api/records/{id}/verify": { ids: "records" },
+  "DELETE /api/records/{id}": { ids: "records" },
+  "PUT /api/events/{id}/keep": { bodies: [{ keep: true }, { keep: false }], ids: "events" },
+  "GET /api/events/{id}/keep": { ids: "events" },
   "POST /api/tokens": {
     bodies: [
       { name: "fuzz", role: "viewer" },
@@ -126,6 +154,7 @@ interface Known {
   events: string[];
   tokens: string[];
   devices: string[];
+  records: string[];
   /** The web console's files. */
   files: string[];
 }
@@ -153,6 +182,16 @@ async function fixtures(app: TestApp, db: TestDatabase, known: Known): Promise<v
   await Deno.mkdir(`${db.dataDir}/snapshots/${camera}`, { recursive: true });
   await Deno.writeFile(`${db.dataDir}/snapshots/${camera}/${event}.jpg`, new Uint8Array([255]));
   known.events.push(event);
+  // A compiled clip of that camera, with its file.
+  const record = uuidv7();
+  const clip = new Uint8Array([0, 0, 0, 8, 102, 114, 101, 101]);
+  const sha256 = createHash("sha256").update(clip).digest("hex");
+  await db.sql`insert into records (id, camera_id, from_ts, to_ts, status, sha256, bytes)
+               values (${record}, ${camera}, now() - interval '1 minute', now(), 'done',
+                       ${sha256}, ${clip.length})`;
+  await Deno.mkdir(`${db.dataDir}/records`, { recursive: true });
+  await Deno.writeFile(`${db.dataDir}/records/${record}.mp4`, clip);
+  known.records = [record];
   const tokens = await (await app.call("GET", "/api/tokens")).json();
   // Never our own admin token: revoking it would leave the rest of the run unauthenticated.
   known.tokens = tokens.items
@@ -211,6 +250,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         events: [],
         tokens: [],
         devices: [],
+        records: [],
         files: ["main.js", "app.css", "icon.svg"],
       };
       try {

@@ -291,9 +291,10 @@ function headerSafe(value: string): string {
 }
 
 /**
- * Everything a request can store: cameras (all their columns) and tokens (not their last use) —
- * as one hash, to check a refused request changed nothing. Events and detections are left out:
- * no route writes them, and an attached camera's analysis writes them in the background.
+ * Everything a request can store: cameras (all their columns), tokens (not their last use),
+ * compile jobs and which events are kept — as one hash, to check a refused request changed
+ * nothing. Other event fields and detections are left out: no route writes them, and an attached
+ * camera's analysis writes them in the background.
  *
  * @param sql the database
  * @returns the fingerprint
@@ -303,6 +304,8 @@ export async function storedState(sql: postgres.Sql): Promise<string> {
     select md5(concat_ws('|',
       (select string_agg(c::text, ',' order by c.id) from cameras c),
       (select string_agg(concat_ws(':', id, name, role, secret_sha256), ',' order by id)
-       from tokens))) as state`;
+       from tokens),
+      (select string_agg(concat_ws(':', id, status), ',' order by id) from records),
+      (select string_agg(id::text, ',' order by id) from events where keep))) as state`;
   return row!.state;
 }
