@@ -93,14 +93,12 @@ const ROUTES: Record<string, RouteFuzz> = {
   // relay since the stream hub): few cases, or this one route would take minutes.
   "GET /api/cameras/{id}/snapshot.jpg": { ids: "cameras", runs: 15 },
   "GET /api/cameras/{id}/relay": { ids: "cameras" },
+  // No camera here has a suspected move: valid requests answer 409, the rest 400/404.
   "POST /api/cameras/{id}/suspected-move/accept": { ids: "cameras" },
   "DELETE /api/cameras/{id}/suspected-move": { ids: "cameras" },
   "PUT /api/cameras/{id}/analytics": { bodies: [ANALYTICS, {}], ids: "cameras", runs: SLOW_RUNS },
   "GET /api/cameras/{id}/analytics": { ids: "cameras" },
   "DELETE /api/cameras/{id}/analytics": { ids: "cameras" },
-  // No camera here has a suspected move: valid requests answer 409, the rest 400/404.
-  "POST /api/cameras/{id}/suspected-move/accept": { ids: "cameras" },
-  "DELETE /api/cameras/{id}/suspected-move": { ids: "cameras" },
   "GET /api/events": { query: SERIES },
   "GET /api/events/stream": { query: SERIES, runs: SLOW_RUNS },
   "GET /api/events/{id}": { ids: "events" },
