@@ -68,6 +68,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/docs": {},
   "GET /api/docs/docs.js": {},
   "GET /api/docs/docs.css": {},
+  "GET /metrics": {},
   "GET /": {},
   "GET /console/{file}": { ids: "files" },
   "POST /api/cameras": {
