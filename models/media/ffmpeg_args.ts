@@ -173,7 +173,14 @@ export function encodeJpegArgs(options: EncodeJpegOptions): string[] {
   ];
 }
 
-function inputArgs(options: SourceOptions): string[] {
+/**
+ * The input half of a command: protocol whitelist, RTSP transport and timeouts, then `-i url`.
+ *
+ * @param options source URL (validated here), transport, timeout, extra schemes
+ * @returns ffmpeg arguments ending with `-i <url>`
+ * @throws {ValidationError} for a bad URL, transport or timeout
+ */
+export function inputArgs(options: SourceOptions): string[] {
   const url = validateSourceUrl(options.url, { allowSchemes: options.allowSchemes, field: "url" });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   checkInt("timeoutMs", timeoutMs, 100, 600_000);
@@ -230,7 +237,12 @@ function jpegOutput(quality: number): string[] {
   ];
 }
 
-function checkInt(name: string, value: unknown, min: number, max: number): void {
+/**
+ * Throws unless `value` is an integer in [min, max].
+ *
+ * @throws {ValidationError} naming the option and its value
+ */
+export function checkInt(name: string, value: unknown, min: number, max: number): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new ValidationError(
       `Invalid '${name}': must be an integer from ${min} to ${max}, got ${String(value)}`,
