@@ -27,6 +27,7 @@ import type { Frame } from "../models/detectors/types.ts";
 import { filterDetections } from "../models/analytics/filter.ts";
 import { normalizeBox } from "../models/analytics/geometry.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
+import type { BoardObject, TrackBoard } from "../models/analytics/track_board.ts";
 import { type DetectionRow, newDetection } from "../models/store/detections.ts";
 import { createLogger } from "../models/log.ts";
 import type { DetectorPool } from "./detector_pool.ts";
@@ -70,6 +71,8 @@ export interface AnalysisDeps {
   events: EventRecorder;
   /** Updated in place for the API. */
   stats: AnalysisStats;
+  /** Where annotated live streams read what the analysis sees (posted every analysed frame). */
+  board?: TrackBoard;
 }
 
 /** Events the analysis actor accepts from its parent. */
@@ -150,10 +153,16 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       log.info("analytics settings changed");
     });
 
+    // What the last detector run saw; a frame the motion gate skipped shows the same objects.
+    let seen: BoardObject[] = [];
+    const post = (ts: number) =>
+      deps.board?.post({ ts, intervalMs: 1000 / pipeline.settings.fps, objects: seen });
+
     const analyse = async (frame: Awaited<ReturnType<FrameSlot["next"]>>) => {
       const { settings, gate, tracker } = pipeline;
       if (!gate.check(frame, frame.ts).runDetector) {
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
+        post(frame.ts);
         return;
       }
       const detector = await deps.detectors.get(settings.detector);
@@ -172,6 +181,13 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       );
       const update = tracker.update(kept, frame.ts);
       deps.stats.tracks = update.tracks.length;
+      seen = update.tracks.filter((t) => t.misses === 0 && t.confirmed).map((t) => ({
+        box: normalizeBox(t.box, frame.width, frame.height),
+        label: t.label,
+        trackId: t.id,
+        score: t.score,
+      }));
+      post(frame.ts);
       for (const track of update.tracks) {
         if (track.misses !== 0) continue;
         deps.detections.push(newDetection({
@@ -238,6 +254,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     void loop();
     return () => {
       stop.abort();
+      deps.board?.clear();
       record(engine.closeAll(Date.now()));
       pipeline.tracker.clear();
       deps.stats.tracks = 0;

@@ -36,6 +36,7 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import { TrackBoard } from "../models/analytics/track_board.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -95,6 +96,11 @@ export interface Fleet {
   detachAnalytics(id: string): Promise<void>;
   /** The live analysis numbers of a camera, or null when detached. */
   analysisStats(id: string): AnalysisStats | null;
+  /**
+   * What a camera's analysis currently sees, for annotated live streams.
+   * @throws {NotFoundError}
+   */
+  board(id: string): TrackBoard;
   /** The API view of a camera's state. */
   status(id: string): CameraStatus;
   /**
@@ -118,6 +124,7 @@ interface Unit {
   events: BatchWriter<EventRow>;
   recorder: EventRecorder;
   analysis: AnalysisStats;
+  board: TrackBoard;
   fps: number;
 }
 
@@ -162,6 +169,7 @@ export function createFleet(options: FleetOptions): Fleet {
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
     ]);
     const analysis = emptyAnalysisStats();
+    const board = new TrackBoard();
     const recorder = createEventRecorder({
       cameraId: row.id,
       writer: events,
@@ -186,9 +194,20 @@ export function createFleet(options: FleetOptions): Fleet {
           detections,
           events: recorder,
           stats: analysis,
+          board,
         }),
     });
-    const unit = { row, source, camera, detections, events, recorder, analysis, fps: captureFps };
+    const unit = {
+      row,
+      source,
+      camera,
+      detections,
+      events,
+      recorder,
+      analysis,
+      board,
+      fps: captureFps,
+    };
     units.set(row.id, unit);
     return unit;
   };
@@ -295,6 +314,9 @@ export function createFleet(options: FleetOptions): Fleet {
     analysisStats(id) {
       const unit = units.get(id);
       return unit && unit.camera.summary().analytics === "attached" ? { ...unit.analysis } : null;
+    },
+    board(id) {
+      return find(id).board;
     },
     status(id) {
       const unit = units.get(id);
