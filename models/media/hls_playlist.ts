@@ -17,8 +17,10 @@ export const LINGER_SEGMENTS = 2;
 
 /** One finished segment. */
 export interface HlsSegment {
-  /** Segment number (the N of `segN.ts`); increases by one, across quality switches. */
+  /** Media sequence number: increases by one per segment, across quality switches. */
   seq: number;
+  /** File name in the session's directory (`r<run>-<n>.ts`: each segmenter run has its own). */
+  file: string;
   /** Duration in seconds. */
   duration: number;
   /** First segment after a quality switch: the player resets its decoder here. */
@@ -42,11 +44,6 @@ export function emptyWindow(): HlsWindow {
   return { segments: [], lingering: [], discontinuitySequence: 0, targetDuration: 1 };
 }
 
-/** The file name of segment `seq`. */
-export function segmentName(seq: number): string {
-  return `seg${seq}.ts`;
-}
-
 /**
  * Adds a finished segment and slides the window.
  *
@@ -55,7 +52,7 @@ export function segmentName(seq: number): string {
  * @returns the new window, and the segments whose files can now be deleted
  * @example
  * ```ts
- * const { window, expired } = addSegment(emptyWindow(), { seq: 0, duration: 1, discontinuity: false });
+ * const next = addSegment(emptyWindow(), { seq: 0, file: "r1-0.ts", duration: 1, discontinuity: false });
  * ```
  */
 export function addSegment(
@@ -95,21 +92,24 @@ export function renderPlaylist(window: HlsWindow): string {
   ];
   for (const segment of window.segments) {
     if (segment.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
-    lines.push(`#EXTINF:${segment.duration.toFixed(3)},`, segmentName(segment.seq));
+    lines.push(`#EXTINF:${segment.duration.toFixed(3)},`, segment.file);
   }
   return lines.join("\n") + "\n";
 }
 
+/** What segment file names look like: `r<run>-<n>.ts`. */
+export const SEGMENT_FILE = /^r\d{1,9}-\d{1,9}\.ts$/;
+
 /**
- * Reads one line of ffmpeg's CSV segment list (`seg12.ts,3.960000,4.960000`).
+ * Reads one line of ffmpeg's CSV segment list (`r2-12.ts,3.960000,4.960000`).
  *
  * @param line the line
- * @returns the segment number and duration, or undefined for anything else
+ * @returns the file name (without directory) and duration, or undefined for anything else
  */
-export function parseSegmentLine(line: string): { seq: number; duration: number } | undefined {
-  const match = /^(?:.*\/)?seg(\d{1,15})\.ts,(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(line.trim());
-  if (!match) return undefined;
+export function parseSegmentLine(line: string): { file: string; duration: number } | undefined {
+  const match = /^(?:.*\/)?([^/,]+),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(line.trim());
+  if (!match || !SEGMENT_FILE.test(match[1]!)) return undefined;
   const duration = Number(match[3]) - Number(match[2]);
   if (!(duration >= 0 && duration < 3600)) return undefined;
-  return { seq: Number(match[1]), duration };
+  return { file: match[1]!, duration };
 }

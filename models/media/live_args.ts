@@ -163,7 +163,9 @@ export function relayArgs(options: RelayOptions): string[] {
   const target = checkTarget(options.target);
   return [
     ...BASE_FLAGS,
-    ...LOG,
+    // Info level: its `Output #0` line tells when the RTSP handshake is done.
+    "-loglevel",
+    "level+info",
     "-protocol_whitelist",
     RELAY_PROTOCOLS,
     ...pipeInput(options.codec),
@@ -183,21 +185,23 @@ export interface SegmenterOptions {
   codec: CopyCodec;
   /** The session's HLS directory (made by Vigil from a checked session id, never from input). */
   dir: string;
-  /** Number of the first segment (`seg<N>.ts`): continues across a quality switch. */
-  startNumber: number;
+  /** File name prefix of this segmenter's segments (`r3-`): each run after a switch has its own. */
+  prefix: string;
 }
 
 /**
  * A session's HLS segmenter: the elementary stream on stdin, cut into MPEG-TS segments at
- * keyframes, one CSV line per finished segment on stdout (`seg12.ts,start,end`). Vigil writes the
+ * keyframes, one CSV line per finished segment on stdout (`r3-12.ts,start,end`). Vigil writes the
  * playlist itself, so a quality switch (a new segmenter) can be marked as a discontinuity.
  *
- * @param options codec, directory and first segment number
+ * @param options codec, directory and file name prefix
  * @returns ffmpeg arguments
  * @throws {ValidationError} for a bad directory or number
  */
 export function segmenterArgs(options: SegmenterOptions): string[] {
-  checkInt("startNumber", options.startNumber, 0, Number.MAX_SAFE_INTEGER);
+  if (!/^r\d{1,9}-$/.test(options.prefix)) {
+    throw new ValidationError(`segmenter: bad segment prefix ${JSON.stringify(options.prefix)}`);
+  }
   if (!options.dir.startsWith("/") || /[%\s]/.test(options.dir)) {
     throw new ValidationError(
       "segmenter: the HLS directory must be an absolute path without % or spaces",
@@ -217,13 +221,11 @@ export function segmenterArgs(options: SegmenterOptions): string[] {
     "mpegts",
     "-segment_time",
     String(SEGMENT_MIN_S),
-    "-segment_start_number",
-    String(options.startNumber),
     "-segment_list",
     "pipe:1",
     "-segment_list_type",
     "csv",
-    `${options.dir}/seg%d.ts`,
+    `${options.dir}/${options.prefix}%d.ts`,
   ];
 }
 

@@ -18,6 +18,7 @@ function fill(
   for (let seq = 0; seq < count; seq++) {
     const step = addSegment(window, {
       seq,
+      file: `r1-${seq}.ts`,
       duration: 1.001,
       discontinuity: discontinuityAt.includes(seq),
     });
@@ -39,14 +40,14 @@ Deno.test("a live playlist marks a quality switch with a discontinuity", () => {
       "#EXT-X-DISCONTINUITY-SEQUENCE:0",
       "#EXT-X-INDEPENDENT-SEGMENTS",
       "#EXTINF:1.001,",
-      "seg0.ts",
+      "r1-0.ts",
       "#EXTINF:1.001,",
-      "seg1.ts",
+      "r1-1.ts",
       "#EXT-X-DISCONTINUITY",
       "#EXTINF:1.001,",
-      "seg2.ts",
+      "r1-2.ts",
       "#EXTINF:1.001,",
-      "seg3.ts",
+      "r1-3.ts",
       "",
     ].join("\n"),
   );
@@ -75,15 +76,29 @@ Deno.test("the window slides, counts discontinuities that left it, and bounds th
 });
 
 Deno.test("the target duration only grows", () => {
-  let { window } = addSegment(emptyWindow(), { seq: 0, duration: 2.6, discontinuity: false });
-  ({ window } = addSegment(window, { seq: 1, duration: 0.9, discontinuity: false }));
+  let { window } = addSegment(emptyWindow(), {
+    seq: 0,
+    file: "r1-0.ts",
+    duration: 2.6,
+    discontinuity: false,
+  });
+  ({ window } = addSegment(window, {
+    seq: 1,
+    file: "r1-1.ts",
+    duration: 0.9,
+    discontinuity: false,
+  }));
   assert.equal(window.targetDuration, 3);
 });
 
 Deno.test("parseSegmentLine() reads ffmpeg's CSV list and nothing else", () => {
-  assert.deepEqual(parseSegmentLine("seg12.ts,3.960000,4.960000"), { seq: 12, duration: 1 });
-  assert.deepEqual(parseSegmentLine("/data/live/x/seg7.ts,0.000000,1.962011\n")?.seq, 7);
+  assert.deepEqual(parseSegmentLine("r2-12.ts,3.960000,4.960000"), {
+    file: "r2-12.ts",
+    duration: 1,
+  });
+  assert.deepEqual(parseSegmentLine("/data/live/x/r1-7.ts,0.000000,1.962011\n")?.file, "r1-7.ts");
   assert.equal(parseSegmentLine("../../etc/passwd,0,1"), undefined);
-  assert.equal(parseSegmentLine("seg1.ts,5,4"), undefined);
+  assert.equal(parseSegmentLine("r1-1.ts,5,4"), undefined);
+  assert.equal(parseSegmentLine("seg1.ts,0,1"), undefined);
   assert.equal(parseSegmentLine(""), undefined);
 });

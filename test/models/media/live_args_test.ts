@@ -208,7 +208,11 @@ Deno.test("decodeArgs() and encodeRawArgs() split an annotated transcoder around
 Deno.test("relayArgs() publishes stdin over RTSP/TCP; segmenterArgs() cuts MPEG-TS with a CSV list", async (t) => {
   await t.step("relay", () => {
     assert.deepEqual(relayArgs({ codec: "h264", target: "rtsp://127.0.0.1:8554/live/x" }), [
-      ...HEAD,
+      "-nostdin",
+      "-hide_banner",
+      "-nostats",
+      "-loglevel",
+      "level+info",
       "-protocol_whitelist",
       "pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls",
       ...pipeIn("h264"),
@@ -222,7 +226,7 @@ Deno.test("relayArgs() publishes stdin over RTSP/TCP; segmenterArgs() cuts MPEG-
     ]);
   });
   await t.step("segmenter", () => {
-    assert.deepEqual(segmenterArgs({ codec: "h265", dir: "/data/live/abc", startNumber: 12 }), [
+    assert.deepEqual(segmenterArgs({ codec: "h265", dir: "/data/live/abc", prefix: "r3-" }), [
       ...HEAD,
       "-protocol_whitelist",
       "pipe,file",
@@ -235,18 +239,17 @@ Deno.test("relayArgs() publishes stdin over RTSP/TCP; segmenterArgs() cuts MPEG-
       "mpegts",
       "-segment_time",
       "0.5",
-      "-segment_start_number",
-      "12",
       "-segment_list",
       "pipe:1",
       "-segment_list_type",
       "csv",
-      "/data/live/abc/seg%d.ts",
+      "/data/live/abc/r3-%d.ts",
     ]);
   });
   await t.step("a relative or %-bearing directory is refused", () => {
-    assert.throws(() => segmenterArgs({ codec: "h264", dir: "live/x", startNumber: 0 }));
-    assert.throws(() => segmenterArgs({ codec: "h264", dir: "/tmp/%s", startNumber: 0 }));
+    assert.throws(() => segmenterArgs({ codec: "h264", dir: "live/x", prefix: "r1-" }));
+    assert.throws(() => segmenterArgs({ codec: "h264", dir: "/tmp/%s", prefix: "r1-" }));
+    assert.throws(() => segmenterArgs({ codec: "h264", dir: "/tmp/x", prefix: "../r1-" }));
   });
   await t.step("probe", () => {
     assert.deepEqual(probeArgs(SRC), [
