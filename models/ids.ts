@@ -28,7 +28,8 @@ export function uuidv7(now: number = Date.now()): string {
   }`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A UUID in its canonical 8-4-4-4-12 form, any version, either case: the one pattern for ids. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Tells whether a string is a lowercase or uppercase UUID.
@@ -37,5 +38,5 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * @returns true for a canonical UUID string
  */
 export function isUuid(value: unknown): value is string {
-  return typeof value === "string" && UUID.test(value.toLowerCase());
+  return typeof value === "string" && UUID_PATTERN.test(value);
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "../models/store/database.ts";
 import type { SecretBox } from "../models/secret_box.ts";
@@ -11,8 +11,6 @@ import type { Fleet } from "../actors/fleet.ts";
 import type { DetectorPool } from "../actors/detector_pool.ts";
 import type { FeedMessage } from "../actors/event_recorder.ts";
 import type { EventBus } from "../models/event_bus.ts";
-import { VigilError } from "../models/errors.ts";
-import { createLogger } from "../models/log.ts";
 import { authenticate } from "./auth.ts";
 import { healthRoutes } from "./health.ts";
 import { cameraRoutes } from "./cameras.ts";
@@ -22,6 +20,8 @@ import type { DiscoveryRegistry } from "../actors/discovery.ts";
 import { analyticsRoutes } from "./analytics.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
+import { apiApp, errorResponse } from "./openapi.ts";
+import { documentRoutes } from "./document.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -50,24 +50,16 @@ export interface AppDeps {
 /** Bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const log = createLogger("http");
-
 /**
  * Builds the API.
  *
  * @param deps the running system
- * @returns the Hono app (`app.fetch` for `Deno.serve`, `app.request` in tests)
+ * @returns the app (`app.fetch` for `Deno.serve`, `app.request` in tests); its routes are
+ *   described at `GET /api/openapi.json`
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.onError((error, c) => {
-    if (error instanceof VigilError) {
-      const status = error.status as 400;
-      return c.json({ error: { code: error.code, message: error.message } }, status);
-    }
-    log.error("request failed", { method: c.req.method, path: c.req.path, error });
-    return c.json({ error: { code: "internal", message: "internal server error" } }, 500);
-  });
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const app = apiApp();
+  app.onError(errorResponse);
   app.notFound((c) =>
     c.json(
       { error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } },
@@ -85,6 +77,8 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.route("/api/health", healthRoutes(deps.db, deps.fleet));
+  // The contract is no secret, and the media server's team reads it before they hold a token.
+  app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));

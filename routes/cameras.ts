@@ -11,21 +11,11 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./app.ts";
 import type { Fleet } from "../actors/fleet.ts";
 import {
-  number,
-  object,
-  oneOf,
-  optional,
-  pageParams,
-  readJson,
-  string,
-  uuidParam,
-} from "./validate.ts";
-import {
-  type Camera,
+  type Camera as CameraRow,
   type CameraChanges,
   deleteCamera,
   getCamera,
@@ -36,36 +26,200 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { ValidationError } from "../models/errors.ts";
 import { deleteCameraDetections } from "../models/store/detections.ts";
 import { createLogger } from "../models/log.ts";
 import { join } from "node:path";
-import { isUuid, uuidv7 } from "../models/ids.ts";
+import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
+import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
 
 const log = createLogger("cameras");
-// deno-lint-ignore no-control-regex -- refusing control characters is the point
-const name = string({ max: 100, pattern: /^[^\x00-\x1f\x7f]+$/, hint: "must be printable text" });
-const rtspUrl = string({ max: 2048 });
-const transport = oneOf(["tcp", "udp"] as const);
 
-const onvifTarget = object({
-  host: string({ max: 253 }),
-  port: optional(number({ min: 1, max: 65535, integer: true })),
-  username: string({ max: 128 }),
-  password: string({ min: 0, max: 256 }),
+/** A camera's name: printable text, unique. */
+export const CameraName = z.string().min(1).max(100)
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .openapi({ example: "front door" });
+const RtspUrl = z.string().min(1).max(2048).openapi({
+  description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
+  example: "rtsp://admin:secret@192.168.1.20:554/stream1",
 });
-const newCamera = object({
-  name,
-  rtspUrl: optional(rtspUrl),
-  onvif: optional(onvifTarget),
-  transport: optional(transport),
+/** How ffmpeg pulls the stream. */
+export const Transport = z.enum(["tcp", "udp"]).openapi({
+  description: "RTSP transport (default tcp)",
 });
-const cameraPatch = object({
-  name: optional(name),
-  rtspUrl: optional(rtspUrl),
-  transport: optional(transport),
+/** ONVIF credentials; the password may be empty. */
+export const OnvifUsername = z.string().min(1).max(128).openapi({ example: "admin" });
+/** ONVIF password (stored encrypted). */
+export const OnvifPassword = z.string().max(256);
+
+const OnvifTarget = z.strictObject({
+  host: z.string().min(1).max(253).openapi({ example: "192.168.1.20" }),
+  port: z.number().int().min(1).max(65535).optional().openapi({ example: 80 }),
+  username: OnvifUsername,
+  password: OnvifPassword,
 });
-const captureRequest = object({ action: oneOf(["start", "stop"] as const) });
+
+const NewCamera = z.strictObject({
+  name: CameraName,
+  rtspUrl: RtspUrl.optional(),
+  onvif: OnvifTarget.optional().openapi({
+    description: "Onboard over ONVIF instead of giving rtspUrl",
+  }),
+  transport: Transport.optional(),
+}).superRefine((body, ctx) => {
+  if (body.rtspUrl === undefined && body.onvif === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rtspUrl"],
+      message: "must be a string (or give onvif instead)",
+    });
+  }
+  if (body.rtspUrl !== undefined && body.onvif !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["onvif"],
+      message: "must be left out when rtspUrl is given: give either rtspUrl or onvif, not both",
+    });
+  }
+}).openapi("NewCamera", {
+  description: "Give `rtspUrl`, or `onvif` to onboard the camera over ONVIF; not both",
+  example: { name: "front door", rtspUrl: "rtsp://admin:secret@192.168.1.20:554/stream1" },
+});
+
+const CameraPatch = z.strictObject({
+  name: CameraName.optional(),
+  rtspUrl: RtspUrl.optional(),
+  transport: Transport.optional(),
+}).openapi("CameraPatch");
+
+const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
+
+/** A camera as every route answers it. */
+export const Camera = z.object({
+  id: UuidOut,
+  name: z.string(),
+  rtspUrl: z.string().openapi({ description: "The source without credentials" }),
+  username: z.string().nullable(),
+  hasPassword: z.boolean(),
+  transport: Transport,
+  desired: z.object({
+    capturing: z.boolean().optional(),
+    analytics: z.unknown().optional(),
+    recording: z.unknown().optional(),
+  }).openapi({ description: "What the operator asked for; restored after a restart" }),
+  createdAt: Instant,
+  updatedAt: Instant,
+  onvif: z.record(z.string(), z.unknown()).nullable().openapi({
+    description: "What ONVIF onboarding learnt, without secrets (deviceUrl, mediaUrl, " +
+      "endpointAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, analysisProfile); " +
+      "null for a camera added by rtspUrl",
+  }),
+  state: z.object({
+    stream: z.string().openapi({ description: "offline, connecting, live or backoff" }),
+    analytics: z.string().openapi({ description: "detached or attached" }),
+    recording: z.string(),
+    lastFrameAt: Instant.nullable(),
+    fps: z.number().nullable(),
+    reconnects: z.number().int(),
+    lastError: z.string().nullable(),
+  }).openapi({ description: "The live state of its actor" }),
+}).openapi("Camera");
+
+const tags = ["cameras"];
+const NOT_FOUND = { 404: "No such camera" } as const;
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Add a camera",
+  description: "By `rtspUrl`, or over ONVIF (`onvif`: Vigil onboards it and captures its " +
+    "smallest profile). An ONVIF failure stores nothing: 422 for wrong credentials or a device " +
+    "that is not ONVIF, 502 for a fault or an unreachable device, 504 for a timeout.",
+  tags,
+  request: { body: jsonBody(NewCamera) },
+  responses: {
+    201: jsonReply(Camera, "The camera"),
+    ...errorReplies({
+      409: "The name is taken",
+      502: "The ONVIF device faulted, answered badly or could not be reached",
+      504: "The ONVIF device did not answer in time",
+    }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Cameras, in creation order",
+  tags,
+  request: {
+    query: z.strictObject({
+      ...PageQuery.shape,
+      cursor: z.string().regex(UUID_PATTERN, "is not valid").optional().openapi({
+        description: "The `next` of the previous page",
+      }),
+    }),
+  },
+  responses: { 200: jsonReply(pageOf(Camera).openapi("CameraPage"), "One page") },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "One camera",
+  tags,
+  request: { params: IdParam },
+  responses: { 200: jsonReply(Camera, "The camera"), ...errorReplies(NOT_FOUND) },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/{id}",
+  summary: "Rename or change the source",
+  description: "A changed source reconnects a capturing camera.",
+  tags,
+  request: { params: IdParam, body: jsonBody(CameraPatch) },
+  responses: {
+    200: jsonReply(Camera, "The camera"),
+    ...errorReplies({ ...NOT_FOUND, 409: "The name is taken" }),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  summary: "Delete a camera",
+  description: "Its detections and event snapshots are purged in the background.",
+  tags,
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
+});
+
+const capture = createRoute({
+  method: "post",
+  path: "/{id}/capture",
+  summary: "videoCapture: start or stop pulling the stream",
+  tags,
+  request: { params: IdParam, body: jsonBody(Capture) },
+  responses: { 200: jsonReply(Camera, "The camera"), ...errorReplies(NOT_FOUND) },
+});
+
+const snapshot = createRoute({
+  method: "get",
+  path: "/{id}/snapshot.jpg",
+  summary: "A JPEG of the current picture",
+  description: "The latest captured frame while capturing, else one keyframe pulled on demand.",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: "A JPEG",
+      content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...errorReplies({ ...NOT_FOUND, 503: "The camera could not be reached" }),
+  },
+});
 
 /**
  * A camera as every route answers it: the stored fields (never a password) and its live state.
@@ -74,7 +228,7 @@ const captureRequest = object({ action: oneOf(["start", "stop"] as const) });
  * @param fleet where its state comes from
  * @returns the JSON view
  */
-export function cameraView(camera: Camera, fleet: Fleet) {
+export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Camera> {
   return {
     id: camera.id,
     name: camera.name,
@@ -85,18 +239,22 @@ export function cameraView(camera: Camera, fleet: Fleet) {
     desired: camera.desired,
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
-    onvif: camera.onvif ?? null,
+    onvif: isRecord(camera.onvif) ? camera.onvif : null,
     state: fleet.status(camera.id),
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
  * @param deps the running system
  * @returns the sub-app
  */
-export function cameraRoutes(deps: AppDeps): Hono {
+export function cameraRoutes(deps: AppDeps) {
   const { db, secrets, fleet } = deps;
-  const view = (camera: Camera) => cameraView(camera, fleet);
+  const view = (camera: CameraRow) => cameraView(camera, fleet);
 
   /** Validates a source URL and splits its credentials; the password comes back sealed. */
   const storedSource = async (raw: string) => {
@@ -109,15 +267,9 @@ export function cameraRoutes(deps: AppDeps): Hono {
     };
   };
 
-  return new Hono()
-    .post("/", async (c) => {
-      const body = await readJson(c, newCamera);
-      if (body.rtspUrl === undefined && body.onvif === undefined) {
-        throw new ValidationError("rtspUrl must be a string (or give onvif instead)", "rtspUrl");
-      }
-      if (body.rtspUrl !== undefined && body.onvif !== undefined) {
-        throw new ValidationError("give either rtspUrl or onvif, not both", "onvif");
-      }
+  return apiApp()
+    .openapi(create, async (c) => {
+      const body = c.req.valid("json");
       if (body.onvif) {
         const { host, port, username, password } = body.onvif;
         const info = await onboardOnvifCamera({
@@ -136,7 +288,8 @@ export function cameraRoutes(deps: AppDeps): Hono {
         });
         return c.json(view(camera), 201);
       }
-      const source = await storedSource(body.rtspUrl!);
+      // The schema's refinement guarantees one of rtspUrl and onvif.
+      const source = await storedSource(body.rtspUrl ?? "");
       const camera = await insertCamera(db.sql, {
         id: uuidv7(),
         name: body.name,
@@ -148,18 +301,15 @@ export function cameraRoutes(deps: AppDeps): Hono {
       await fleet.add(camera);
       return c.json(view(camera), 201);
     })
-    .get("/", async (c) => {
-      const { limit, cursor } = pageParams(c);
-      if (cursor !== undefined && !isUuid(cursor)) {
-        throw new ValidationError("cursor is not valid", "cursor", 400);
-      }
-      const page = await listCameras(db.sql, { limit, after: cursor });
-      return c.json({ items: page.items.map(view), next: page.next });
+    .openapi(list, async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const page = await listCameras(db.sql, { limit, after: cursor?.toLowerCase() });
+      return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
-    .get("/:id", async (c) => c.json(view(await getCamera(db.sql, uuidParam(c, "id")))))
-    .patch("/:id", async (c) => {
-      const id = uuidParam(c, "id");
-      const body = await readJson(c, cameraPatch);
+    .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))
+    .openapi(patch, async (c) => {
+      const { id } = c.req.valid("param");
+      const body = c.req.valid("json");
       const changes: CameraChanges = { name: body.name, transport: body.transport };
       if (body.rtspUrl !== undefined) {
         const source = await storedSource(body.rtspUrl);
@@ -169,10 +319,10 @@ export function cameraRoutes(deps: AppDeps): Hono {
       }
       const camera = await updateCamera(db.sql, id, changes);
       await fleet.update(camera);
-      return c.json(view(camera));
+      return c.json(view(camera), 200);
     })
-    .delete("/:id", async (c) => {
-      const id = uuidParam(c, "id");
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid("param");
       const camera = await getCamera(db.sql, id);
       // Stop the actor first so its writer flushes while the camera row still exists.
       await fleet.remove(id);
@@ -192,14 +342,13 @@ export function cameraRoutes(deps: AppDeps): Hono {
         });
       return c.body(null, 204);
     })
-    .post("/:id/capture", async (c) => {
-      const id = uuidParam(c, "id");
-      const body = await readJson(c, captureRequest);
-      await fleet.capture(id, body.action);
-      return c.json(view(await getCamera(db.sql, id)));
+    .openapi(capture, async (c) => {
+      const { id } = c.req.valid("param");
+      await fleet.capture(id, c.req.valid("json").action);
+      return c.json(view(await getCamera(db.sql, id)), 200);
     })
-    .get("/:id/snapshot.jpg", async (c) => {
-      const id = uuidParam(c, "id");
+    .openapi(snapshot, async (c) => {
+      const { id } = c.req.valid("param");
       await getCamera(db.sql, id);
       const jpeg = new Uint8Array(await fleet.snapshot(id));
       return c.body(jpeg, 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
@@ -231,7 +380,7 @@ export async function addOnvifCamera(
     password: string;
     transport?: "tcp" | "udp";
   },
-): Promise<Camera> {
+): Promise<CameraRow> {
   const sourceUrl = onvifSourceUrl(camera.info);
   const row = await insertCamera(deps.db.sql, {
     id: uuidv7(),

@@ -5,17 +5,44 @@
  * `?camera=<id>&label=car&from=...T14:00:00Z&to=...T15:00:00Z`. The reply is
  * `{"items":[...],"next":"<cursor>"|null}`; pass `next` back as `cursor` for the older page.
  *
- * Malformed parameters answer 400, a well-formed but impossible range (`from` after `to`) 422,
- * both as `{"error":{"code","message"}}`.
+ * Malformed or unknown parameters answer 400, a well-formed but impossible range (`from` after
+ * `to`) 422, both as `{"error":{"code","message"}}`.
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detections.ts";
-import { pageParams, seriesFilters } from "./validate.ts";
+import { apiApp, jsonReply } from "./openapi.ts";
+import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
-const KNOWN = ["camera", "label", "from", "to", "limit", "cursor"];
+/** A normalized coordinate, 0..1 of the analysed frame. */
+const Unit = z.number().min(0).max(1);
+
+const Detection = z.object({
+  id: UuidOut,
+  camera: UuidOut,
+  ts: Instant,
+  frame: z.number().int().openapi({ description: "Frame number within the capture session" }),
+  trackId: UuidOut.nullable().openapi({ description: "The tracked object, when tracked" }),
+  label: z.string().openapi({ example: "car" }),
+  score: Unit.openapi({ example: 0.87 }),
+  box: z.tuple([Unit, Unit, Unit, Unit]).openapi({
+    description: "[x1, y1, x2, y2] normalized to 0..1 of the frame: top-left, bottom-right",
+    example: [0.25, 0.25, 0.5, 0.5],
+  }),
+}).openapi("Detection");
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Detections, newest first",
+  description: "`from` inclusive, `to` exclusive, ISO 8601 with a zone. Unknown parameters are " +
+    "refused (400); `from` at or after `to` is 422.",
+  tags: ["detections"],
+  request: { query: SeriesQuery.superRefine(rangeIsOrdered) },
+  responses: { 200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page") },
+});
 
 /**
  * @param db the database
@@ -25,11 +52,9 @@ const KNOWN = ["camera", "label", "from", "to", "limit", "cursor"];
  * app.route("/api/detections", detectionRoutes(db));
  * ```
  */
-export function detectionRoutes(db: Database): Hono {
-  return new Hono().get("/", async (c) => {
-    const filters = seriesFilters(c, KNOWN);
-    const { limit, cursor } = pageParams(c);
-    const page = await listDetections(db.sql, { ...filters, limit, cursor });
-    return c.json(page);
-  });
+export function detectionRoutes(db: Database) {
+  return apiApp().openapi(
+    list,
+    async (c) => c.json(await listDetections(db.sql, c.req.valid("query")), 200),
+  );
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./app.ts";
 import {
   adoptDiscoveredDevice,
@@ -19,35 +19,139 @@ import {
 } from "../actors/discovery.ts";
 import { camerasByEndpoint } from "../models/store/cameras.ts";
 import { readOnvifIdentity } from "../models/onvif/stored_info.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../models/errors.ts";
-import { addOnvifCamera, cameraView } from "./cameras.ts";
-import { arrayOf, number, object, oneOf, optional, readJson, string } from "./validate.ts";
+import { ConflictError, NotFoundError } from "../models/errors.ts";
+import {
+  addOnvifCamera,
+  Camera,
+  CameraName,
+  cameraView,
+  OnvifPassword,
+  OnvifUsername,
+  Transport,
+} from "./cameras.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
+import { Instant, pageOf, UuidOut } from "./schemas.ts";
 
 /** Longest collection window a scan may ask for (the request waits for it). */
 export const MAX_SCAN_WINDOW_MS = 10_000;
 
-const scanRequest = object({
-  interfaces: optional(
-    arrayOf(
-      string({ max: 64, pattern: /^[A-Za-z0-9_.:-]+$/, hint: "must be an interface name or IP" }),
-      { min: 1, max: 16 },
-    ),
-  ),
-  windowMs: optional(number({ min: 100, max: MAX_SCAN_WINDOW_MS, integer: true })),
+const ScanRequest = z.strictObject({
+  interfaces: z.array(
+    z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "must be an interface name or IP"),
+  ).min(1).max(16).optional().openapi({
+    description: "Interfaces (names or local IPs) to probe from; default all",
+    example: ["eth0"],
+  }),
+  windowMs: z.number().int().min(100).max(MAX_SCAN_WINDOW_MS).optional().openapi({
+    description: "How long to collect answers (default 2000)",
+    example: 2000,
+  }),
+}).openapi("ScanRequest");
+
+const AdoptRequest = z.strictObject({
+  name: CameraName.optional().openapi({
+    description: "Default: the name the device announces, else its model and serial number",
+  }),
+  username: OnvifUsername,
+  password: OnvifPassword,
+  transport: Transport.optional(),
+}).openapi("AdoptRequest");
+
+const DeviceId = z.string()
+  .regex(/^[0-9a-f-]{16,36}$/, "is not valid")
+  .openapi({
+    param: { name: "id", in: "path" },
+    description: "The UUID of its endpoint address, or 16 hex digits of a hash of it",
+    example: "00000000-0000-4000-8000-0000000000aa",
+  });
+
+const Device = z.object({
+  id: z.string(),
+  endpointAddress: z.string().openapi({ example: "urn:uuid:00000000-0000-4000-8000-0000000000aa" }),
+  address: z.string().openapi({ description: "Source IP of its last reply" }),
+  xaddrs: z.array(z.string()).openapi({ description: "Device service URLs" }),
+  name: z.string().nullable(),
+  hardware: z.string().nullable(),
+  location: z.string().nullable(),
+  scopes: z.array(z.string()),
+  types: z.array(z.string()),
+  firstSeen: Instant,
+  lastSeen: Instant,
+  onboarded: z.boolean().openapi({ description: "Whether it is a camera already" }),
+  cameraId: UuidOut.nullable(),
+}).openapi("DiscoveredDevice");
+
+const ScanReply = z.object({
+  devices: z.array(Device),
+  rejected: z.number().int().openapi({ description: "Datagrams refused as malformed or hostile" }),
+  interfaces: z.array(z.string()).openapi({ description: "Local addresses probed from" }),
+}).openapi("ScanReply");
+
+const tags = ["discovery"];
+const DEVICE_PARAMS = z.object({ id: DeviceId });
+
+const scan = createRoute({
+  method: "post",
+  path: "/scan",
+  summary: "Probe the LAN for ONVIF cameras (WS-Discovery)",
+  description: "Only ever sent when asked (or on the configured interval). An empty body means " +
+    "all interfaces and the default window; the reply waits for the window.",
+  tags,
+  request: {
+    body: {
+      required: false,
+      content: { "application/json": { schema: ScanRequest } },
+    },
+  },
+  responses: { 200: jsonReply(ScanReply, "The devices that answered") },
 });
-const adoptRequest = object({
-  // deno-lint-ignore no-control-regex -- refusing control characters is the point
-  name: optional(string({ max: 100, pattern: /^[^\x00-\x1f\x7f]+$/, hint: "must be printable" })),
-  username: string({ max: 128 }),
-  password: string({ min: 0, max: 256 }),
-  transport: optional(oneOf(["tcp", "udp"] as const)),
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Every device seen since start",
+  tags,
+  responses: { 200: jsonReply(pageOf(Device).openapi("DevicePage"), "Every device") },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "One discovered device",
+  tags,
+  request: { params: DEVICE_PARAMS },
+  responses: {
+    200: jsonReply(Device, "The device"),
+    ...errorReplies({ 404: "No such device seen" }),
+  },
+});
+
+const adopt = createRoute({
+  method: "post",
+  path: "/{id}/adopt",
+  summary: "Onboard a discovered device as a camera",
+  description: "Like `POST /api/cameras` with `onvif`; the reply carries `Location`.",
+  tags,
+  request: {
+    params: DEVICE_PARAMS,
+    body: { required: true, content: { "application/json": { schema: AdoptRequest } } },
+  },
+  responses: {
+    201: jsonReply(Camera, "The camera"),
+    ...errorReplies({
+      404: "No such device seen",
+      409: "Already onboarded, or the name is taken",
+      502: "The ONVIF device faulted, answered badly or could not be reached",
+      504: "The ONVIF device did not answer in time",
+    }),
+  },
 });
 
 /**
  * @param deps the running system; `deps.discovery` is the registry to scan and list
  * @returns the sub-app
  */
-export function discoveryRoutes(deps: AppDeps): Hono {
+export function discoveryRoutes(deps: AppDeps) {
   const registry = deps.discovery ?? new DiscoveryRegistry();
 
   /** endpoint address → camera id, for the devices given. */
@@ -87,32 +191,28 @@ export function discoveryRoutes(deps: AppDeps): Hono {
   };
 
   const findDevice = (id: string) => {
-    if (!/^[0-9a-f-]{16,36}$/.test(id)) throw new ValidationError("id is not valid", "id", 400);
     const device = registry.get(id);
     if (!device) throw new NotFoundError(`discovered device ${id}`);
     return device;
   };
 
-  return new Hono()
-    .post("/scan", async (c) => {
-      // An empty body (plain `curl -X POST`) means "all interfaces, default window".
-      const empty = !c.req.header("content-type") && (await c.req.text()) === "";
-      const body = empty ? {} : await readJson(c, scanRequest);
-      const result = await registry.scan(body);
+  return apiApp()
+    .openapi(scan, async (c) => {
+      const result = await registry.scan(c.req.valid("json"));
       return c.json({
         devices: await views(result.devices),
         rejected: result.rejected,
         interfaces: result.interfaces,
-      });
+      }, 200);
     })
-    .get("/", async (c) => c.json({ items: await views(registry.list()), next: null }))
-    .get("/:id", async (c) => {
-      const [view] = await views([findDevice(c.req.param("id"))]);
-      return c.json(view);
+    .openapi(list, async (c) => c.json({ items: await views(registry.list()), next: null }, 200))
+    .openapi(get, async (c) => {
+      const [view] = await views([findDevice(c.req.valid("param").id)]);
+      return c.json(view!, 200);
     })
-    .post("/:id/adopt", async (c) => {
-      const device = findDevice(c.req.param("id"));
-      const body = await readJson(c, adoptRequest);
+    .openapi(adopt, async (c) => {
+      const device = findDevice(c.req.valid("param").id);
+      const body = c.req.valid("json");
       const existing = (await onboarded([device])).get(device.endpointAddress);
       if (existing) {
         throw new ConflictError(`device ${device.id} is already onboarded as camera ${existing}`);

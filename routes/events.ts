@@ -1,55 +1,127 @@
 /**
  * Significant events: `GET /api/events?camera=&label=&kind=&from=&to=&limit=&cursor=` (newest
- * first), `GET /api/events/:id`, `GET /api/events/:id/snapshot.jpg` (the best frame with its box),
- * and `GET /api/events/stream`, a Server-Sent Events feed (`event: open|update|close`, data: the
- * event as JSON) for dashboards and the media server.
+ * first), `GET /api/events/{id}`, `GET /api/events/{id}/snapshot.jpg` (the best frame with its
+ * box), and `GET /api/events/stream`, a Server-Sent Events feed (`event: open|update|close`, data:
+ * the event as JSON) for dashboards and the media server.
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { join } from "node:path";
 import type { AppDeps } from "./app.ts";
-import { pageParams, seriesFilters, uuidParam } from "./validate.ts";
 import { eventView, getEvent, listEvents } from "../models/store/events.ts";
 import { EVENT_KINDS } from "../models/analytics/settings.ts";
-import { NotFoundError, ValidationError } from "../models/errors.ts";
-import { isUuid } from "../models/ids.ts";
+import { NotFoundError } from "../models/errors.ts";
+import { UUID_PATTERN } from "../models/ids.ts";
 import type { FeedMessage } from "../actors/event_recorder.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
+import { IdParam, Instant, pageOf, rangeIsOrdered, SeriesQuery, Uuid, UuidOut } from "./schemas.ts";
 
-const KNOWN = ["camera", "label", "kind", "from", "to", "limit", "cursor"];
 /** Messages a slow feed subscriber may lag behind before it is disconnected. */
 const FEED_BACKLOG = 1000;
 /** Comment lines keep proxies from closing an idle feed. */
 const FEED_HEARTBEAT_MS = 15_000;
 
+/** An event as the API and the live feed show it (models/store/events.ts `EventView`). */
+export const Event = z.object({
+  id: UuidOut,
+  camera: UuidOut,
+  kind: z.enum(EVENT_KINDS),
+  label: z.string().nullable(),
+  trackId: UuidOut.nullable(),
+  zone: z.string().nullable().openapi({ description: "The zone or line, for zone events" }),
+  startedAt: Instant,
+  endedAt: Instant.nullable().openapi({ description: "null while the event is open" }),
+  bestScore: z.number().nullable(),
+  hasSnapshot: z.boolean().openapi({
+    description: "Whether `GET /api/events/{id}/snapshot.jpg` has the best frame",
+  }),
+  details: z.record(z.string(), z.unknown()).openapi({
+    description: "Kind-specific facts (a line crossing's direction...)",
+  }),
+}).openapi("Event");
+
+const tags = ["events"];
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Events, newest first",
+  description: "`from` inclusive, `to` exclusive (on the start time), ISO 8601 with a zone.",
+  tags,
+  request: {
+    query: SeriesQuery.extend({
+      kind: z.enum(EVENT_KINDS).optional(),
+      cursor: z.string().regex(UUID_PATTERN, "is not valid").optional().openapi({
+        description: "The `next` of the previous page",
+      }),
+    }).superRefine(rangeIsOrdered),
+  },
+  responses: { 200: jsonReply(pageOf(Event).openapi("EventPage"), "One page") },
+});
+
+const stream = createRoute({
+  method: "get",
+  path: "/stream",
+  summary: "The live event feed (Server-Sent Events)",
+  description: "`event: ready` once, then `open`, `update` and `close` with the event as JSON " +
+    "data and its id as the SSE id; `: keep-alive` comments every 15 s. A subscriber more than " +
+    `${FEED_BACKLOG} messages behind is disconnected.`,
+  tags,
+  request: { query: z.strictObject({ camera: Uuid.optional() }) },
+  responses: {
+    200: {
+      description: "The feed",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "One event",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: jsonReply(Event, "The event"),
+    ...errorReplies({ 404: "No such event" }),
+  },
+});
+
+const snapshot = createRoute({
+  method: "get",
+  path: "/{id}/snapshot.jpg",
+  summary: "The event's best frame, its box drawn",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: "A JPEG",
+      content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...errorReplies({ 404: "No such event, or it has no snapshot" }),
+  },
+});
+
 /**
  * @param deps the running system
  * @returns the sub-app, mounted at `/api/events`
  */
-export function eventRoutes(deps: AppDeps): Hono {
+export function eventRoutes(deps: AppDeps) {
   const { db, events: bus, dataDir } = deps;
   const shutdown = deps.shutdown ?? new AbortController().signal;
-  return new Hono()
-    .get("/", async (c) => {
-      const filters = seriesFilters(c, KNOWN);
-      const rawKind = c.req.query("kind");
-      const kind = EVENT_KINDS.find((k) => k === rawKind);
-      if (rawKind !== undefined && !kind) {
-        throw new ValidationError(`kind must be one of ${EVENT_KINDS.join(", ")}`, "kind", 400);
-      }
-      const { limit, cursor } = pageParams(c);
-      if (cursor !== undefined && !isUuid(cursor)) {
-        throw new ValidationError("cursor is not valid", "cursor", 400);
-      }
-      return c.json(await listEvents(db.sql, { ...filters, kind, limit, cursor }));
+  return apiApp()
+    .openapi(list, async (c) => {
+      const query = c.req.valid("query");
+      return c.json(
+        await listEvents(db.sql, { ...query, cursor: query.cursor?.toLowerCase() }),
+        200,
+      );
     })
-    .get("/stream", (c) => {
-      const raw = c.req.query("camera");
-      if (raw !== undefined && !isUuid(raw)) {
-        throw new ValidationError("camera must be a UUID", "camera", 400);
-      }
-      const camera = raw?.toLowerCase();
+    .openapi(stream, (c) => {
+      const { camera } = c.req.valid("query");
       return streamSSE(c, async (stream) => {
         const queue: FeedMessage[] = [];
         let wake: (() => void) | undefined;
@@ -96,9 +168,12 @@ export function eventRoutes(deps: AppDeps): Hono {
         }
       });
     })
-    .get("/:id", async (c) => c.json(eventView(await getEvent(db.sql, uuidParam(c, "id")))))
-    .get("/:id/snapshot.jpg", async (c) => {
-      const event = await getEvent(db.sql, uuidParam(c, "id"));
+    .openapi(
+      get,
+      async (c) => c.json(eventView(await getEvent(db.sql, c.req.valid("param").id)), 200),
+    )
+    .openapi(snapshot, async (c) => {
+      const event = await getEvent(db.sql, c.req.valid("param").id);
       if (!event.snapshot) throw new NotFoundError(`snapshot of event ${event.id}`);
       // Both parts were checked when the row was written (UUID, `<uuid>.jpg`).
       const path = join(dataDir, "snapshots", event.cameraId, event.snapshot);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TestDatabase } from "./databases.ts";
 import { createApp } from "../../routes/app.ts";
 import { createToken } from "../../models/auth.ts";
@@ -13,7 +13,7 @@ import { startSystem, type System, type SystemOptions } from "../../actors/syste
 
 /** A running app for tests: the system main.ts runs, its routes, and tokens of each role. */
 export interface TestApp extends Omit<System, "stop"> {
-  app: Hono;
+  app: OpenAPIHono;
   tokens: { admin: string; viewer: string; media: string };
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(

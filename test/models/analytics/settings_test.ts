@@ -112,7 +112,7 @@ Deno.test("DEFAULT_ANALYTICS_SETTINGS cannot be changed by a caller", () => {
 Deno.test("parseAnalyticsSettings() rejects bad settings with 422 naming the field", async (t) => {
   const bowtie = [[0.1, 0.1], [0.5, 0.5], [0.5, 0.1], [0.1, 0.5]];
   const cases: [string, unknown, string, RegExp][] = [
-    ["a body that is not an object", [], "", /the body must be an object/],
+    ["a body that is not an object", [], "", /the body must be a JSON object/],
     ["fps 0", { fps: 0 }, "fps", /fps must be a number from 1 to 30: current value is 0/],
     ["fps 1000", { fps: 1000 }, "fps", /fps must be a number from 1 to 30: current value is 1000/],
     ["fps as a string", { fps: "5" }, "fps", /fps must be a number/],
@@ -178,7 +178,7 @@ Deno.test("parseAnalyticsSettings() rejects bad settings with 422 naming the fie
       "a point with three coordinates",
       { zones: [{ name: "a", polygon: [[0, 0, 0], [1, 0], [1, 1]] }] },
       "zones.0.polygon.0",
-      /must hold 2 to 2 items/,
+      /must be a point \[x, y\] of two numbers from 0 to 1/,
     ],
     [
       "a zone name with a slash",

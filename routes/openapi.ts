@@ -1,0 +1,214 @@
+/**
+ * The base every route is built on: `@hono/zod-openapi` apps whose failed validations answer our
+ * `{"error":{"code","message"}}` shape, helpers to declare bodies and replies, the error shaping of
+ * the whole API, and the OpenAPI 3.1 document (`GET /api/openapi.json`).
+ *
+ * A route is data: `createRoute({ method, path, request, responses })` declares its parameters,
+ * body and replies with zod; `app.openapi(route, handler)` validates with the same schemas and types
+ * `c.req.valid(...)`. What every operation shares is added to the document in one place
+ * ({@linkcode finishDocument}): the bearer scheme, the roles allowed (from `permissionFor`, the
+ * same rule the auth middleware enforces), and the error replies (400, 401, 403, 413, 415, 422,
+ * 500) the operation can give by its shape. A route declares only its own: 404, 409, 502, 503.
+ *
+ * @module
+ */
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Context, Env } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { VigilError } from "../models/errors.ts";
+import { validationError } from "../models/validation.ts";
+import { allows, type Permission, ROLES } from "../models/auth.ts";
+import { createLogger } from "../models/log.ts";
+import { ErrorReply } from "./schemas.ts";
+import { permissionFor } from "./auth.ts";
+
+const log = createLogger("http");
+
+/** The name of the bearer security scheme in the document. */
+export const BEARER = "bearer";
+
+/** `security` of a route open without a token (health). */
+export const PUBLIC: { security: [] } = { security: [] };
+
+/**
+ * The validation hook of every app: a body that fails its schema is a 422 naming each bad field
+ * by its dotted path; a bad path or query parameter is a 400. Thrown, so `onError` shapes it.
+ */
+function defaultHook(
+  result: { target: string } & ({ success: true } | { success: false; error: z.ZodError }),
+  _c: Context,
+): void {
+  if (result.success) return;
+  // @hono/zod-validator passes the validated input as `data` on failure too.
+  const input = "data" in result ? result.data : undefined;
+  const isBody = result.target === "json";
+  throw validationError(result.error.issues, input, {
+    status: isBody ? 422 : 400,
+    noun: result.target === "query" ? "parameter" : "field",
+  });
+}
+
+/**
+ * A sub-app for one resource, with our validation hook.
+ *
+ * @returns an OpenAPIHono to declare routes on with `app.openapi(route, handler)`
+ * @example
+ * ```ts
+ * const health = apiApp().openapi(healthRoute, (c) => c.json({ status: "ok" }, 200));
+ * app.route("/api/health", health);
+ * ```
+ */
+export function apiApp<E extends Env = Env>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({ defaultHook });
+}
+
+/**
+ * A required JSON request body.
+ *
+ * @param schema the body's schema
+ * @param description what the body is
+ * @returns the `request.body` of a route
+ */
+export function jsonBody<S extends z.ZodType>(schema: S, description?: string) {
+  return {
+    required: true,
+    description,
+    content: { "application/json": { schema } },
+  } as const;
+}
+
+/**
+ * A JSON reply.
+ *
+ * @param schema the reply's schema
+ * @param description what the reply is
+ * @returns one entry of a route's `responses`
+ */
+export function jsonReply<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+/**
+ * Error replies a route gives beyond the ones its shape implies (see the module comment).
+ *
+ * @param replies status → when it happens
+ * @returns entries of a route's `responses`
+ * @example
+ * ```ts
+ * responses: { 200: jsonReply(Camera, "The camera"), ...errorReplies({ 404: "No such camera" }) }
+ * ```
+ */
+export function errorReplies<const R extends Record<number, string>>(
+  replies: R,
+): {
+  [K in keyof R]: {
+    description: string;
+    content: { "application/json": { schema: typeof ErrorReply } };
+  };
+} {
+  const out: Record<number, unknown> = {};
+  for (const [status, description] of Object.entries(replies)) {
+    out[Number(status)] = jsonReply(ErrorReply, description);
+  }
+  return out as { [K in keyof R]: ReturnType<typeof jsonReply<typeof ErrorReply>> };
+}
+
+/**
+ * Answers any error thrown by a route as `{"error":{"code","message"}}`: our errors with their
+ * status, Hono's (malformed JSON, wrong content type, too large) with ours, anything else 500.
+ *
+ * @param error what was thrown
+ * @param c the request's context
+ * @returns the JSON reply
+ */
+export function errorResponse(error: unknown, c: Context): Response {
+  if (error instanceof VigilError) {
+    return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
+  }
+  if (error instanceof HTTPException) {
+    const known = HTTP_ERRORS[error.status];
+    const code = known?.code ?? "bad_request";
+    const message = known?.message ?? error.message;
+    return c.json({ error: { code, message } }, error.status);
+  }
+  log.error("request failed", { method: c.req.method, path: c.req.path, error });
+  return c.json({ error: { code: "internal", message: "internal server error" } }, 500);
+}
+
+/** Hono's own request errors, worded as ours. */
+const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
+  400: { code: "malformed_json", message: "the body is not valid JSON" },
+  413: { code: "payload_too_large", message: "the body is too large" },
+  415: { code: "unsupported_media_type", message: "the body must be application/json" },
+};
+
+/** The parts of an OpenAPI document {@linkcode finishDocument} reads and writes. */
+interface Operation {
+  security?: Record<string, string[]>[];
+  parameters?: { in?: string }[];
+  requestBody?: unknown;
+  responses?: Record<string, unknown>;
+  description?: string;
+  [key: `x-${string}`]: unknown;
+}
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"] as const;
+
+/**
+ * Adds what every operation shares: the roles allowed, and the error replies its shape implies.
+ * Roles come from `permissionFor`, the rule the auth middleware enforces, so they cannot drift.
+ *
+ * @param document the generated document (changed in place)
+ * @param maxBodyBytes the body limit, for the 413 description
+ * @returns the same document
+ */
+export function finishDocument<D extends { paths?: object }>(document: D, maxBodyBytes: number): D {
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  });
+  const paths = (document.paths ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item?.[method] as Operation | undefined;
+      if (!operation) continue;
+      const responses = operation.responses ??= {};
+      const add = (status: number, description: string) => {
+        responses[status] ??= error(description);
+      };
+      const open = Array.isArray(operation.security) && operation.security.length === 0;
+      if (!open) {
+        const permission: Permission = permissionFor(method.toUpperCase(), apiPath(path));
+        const roles = ROLES.filter((role) => allows(role, permission));
+        operation["x-permission"] = permission;
+        operation["x-roles"] = roles;
+        const line = `Roles: ${roles.join(", ")} (permission \`${permission}\`).`;
+        operation.description = operation.description
+          ? `${operation.description}\n\n${line}`
+          : line;
+        add(401, "No bearer token, or not a valid one");
+        add(403, "The token's role lacks the permission");
+      }
+      const hasInput = (operation.parameters ?? []).some((p) =>
+        p.in === "path" || p.in === "query"
+      );
+      const malformed = [
+        hasInput ? "a path or query parameter is malformed or unknown" : "",
+        operation.requestBody ? "the body is not valid JSON" : "",
+      ].filter(Boolean).join(", or ");
+      if (malformed) add(400, malformed[0]!.toUpperCase() + malformed.slice(1));
+      if (operation.requestBody) {
+        add(413, `The body exceeds ${maxBodyBytes} bytes`);
+        add(415, "The body is not application/json");
+        add(422, "A field of the body is wrong: the message names it by its dotted path");
+      }
+      add(500, "An unexpected failure (logged)");
+    }
+  }
+  return document;
+}
+
+/** `/cameras/{id}` → `/api/cameras/x`, the form `permissionFor` reads. */
+function apiPath(path: string): string {
+  return path.replaceAll(/\{[^}]+\}/g, "x");
+}
