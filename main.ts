@@ -49,9 +49,19 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    live: {
+      idleMs: config.live.idleS * 1000,
+      maxTranscodes: config.live.maxTranscodes,
+      maxSessions: config.live.maxSessions,
+    },
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: config.auth, shutdown: closing.signal });
+  const app = createApp({
+    ...system,
+    auth: config.auth,
+    shutdown: closing.signal,
+    publicUrl: config.publicUrl,
+  });
 
   const server = Deno.serve({
     port: config.port,

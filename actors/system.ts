@@ -1,9 +1,9 @@
 /**
  * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
  * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval and retention. main.ts and the tests assemble Vigil through this one
- * function, so a test runs the same wiring as the server; the result is also the dependencies
- * the routes need (`createApp({ ...system, auth, shutdown })`).
+ * discovery interval, retention and live sessions. main.ts and the tests assemble Vigil through
+ * this one function, so a test runs the same wiring as the server; the result is also the
+ * dependencies the routes need (`createApp({ ...system, auth, shutdown })`).
  *
  * @module
  */
@@ -20,6 +20,10 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type LiveManager, startLive } from "./live.ts";
+import { directSource } from "./live_source.ts";
+import { loadBoxId, loadUrlKey } from "../models/box.ts";
+import { join } from "node:path";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -37,6 +41,8 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** Live sessions: idle timeout, budgets, linger (defaults: 30 s, 2 transcodes, 32 sessions). */
+  live?: { idleMs?: number; maxTranscodes?: number; maxSessions?: number; lingerMs?: number };
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -50,8 +56,12 @@ export interface System {
   discovery: DiscoveryRegistry;
   watch: OnvifWatch;
   onvifTimeoutMs: number | undefined;
-  /** Stops the discovery interval, the move watch, every camera (writers flush), retention and
-   * the detectors, in that order. The database stays open: its owner closes it. */
+  /** Live sessions. */
+  live: LiveManager;
+  /** This box: its stable id and the key that signs live URLs. */
+  box: { id: string; urlKey: Uint8Array };
+  /** Stops the discovery interval, the move watch, live sessions, every camera (writers flush),
+   * retention and the detectors, in that order. The database stays open: its owner closes it. */
   stop(): Promise<void>;
 }
 
@@ -87,6 +97,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     fleet,
     timeoutMs: options.onvifTimeoutMs,
   });
+  const live = await startLive({
+    db,
+    fleet,
+    source: directSource({ db, secrets }),
+    dir: join(dataDir, "live"),
+    idleMs: options.live?.idleMs ?? 30_000,
+    maxTranscodes: options.live?.maxTranscodes ?? 2,
+    maxSessions: options.live?.maxSessions ?? 32,
+    lingerMs: options.live?.lingerMs,
+  });
+  const box = { id: await loadBoxId(dataDir), urlKey: await loadUrlKey(dataDir) };
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -104,9 +125,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    live,
+    box,
     async stop() {
       interval?.stop();
       await watch.stop();
+      await live.stop();
       await fleet.stop();
       await retention?.stop();
       await detectors.close();

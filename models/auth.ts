@@ -19,7 +19,8 @@ export type Permission = "read" | "write" | "live" | "dispatch";
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ["read", "write", "live", "dispatch"],
-  viewer: ["read", "live"],
+  // Viewers watch live through the dispatcher like the media server does (issue 14).
+  viewer: ["read", "live", "dispatch"],
   media: ["live", "dispatch"],
 };
 

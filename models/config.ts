@@ -29,6 +29,17 @@ export interface Config {
   detectionRetentionDays: number;
   /** `VIGIL_EVENT_RETENTION_DAYS` (default 30): events are kept this long. */
   eventRetentionDays: number;
+  /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
+  publicUrl: string | undefined;
+  /** Live sessions: idle timeout and budgets (see actors/live.ts). */
+  live: {
+    /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
+    idleS: number;
+    /** `VIGIL_LIVE_MAX_TRANSCODES` (default 2): encoding transcoders at most. */
+    maxTranscodes: number;
+    /** `VIGIL_LIVE_MAX_SESSIONS` (default 32): sessions at most. */
+    maxSessions: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,7 +70,23 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     discoveryIntervalS: discoveryIntervalFromEnv(env),
     detectionRetentionDays: readInt(env, "VIGIL_DETECTION_RETENTION_DAYS", 7, 1, 3650),
     eventRetentionDays: readInt(env, "VIGIL_EVENT_RETENTION_DAYS", 30, 1, 3650),
+    publicUrl: readPublicUrl(env),
+    live: {
+      idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
+      maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
+      maxSessions: readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000),
+    },
   };
+}
+
+function readPublicUrl(env: Env): string | undefined {
+  const raw = env.VIGIL_PUBLIC_URL;
+  if (raw === undefined || raw === "") return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.pathname !== "/" || url.search) {
+    throw invalid("VIGIL_PUBLIC_URL", raw, "an http(s) URL without a path, e.g. http://box:8080");
+  }
+  return url.origin;
 }
 
 /**

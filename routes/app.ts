@@ -22,6 +22,10 @@ import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
+import type { LiveManager } from "../actors/live.ts";
+import { liveRoutes } from "./live.ts";
+import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
+import { dispatchRoutes } from "./dispatch.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -45,6 +49,14 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** Live sessions. */
+  live: LiveManager;
+  /** This box: stable id and the key that signs live URLs. */
+  box: { id: string; urlKey: Uint8Array };
+  /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
+  publicUrl?: string;
+  /** Port of the box's RTSP server, when it runs one. */
+  rtspPort?: number;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -86,5 +98,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
+  app.route("/api/live", liveRoutes(deps));
+  app.route("/api/dispatch", dispatchRoutes(deps));
+  app.use("/live/*", liveMediaAuth(deps));
+  app.route("/live", liveMediaRoutes(deps));
   return app;
 }

@@ -22,7 +22,10 @@ export function permissionFor(method: string, path: string): Permission {
   // Who may call the API is an admin's business, even just to read.
   if (path.startsWith("/api/tokens")) return "write";
   // The live event feed is live viewing: dashboards and the media server follow it.
-  if (path.startsWith("/api/live") || path === "/api/events/stream") return "live";
+  // Live media served by the box (HLS, MJPEG) is live viewing too (see routes/live_media.ts).
+  if (path.startsWith("/api/live") || path.startsWith("/live/") || path === "/api/events/stream") {
+    return "live";
+  }
   return method === "GET" || method === "HEAD" ? "read" : "write";
 }
 

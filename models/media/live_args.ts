@@ -252,25 +252,34 @@ export function probeArgs(source: SourceOptions): string[] {
 }
 
 /**
- * Checks a push target from user input: `rtsp://` or `rtsps://` with a host, nothing ffmpeg could
- * read as an option or a local file.
+ * What is wrong with a push target from user input, if anything: it must be `rtsp://` or
+ * `rtsps://` with a host, nothing ffmpeg could read as an option or a local file.
+ *
+ * @param raw the target
+ * @returns the end of "target …" (e.g. "must be an rtsp:// or rtsps:// URL"), or undefined
+ */
+export function targetProblem(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return "must be a string";
+  // deno-lint-ignore no-control-regex -- control characters are what is refused
+  if (raw.length > 2048 || /[\s\u0000-\u001f\u007f]/.test(raw)) {
+    return "must be a URL of at most 2048 characters without spaces";
+  }
+  if (!/^rtsps?:\/\//i.test(raw)) return "must be an rtsp:// or rtsps:// URL";
+  if (!URL.canParse(raw) || new URL(raw).hostname === "") return "must name a host";
+  return undefined;
+}
+
+/**
+ * Checks a push target (see {@linkcode targetProblem}).
  *
  * @param raw the target
  * @returns the target
  * @throws {ValidationError} naming `target`
  */
 export function checkTarget(raw: unknown): string {
-  const fail = (why: string): never => {
-    throw new ValidationError(`target ${why}`, "target");
-  };
-  if (typeof raw !== "string") return fail("must be a string");
-  // deno-lint-ignore no-control-regex -- control characters are what is refused
-  if (raw.length > 2048 || /[\s\u0000-\u001f\u007f]/.test(raw)) {
-    return fail("must be a URL of at most 2048 characters without spaces");
-  }
-  if (!/^rtsps?:\/\//i.test(raw)) return fail("must be an rtsp:// or rtsps:// URL");
-  if (!URL.canParse(raw) || new URL(raw).hostname === "") return fail("must name a host");
-  return raw;
+  const problem = targetProblem(raw);
+  if (problem) throw new ValidationError(`target ${problem}`, "target");
+  return raw as string;
 }
 
 function pipeInput(codec: CopyCodec): string[] {

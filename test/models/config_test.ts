@@ -14,7 +14,20 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     discoveryIntervalS: 0,
     detectionRetentionDays: 7,
     eventRetentionDays: 30,
+    publicUrl: undefined,
+    live: { idleS: 30, maxTranscodes: 2, maxSessions: 32 },
   });
+});
+
+Deno.test("loadConfig() reads the live settings and the public URL", () => {
+  const config = loadConfig({
+    VIGIL_PUBLIC_URL: "https://box.lan:8443/",
+    VIGIL_LIVE_IDLE_S: "10",
+    VIGIL_LIVE_MAX_TRANSCODES: "0",
+    VIGIL_LIVE_MAX_SESSIONS: "4",
+  });
+  assert.equal(config.publicUrl, "https://box.lan:8443");
+  assert.deepEqual(config.live, { idleS: 10, maxTranscodes: 0, maxSessions: 4 });
 });
 
 Deno.test("loadConfig() reads every variable", () => {
@@ -49,6 +62,9 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
     ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
+    ["a public URL with a path", { VIGIL_PUBLIC_URL: "http://box/vigil" }, /VIGIL_PUBLIC_URL/],
+    ["a public URL of another scheme", { VIGIL_PUBLIC_URL: "rtsp://box" }, /VIGIL_PUBLIC_URL/],
+    ["a live idle timeout under 5 s", { VIGIL_LIVE_IDLE_S: "1" }, /VIGIL_LIVE_IDLE_S/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {

@@ -27,24 +27,34 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit
+ *   namespace; default a probe that finds nothing), ONVIF time limit, live budgets, models dir,
+ *   public URL
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs"> = {},
+  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "live"> & {
+    modelsDir?: string;
+    publicUrl?: string;
+  } = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
     dataDir: db.dataDir,
-    modelsDir: DEFAULT_MODELS_DIR,
+    modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
+    live: options.live,
     stallMs: options.stallMs,
     onvifTimeoutMs: options.onvifTimeoutMs,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });
   const closing = new AbortController();
-  const app = createApp({ ...system, auth: true, shutdown: closing.signal });
+  const app = createApp({
+    ...system,
+    auth: true,
+    shutdown: closing.signal,
+    publicUrl: options.publicUrl,
+  });
   const tokens = {
     admin: (await createToken(db.sql, "test admin", "admin")).token,
     viewer: (await createToken(db.sql, "test viewer", "viewer")).token,
