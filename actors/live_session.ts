@@ -4,8 +4,9 @@
  * - `output`: `starting` until its output is up (RTSP published, first HLS segment, first JPEG),
  *   then `live`. The output (a tap on the transcoders and a sink) is invoked for as long as the
  *   session lives, so ending the session in any way closes it.
- * - `idle`: `watching`, restarted by every `READ` (someone pulled the stream, fetched the
- *   playlist, holds an MJPEG response); `idleMs` without one ends the session.
+ * - `idle`: `waiting` for the output, then `watching`, restarted by every `READ` (someone pulled
+ *   the stream, fetched the playlist, holds an MJPEG response); `idleMs` without one ends the
+ *   session.
  *
  * `STOP` (DELETE, camera removed, shutdown) ends it too. Quality switches do not pass through
  * here: the tap changes feeds under the running output (see live.ts).
@@ -72,8 +73,10 @@ export const sessionMachine = setup({
           },
         },
         idle: {
-          initial: "watching",
+          initial: "waiting",
           states: {
+            // The idle clock starts once there is something to read: a slow start is not idleness.
+            waiting: { on: { "OUTPUT.READY": "watching" } },
             watching: {
               on: { READ: { target: "watching", reenter: true } },
               after: {

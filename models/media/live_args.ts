@@ -35,6 +35,12 @@ export const KEYFRAME_INTERVAL_S = 1;
 export const SEGMENT_MIN_S = 0.5;
 
 const LOG = ["-loglevel", "level+warning"];
+/**
+ * Live inputs start at once: without `nobuffer` ffmpeg first replays the ~1 s it read while
+ * probing, a burst of stale frames (with it, they are dropped and the picture starts at the next
+ * keyframe). The flag is relative (`+`), so the input's own flags add up.
+ */
+const LIVE_INPUT = ["-fflags", "+nobuffer"];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
 
 /** The elementary stream format ffmpeg writes or reads for a codec. */
@@ -57,7 +63,7 @@ export function elementaryFormat(codec: CopyCodec | "mjpeg"): "h264" | "hevc" | 
  * ```
  */
 export function transcodeArgs(plan: LivePlan, source: SourceOptions): string[] {
-  const head = [...BASE_FLAGS, ...LOG, ...inputArgs(source), ...VIDEO_ONLY];
+  const head = [...BASE_FLAGS, ...LOG, ...LIVE_INPUT, ...inputArgs(source), ...VIDEO_ONLY];
   if (plan.mode === "copy") {
     // dump_extra repeats SPS/PPS before each keyframe: a reader may join at any of them.
     return [
@@ -90,6 +96,7 @@ export function decodeArgs(plan: LivePlan, source: SourceOptions): string[] {
   return [
     ...BASE_FLAGS,
     ...LOG,
+    ...LIVE_INPUT,
     ...inputArgs(source),
     ...VIDEO_ONLY,
     "-vf",
@@ -283,10 +290,9 @@ export function checkTarget(raw: unknown): string {
 }
 
 function pipeInput(codec: CopyCodec): string[] {
-  // Access units arrive whole and start with parameter sets: no need to buffer or probe long.
+  // Access units arrive whole and start with parameter sets: no need to probe long. (Not
+  // `nobuffer`: it drops what probing read, the first keyframe among it.)
   return [
-    "-fflags",
-    "+nobuffer",
     "-probesize",
     "32768",
     "-analyzeduration",

@@ -26,6 +26,8 @@ const rtspIn = (url: string) => [
   "-i",
   url,
 ];
+/** Live inputs start without replaying what ffmpeg read while probing. */
+const liveIn = (url: string) => ["-fflags", "+nobuffer", ...rtspIn(url)];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
 const x264 = (rate: string) => [
   "-pix_fmt",
@@ -55,8 +57,6 @@ const x264 = (rate: string) => [
 ];
 const MJPEG = ["-pix_fmt", "yuvj420p", "-c:v", "mjpeg", "-q:v", "5", "-f", "mjpeg"];
 const pipeIn = (format: string) => [
-  "-fflags",
-  "+nobuffer",
   "-probesize",
   "32768",
   "-analyzeduration",
@@ -96,7 +96,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: copy,
       want: [
         ...HEAD,
-        ...rtspIn(SRC.url),
+        ...liveIn(SRC.url),
         ...VIDEO_ONLY,
         "-c:v",
         "copy",
@@ -112,7 +112,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: hevc,
       want: [
         ...HEAD,
-        ...rtspIn(SRC.url),
+        ...liveIn(SRC.url),
         ...VIDEO_ONLY,
         "-c:v",
         "copy",
@@ -128,7 +128,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: p720,
       want: [
         ...HEAD,
-        ...rtspIn(SRC.url),
+        ...liveIn(SRC.url),
         ...VIDEO_ONLY,
         "-vf",
         "scale=1280:720",
@@ -141,7 +141,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: jpeg,
       want: [
         ...HEAD,
-        ...rtspIn(SRC.url),
+        ...liveIn(SRC.url),
         ...VIDEO_ONLY,
         "-vf",
         "fps=10,scale=640:360",
@@ -165,7 +165,7 @@ Deno.test("decodeArgs() and encodeRawArgs() split an annotated transcoder around
   await t.step("decoder writes raw frames of the plan's size", () => {
     assert.deepEqual(decodeArgs(p720, SRC), [
       ...HEAD,
-      ...rtspIn(SRC.url),
+      ...liveIn(SRC.url),
       ...VIDEO_ONLY,
       "-vf",
       "scale=1280:720",
