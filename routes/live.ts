@@ -46,7 +46,9 @@ const OpenBody = z.strictObject({
   }),
 }).superRefine((body, ctx) => {
   if (body.output === "rtsp-push") {
-    const problem = body.target === undefined ? "is required with output rtsp-push" : targetProblem(body.target);
+    const problem = body.target === undefined
+      ? "is required with output rtsp-push"
+      : targetProblem(body.target);
     if (problem) ctx.addIssue({ code: "custom", path: ["target"], message: problem });
   } else if (body.target !== undefined) {
     ctx.addIssue({ code: "custom", path: ["target"], message: "is only for output rtsp-push" });
@@ -68,7 +70,9 @@ const Session = z.object({
   camera: UuidOut,
   quality: Quality,
   served: z.object({
-    quality: z.string().openapi({ description: "A rung, or `<height>p` when the source is smaller" }),
+    quality: z.string().openapi({
+      description: "A rung, or `<height>p` when the source is smaller",
+    }),
     mode: z.enum(["copy", "encode"]),
     stream: z.enum(["main", "sub"]),
     codec: z.string(),

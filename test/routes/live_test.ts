@@ -209,7 +209,11 @@ Deno.test({
         assert.equal((await rig.app.call("DELETE", `/api/live/${id}`)).status, 204);
       }
       const ended = Date.now();
-      await waitFor(() => rig.app.live.counts().transcoders === 0, 10_000, "the transcoder to stop");
+      await waitFor(
+        () => rig.app.live.counts().transcoders === 0,
+        10_000,
+        "the transcoder to stop",
+      );
       console.log(`transcoder stopped ${Date.now() - ended} ms after the last session`);
       assert.ok(Date.now() - ended < 1500 + 2000);
       await rig.app.live.processes.settled();
