@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { AccessUnitSplitter } from "../models/media/annexb.ts";
+import { AccessUnitSplitter, closeAccessUnit } from "../models/media/annexb.ts";
 import { JpegSplitter } from "../models/media/jpeg_stream.ts";
 import { decodeArgs, encodeRawArgs, transcodeArgs } from "../models/media/live_args.ts";
 import type { SourceOptions } from "../models/media/ffmpeg_args.ts";
@@ -143,7 +143,7 @@ async function readUnits(
     const splitter = new AccessUnitSplitter(plan.codec);
     for await (const chunk of process.child.stdout) {
       for (const unit of splitter.push(chunk)) {
-        publish(unit.data, unit.keyframe && unit.parameterSets);
+        publish(closeAccessUnit(unit.data, plan.codec), unit.keyframe && unit.parameterSets);
       }
     }
   } catch {

@@ -6,7 +6,9 @@
  * - `writer`: rows/s of one INSERT per row, the batch writer and raw multi-row INSERTs, on a real
  *   PostgreSQL and the embedded database;
  * - `pipeline`: frames/s through capture → analysis vs raw capture + inference, and lag p99;
- * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera.
+ * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera;
+ * - `live`: glass-to-glass latency of the camera, the `source` and `720p` relays and `hls`
+ *   (a frame counter burned into the video), and CPU of a 720p transcode and a stream copy.
  *
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
@@ -16,12 +18,14 @@ import { main as detector } from "./bench_detector.ts";
 import { main as writer } from "./bench_writer.ts";
 import { main as pipeline } from "./bench_pipeline.ts";
 import { main as capture } from "./bench_capture.ts";
+import { main as live } from "./bench_live.ts";
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   detector: () => detector([]),
   writer: () => writer([]),
   pipeline: () => pipeline([]),
   capture: () => capture([]),
+  live: () => live([]),
 };
 
 if (import.meta.main) {

@@ -202,3 +202,48 @@ export class AccessUnitSplitter {
     this.#len += chunk.length;
   }
 }
+
+const AUD: Record<AnnexBCodec, Uint8Array> = {
+  // nal_unit_type 9, primary_pic_type 7 (any), stop bit.
+  h264: new Uint8Array([0, 0, 0, 1, 0x09, 0xf0]),
+  // nal_unit_type 35, layer 0, tid 1; pic_type 2 (any), stop bit.
+  h265: new Uint8Array([0, 0, 0, 1, 0x46, 0x01, 0x50]),
+};
+
+/**
+ * Moves an access unit's delimiter to its end: drops a leading AUD and appends one. A parser
+ * downstream (ffmpeg reading the stream from a pipe) then knows the picture is complete as soon
+ * as it has it, instead of one picture later when the next one starts. The bytes stay a valid
+ * stream: each AUD still opens the access unit that follows it.
+ *
+ * @param data one access unit as the splitter returned it
+ * @param codec its codec
+ * @returns the unit without a leading AUD, followed by an AUD
+ * @example
+ * ```ts
+ * closeAccessUnit(unit.data, "h264"); // [...unit bytes, 0, 0, 0, 1, 0x09, 0xf0]
+ * ```
+ */
+export function closeAccessUnit(data: Uint8Array, codec: AnnexBCodec): Uint8Array {
+  let start = 0;
+  const zeros = data[2] === 1 ? 3 : data[3] === 1 ? 4 : 0;
+  if (zeros > 0) {
+    const kind = nalKind(codec, data.subarray(zeros, zeros + 3));
+    const type = codec === "h264" ? data[zeros]! & 0x1f : (data[zeros]! >> 1) & 0x3f;
+    if (kind && type === (codec === "h264" ? 9 : 35)) {
+      // Skip to the next start code.
+      start = data.length;
+      for (let i = zeros; i + 2 < data.length; i++) {
+        if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+          start = i > 0 && data[i - 1] === 0 ? i - 1 : i;
+          break;
+        }
+      }
+    }
+  }
+  const aud = AUD[codec];
+  const out = new Uint8Array(data.length - start + aud.length);
+  out.set(data.subarray(start));
+  out.set(aud, data.length - start);
+  return out;
+}

@@ -42,6 +42,8 @@ const LOG = ["-loglevel", "level+warning"];
  */
 const LIVE_INPUT = ["-fflags", "+nobuffer"];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
+/** Each picture leaves ffmpeg's output buffer as soon as it is muxed, not when 32 KiB are full. */
+const FLUSH = ["-flush_packets", "1"];
 
 /** The elementary stream format ffmpeg writes or reads for a codec. */
 export function elementaryFormat(codec: CopyCodec | "mjpeg"): "h264" | "hevc" | "mjpeg" {
@@ -105,6 +107,7 @@ export function decodeArgs(plan: LivePlan, source: SourceOptions): string[] {
     "yuv420p",
     "-fps_mode",
     "passthrough",
+    ...FLUSH,
     "-f",
     "rawvideo",
     "pipe:1",
@@ -313,7 +316,17 @@ function filterFor(plan: Extract<LivePlan, { mode: "encode" }>): string {
 
 function encoderArgs(plan: Extract<LivePlan, { mode: "encode" }>): string[] {
   if (plan.codec === "mjpeg") {
-    return ["-pix_fmt", "yuvj420p", "-c:v", "mjpeg", "-q:v", String(MJPEG_QUALITY), "-f", "mjpeg"];
+    return [
+      "-pix_fmt",
+      "yuvj420p",
+      "-c:v",
+      "mjpeg",
+      "-q:v",
+      String(MJPEG_QUALITY),
+      ...FLUSH,
+      "-f",
+      "mjpeg",
+    ];
   }
   checkInt("bitrateKbps", plan.bitrateKbps, 50, 50_000);
   const rate = `${plan.bitrateKbps}k`;
@@ -340,6 +353,7 @@ function encoderArgs(plan: Extract<LivePlan, { mode: "encode" }>): string[] {
     "0",
     "-bsf:v",
     "dump_extra",
+    ...FLUSH,
     "-f",
     "h264",
   ];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AccessUnitSplitter, nalKind } from "../../../models/media/annexb.ts";
+import { AccessUnitSplitter, closeAccessUnit, nalKind } from "../../../models/media/annexb.ts";
 
 /** Encodes 30 frames of a test pattern to a raw Annex B stream with real ffmpeg. */
 async function encode(codecArgs: string[], format: string): Promise<Uint8Array> {
@@ -96,4 +96,23 @@ Deno.test("nalKind() asks for more bytes rather than guessing", () => {
   });
   assert.equal(nalKind("h265", new Uint8Array([0x26, 0x01])), undefined);
   assert.equal(nalKind("h265", new Uint8Array([0x26, 0x01, 0x80]))?.keyframe, true);
+});
+
+Deno.test("closeAccessUnit() moves the delimiter to the end, and the stream still splits the same", async () => {
+  const stream = await encode(
+    ["-c:v", "libx264", "-g", "10", "-bsf:v", "h264_metadata=aud=insert"],
+    "h264",
+  );
+  const units = splitInChunks("h264", stream, 4096);
+  assert.equal(units[1]!.data[4]! & 0x1f, 9, "ffmpeg put an AUD first");
+  const closed = units.map((u) => closeAccessUnit(u.data, "h264"));
+  for (const unit of closed) {
+    assert.notEqual(unit[4]! & 0x1f, 9, "no leading AUD");
+    assert.deepEqual([...unit.subarray(-6)], [0, 0, 0, 1, 0x09, 0xf0]);
+  }
+  const again = splitInChunks("h264", concat(closed), 777);
+  assert.equal(again.length, 30);
+  assert.deepEqual(again.flatMap((u, i) => (u.keyframe ? [i] : [])), [0, 10, 20]);
+  const hevc = closeAccessUnit(new Uint8Array([0, 0, 1, 0x26, 0x01, 0x80]), "h265");
+  assert.deepEqual([...hevc], [0, 0, 1, 0x26, 0x01, 0x80, 0, 0, 0, 1, 0x46, 0x01, 0x50]);
 });
