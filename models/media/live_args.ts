@@ -74,6 +74,7 @@ export function transcodeArgs(plan: LivePlan, source: SourceOptions): string[] {
       "copy",
       "-bsf:v",
       "dump_extra",
+      ...FLUSH,
       "-f",
       elementaryFormat(plan.codec),
       "pipe:1",
