@@ -1,12 +1,10 @@
 /**
- * Live sessions on request: the manager behind `/api/live`. It plans each session (quality
- * ladder, ONVIF sub-stream), shares one transcoder per (camera, quality, annotation, delivery)
- * between all sessions that ask for the same thing (reference counted, see transcoder.ts), gives
- * each session its output (RTSP publication, RTSP push, HLS, MJPEG; see live_sinks.ts), switches
- * a running session to another quality without touching its URL (manageQuality), ends sessions
- * nobody reads, and enforces the budgets: at most `maxTranscodes` transcoders that encode (stream
- * copies are nearly free and do not count) and `maxSessions` sessions — past either, a
- * {@linkcode CapacityError} (503 with Retry-After).
+ * Live sessions on request: the manager behind `/api/live`. It puts each session on the shared
+ * transcoder for what it asks (transcoder_pool.ts: planning, reference counting, the encode
+ * budget), gives each session its output (RTSP publication, RTSP push, HLS, MJPEG; see
+ * live_sinks.ts), switches a running session to another quality without touching its URL
+ * (manageQuality), ends sessions nobody reads, and holds the session budget: past `maxSessions`
+ * (or the pool's encode budget), a {@linkcode CapacityError} (503 with Retry-After).
  *
  * A request is answered once its output is up: when `POST /api/live` returns, the RTSP path is
  * published, the first HLS segment is listed or the first JPEG is ready.
@@ -15,30 +13,25 @@
  */
 import { join } from "node:path";
 import { CapacityError, ConflictError, NotFoundError, UnavailableError } from "../models/errors.ts";
+import { createTranscoderPool } from "./transcoder_pool.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import type { Database } from "../models/store/database.ts";
-import { cameraStreams, chooseStream, planLive } from "../models/media/quality.ts";
-import { probeStream } from "../models/media/probe.ts";
 import { createLogger } from "../models/log.ts";
 import type { TrackBoard } from "../models/analytics/track_board.ts";
 import { Tap } from "./live_feed.ts";
 import { ProcessGroup } from "./live_process.ts";
 import { HlsSink, MjpegSink, RtspSink, type SessionSink } from "./live_sinks.ts";
 import { createSessionActor } from "./live_session.ts";
-import { createTranscoder, type Transcoder } from "./transcoder.ts";
 import type { LiveSource } from "./live_source.ts";
 import {
   describeSession,
   type LiveSession,
   type OpenRequest,
   type SessionInfo,
-  transcoderKey,
 } from "./live_types.ts";
 
 /** A session's output must be up within this long of the request. */
 export const START_TIMEOUT_MS = 20_000;
-/** A probed camera stream is trusted this long (quality switches skip the probe). */
-const PROBE_TTL_MS = 60_000;
 /** How often reading is checked and cameras that went away are noticed. */
 const TICK_MS = 1000;
 
@@ -97,11 +90,13 @@ export interface LiveManager {
 export async function startLive(options: LiveOptions): Promise<LiveManager> {
   const log = createLogger("live");
   const group = new ProcessGroup();
-  const lingerMs = Math.min(options.idleMs, options.lingerMs ?? 5000);
+  const pool = createTranscoderPool({
+    ...options,
+    lingerMs: Math.min(options.idleMs, options.lingerMs ?? 5000),
+    group,
+  });
   const sessions = new Map<string, LiveSession>();
-  const transcoders = new Map<string, Transcoder>();
-  const creating = new Map<string, Promise<Transcoder>>();
-  const probes = new Map<string, { at: number; probed: Awaited<ReturnType<typeof probeStream>> }>();
+  let opening = 0;
   await Deno.remove(options.dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(options.dir, { recursive: true });
 
@@ -110,76 +105,6 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     if (!session) throw new NotFoundError(`live session ${id}`);
     return session;
   };
-  const encoding = () => [...transcoders.values()].filter((t) => t.spec.plan.mode === "encode");
-
-  /** A running transcoder for the request, acquired (one more reference). */
-  const acquire = async (request: OpenRequest): Promise<Transcoder> => {
-    const camera = await getCamera(options.db.sql, request.camera);
-    const chosen = chooseStream(request.quality, cameraStreams(camera.onvif));
-    const delivery = request.output === "mjpeg" ? "jpeg" : "h264";
-    const key = transcoderKey(camera.id, chosen.quality, request.annotated, delivery);
-    const existing = transcoders.get(key) ?? await creating.get(key);
-    if (existing) {
-      existing.actor.send({ type: "ACQUIRE" });
-      if (existing.state() !== "stopped") return existing;
-      // It stopped (linger ran out) just now: start a new one.
-      if (transcoders.get(key) === existing) transcoders.delete(key);
-    }
-    const pending = (async () => {
-      const source = await options.source(camera, chosen.stream, `live:${key}`);
-      try {
-        const probeKey = `${camera.id}|${chosen.stream}|${source.url}`;
-        let probe = probes.get(probeKey);
-        if (!probe || Date.now() - probe.at > PROBE_TTL_MS) {
-          probe = { at: Date.now(), probed: await probeStream(source) };
-          probes.set(probeKey, probe);
-        }
-        const plan = planLive(
-          { ...request, quality: chosen.quality, delivery },
-          chosen.stream,
-          probe.probed,
-        );
-        if (plan.mode === "encode" && encoding().length >= options.maxTranscodes) {
-          const idle = encoding().find((t) => t.actor.getSnapshot().context.refs === 0);
-          if (!idle) {
-            throw new CapacityError(
-              `live: ${options.maxTranscodes} transcodes are running, the most this box allows`,
-              Math.ceil(lingerMs / 1000) + 1,
-            );
-          }
-          idle.actor.send({ type: "STOP" });
-        }
-        const board = request.annotated ? options.fleet.board(camera.id) : undefined;
-        const transcoder = createTranscoder({ key, lingerMs }, {
-          plan,
-          source: { url: source.url, transport: source.transport },
-          board,
-        }, group);
-        transcoders.set(key, transcoder);
-        transcoder.actor.subscribe({
-          complete: () => {
-            if (transcoders.get(key) === transcoder) transcoders.delete(key);
-            source.release();
-            log.info("transcoder stopped", { key });
-          },
-        });
-        log.info("transcoder started", { key, ...plan });
-        return transcoder;
-      } catch (error) {
-        source.release();
-        throw error;
-      }
-    })();
-    creating.set(key, pending);
-    try {
-      const transcoder = await pending;
-      transcoder.actor.send({ type: "ACQUIRE" });
-      return transcoder;
-    } finally {
-      creating.delete(key);
-    }
-  };
-
   const checkAnnotation = (request: OpenRequest) => {
     if (request.annotated && options.fleet.status(request.camera).analytics !== "attached") {
       throw new ConflictError(
@@ -218,6 +143,41 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     ]).finally(() => clearTimeout(timer));
   };
 
+  /** A session on its transcoder with its output, registered; not yet started. */
+  const createSession = async (request: OpenRequest): Promise<LiveSession> => {
+    const id = crypto.randomUUID();
+    const transcoder = await pool.acquire(request);
+    let sink: SessionSink;
+    try {
+      sink = await sinkFor(id, request);
+    } catch (error) {
+      transcoder.actor.send({ type: "RELEASE" });
+      throw error;
+    }
+    const tap = new Tap(sink);
+    const { actor, closed } = createSessionActor({ id, idleMs: options.idleMs }, tap, sink);
+    const session: LiveSession = {
+      id,
+      request,
+      transcoder,
+      sink,
+      tap,
+      actor,
+      closed,
+      createdAt: new Date().toISOString(),
+      switching: Promise.resolve(),
+    };
+    sessions.set(id, session);
+    actor.subscribe({
+      complete: () => {
+        sessions.delete(id);
+        session.transcoder.actor.send({ type: "RELEASE" });
+        log.info("live session ended", { id, because: actor.getSnapshot().context.endedBecause });
+      },
+    });
+    return session;
+  };
+
   const tick = setInterval(() => {
     for (const session of sessions.values()) {
       try {
@@ -235,42 +195,21 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     async open(request) {
       await getCamera(options.db.sql, request.camera);
       checkAnnotation(request);
-      if (sessions.size >= options.maxSessions) {
+      // Sessions still starting count too, or a burst of requests would overshoot the budget.
+      if (sessions.size + opening >= options.maxSessions) {
         throw new CapacityError(
           `live: ${options.maxSessions} sessions are open, the most this box allows`,
           Math.ceil(options.idleMs / 1000),
         );
       }
-      const id = crypto.randomUUID();
-      const transcoder = await acquire(request);
-      let sink: SessionSink;
+      opening++;
+      let session: LiveSession;
       try {
-        sink = await sinkFor(id, request);
-      } catch (error) {
-        transcoder.actor.send({ type: "RELEASE" });
-        throw error;
+        session = await createSession(request);
+      } finally {
+        opening--;
       }
-      const tap = new Tap(sink);
-      const { actor, closed } = createSessionActor({ id, idleMs: options.idleMs }, tap, sink);
-      const session: LiveSession = {
-        id,
-        request,
-        transcoder,
-        sink,
-        tap,
-        actor,
-        closed,
-        createdAt: new Date().toISOString(),
-        switching: Promise.resolve(),
-      };
-      sessions.set(id, session);
-      actor.subscribe({
-        complete: () => {
-          sessions.delete(id);
-          session.transcoder.actor.send({ type: "RELEASE" });
-          log.info("live session ended", { id, because: actor.getSnapshot().context.endedBecause });
-        },
-      });
+      const { id, transcoder, tap, sink, actor, closed } = session;
       try {
         await timeout(
           Promise.all([tap.follow(transcoder.feed), sink.ready]),
@@ -295,7 +234,7 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
       const run = session.switching.then(async () => {
         const request = { ...session.request, quality };
         checkAnnotation(request);
-        const next = await acquire(request);
+        const next = await pool.acquire(request);
         if (next === session.transcoder) {
           next.actor.send({ type: "RELEASE" });
           session.request = request;
@@ -343,15 +282,14 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     },
     counts: () => ({
       sessions: sessions.size,
-      transcoders: transcoders.size,
-      encoding: encoding().length,
+      ...pool.counts(),
     }),
     async stop() {
       clearInterval(tick);
       const all = [...sessions.values()];
       for (const session of all) session.actor.send({ type: "STOP", reason: "shutdown" });
       await Promise.all(all.map((s) => s.closed));
-      for (const transcoder of transcoders.values()) transcoder.actor.send({ type: "STOP" });
+      pool.stop();
       await group.settled();
       await Deno.remove(options.dir, { recursive: true }).catch(() => {});
     },

@@ -149,6 +149,8 @@ export class HlsSink implements SessionSink {
   #run = 0;
   #msn = 0;
   #segmenter: { live: LiveProcess; pipe: StdinPipe; listed: Promise<void> } | undefined;
+  #codec: CopyCodec = "h264";
+  #lastStart = 0;
   /** Every segmenter started and not yet exited (an old one finishes its last segment). */
   #running = new Set<LiveProcess>();
   #ready = deferred();
@@ -189,16 +191,22 @@ export class HlsSink implements SessionSink {
   }
 
   switched(feed: Feed): void {
+    this.#startRun(feed.codec === "h265" ? "h265" : "h264");
+  }
+
+  /** A new segmenter (a switch, or the last one died): its first segment is a discontinuity. */
+  #startRun(codec: CopyCodec): void {
     if (this.#closed) return;
+    this.#codec = codec;
     const old = this.#segmenter;
     this.#run++;
     const run = this.#run;
     // The old segmenter's last segment must be listed before the new one's first.
     const previous = old ? old.listed : Promise.resolve();
-    const codec = feed.codec === "h265" ? "h265" : "h264";
     // The first segment of every run but the first follows a switch (or a restart).
     const discontinuity = run > 1;
     let first = true;
+    this.#lastStart = Date.now();
     const live = this.group.spawn(
       "segmenter",
       segmenterArgs({ codec, dir: this.dir, prefix: `r${run}-` }),
@@ -227,6 +235,11 @@ export class HlsSink implements SessionSink {
   }
 
   write(unit: MediaUnit): boolean {
+    const segmenter = this.#segmenter;
+    if (segmenter && !segmenter.pipe.broken) return segmenter.pipe.write(unit.data);
+    // The segmenter died (disk full, killed): start another at a keyframe, at most once a second.
+    if (!unit.keyframe || this.#closed || Date.now() - this.#lastStart < 1000) return false;
+    this.#startRun(this.#codec);
     return this.#segmenter?.pipe.write(unit.data) ?? false;
   }
 
