@@ -44,6 +44,14 @@ const LIVE_INPUT = ["-fflags", "+nobuffer"];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
 /** Each picture leaves ffmpeg's output buffer as soon as it is muxed, not when 32 KiB are full. */
 const FLUSH = ["-flush_packets", "1"];
+/**
+ * Elementary streams carry no timestamps, yet ffmpeg's muxer still drops a packet whose dts does
+ * not increase in its coarse time base: a camera's jittery timestamps cost encoded pictures (and
+ * every picture referring to them until the next keyframe). Numbering the packets keeps them all.
+ */
+const NUMBERED = "setts=pts=N:dts=N";
+/** Parameter sets repeated before each keyframe (a reader may join at any), then numbered. */
+const ELEMENTARY_BSF = ["-bsf:v", `dump_extra,${NUMBERED}`];
 
 /** The elementary stream format ffmpeg writes or reads for a codec. */
 export function elementaryFormat(codec: CopyCodec | "mjpeg"): "h264" | "hevc" | "mjpeg" {
@@ -61,19 +69,17 @@ export function elementaryFormat(codec: CopyCodec | "mjpeg"): "h264" | "hevc" | 
  * ```ts
  * transcodeArgs({ mode: "copy", stream: "main", codec: "h264", width: 1920, height: 1080 },
  *   { url: "rtsp://127.0.0.1:8554/cam" });
- * // [..., "-c:v", "copy", "-bsf:v", "dump_extra", "-f", "h264", "pipe:1"]
+ * // [..., "-c:v", "copy", "-bsf:v", "dump_extra,setts=pts=N:dts=N", ..., "-f", "h264", "pipe:1"]
  * ```
  */
 export function transcodeArgs(plan: LivePlan, source: SourceOptions): string[] {
   const head = [...BASE_FLAGS, ...LOG, ...LIVE_INPUT, ...inputArgs(source), ...VIDEO_ONLY];
   if (plan.mode === "copy") {
-    // dump_extra repeats SPS/PPS before each keyframe: a reader may join at any of them.
     return [
       ...head,
       "-c:v",
       "copy",
-      "-bsf:v",
-      "dump_extra",
+      ...ELEMENTARY_BSF,
       ...FLUSH,
       "-f",
       elementaryFormat(plan.codec),
@@ -324,6 +330,8 @@ function encoderArgs(plan: Extract<LivePlan, { mode: "encode" }>): string[] {
       "mjpeg",
       "-q:v",
       String(MJPEG_QUALITY),
+      "-bsf:v",
+      NUMBERED,
       ...FLUSH,
       "-f",
       "mjpeg",
@@ -352,8 +360,7 @@ function encoderArgs(plan: Extract<LivePlan, { mode: "encode" }>): string[] {
     `expr:gte(t,n_forced*${KEYFRAME_INTERVAL_S})`,
     "-sc_threshold",
     "0",
-    "-bsf:v",
-    "dump_extra",
+    ...ELEMENTARY_BSF,
     ...FLUSH,
     "-f",
     "h264",
