@@ -82,8 +82,10 @@ export class ProcessGroup {
         const lines = (rest + chunk).split(/\r?\n/);
         rest = lines.pop() ?? "";
         for (const line of lines) {
-          if (parser.push(line).kind === "section" && /Output #0/.test(line)) {
-            hooks.onOutputOpen?.();
+          const parsed = parser.push(line);
+          if (parsed.kind === "section" && /Output #0/.test(line)) hooks.onOutputOpen?.();
+          if (parsed.kind === "error") {
+            log.debug("ffmpeg error line", { pid: child.pid, line: parsed.message });
           }
         }
       }
