@@ -35,6 +35,7 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
+import { backoffDelay } from "../models/backoff.ts";
 
 /** First retry delay after a failure. */
 export const BACKOFF_BASE_MS = 250;
@@ -43,32 +44,6 @@ export const BACKOFF_BASE_MS = 250;
  * cap brings a camera back within 2 s of its server answering again.
  */
 export const BACKOFF_MAX_MS = 1000;
-
-/**
- * The retry delay after `failures` consecutive failures: exponential from `baseMs`, capped at
- * `maxMs`, with "equal jitter" (half fixed, half random) so cameras that failed together do not
- * retry in lockstep.
- *
- * @param failures consecutive failures so far (≥ 1)
- * @param random source of randomness in [0, 1)
- * @param baseMs first delay
- * @param maxMs cap
- * @returns the delay in ms, within [d/2, d] where d = min(maxMs, baseMs·2^(failures−1))
- * @example
- * ```ts
- * backoffDelay(1, () => 0); // 125
- * backoffDelay(10, () => 0.999); // ≈ 1000
- * ```
- */
-export function backoffDelay(
-  failures: number,
-  random: () => number = Math.random,
-  baseMs = BACKOFF_BASE_MS,
-  maxMs = BACKOFF_MAX_MS,
-): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
-  return Math.round(exp / 2 + (random() * exp) / 2);
-}
 
 /** What a camera actor is created with. */
 export interface CameraInput {
@@ -163,7 +138,10 @@ export const cameraMachine = setup({
       () => {},
     ),
   },
-  delays: { backoff: ({ context }) => backoffDelay(context.failures) },
+  delays: {
+    backoff: ({ context }) =>
+      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+  },
   guards: {
     fatal: ({ event }) => event.type === "CAPTURE.FAILED" && event.fatal,
   },

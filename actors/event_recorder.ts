@@ -44,8 +44,6 @@ export interface EventRecorderOptions {
 export const SNAPSHOT_MIN_INTERVAL_MS = 3000;
 /** Batches that may wait with their frame; later ones are recorded without a snapshot. */
 export const MAX_PENDING_WITH_FRAMES = 16;
-/** How much better a score must be to replace the snapshot. */
-export const SNAPSHOT_MIN_GAIN = 0.05;
 
 /** Records one camera's events. */
 export interface EventRecorder {

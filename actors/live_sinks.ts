@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { backoffDelay } from "./camera.ts";
+import { backoffDelay } from "../models/backoff.ts";
 import type { Feed, MediaUnit, TapSink } from "./live_feed.ts";
 import { type LiveProcess, type ProcessGroup, StdinPipe } from "./live_process.ts";
 import { relayArgs, segmenterArgs } from "../models/media/live_args.ts";
@@ -125,7 +125,7 @@ export class RtspSink implements SessionSink {
             this.#retry = undefined;
             this.restarts++;
             this.#start(codec);
-          }, backoffDelay(this.#failures, Math.random, 500, 5000));
+          }, backoffDelay(this.#failures, { baseMs: 500, maxMs: 5000 }));
         },
       },
     );

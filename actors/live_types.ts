@@ -5,7 +5,7 @@
  */
 import type { Quality } from "../models/media/quality.ts";
 import { servedAs } from "../models/media/quality.ts";
-import { redactUrl } from "../models/media/rtsp_url.ts";
+import { redact } from "../models/log.ts";
 import type { Tap } from "./live_feed.ts";
 import { HlsSink, MjpegSink, RtspSink, type SessionSink } from "./live_sinks.ts";
 import type { SessionActor } from "./live_session.ts";
@@ -122,7 +122,7 @@ export function describeSession(session: LiveSession): SessionInfo {
     },
     annotated: request.annotated,
     output: request.output,
-    target: request.target ? redactUrl(request.target) : null,
+    target: request.target ? String(redact(request.target)) : null,
     state,
     paths,
     sharedBy: transcoder.actor.getSnapshot().context.refs,

@@ -14,7 +14,7 @@
  * @module
  */
 import { type Actor, assign, createActor, fromCallback, raise, setup } from "xstate";
-import { backoffDelay } from "./camera.ts";
+import { backoffDelay } from "../models/backoff.ts";
 import { Feed } from "./live_feed.ts";
 import type { ProcessGroup } from "./live_process.ts";
 import { type AnnotationStats, type RunEvent, type RunSpec, startRun } from "./transcoder_run.ts";
@@ -62,7 +62,7 @@ export const transcoderMachine = setup({
   },
   delays: {
     retry: ({ context }) =>
-      backoffDelay(context.failures, Math.random, RETRY_BASE_MS, RETRY_MAX_MS),
+      backoffDelay(context.failures, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }),
     linger: ({ context }) => context.lingerMs,
   },
   guards: {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Logger } from "../models/log.ts";
+import { backoffDelay } from "../models/backoff.ts";
 
 /** Attempts per delivery. */
 export const WEBHOOK_ATTEMPTS = 4;
@@ -56,7 +57,12 @@ export function postWebhook(url: string, body: unknown, log: Logger): Promise<bo
           if (attempt === WEBHOOK_ATTEMPTS) log.warn("webhook failed", { error });
         }
         if (attempt < WEBHOOK_ATTEMPTS) {
-          await new Promise((r) => setTimeout(r, WEBHOOK_RETRY_BASE_MS * 2 ** (attempt - 1)));
+          const delay = backoffDelay(attempt, {
+            baseMs: WEBHOOK_RETRY_BASE_MS,
+            maxMs: WEBHOOK_RETRY_BASE_MS * 2 ** WEBHOOK_ATTEMPTS,
+            jitter: false,
+          });
+          await new Promise((r) => setTimeout(r, delay));
         }
       }
       return false;

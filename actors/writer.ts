@@ -42,49 +42,12 @@ import { join } from "node:path";
 import { UnavailableError, ValidationError } from "../models/errors.ts";
 import { createLogger, type Logger } from "../models/log.ts";
 import { openSpill, type SpillFile } from "../models/store/spill.ts";
-
-/** A value one column of one row can take. */
-export type SqlValue = string | number | boolean | null;
-
-/** One column of a {@linkcode TableSpec}. */
-export interface ColumnSpec<R> {
-  /** Column name. */
-  readonly name: string;
-  /** PostgreSQL type of the column (`uuid`, `timestamptz`, `int8`, `float4`, `jsonb`...). */
-  readonly type: string;
-  /** The column's value for a row (jsonb columns take JSON text). */
-  value(row: R): SqlValue;
-}
-
-/**
- * How rows of type `R` go into a table. `R` must survive `JSON.stringify`/`JSON.parse` (it is
- * what a spill file holds) and must carry its own id, so that `onConflict` makes a retried batch
- * harmless.
- */
-export interface TableSpec<R> {
-  /** Table name. */
-  readonly table: string;
-  /** Columns in insert order. */
-  readonly columns: readonly ColumnSpec<R>[];
-  /** What follows `on conflict`, e.g. `(id, ts) do nothing` or `(id) do update set ...`. */
-  readonly onConflict: string;
-  /**
-   * Each id is pushed once and never updated. Then a batch's first attempt is a plain INSERT
-   * (measured ~20% faster than `on conflict`, which inserts speculatively); only a retry, a
-   * replay from the spill file, or a unique violation uses `onConflict`.
-   */
-  readonly insertOnly?: boolean;
-  /**
-   * A row's identity. Set it for `do update` specs: PostgreSQL refuses to update one row twice
-   * in one statement, so a batch keeps only the last row of each key.
-   */
-  key?(row: R): string;
-  /**
-   * Checks a row (pushed, or read back from a spill file) and returns it typed.
-   * @throws {ValidationError} when it is not a valid row
-   */
-  parse(value: unknown): R;
-}
+import { columnArrays, insertStatement, type TableSpec } from "../models/store/table_spec.ts";
+import { arrayLiteral } from "../models/store/array_literal.ts";
+import { planStep, type WriterLimits } from "../models/store/write_plan.ts";
+import { isRowError, isUniqueViolation } from "../models/store/pg_errors.ts";
+import { backoffDelay } from "../models/backoff.ts";
+import { withTimeout } from "../models/timeout.ts";
 
 /** Options of {@linkcode BatchWriter.open}. */
 export interface WriterOptions<R> {
@@ -139,170 +102,6 @@ export interface WriterStats {
   dropped: number;
   /** The last write error, until a write succeeds. */
   lastError: string | undefined;
-}
-
-/** What {@linkcode planStep} looks at. */
-export interface WriterState {
-  /** Rows in memory. */
-  buffered: number;
-  /** When the oldest row in memory was pushed. */
-  oldestAt: number | undefined;
-  /** Rows in the spill file not yet replayed. */
-  spilled: number;
-  /** Whether the last write failed. */
-  down: boolean;
-  /** Earliest time of the next write attempt while down. */
-  retryAt: number;
-  /** Earliest time of the next spill attempt (after a failed spill). */
-  spillRetryAt: number;
-}
-
-/** Thresholds {@linkcode planStep} applies. */
-export interface WriterLimits {
-  batchSize: number;
-  maxAgeMs: number;
-  maxBufferedRows: number;
-  spillAfterMs: number;
-}
-
-/** What the writer does next: write a batch, spill memory, or wait until a time (or a push). */
-export type Step = { action: "write" } | { action: "spill" } | {
-  action: "wait";
-  until: number | undefined;
-};
-
-/**
- * Decides the writer's next step. Spilled rows are older than buffered ones, so a write replays
- * the spill file first; spilling moves ALL of memory to the end of the file, which keeps that
- * order.
- *
- * @param state the writer's state
- * @param now current time (ms)
- * @param limits thresholds
- * @returns the step
- * @example
- * ```ts
- * planStep({ buffered: 500, oldestAt: 0, spilled: 0, down: false, retryAt: 0, spillRetryAt: 0 },
- *   10, { batchSize: 500, maxAgeMs: 250, maxBufferedRows: 20000, spillAfterMs: 5000 });
- * // { action: "write" }
- * ```
- */
-export function planStep(state: WriterState, now: number, limits: WriterLimits): Step {
-  const { buffered, oldestAt } = state;
-  const canSpill = buffered > 0 && now >= state.spillRetryAt;
-  if (canSpill && buffered > limits.maxBufferedRows) return { action: "spill" };
-  if (state.down) {
-    const spillAt = oldestAt === undefined ? Infinity : oldestAt + limits.spillAfterMs;
-    if (canSpill && now >= spillAt) return { action: "spill" };
-    if (now >= state.retryAt) return state.spilled + buffered > 0 ? { action: "write" } : idle();
-    const spillWake = buffered > 0 ? Math.max(spillAt, state.spillRetryAt) : Infinity;
-    return { action: "wait", until: Math.min(state.retryAt, spillWake) };
-  }
-  if (state.spilled > 0) return { action: "write" };
-  if (buffered >= limits.batchSize) return { action: "write" };
-  if (oldestAt === undefined) return idle();
-  const due = oldestAt + limits.maxAgeMs;
-  return now >= due ? { action: "write" } : { action: "wait", until: due };
-}
-
-function idle(): Step {
-  return { action: "wait", until: undefined };
-}
-
-const IDENT = /^[a-z_][a-z0-9_]*$/;
-const TYPE = /^[a-z_][a-z0-9_ ]*$/;
-
-/**
- * The statement a batch is written with: one array parameter per column, unnested.
- *
- * @param spec the table
- * @param options `idempotent: false` leaves out the `on conflict` clause (first attempts of
- *   insert-only tables)
- * @returns the SQL text
- * @throws {Error} when the spec names a table, column or type that is not a plain identifier
- * @example
- * ```ts
- * insertStatement(spec);
- * // insert into t (id, ts) select * from unnest($1::uuid[], $2::timestamptz[]) on conflict ...
- * ```
- */
-export function insertStatement<R>(
-  spec: TableSpec<R>,
-  options: { idempotent?: boolean } = {},
-): string {
-  if (!IDENT.test(spec.table)) throw new Error(`writer: bad table name ${spec.table}`);
-  for (const column of spec.columns) {
-    if (!IDENT.test(column.name) || !TYPE.test(column.type)) {
-      throw new Error(`writer: bad column ${column.name} ${column.type} in ${spec.table}`);
-    }
-  }
-  const names = spec.columns.map((column) => column.name).join(", ");
-  const arrays = spec.columns.map((column, i) => `$${i + 1}::${column.type}[]`).join(", ");
-  const insert = `insert into ${spec.table} (${names}) select * from unnest(${arrays})`;
-  return options.idempotent === false ? insert : `${insert} on conflict ${spec.onConflict}`;
-}
-
-/**
- * Turns rows into one array per column; with a `key`, only the last row of each key is kept.
- *
- * @param spec the table
- * @param rows rows in push order
- * @returns the parameters of {@linkcode insertStatement}
- */
-export function columnArrays<R>(spec: TableSpec<R>, rows: readonly R[]): SqlValue[][] {
-  let kept = rows;
-  if (spec.key) {
-    const last = new Map<string, number>();
-    rows.forEach((row, i) => last.set(spec.key!(row), i));
-    if (last.size < rows.length) {
-      const keep = new Set(last.values());
-      kept = rows.filter((_, i) => keep.has(i));
-    }
-  }
-  return spec.columns.map((column) => kept.map((row) => column.value(row)));
-}
-
-/**
- * Formats values as a PostgreSQL array literal (`{1,NULL,"a \\"b\\""}`). Sending each column as
- * one literal string skips postgres.js's per-element array serialization, which was the largest
- * client-side cost of a batch; strings are always quoted, so `"NULL"` stays a string.
- *
- * @param values one column of a batch
- * @returns the literal
- * @example
- * ```ts
- * arrayLiteral([1, null, 'say "hi"']); // '{1,NULL,"say \\"hi\\""}'
- * ```
- */
-export function arrayLiteral(values: readonly SqlValue[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (i > 0) out += ",";
-    if (value === null || value === undefined) out += "NULL";
-    else if (typeof value === "number") out += String(value);
-    else if (typeof value === "boolean") out += value ? "t" : "f";
-    else out += `"${value.replace(/[\\"]/g, "\\$&")}"`;
-  }
-  return `${out}}`;
-}
-
-/**
- * Tells whether a write error is about the rows themselves (SQLSTATE class 22 data exception or
- * 23 integrity violation, e.g. a camera deleted while its rows were buffered): retrying cannot
- * help. Everything else (connection refused or lost, server shutting down, timeouts) is treated
- * as an outage and retried.
- *
- * @param error what the driver threw
- * @returns true when the rows should be dropped rather than retried
- */
-export function isRowError(error: unknown): boolean {
-  const code = error instanceof Error && "code" in error ? error.code : undefined;
-  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && "code" in error && error.code === "23505";
 }
 
 const SPILL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
@@ -557,7 +356,11 @@ export class BatchWriter<R> {
       this.#lastError = undefined;
     } catch (error) {
       this.#failures++;
-      const delay = Math.min(this.#retryMaxMs, this.#retryBaseMs * 2 ** (this.#failures - 1));
+      const delay = backoffDelay(this.#failures, {
+        baseMs: this.#retryBaseMs,
+        maxMs: this.#retryMaxMs,
+        jitter: false,
+      });
       this.#retryAt = Date.now() + delay;
       this.#lastError = error instanceof Error ? error.message : String(error);
       if (!this.#down) {
@@ -638,18 +441,13 @@ export class BatchWriter<R> {
    */
   async #run(text: string, params: string[]): Promise<void> {
     const query = this.#sql.unsafe(text, params);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    try {
+      await withTimeout(query, this.#writeTimeoutMs, () => {
         // Cancelling a statement the server already has opens a connection, which may fail.
         Promise.resolve(query.cancel()).catch(() => {});
-        reject(new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`));
-      }, this.#writeTimeoutMs);
-    });
-    try {
-      await Promise.race([query, timeout]);
+        return new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`);
+      });
     } finally {
-      clearTimeout(timer);
       // The cancelled query rejects too; nobody else awaits it.
       query.catch(() => {});
     }

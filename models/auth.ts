@@ -7,7 +7,8 @@
  */
 import type postgres from "postgres";
 import { join } from "node:path";
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import { timingSafeEqual } from "node:crypto";
+import { ConflictError, NotFoundError } from "./errors.ts";
 
 /** What a token may do. */
 export const ROLES = ["admin", "viewer", "media"] as const;
@@ -41,7 +42,15 @@ export interface TokenInfo {
   name: string;
   role: Role;
   createdAt: string;
+  /**
+   * When it last opened a request (to the minute), null if never: a token in use that should
+   * not be is how a leak shows.
+   */
+  lastUsedAt: string | null;
 }
+
+/** `last_used_at` is written at most this often per token, so requests do not each write. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const TOKEN = /^vgl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -64,16 +73,15 @@ async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Compares two strings in time independent of where they differ.
+ * Compares two strings in time independent of where they differ (node:crypto's
+ * `timingSafeEqual`). Only the length may show, and the digests compared here all have one.
  *
  * @returns true when equal
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -97,7 +105,13 @@ export async function createToken(
     returning created_at`;
   return {
     token: `vgl_${id}_${secret}`,
-    info: { id, name, role, createdAt: (row?.created_at ?? new Date()).toISOString() },
+    info: {
+      id,
+      name,
+      role,
+      createdAt: (row?.created_at ?? new Date()).toISOString(),
+      lastUsedAt: null,
+    },
   };
 }
 
@@ -108,13 +122,15 @@ export async function createToken(
  * @returns every token's public info
  */
 export async function listTokens(sql: postgres.Sql): Promise<TokenInfo[]> {
-  const rows = await sql<{ id: string; name: string; role: Role; created_at: Date }[]>`
-    select id, name, role, created_at from tokens order by created_at, id`;
+  const rows = await sql<
+    { id: string; name: string; role: Role; created_at: Date; last_used_at: Date | null }[]
+  >`select id, name, role, created_at, last_used_at from tokens order by created_at, id`;
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     role: r.role,
     createdAt: r.created_at.toISOString(),
+    lastUsedAt: r.last_used_at?.toISOString() ?? null,
   }));
 }
 
@@ -142,7 +158,7 @@ export async function revokeToken(sql: postgres.Sql, id: string): Promise<void> 
 }
 
 /**
- * Resolves a bearer token to its role.
+ * Resolves a bearer token to its role, and notes when it was used (at most once a minute).
  *
  * @param sql database
  * @param token the presented token
@@ -152,12 +168,17 @@ export async function verifyToken(sql: postgres.Sql, token: string): Promise<Rol
   const match = TOKEN.exec(token);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];
-  const rows = await sql<{ role: Role; secret_sha256: string }[]>`
-    select role, secret_sha256 from tokens where id = ${id}`;
+  const rows = await sql<{ role: Role; secret_sha256: string; stale: boolean }[]>`
+    select role, secret_sha256,
+           coalesce(last_used_at < now() - ${LAST_USED_RESOLUTION_MS} * interval '1 millisecond',
+                    true) as stale
+    from tokens where id = ${id}`;
   // Hash even when the id is unknown so both paths cost the same.
   const presented = await sha256Hex(secret);
   const row = rows[0];
-  return row && constantTimeEqual(presented, row.secret_sha256) ? row.role : undefined;
+  if (!row || !constantTimeEqual(presented, row.secret_sha256)) return undefined;
+  if (row.stale) await sql`update tokens set last_used_at = now() where id = ${id}`;
+  return row.role;
 }
 
 /**
@@ -180,15 +201,4 @@ export async function ensureAdminToken(
   await Deno.writeTextFile(path, token + "\n", { mode: 0o600 });
   await Deno.chmod(path, 0o600);
   return token;
-}
-
-/**
- * Checks a role name from user input.
- *
- * @throws {ValidationError} when it is not one of {@linkcode ROLES}
- */
-export function parseRole(value: unknown, field = "role"): Role {
-  const role = ROLES.find((r) => r === value);
-  if (!role) throw new ValidationError(`${field} must be one of ${ROLES.join(", ")}`, field);
-  return role;
 }

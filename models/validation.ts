@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { ValidationError } from "./errors.ts";
 
 /** One zod issue. */
@@ -38,7 +38,7 @@ const MAX_LISTED = 3;
  * dottedPath(["zones", 0, "polygon"]); // "zones.0.polygon"
  * ```
  */
-export function dottedPath(path: readonly PropertyKey[]): string {
+function dottedPath(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
 }
 
@@ -55,7 +55,7 @@ export function dottedPath(path: readonly PropertyKey[]): string {
  * // [{ path: "fps", message: "fps must be at most 30: current value is 1000" }]
  * ```
  */
-export function describeIssues(
+function describeIssues(
   issues: readonly Issue[],
   input: unknown,
   noun: "field" | "parameter" = "field",
@@ -123,6 +123,25 @@ export function parseOrThrow<S extends z.ZodType>(
   const result = schema.safeParse(input);
   if (!result.success) throw validationError(result.error.issues, input, options);
   return result.data;
+}
+
+/**
+ * A string matching a pattern, with the pattern's source as its JSON Schema `pattern`. Use it for
+ * patterns with flags (`u` for `\p{...}`): the document generator would otherwise write the flags
+ * into the pattern. JSON Schema validators compile patterns as Unicode regular expressions.
+ *
+ * @param pattern what the whole string must match (its flags apply when validating here)
+ * @param message completes "<field> ...", e.g. "must be 1 to 64 printable characters"
+ * @returns the schema
+ * @example
+ * ```ts
+ * const Label = patterned(/^[^\p{C}]{1,64}$/u, "must be 1 to 64 printable characters");
+ * ```
+ */
+export function patterned(pattern: RegExp, message: string) {
+  return z.string({ error: "must be a string" }).regex(pattern, message).meta({
+    pattern: pattern.source,
+  });
 }
 
 /** The status a refinement asks for with `params: { status }`. */

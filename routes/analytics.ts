@@ -29,7 +29,7 @@ import { IdParam } from "./schemas.ts";
  * @param settings stored settings
  * @returns the settings with the webhook URL cut to its origin
  */
-export function withoutWebhookSecret(settings: AnalyticsSettings): AnalyticsSettings {
+function withoutWebhookSecret(settings: AnalyticsSettings): AnalyticsSettings {
   if (!settings.webhook) return settings;
   return {
     ...settings,

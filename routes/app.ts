@@ -22,6 +22,7 @@ import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
+import { docsRoutes } from "./docs.ts";
 import type { LiveManager } from "../actors/live.ts";
 import { liveRoutes } from "./live.ts";
 import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/health", healthRoutes(deps.db, deps.fleet));
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
+  app.route("/api", docsRoutes());
   app.use("/api/*", authenticate(deps.db, deps.auth));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));

@@ -26,7 +26,7 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { deleteCameraDetections } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { createLogger } from "../models/log.ts";
 import { join } from "node:path";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";

@@ -12,8 +12,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
-import { listDetections } from "../models/store/detections.ts";
-import { apiApp, jsonReply } from "./openapi.ts";
+import { listDetections } from "../models/store/detection_queries.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
 /** A normalized coordinate, 0..1 of the analysed frame. */
@@ -41,7 +41,10 @@ const list = createRoute({
     "refused (400); `from` at or after `to` is 422.",
   tags: ["detections"],
   request: { query: SeriesQuery.superRefine(rangeIsOrdered) },
-  responses: { 200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page") },
+  responses: {
+    200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page"),
+    ...errorReplies({ 422: "`from` is at or after `to`" }),
+  },
 });
 
 /**

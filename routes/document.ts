@@ -10,7 +10,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { apiApp, BEARER, finishDocument, jsonReply, PUBLIC } from "./openapi.ts";
 
 /** What the document says about the API as a whole. */
-export const API_INFO = {
+const API_INFO = {
   title: "Vigil",
   version: "1",
   description: "Edge video analytics: cameras, capture, detection, events. Every reply is JSON " +

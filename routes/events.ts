@@ -58,7 +58,10 @@ const list = createRoute({
       }),
     }).superRefine(rangeIsOrdered),
   },
-  responses: { 200: jsonReply(pageOf(Event).openapi("EventPage"), "One page") },
+  responses: {
+    200: jsonReply(pageOf(Event).openapi("EventPage"), "One page"),
+    ...errorReplies({ 422: "`from` is at or after `to`" }),
+  },
 });
 
 const stream = createRoute({

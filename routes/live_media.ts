@@ -130,7 +130,9 @@ const mjpeg = createRoute({
   responses: {
     200: {
       description: "JPEG frames until the client leaves or the session ends",
-      content: { [MJPEG_CONTENT_TYPE]: { schema: z.string().openapi({ format: "binary" }) } },
+      content: {
+        "multipart/x-mixed-replace": { schema: z.string().openapi({ format: "binary" }) },
+      },
     },
     ...errorReplies(NOT_FOUND),
   },

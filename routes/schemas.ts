@@ -10,6 +10,7 @@
 import { z } from "@hono/zod-openapi";
 import { UUID_PATTERN } from "../models/ids.ts";
 import { LABEL_PATTERN } from "../models/detectors/labels.ts";
+import { patterned } from "../models/validation.ts";
 
 /** `{"error":{"code","message"}}`: every 4xx and 5xx reply. */
 export const ErrorReply = z.object({
@@ -62,7 +63,7 @@ const INSTANT_HINT = "must be an ISO 8601 time with a zone, e.g. 2026-11-25T14:0
  * @param raw the query value
  * @returns true when it names one instant
  */
-export function isInstant(raw: string): boolean {
+function isInstant(raw: string): boolean {
   if (!INSTANT.test(raw)) return false;
   const date = new Date(raw);
   const day = raw.slice(0, 10);
@@ -73,7 +74,7 @@ export function isInstant(raw: string): boolean {
 }
 
 /** A query time: ISO 8601 with a zone, parsed to a Date. */
-export const InstantQuery = z.string()
+const InstantQuery = z.string()
   .refine(isInstant, INSTANT_HINT)
   .transform((raw) => new Date(raw))
   .openapi({ format: "date-time", example: "2026-11-25T14:00:00Z" });
@@ -111,8 +112,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 /** A label as the detectors name them. */
-export const Label = z.string()
-  .regex(LABEL_PATTERN, "must be 1 to 64 printable characters")
+export const Label = patterned(LABEL_PATTERN, "must be 1 to 64 printable characters")
   .openapi({ example: "person" });
 
 /**

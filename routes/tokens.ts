@@ -25,6 +25,9 @@ const TokenInfo = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   createdAt: Instant,
+  lastUsedAt: Instant.nullable().openapi({
+    description: "When it last opened a request (to the minute); null if never",
+  }),
 }).openapi("Token");
 
 const CreatedToken = TokenInfo.extend({

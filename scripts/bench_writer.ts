@@ -21,7 +21,9 @@
  */
 import { openDatabase } from "../models/store/database.ts";
 import { type DetectionRow, DETECTIONS, newDetection } from "../models/store/detections.ts";
-import { arrayLiteral, BatchWriter, columnArrays, insertStatement } from "../actors/writer.ts";
+import { BatchWriter } from "../actors/writer.ts";
+import { columnArrays, insertStatement } from "../models/store/table_spec.ts";
+import { arrayLiteral } from "../models/store/array_literal.ts";
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
 import { configureLogging } from "../models/log.ts";
 import type postgres from "postgres";

@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { type Point as PointType, selfIntersection, sideOfLine } from "./geometry.ts";
 import { LABEL_PATTERN } from "../detectors/labels.ts";
+import { patterned } from "../validation.ts";
 
 /**
  * Kinds of significant events. `object`: a confirmed track, open while it is tracked. `zone`: a
@@ -109,17 +110,14 @@ function onOneLine(polygon: readonly PointType[]): boolean {
 }
 
 const NAME = /^(?=.*[\p{L}\p{N}])[\p{L}\p{N}_.-](?:[\p{L}\p{N} _.-]{0,62}[\p{L}\p{N}_.-])?$/u;
-const ZoneName = z.string({ error: "must be a string" })
-  .regex(
-    NAME,
-    "must be 1-64 letters, digits, spaces, '_', '-' or '.', with a letter or digit, " +
-      "not starting or ending with a space",
-  )
-  .meta({ description: "Unique among zones and lines", example: "front door" });
+const ZoneName = patterned(
+  NAME,
+  "must be 1-64 letters, digits, spaces, '_', '-' or '.', with a letter or digit, " +
+    "not starting or ending with a space",
+).meta({ description: "Unique among zones and lines", example: "front door" });
 
 /** A class label as detectors name them. */
-const Label = z.string({ error: "must be a label" })
-  .regex(LABEL_PATTERN, "must be 1 to 64 printable characters")
+const Label = patterned(LABEL_PATTERN, "must be 1 to 64 printable characters")
   .meta({ example: "person" });
 
 const Classes = list(Label, 1, LIMITS.classes).meta({

@@ -120,10 +120,4 @@ export class FrameSlot {
   stats(): FrameSlotStats {
     return { ...this.#stats };
   }
-
-  /** Forgets the current frame (e.g. when capture stops) so `peek` cannot serve a stale one. */
-  clear(): void {
-    this.#frame = null;
-    this.#taken = false;
-  }
 }

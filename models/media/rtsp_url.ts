@@ -69,27 +69,6 @@ export function validateSourceUrl(raw: unknown, options: SourceUrlOptions = {}):
   return url;
 }
 
-/**
- * Like {@linkcode validateSourceUrl} but answers with a message instead of throwing.
- *
- * @param raw candidate URL
- * @param options as for validateSourceUrl
- * @returns `null` when valid, otherwise the error message
- * @example
- * ```ts
- * sourceUrlProblem("http://cam/x"); // "Invalid 'sourceUrl': scheme 'http:' is not allowed; ..."
- * ```
- */
-export function sourceUrlProblem(raw: unknown, options: SourceUrlOptions = {}): string | null {
-  try {
-    validateSourceUrl(raw, options);
-    return null;
-  } catch (err) {
-    if (err instanceof ValidationError) return err.message;
-    throw err;
-  }
-}
-
 /** A URL with its credentials split out. */
 export interface SplitUrl {
   /** The URL without `user:password@`. */
@@ -156,28 +135,6 @@ export function withCredentials(
     ? encodeURIComponent(credentials.password)
     : "";
   return url.href;
-}
-
-/**
- * Replaces the password in a URL with `***` for logs and API replies; the user name stays, since
- * it helps an operator see which account a camera uses. Unparsable input is returned with any
- * `//user:password@` pattern masked.
- *
- * @param raw any URL
- * @returns the URL without its password
- * @example
- * ```ts
- * redactUrl("rtsp://admin:hunter2@cam/s"); // "rtsp://admin:***@cam/s"
- * ```
- */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password !== "") url.password = "***";
-    return url.href;
-  } catch {
-    return raw.replace(/(\/\/[^/@:\s]*:)[^/@\s]*@/g, "$1***@");
-  }
 }
 
 function listSchemes(schemes: readonly string[]): string {

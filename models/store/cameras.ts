@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import { isUniqueViolation } from "./pg_errors.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
 export type Transport = "tcp" | "udp";
@@ -80,10 +81,6 @@ function toCamera(row: CameraRow): Camera {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === "23505";
 }
 
 /**

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startEmbeddedDatabase } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
 import { createLogger } from "../log.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** An open database. */
 export interface Database {
@@ -105,16 +106,9 @@ async function finishOpen(
     kind,
     close,
     async ping(timeoutMs = 2000) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      const query = sql`select 1`.then(() => true, () => false);
-      try {
-        return await Promise.race([query, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const query = sql`select 1`.then(() => true);
+      return await withTimeout(query, timeoutMs, () => new Error("ping timed out"))
+        .catch(() => false);
     },
   };
 }

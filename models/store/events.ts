@@ -6,7 +6,7 @@
  * @module
  */
 import type postgres from "postgres";
-import type { TableSpec } from "../../actors/writer.ts";
+import type { TableSpec } from "./table_spec.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { EVENT_KINDS, type EventKind } from "../analytics/settings.ts";

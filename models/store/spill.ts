@@ -12,37 +12,12 @@
  */
 import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
+import { crc32 } from "node:zlib";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
 const READ_CHUNK_BYTES = 256 * 1024;
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/**
- * CRC-32 (IEEE 802.3, the one zlib and PNG use).
- *
- * @param bytes data
- * @returns the checksum as an unsigned 32-bit integer
- * @example
- * ```ts
- * crc32(new TextEncoder().encode("123456789")); // 0xcbf43926
- * ```
- */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /**
  * Encodes values as spill lines.

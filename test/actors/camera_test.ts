@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  BACKOFF_BASE_MS,
-  BACKOFF_MAX_MS,
-  backoffDelay,
-  type Camera,
-  type CameraInput,
-  createCamera,
-} from "../../actors/camera.ts";
+import { type Camera, type CameraInput, createCamera } from "../../actors/camera.ts";
 import { cameraSnapshot, isJpeg } from "../../models/media/snapshot.ts";
 import {
   ffmpegChildren,
@@ -34,18 +27,6 @@ async function withCamera<T>(i: CameraInput, fn: (cam: Camera) => T | Promise<T>
     await cam.stop();
   }
 }
-
-Deno.test("backoffDelay() grows exponentially, is capped and jittered", () => {
-  assert.equal(backoffDelay(1, () => 0), BACKOFF_BASE_MS / 2);
-  assert.equal(backoffDelay(1, () => 1), BACKOFF_BASE_MS);
-  assert.equal(backoffDelay(2, () => 1), BACKOFF_BASE_MS * 2);
-  assert.equal(backoffDelay(50, () => 1), BACKOFF_MAX_MS);
-  assert.equal(backoffDelay(50, () => 0), BACKOFF_MAX_MS / 2);
-  for (let i = 0; i < 100; i++) {
-    const d = backoffDelay(1 + (i % 10));
-    assert.ok(d > 0 && d <= BACKOFF_MAX_MS, `delay ${d}`);
-  }
-});
 
 Deno.test("analytics and recording regions keep their settings without touching the stream", async () => {
   await withCamera(input("rtsp://127.0.0.1:1/x"), (cam) => {

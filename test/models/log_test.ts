@@ -7,6 +7,8 @@ Deno.test("redact() masks passwords in URLs and secret-looking keys", () => {
     { url: "rtsp://admin:***@10.0.0.9/stream", password: "***", name: "door" },
   );
   assert.deepEqual(redact({ nested: [{ token: "abc" }] }), { nested: [{ token: "***" }] });
+  assert.equal(redact("rtsp://cam/s"), "rtsp://cam/s", "a URL without a password stays");
+  assert.equal(redact("ffmpeg: //u:pw@x refused"), "ffmpeg: //u:***@x refused", "also in text");
 });
 
 Deno.test("a logger writes one JSON line per event with its component and fields", () => {

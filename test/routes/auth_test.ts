@@ -91,6 +91,25 @@ forEachDatabase("the last admin token cannot be revoked", async (db) => {
   }
 });
 
+forEachDatabase("GET /api/tokens shows when each token was last used", async (db) => {
+  const t = await startTestApp(db);
+  try {
+    const created = await t.call("POST", "/api/tokens", { body: { name: "wall", role: "viewer" } });
+    const { id, token, lastUsedAt } = await created.json();
+    assert.equal(lastUsedAt, null);
+    const before = Date.now();
+    assert.equal((await t.call("GET", "/api/cameras", { token })).status, 200);
+    const listed = await (await t.call("GET", "/api/tokens")).json();
+    const wall = listed.items.find((i: { id: string }) => i.id === id);
+    assert.ok(wall.lastUsedAt, "written on use");
+    assert.ok(Date.parse(wall.lastUsedAt) >= before - 1000, wall.lastUsedAt);
+    const media = listed.items.find((i: { name: string }) => i.name === "test media");
+    assert.equal(media.lastUsedAt, null, "a token never presented stays null");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("permissionFor() maps methods and paths to the permission they need", () => {
   assert.equal(permissionFor("GET", "/api/tokens"), "write");
   assert.equal(permissionFor("GET", "/api/cameras"), "read");

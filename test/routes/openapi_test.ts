@@ -118,3 +118,27 @@ Deno.test("a body that fails its schema answers 422 naming each field", async (c
     await db.close();
   }
 });
+
+Deno.test("GET /api/docs serves the reference page and its assets from the box alone", async () => {
+  const db = await openTestDatabase("embedded");
+  const t = await startTestApp(db);
+  try {
+    const page = await t.app.request("/api/docs");
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /https?:/, "nothing allowed from elsewhere");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(assets.sort(), ["docs/docs.css", "docs/docs.js", "openapi.json"]);
+    for (const asset of ["docs/docs.js", "docs/docs.css"]) {
+      const response = await t.app.request(`/api/${asset}`);
+      assert.equal(response.status, 200, asset);
+      assert.doesNotMatch(await response.text(), /https?:\/\//, `${asset} fetches nothing remote`);
+    }
+  } finally {
+    await t.close();
+    await db.close();
+  }
+});

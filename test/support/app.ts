@@ -4,16 +4,24 @@
  *
  * @module
  */
+import { AssertionError } from "node:assert/strict";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TestDatabase } from "./databases.ts";
 import { createApp } from "../../routes/app.ts";
 import { createToken } from "../../models/auth.ts";
 import { DEFAULT_MODELS_DIR } from "../../models/config.ts";
 import { startSystem, type System, type SystemOptions } from "../../actors/system.ts";
+import { type Contract, contractOf, type OpenApiDocument } from "./contract.ts";
 
-/** A running app for tests: the system main.ts runs, its routes, and tokens of each role. */
+/**
+ * A running app for tests: the system main.ts runs, its routes, and tokens of each role. Every
+ * reply it gives (through `call` or `app.request`) is checked against the API document; `close()`
+ * fails the test with the replies that did not conform.
+ */
 export interface TestApp extends Omit<System, "stop"> {
   app: OpenAPIHono;
+  /** The API document, compiled. */
+  contract: Contract;
   tokens: { admin: string; viewer: string; media: string };
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(
@@ -55,6 +63,17 @@ export async function startTestApp(
     shutdown: closing.signal,
     publicUrl: options.publicUrl,
   });
+  const contract = contractOf(
+    await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
+  );
+  const failures: string[] = [];
+  const serve = app.fetch;
+  app.fetch = async (request, ...rest) => {
+    const response = await serve(request, ...rest);
+    const problem = await contract.check(request, response);
+    if (problem) failures.push(problem);
+    return response;
+  };
   const tokens = {
     admin: (await createToken(db.sql, "test admin", "admin")).token,
     viewer: (await createToken(db.sql, "test viewer", "viewer")).token,
@@ -63,6 +82,7 @@ export async function startTestApp(
   return {
     ...system,
     app,
+    contract,
     tokens,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = {
@@ -78,6 +98,11 @@ export async function startTestApp(
     async close() {
       closing.abort();
       await stop();
+      if (failures.length > 0) {
+        throw new AssertionError({
+          message: `replies that break the API contract:\n${failures.join("\n")}`,
+        });
+      }
     },
   };
 }

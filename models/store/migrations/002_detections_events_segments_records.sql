@@ -1,5 +1,5 @@
 -- Detections: per-frame metadata, millions of rows a day. Written only by the batch writer
--- (actors/writer.ts), which makes each row's id (UUIDv7) so a retried batch is idempotent through
+-- (BatchWriter), which makes each row's id (UUIDv7) so a retried batch is idempotent through
 -- `on conflict do nothing`.
 --
 -- Partitioned by UTC day so retention drops whole partitions instead of deleting rows (no bloat,

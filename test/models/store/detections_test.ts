@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import {
-  applyRetention,
+  type DetectionRow,
+  newDetection,
+  parseDetection,
+} from "../../../models/store/detections.ts";
+import {
   deleteCameraDetections,
   type Detection,
-  type DetectionRow,
   listDetections,
-  newDetection,
   parseCursor,
-  parseDetection,
-  startRetention,
-} from "../../../models/store/detections.ts";
+} from "../../../models/store/detection_queries.ts";
+import { applyRetention } from "../../../models/store/retention.ts";
+import { startRetention } from "../../../actors/retention.ts";
 import { ValidationError } from "../../../models/errors.ts";
 import { uuidv7 } from "../../../models/ids.ts";
 import { forEachDatabase } from "../../support/databases.ts";

@@ -1,0 +1,147 @@
+/**
+ * Reading and purging detections: the keyset-paged query behind `GET /api/detections`, and the
+ * batched delete of one camera's rows.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { ValidationError } from "../errors.ts";
+
+/** A detection as the API returns it. */
+export interface Detection {
+  id: string;
+  camera: string;
+  /** ISO 8601, UTC. */
+  ts: string;
+  frame: number;
+  trackId: string | null;
+  label: string;
+  score: number;
+  box: [number, number, number, number];
+}
+
+/** Filters and paging of {@linkcode listDetections}. */
+export interface DetectionQuery {
+  camera?: string;
+  label?: string;
+  /** Inclusive lower bound. */
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  /** Page size. */
+  limit: number;
+  /** `next` of the previous page. */
+  cursor?: string;
+}
+
+/** One page, newest first. */
+export interface DetectionPage {
+  items: Detection[];
+  /** Cursor of the next (older) page, or null on the last page. */
+  next: string | null;
+}
+
+interface DetectionDbRow {
+  id: string;
+  camera_id: string;
+  ts: Date;
+  ts_us: string;
+  frame: string;
+  track_id: string | null;
+  label: string;
+  score: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+const CURSOR = /^(\d{1,18})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * Reads a cursor made by {@linkcode listDetections}: `<ts in µs since epoch>_<id>` of the last row
+ * of the previous page (µs, because PostgreSQL keeps µs and a cursor in ms could skip rows).
+ *
+ * @param cursor the cursor
+ * @returns its parts
+ * @throws {ValidationError} 400 when it is not a cursor
+ */
+export function parseCursor(cursor: string): { tsUs: string; id: string } {
+  const match = CURSOR.exec(cursor);
+  if (!match?.[1] || !match[2]) throw new ValidationError("cursor is not valid", "cursor", 400);
+  return { tsUs: match[1], id: match[2] };
+}
+
+/**
+ * Lists detections newest first, keyset-paged on `(ts, id)` so a page costs the same however deep
+ * it is, through the `(camera_id, ts, id)` or `(label, ts, id)` index.
+ *
+ * @param sql the database
+ * @param query filters and paging
+ * @returns one page
+ * @throws {ValidationError} on a malformed cursor
+ * @example
+ * ```ts
+ * await listDetections(sql, { camera, label: "car", from, to, limit: 100 });
+ * ```
+ */
+export async function listDetections(
+  sql: postgres.Sql,
+  query: DetectionQuery,
+): Promise<DetectionPage> {
+  const after = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+  const rows = await sql<DetectionDbRow[]>`
+    select id, camera_id, ts, (extract(epoch from ts) * 1000000)::int8::text as ts_us, frame,
+           track_id, label, score, x1, y1, x2, y2
+    from detections
+    where true
+      ${query.camera === undefined ? sql`` : sql`and camera_id = ${query.camera}`}
+      ${query.label === undefined ? sql`` : sql`and label = ${query.label}`}
+      ${query.from === undefined ? sql`` : sql`and ts >= ${query.from}`}
+      ${query.to === undefined ? sql`` : sql`and ts < ${query.to}`}
+      ${
+    after === undefined ? sql`` : sql`and (ts, id) < (
+          timestamptz 'epoch' + ${after.tsUs}::int8 * interval '1 microsecond', ${after.id}::uuid)`
+  }
+    order by ts desc, id desc
+    limit ${query.limit + 1}`;
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      camera: row.camera_id,
+      ts: row.ts.toISOString(),
+      frame: Number(row.frame),
+      trackId: row.track_id,
+      label: row.label,
+      score: row.score,
+      box: [row.x1, row.y1, row.x2, row.y2],
+    })),
+    next: rows.length > query.limit && last ? `${last.ts_us}_${last.id}` : null,
+  };
+}
+
+/**
+ * Deletes a camera's detections (there is no cascading foreign key on this hot table; see
+ * migration 002). Batched so no single statement holds locks for long.
+ *
+ * @param sql the database
+ * @param camera camera id
+ * @param batch rows per statement
+ * @returns rows deleted
+ */
+export async function deleteCameraDetections(
+  sql: postgres.Sql,
+  camera: string,
+  batch = 50_000,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await sql`
+      delete from detections where (id, ts) in (
+        select id, ts from detections where camera_id = ${camera} limit ${batch})`;
+    total += result.count;
+    if (result.count < batch) return total;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Classifies errors PostgreSQL reports (through postgres.js, which sets `code` to the SQLSTATE).
+ *
+ * @module
+ */
+
+/**
+ * Tells whether a write error is about the rows themselves (SQLSTATE class 22 data exception or
+ * 23 integrity violation, e.g. a camera deleted while its rows were buffered): retrying cannot
+ * help. Everything else (connection refused or lost, server shutting down, timeouts) is treated
+ * as an outage and retried.
+ *
+ * @param error what the driver threw
+ * @returns true when the rows should be dropped rather than retried
+ */
+export function isRowError(error: unknown): boolean {
+  return /^2[23][0-9A-Z]{3}$/.test(sqlState(error) ?? "");
+}
+
+/**
+ * Tells whether an error is a unique violation (SQLSTATE 23505): a duplicate name, or a row
+ * already written.
+ *
+ * @param error what the driver threw
+ * @returns true for a unique violation
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === "23505";
+}
+
+function sqlState(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null && "code" in error
+    ? error.code
+    : undefined;
+  return typeof code === "string" ? code : undefined;
+}
