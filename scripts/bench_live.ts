@@ -85,12 +85,12 @@ function startViewer(input: string[], camera: CounterCamera) {
   };
 }
 
-function summary(name: string, samples: number[], extra = ""): string {
-  if (samples.length === 0) return `${name}: no frame read`;
+function summary(name: string, samples: number[], unit = "frames", extra = ""): string {
+  if (samples.length === 0) return `${name}: nothing read`;
   const sorted = [...samples].sort((a, b) => a - b);
   const f = (q: number) => `${Math.round(quantile(sorted, q))}`;
   return `${name}: median ${f(0.5)} ms, p90 ${f(0.9)} ms, max ${f(1)} ms ` +
-    `(${samples.length} frames${extra})`;
+    `(${samples.length} ${unit}${extra})`;
 }
 
 /** CPU ticks of a process from /proc (user + system). */
@@ -167,7 +167,7 @@ export async function main(args: string[]): Promise<void> {
       const samples = [...viewer.latencies];
       if (id) await call("DELETE", `/api/live/${id}`);
       await viewer.stop();
-      console.log(`  ${summary(name, samples, `, ${viewer.misread()} unreadable`)}`);
+      console.log(`  ${summary(name, samples, "frames", `, ${viewer.misread()} unreadable`)}`);
     };
     await measure("camera pulled directly", ["-rtsp_transport", "tcp", "-i", camera.url]);
     for (const quality of ["source", "720p"]) {
@@ -225,14 +225,16 @@ export async function main(args: string[]): Promise<void> {
       await sleep(3000);
       const pids = system.live.processes.pids;
       const before = new Map(pids.map((pid) => [pid, ticks(pid)]));
+      const framesBefore = big.frames;
       await sleep(seconds * 1000);
+      const fps = (big.frames - framesBefore) / seconds;
       const share = (pid: number) =>
         ((ticks(pid) - before.get(pid)!) / TICKS_PER_S / seconds) * 100;
       const transcoder = pids.find((pid) => / -i rtsp:/.test(cmdline(pid)));
       const segmenter = pids.find((pid) => / -f segment /.test(cmdline(pid)));
       console.log(
         `  ${quality}: transcoder ${share(transcoder!).toFixed(1)}% of a core, session ` +
-          `segmenter ${share(segmenter!).toFixed(1)}%`,
+          `segmenter ${share(segmenter!).toFixed(1)}% (camera sent ${fps.toFixed(1)} frames/s)`,
       );
       await call("DELETE", `/api/live/${session.id}`);
       await sleep(1500);
