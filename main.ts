@@ -1,6 +1,6 @@
 /**
- * Vigil's entry point: config → database → the system (fleet, detectors, discovery; see
- * actors/system.ts) → Hono app → Deno.serve, and
+ * Vigil's entry point: config → database → the system (RTSP relay, fleet, detectors, discovery;
+ * see actors/system.ts) → Hono app → Deno.serve, and
  * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers flush),
  * close the database — within 10 s, or exit anyway.
  *
@@ -49,6 +49,16 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    auth: config.auth,
+    rtsp: {
+      hostname: config.rtspHost,
+      port: config.rtspPort,
+      idleTimeoutMs: config.hubIdleS * 1000,
+      limits: {
+        maxReaders: config.rtspMaxReaders,
+        maxReadersPerPath: config.rtspMaxReadersPerPath,
+      },
+    },
     live: {
       idleMs: config.live.idleS * 1000,
       maxTranscodes: config.live.maxTranscodes,

@@ -3,8 +3,9 @@
  *
  * - `stream`: offline → connecting → live ⇄ backoff. `connecting` and `live` share one invoked
  *   capture (one ffmpeg); a failure moves to `backoff`, whose delay grows exponentially from
- *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered, then capture
- *   starts again. A bad source URL is fatal: back to `offline` with `lastError`, no retry loop.
+ *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered (the stream
+ *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
+ *   `offline` with `lastError`, no retry loop.
  * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
  * - `recording`: idle → recording → finalizing → idle, keeping the settings.
  *
@@ -24,6 +25,7 @@ import {
   setup,
   type SnapshotFrom,
 } from "xstate";
+import { backoffDelay } from "../models/backoff.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
 import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
 import type { StreamInfo } from "../models/media/ffmpeg_stderr.ts";
@@ -35,7 +37,6 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
-import { backoffDelay } from "../models/backoff.ts";
 
 /** First retry delay after a failure. */
 export const BACKOFF_BASE_MS = 250;
@@ -129,6 +130,9 @@ export const cameraMachine = setup({
   },
   actors: {
     capture: createCaptureLogic(),
+    // Held while the stream is active (across capture restarts and backoff): the fleet's holds a
+    // stream hub lease, so the camera's puller outlives capture's own reconnects.
+    source: fromCallback(() => {}),
     // Replaced by the fleet with the real analysis (actors/analysis.ts) bound to this camera's
     // frames and writers; on its own the machine only keeps the analytics state.
     analysis: fromCallback<
@@ -196,6 +200,7 @@ export const cameraMachine = setup({
         },
         active: {
           initial: "capturing",
+          invoke: { src: "source" },
           on: {
             "CAPTURE.STOP": "offline",
             // A new URL or size means a new ffmpeg: re-enter to restart the capture.
@@ -365,6 +370,11 @@ export interface CameraOptions {
    * slot (see actors/analysis.ts). Without it the analytics region only keeps its state.
    */
   analysis?: (slot: FrameSlot) => AnyActorLogic;
+  /**
+   * Logic invoked while the stream region is active (capturing or in backoff): the fleet's takes
+   * a stream hub lease on the camera and releases it on stop.
+   */
+  source?: AnyActorLogic;
 }
 
 /**
@@ -386,6 +396,7 @@ export function createCamera(input: CameraInput, options: CameraOptions = {}): C
     actors: {
       capture: createCaptureLogic(capture),
       ...(options.analysis ? { analysis: options.analysis(capture.slot) } : {}),
+      ...(options.source ? { source: options.source } : {}),
     },
   });
   const actor = createActor(machine, { input, id: `camera:${input.id}` });

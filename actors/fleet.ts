@@ -12,6 +12,10 @@
  *   detaches analytics.
  * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
  *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Capture and one-shot snapshots read the camera through the stream hub (actors/hub.ts), never
+ *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
+ *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
+ *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
  *
  * @module
  */
@@ -23,8 +27,10 @@ import {
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
-import { type ExtraScheme, withCredentials } from "../models/media/rtsp_url.ts";
+import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
+import { cameraSources } from "../models/media/hub_plan.ts";
+import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
@@ -36,6 +42,7 @@ import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import type { Hub, HubStreamStatus } from "./hub.ts";
 import { TrackBoard } from "../models/analytics/track_board.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
@@ -53,12 +60,12 @@ export interface FleetOptions {
   detectors: DetectorPool;
   /** The live event feed. */
   events: EventBus<FeedMessage>;
+  /** The stream hub every capture and snapshot reads through. */
+  hub: Hub;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
-  /** Source schemes allowed besides RTSP (benchmarks serve a clip over local HTTP). */
-  allowSchemes?: readonly ExtraScheme[];
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -67,6 +74,8 @@ export interface CameraStatus extends CameraSummary {
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
   backlog: { detections: WriterStats; events: WriterStats } | null;
+  /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
+  hub: HubStreamStatus[];
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -117,7 +126,7 @@ export interface Fleet {
 
 interface Unit {
   row: CameraRow;
-  /** The URL capture uses (with credentials), to tell a real source change from a rename. */
+  /** The camera URL (with credentials), to tell a real source change from a rename. */
   source: string;
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
@@ -140,6 +149,7 @@ const OFFLINE: CameraStatus = {
   ffmpegPid: null,
   analysis: null,
   backlog: null,
+  hub: [],
 };
 
 /**
@@ -155,15 +165,21 @@ export function createFleet(options: FleetOptions): Fleet {
   const captureFps = options.captureFps ?? ANALYSIS_FPS;
   const snapshots = new Map<string, Promise<Uint8Array>>();
 
-  const sourceUrl = async (row: CameraRow) => {
+  const { hub } = options;
+
+  /** Tells the hub the camera's sources; returns its URL with credentials. */
+  const registerSources = async (row: CameraRow) => {
     const sealed = await getSealedPassword(db.sql, row.id);
     const password = sealed ? await secrets.open(sealed) : undefined;
-    return withCredentials(row.sourceUrl, { username: row.username, password });
+    const credentials = { username: row.username, password };
+    const url = withCredentials(row.sourceUrl, credentials);
+    hub.setCamera(row.id, cameraSources(url, row.onvif, credentials, row.transport));
+    return url;
   };
 
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
-    const source = await sourceUrl(row);
+    const source = await registerSources(row);
     const [detections, events] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
@@ -178,14 +194,18 @@ export function createFleet(options: FleetOptions): Fleet {
     });
     const camera = createCamera({
       id: row.id,
-      sourceUrl: source,
-      transport: row.transport,
+      // The relay, over TCP; the camera's own transport is the hub puller's business.
+      sourceUrl: hub.readUrl(row.id),
+      transport: "tcp",
       analysisWidth: ANALYSIS_WIDTH,
       analysisHeight: ANALYSIS_HEIGHT,
       fps: captureFps,
       stallMs: options.stallMs,
-      allowSchemes: options.allowSchemes,
     }, {
+      source: fromCallback(() => {
+        const lease = hub.acquire(row.id, {}, "capture");
+        return () => void lease.then((l) => l.release(), () => {});
+      }),
       analysis: (slot) =>
         createAnalysisLogic({
           cameraId: row.id,
@@ -250,6 +270,7 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = async (unit: Unit) => {
     await unit.camera.stop();
+    await hub.removeCamera(unit.row.id);
     // Stopping the camera closed its open events; they must reach the writer before it stops.
     await unit.recorder.settled();
     await Promise.all([unit.detections.stop(), unit.events.stop()]);
@@ -273,16 +294,10 @@ export function createFleet(options: FleetOptions): Fleet {
     },
     async update(row) {
       const unit = find(row.id);
-      const previous = unit.row;
       unit.row = row;
-      const source = await sourceUrl(row);
-      // A rename must not cost a reconnect: only a new URL, credentials or transport restart ffmpeg.
-      if (source === unit.source && row.transport === previous.transport) return;
-      unit.source = source;
-      unit.camera.send({
-        type: "CAMERA.UPDATE",
-        source: { sourceUrl: source, transport: row.transport },
-      });
+      // The hub restarts a puller only when its URL, credentials or transport changed: a rename
+      // costs no reconnect, and capture keeps reading the same relay path either way.
+      unit.source = await registerSources(row);
     },
     async remove(id) {
       const unit = units.get(id);
@@ -327,21 +342,29 @@ export function createFleet(options: FleetOptions): Fleet {
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
         backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+        hub: hub.status(id),
       };
     },
     snapshot(id) {
-      const { camera, row } = find(id);
+      const { camera } = find(id);
       // Concurrent requests for one camera share one ffmpeg: a burst of viewers (or a hostile
       // client) cannot start a process per request.
       let pending = snapshots.get(id);
       if (!pending) {
-        pending = (async () =>
-          await cameraSnapshot({
-            latest: camera.capture.slot.peek(),
-            url: await sourceUrl(row),
-            transport: row.transport,
-            timeoutMs: SNAPSHOT_TIMEOUT_MS,
-          }))().finally(() => snapshots.delete(id));
+        pending = (async () => {
+          // A grab reads the relay: the lease starts the camera's puller if nothing else runs it.
+          const lease = await hub.acquire(id, {}, "snapshot");
+          try {
+            return await cameraSnapshot({
+              latest: camera.capture.slot.peek(),
+              url: lease.readUrl,
+              transport: "tcp",
+              timeoutMs: SNAPSHOT_TIMEOUT_MS,
+            });
+          } finally {
+            lease.release();
+          }
+        })().finally(() => snapshots.delete(id));
         snapshots.set(id, pending);
       }
       return pending;

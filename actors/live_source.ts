@@ -1,18 +1,15 @@
 /**
- * Where live transcoders read a camera from. The seam is {@linkcode LiveSource}: given a camera
- * and which of its streams, an RTSP URL to read and a release to call when done. The stream hub
- * implements it with its relay (one connection per camera stream, shared by every consumer);
- * {@linkcode directSource} reads the camera itself, for a box without the hub.
+ * Where live transcoders read a camera from: the seam is {@linkcode LiveSource} — given a camera
+ * and which of its streams, an RTSP URL to read and a release to call when done. Vigil's stream
+ * hub implements it ({@linkcode hubSource}): every transcoder reads the camera's relay path, so
+ * the camera sees one connection per stream however many sessions watch it.
  *
  * @module
  */
 import type { Camera } from "../models/store/cameras.ts";
-import { getSealedPassword } from "../models/store/cameras.ts";
-import type { Database } from "../models/store/database.ts";
-import type { SecretBox } from "../models/secret_box.ts";
 import type { RtspTransport } from "../models/media/ffmpeg_args.ts";
-import { withCredentials } from "../models/media/rtsp_url.ts";
 import type { CameraStream } from "../models/media/quality.ts";
+import type { Hub } from "./hub.ts";
 
 /** A stream a transcoder may read until it calls `release`. */
 export interface AcquiredSource {
@@ -31,33 +28,21 @@ export type LiveSource = (
 ) => Promise<AcquiredSource>;
 
 /**
- * The URL of one of a camera's streams: ONVIF cameras name their main (recording) and sub
- * (analysis) profiles' URIs; any other camera has its one source URL.
+ * The hub as a live source: a lease on the camera's `main` or `sub` relay path (a camera without
+ * such ONVIF profiles serves its one stream under both names).
  *
- * @param camera the camera row
- * @param stream main or sub
- * @returns the bare URL (no credentials)
- */
-export function streamUrl(camera: Camera, stream: CameraStream): string {
-  const onvif = camera.onvif as Record<string, { streamUri?: unknown } | undefined> | undefined;
-  const profile = onvif?.[stream === "main" ? "recordingProfile" : "analysisProfile"];
-  return typeof profile?.streamUri === "string" ? profile.streamUri : camera.sourceUrl;
-}
-
-/**
- * A source that pulls the camera directly (one more connection per transcoder).
- *
- * @param deps the database (sealed passwords) and the key that opens them
+ * @param hub the stream hub
  * @returns the source
+ * @example
+ * ```ts
+ * const source = hubSource(relay.hub);
+ * const { url, release } = await source(camera, "main", "live:720p");
+ * ```
  */
-export function directSource(deps: { db: Database; secrets: SecretBox }): LiveSource {
-  return async (camera, stream) => {
-    const sealed = await getSealedPassword(deps.db.sql, camera.id);
-    const password = sealed ? await deps.secrets.open(sealed) : undefined;
-    return {
-      url: withCredentials(streamUrl(camera, stream), { username: camera.username, password }),
-      transport: camera.transport,
-      release: () => {},
-    };
+export function hubSource(hub: Pick<Hub, "acquire">): LiveSource {
+  return async (camera, stream, consumer) => {
+    const lease = await hub.acquire(camera.id, { stream }, consumer);
+    // The relay speaks RTP over TCP (interleaved) only.
+    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
   };
 }

@@ -1,9 +1,10 @@
 /**
- * Everything that runs behind the HTTP API, started and stopped as one: the camera fleet, the
- * shared detectors, the live event feed, LAN discovery with its camera-move watch, the optional
- * discovery interval, retention and live sessions. main.ts and the tests assemble Vigil through
- * this one function, so a test runs the same wiring as the server; the result is also the
- * dependencies the routes need (`createApp({ ...system, auth, shutdown })`).
+ * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
+ * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
+ * camera-move watch, the optional discovery interval, retention and live sessions. main.ts and
+ * the tests assemble Vigil through this one function, so a test runs the same wiring as the
+ * server; the result is also the dependencies the routes need
+ * (`createApp({ ...system, auth, shutdown })`).
  *
  * @module
  */
@@ -21,10 +22,12 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 import { type LiveManager, startLive } from "./live.ts";
-import { directSource } from "./live_source.ts";
-import { loadBoxId, loadUrlKey } from "../models/box.ts";
+import { hubSource } from "./live_source.ts";
+import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";
+import { withCredentials } from "../models/media/rtsp_url.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -42,6 +45,10 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** `VIGIL_AUTH` for relay readers. Default true. */
+  auth?: boolean;
+  /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
+  rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
   /** Live sessions: idle timeout, budgets, linger (defaults: 30 s, 2 transcodes, 32 sessions). */
   live?: { idleMs?: number; maxTranscodes?: number; maxSessions?: number; lingerMs?: number };
 }
@@ -52,6 +59,8 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP server, the stream hub and the relay's keys. */
+  relay: Relay;
   detectors: DetectorPool;
   events: EventBus<FeedMessage>;
   discovery: DiscoveryRegistry;
@@ -59,10 +68,11 @@ export interface System {
   onvifTimeoutMs: number | undefined;
   /** Live sessions. */
   live: LiveManager;
-  /** This box: its stable id and the key that signs live URLs. */
-  box: { id: string; urlKey: Uint8Array };
+  /** This box's stable id (the dispatcher names the owner of a camera by it). */
+  boxId: string;
   /** Stops the discovery interval, the move watch, live sessions, every camera (writers flush),
-   * retention and the detectors, in that order. The database stays open: its owner closes it. */
+   * the relay, retention and the detectors, in that order. The database stays open: its owner
+   * closes it. */
   stop(): Promise<void>;
 }
 
@@ -85,7 +95,16 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const secrets = await openSecretBox(dataDir);
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
-  const fleet = createFleet({ db, secrets, dataDir, detectors, events, stallMs: options.stallMs });
+  const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
+  const fleet = createFleet({
+    db,
+    secrets,
+    dataDir,
+    detectors,
+    events,
+    hub: relay.hub,
+    stallMs: options.stallMs,
+  });
   const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
   await fleet.start();
   // Discovery never probes on its own unless an interval asks for it; the watch follows
@@ -101,14 +120,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const live = await startLive({
     db,
     fleet,
-    source: directSource({ db, secrets }),
+    source: hubSource(relay.hub),
+    publisher: {
+      publishUrl: (id) => withCredentials(relay.server.url(`/live/${id}`), relay.keys.internal),
+      readers: (id) => relay.server.stats(`/live/${id}`)?.readers ?? 0,
+    },
     dir: join(dataDir, "live"),
     idleMs: options.live?.idleMs ?? 30_000,
     maxTranscodes: options.live?.maxTranscodes ?? 2,
     maxSessions: options.live?.maxSessions ?? 32,
     lingerMs: options.live?.lingerMs,
   });
-  const box = { id: await loadBoxId(dataDir), urlKey: await loadUrlKey(dataDir) };
+  const boxId = await loadBoxId(dataDir);
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -121,18 +144,20 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    relay,
     detectors,
     events,
     discovery,
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
     live,
-    box,
+    boxId,
     async stop() {
       interval?.stop();
       await watch.stop();
       await live.stop();
       await fleet.stop();
+      await relay.stop();
       await retention?.stop();
       await detectors.close();
     },

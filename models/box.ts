@@ -1,8 +1,7 @@
 /**
- * What identifies this box to others: a stable box id (the dispatcher's answer names the owner of
- * a camera by it, so several boxes can share cameras later) and the key that signs live URLs for
- * players that cannot send a token. Both live in the data dir, made at first use, kept across
- * restarts and upgrades.
+ * What identifies this box to others: a stable box id, kept in the data dir, made at first use and
+ * kept across restarts and upgrades. The dispatcher's answer names the owner of a camera by it,
+ * so several boxes can share cameras later.
  *
  * @module
  */
@@ -10,7 +9,6 @@ import { join } from "node:path";
 import { isUuid, uuidv7 } from "./ids.ts";
 
 const BOX_ID_FILE = "box-id";
-const URL_KEY_FILE = "url.key";
 
 /**
  * Reads this box's id, creating it at first use.
@@ -29,38 +27,18 @@ export async function loadBoxId(dataDir: string): Promise<string> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const id = uuidv7();
+  // Written whole under another name, then linked into place: a start racing this one sees
+  // either no file or the complete id, never an empty file.
+  const draft = `${path}.${id}`;
+  await Deno.writeTextFile(draft, id + "\n");
   try {
-    await Deno.writeTextFile(path, id + "\n", { createNew: true });
+    await Deno.link(draft, path);
     return id;
   } catch (error) {
-    // Another process made it in between: theirs is the box's id.
+    // Another start made it in between: theirs is the box's id.
     if (error instanceof Deno.errors.AlreadyExists) return await loadBoxId(dataDir);
     throw error;
-  }
-}
-
-/**
- * Reads the key that signs live URLs, creating it (32 random bytes, mode 0600) at first use.
- *
- * @param dataDir Vigil's data directory
- * @returns the key
- * @throws {Error} when the file does not hold 32 bytes
- */
-export async function loadUrlKey(dataDir: string): Promise<Uint8Array> {
-  const path = join(dataDir, URL_KEY_FILE);
-  try {
-    const key = await Deno.readFile(path);
-    if (key.length !== 32) throw new Error(`box: ${path} must hold 32 bytes`);
-    return key;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  const key = crypto.getRandomValues(new Uint8Array(32));
-  try {
-    await Deno.writeFile(path, key, { mode: 0o600, createNew: true });
-    return key;
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return await loadUrlKey(dataDir);
-    throw error;
+  } finally {
+    await Deno.remove(draft);
   }
 }

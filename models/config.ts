@@ -29,6 +29,16 @@ export interface Config {
   detectionRetentionDays: number;
   /** `VIGIL_EVENT_RETENTION_DAYS` (default 30): events are kept this long. */
   eventRetentionDays: number;
+  /** `VIGIL_RTSP_PORT` (default 8554; 0 picks a free one): the relay's RTSP port. */
+  rtspPort: number;
+  /** `VIGIL_RTSP_HOST` (default: `VIGIL_HOST`): the address the relay listens on. */
+  rtspHost: string;
+  /** `VIGIL_HUB_IDLE_S` (default 10): a camera's puller stops this long after its last reader. */
+  hubIdleS: number;
+  /** `VIGIL_RTSP_MAX_READERS` (default 128): external relay readers in total. */
+  rtspMaxReaders: number;
+  /** `VIGIL_RTSP_MAX_READERS_PER_PATH` (default 32): external readers of one stream. */
+  rtspMaxReadersPerPath: number;
   /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
   publicUrl: string | undefined;
   /** Live sessions: idle timeout and budgets (see actors/live.ts). */
@@ -59,9 +69,10 @@ export const DEFAULT_MODELS_DIR = new URL("../assets/models", import.meta.url).p
  * ```
  */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
+  const host = readHost(env, "VIGIL_HOST", "0.0.0.0");
   return {
     port: readInt(env, "VIGIL_PORT", 8080, 0, 65535),
-    host: readHost(env, "VIGIL_HOST", "0.0.0.0"),
+    host,
     dataDir: readNonEmpty(env, "VIGIL_DATA_DIR", "./data"),
     databaseUrl: readDatabaseUrl(env),
     modelsDir: readNonEmpty(env, "VIGIL_MODELS_DIR", DEFAULT_MODELS_DIR),
@@ -70,6 +81,11 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     discoveryIntervalS: discoveryIntervalFromEnv(env),
     detectionRetentionDays: readInt(env, "VIGIL_DETECTION_RETENTION_DAYS", 7, 1, 3650),
     eventRetentionDays: readInt(env, "VIGIL_EVENT_RETENTION_DAYS", 30, 1, 3650),
+    rtspPort: readInt(env, "VIGIL_RTSP_PORT", 8554, 0, 65535),
+    rtspHost: readHost(env, "VIGIL_RTSP_HOST", host),
+    hubIdleS: readInt(env, "VIGIL_HUB_IDLE_S", 10, 0, 3600),
+    rtspMaxReaders: readInt(env, "VIGIL_RTSP_MAX_READERS", 128, 1, 10_000),
+    rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     publicUrl: readPublicUrl(env),
     live: {
       idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),

@@ -20,6 +20,8 @@ import type { DiscoveryRegistry } from "../actors/discovery.ts";
 import { analyticsRoutes } from "./analytics.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
+import { relayRoutes } from "./relay.ts";
+import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
@@ -33,6 +35,8 @@ export interface AppDeps {
   db: Database;
   secrets: SecretBox;
   fleet: Fleet;
+  /** The RTSP relay (signed relay URLs). */
+  relay: Relay;
   /** The models this box can run. */
   detectors: DetectorPool;
   /** The live event feed. */
@@ -52,12 +56,10 @@ export interface AppDeps {
   onvifTimeoutMs?: number;
   /** Live sessions. */
   live: LiveManager;
-  /** This box: stable id and the key that signs live URLs. */
-  box: { id: string; urlKey: Uint8Array };
+  /** This box's stable id (the dispatcher's owner). */
+  boxId: string;
   /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
   publicUrl?: string;
-  /** Port of the box's RTSP server, when it runs one. */
-  rtspPort?: number;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -100,6 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
+  app.route("/api/cameras", relayRoutes(deps));
   app.route("/api/live", liveRoutes(deps));
   app.route("/api/dispatch", dispatchRoutes(deps));
   app.use("/live/*", liveMediaAuth(deps));

@@ -26,6 +26,8 @@ export function permissionFor(method: string, path: string): Permission {
   if (path.startsWith("/api/live") || path.startsWith("/live/") || path === "/api/events/stream") {
     return "live";
   }
+  // A signed relay URL is live viewing too: the media server asks for it.
+  if (method === "GET" && /^\/api\/cameras\/[^/]+\/relay$/.test(path)) return "live";
   return method === "GET" || method === "HEAD" ? "read" : "write";
 }
 

@@ -95,6 +95,25 @@ const CameraPatch = z.strictObject({
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
 
+/** One relay path of a camera: its puller and what flows through it. */
+const HubPath = z.object({
+  path: z.string().openapi({ example: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e" }),
+  streams: z.array(z.enum(["default", "main", "sub"])).openapi({
+    description: "The stream names served by this path (names with one URL share it)",
+  }),
+  puller: z.enum(["idle", "connecting", "publishing", "backoff", "failed"]),
+  pid: z.number().int().nullable().openapi({ description: "The puller's ffmpeg while it runs" }),
+  consumers: z.array(z.string()).openapi({ description: "capture, snapshot, reader..." }),
+  readers: z.number().int(),
+  bitrateKbps: z.number(),
+  packetsIn: z.number().int(),
+  packetsOut: z.number().int(),
+  packetsDropped: z.number().int(),
+  readersDropped: z.number().int(),
+  reconnects: z.number().int(),
+  lastError: z.string().nullable(),
+}).openapi("HubPath");
+
 /** A camera as every route answers it. */
 export const Camera = z.object({
   id: UuidOut,
@@ -123,6 +142,9 @@ export const Camera = z.object({
     fps: z.number().nullable(),
     reconnects: z.number().int(),
     lastError: z.string().nullable(),
+    hub: z.array(HubPath).openapi({
+      description: "The camera's paths on the RTSP relay (stream hub); one per distinct source URL",
+    }),
   }).openapi({ description: "The live state of its actor" }),
 }).openapi("Camera");
 

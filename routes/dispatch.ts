@@ -13,6 +13,7 @@ import { IdParam, UuidOut } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { cameraStreams, QUALITIES } from "../models/media/quality.ts";
 import { LIVE_OUTPUTS } from "../actors/live_types.ts";
+import { relayOrigin } from "./relay.ts";
 
 const Dispatch = z.object({
   camera: z.object({
@@ -25,8 +26,8 @@ const Dispatch = z.object({
     boxId: UuidOut.openapi({ description: "Stable id of the box that owns the camera" }),
     self: z.boolean().openapi({ description: "The box answering is the owner" }),
     baseUrl: z.string().openapi({ example: "http://box:8080" }),
-    rtspUrl: z.string().nullable().openapi({
-      description: "The owner's RTSP server (sessions are pulled from it), null when it runs none",
+    rtspUrl: z.string().openapi({
+      description: "The owner's RTSP server: `rtsp` sessions are pulled from it",
       example: "rtsp://box:8554",
     }),
   }),
@@ -61,7 +62,7 @@ export function dispatchRoutes(deps: AppDeps) {
     const camera = await getCamera(deps.db.sql, c.req.valid("param").id);
     const state = deps.fleet.status(camera.id);
     const baseUrl = deps.publicUrl ?? new URL(c.req.url).origin;
-    const rtspUrl = deps.rtspPort ? `rtsp://${new URL(baseUrl).hostname}:${deps.rtspPort}` : null;
+    const rtspUrl = relayOrigin(deps.relay.server, new URL(baseUrl).hostname);
     return c.json({
       camera: {
         id: camera.id,
@@ -69,16 +70,16 @@ export function dispatchRoutes(deps: AppDeps) {
         stream: state.stream,
         analytics: state.analytics,
       },
-      owner: { boxId: deps.box.id, self: true, baseUrl, rtspUrl },
+      owner: { boxId: deps.boxId, self: true, baseUrl, rtspUrl },
       live: {
         open: {
           method: "POST" as const,
           url: `${baseUrl}/api/live`,
-          body: { camera: camera.id, quality: "720p", output: rtspUrl ? "rtsp" : "hls" },
+          body: { camera: camera.id, quality: "720p", output: "rtsp" },
         },
         qualities: [...QUALITIES],
         subStream: cameraStreams(camera.onvif).sub !== undefined,
-        outputs: LIVE_OUTPUTS.filter((o) => o !== "rtsp" || rtspUrl !== null),
+        outputs: [...LIVE_OUTPUTS],
         annotated: state.analytics === "attached",
       },
     }, 200);

@@ -19,6 +19,7 @@ import { QUALITIES } from "../models/media/quality.ts";
 import { targetProblem } from "../models/media/live_args.ts";
 import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live_types.ts";
 import { signPath } from "../models/rtsp/signed_url.ts";
+import { relayOrigin } from "./relay.ts";
 
 /** Lifetime of the signed URLs in a reply. */
 export const SIGNED_TTL_S = 12 * 3600;
@@ -169,15 +170,15 @@ const close = createRoute({
  *
  * @param info the session
  * @param base `http(s)://host:port` clients reach the API at
- * @param rtspBase `rtsp://host:port` of the box's RTSP server, if it runs one
- * @param key the URL signing key
+ * @param rtspBase `rtsp://host:port` of the box's RTSP server
+ * @param key the URL signing key (the relay's: one key signs every live URL of the box)
  * @param now current time, unix seconds
  * @returns plain URLs, signed URLs and their expiry
  */
 export function sessionUrls(
   info: SessionInfo,
   base: string,
-  rtspBase: string | undefined,
+  rtspBase: string,
   key: Uint8Array,
   now: number,
 ): { urls: z.infer<typeof Urls>; signedUrls: z.infer<typeof Urls>; signedUntil: string } {
@@ -192,7 +193,7 @@ export function sessionUrls(
     urls[kind] = `${base}${path}`;
     signedUrls[kind] = `${base}${path}?${httpQuery}`;
   }
-  if (info.paths.rtsp && rtspBase) {
+  if (info.paths.rtsp) {
     urls.rtsp = `${rtspBase}${info.paths.rtsp}`;
     signedUrls.rtsp = `${urls.rtsp}?${signPath(key, info.paths.rtsp, expires)}`;
   }
@@ -207,11 +208,10 @@ export function liveRoutes(deps: AppDeps) {
   const { live } = deps;
   const view = (c: Context, info: SessionInfo) => {
     const base = deps.publicUrl ?? new URL(c.req.url).origin;
-    const host = new URL(base).hostname;
-    const rtspBase = deps.rtspPort ? `rtsp://${host}:${deps.rtspPort}` : undefined;
+    const rtspBase = relayOrigin(deps.relay.server, new URL(base).hostname);
     return {
       ...info,
-      ...sessionUrls(info, base, rtspBase, deps.box.urlKey, Date.now() / 1000),
+      ...sessionUrls(info, base, rtspBase, deps.relay.keys.signingKey, Date.now() / 1000),
     };
   };
   return apiApp()

@@ -27,11 +27,11 @@ import { MJPEG_CONTENT_TYPE } from "../models/media/jpeg_stream.ts";
 /**
  * Lets a request through with a valid signature for its session, or a token allowed `live`.
  *
- * @param deps database, auth switch and URL key
+ * @param deps database, auth switch and the relay (its key signs live URLs)
  * @returns the middleware for `/live/*`
  */
 export function liveMediaAuth(
-  deps: Pick<AppDeps, "db" | "auth" | "box">,
+  deps: Pick<AppDeps, "db" | "auth" | "relay">,
 ): MiddlewareHandler {
   return async (c, next) => {
     const session = c.req.path.split("/")[2] ?? "";
@@ -41,7 +41,7 @@ export function liveMediaAuth(
     const query = c.req.query();
     if (query.sig !== undefined) {
       const check = checkSignedPath(
-        deps.box.urlKey,
+        deps.relay.keys.signingKey,
         `/live/${session.toLowerCase()}`,
         query,
         Date.now() / 1000,

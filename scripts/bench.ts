@@ -7,6 +7,8 @@
  *   PostgreSQL and the embedded database;
  * - `pipeline`: frames/s through capture → analysis vs raw capture + inference, and lag p99;
  * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera;
+ * - `relay`: the RTSP relay's CPU per reader of a 4 Mbit/s stream, the latency it adds, RSS per
+ *   stream, and how fast the stream hub is back after a camera restart.
  * - `live`: glass-to-glass latency of the camera, the `source` and `720p` relays and `hls`
  *   (a frame counter burned into the video), and CPU of a 720p transcode and a stream copy.
  *
@@ -18,6 +20,7 @@ import { main as detector } from "./bench_detector.ts";
 import { main as writer } from "./bench_writer.ts";
 import { main as pipeline } from "./bench_pipeline.ts";
 import { main as capture } from "./bench_capture.ts";
+import { main as relay } from "./bench_relay.ts";
 import { main as live } from "./bench_live.ts";
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -25,6 +28,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   writer: () => writer([]),
   pipeline: () => pipeline([]),
   capture: () => capture([]),
+  relay: () => relay([]),
   live: () => live([]),
 };
 

@@ -35,6 +35,7 @@ import { configureLogging } from "../models/log.ts";
 import { uuidv7 } from "../models/ids.ts";
 import { DetectorPool } from "../actors/detector_pool.ts";
 import { createFleet } from "../actors/fleet.ts";
+import { startRelay } from "../actors/relay.ts";
 import type { FeedMessage } from "../actors/event_recorder.ts";
 import { startRtspServer } from "./sim/rtsp_server.ts";
 import { quantile, withLagProbe } from "./lag_probe.ts";
@@ -123,12 +124,14 @@ export async function main(args: string[] = Deno.args) {
   });
   const db = await openDatabase({ dataDir });
   const detectors = new DetectorPool(catalog);
+  const relay = await startRelay({ sql: db.sql, dataDir });
   const fleet = createFleet({
     db,
     secrets: await openSecretBox(dataDir),
     dataDir,
     detectors,
     events: createEventBus<FeedMessage>(),
+    hub: relay.hub,
     captureFps: SOURCE_FPS,
   });
   try {
@@ -175,6 +178,7 @@ export async function main(args: string[] = Deno.args) {
     return { raw, ours, ratio, lag };
   } finally {
     await fleet.stop();
+    await relay.stop();
     await detectors.close();
     await db.close();
     await session.release();

@@ -127,6 +127,49 @@ export function snapshotArgs(options: SnapshotArgsOptions): string[] {
   ];
 }
 
+/** Options for {@linkcode pullerArgs}. */
+export interface PullerArgsOptions extends SourceOptions {
+  /** Where to publish: the relay's `rtsp://user:pass@127.0.0.1:port/path`. */
+  output: string;
+}
+
+/**
+ * Builds the stream hub's puller: pull the camera once and publish its video and audio, stream
+ * copied (no decode, no re-encode), to the relay over RTSP/TCP. Data streams (ONVIF metadata) are
+ * left out: the RTSP muxer cannot carry them.
+ *
+ * @param options source (checked like a capture's) and the relay URL
+ * @returns ffmpeg arguments
+ * @throws {ValidationError} for a bad source or a relay URL that is not rtsp://
+ * @example
+ * ```ts
+ * pullerArgs({ url: "rtsp://cam/s", output: "rtsp://vigil:x@127.0.0.1:8554/cam/1" });
+ * // [..., "-i", "rtsp://cam/s", "-map", "0:v", "-map", "0:a?", "-c", "copy", "-f", "rtsp", ...]
+ * ```
+ */
+export function pullerArgs(options: PullerArgsOptions): string[] {
+  if (!/^rtsp:\/\/[^\s]+$/.test(options.output)) {
+    throw new ValidationError("Invalid 'output': must be an rtsp:// URL", "output");
+  }
+  return [
+    ...BASE_FLAGS,
+    "-loglevel",
+    "level+info",
+    ...inputArgs(options),
+    "-map",
+    "0:v",
+    "-map",
+    "0:a?",
+    "-c",
+    "copy",
+    "-f",
+    "rtsp",
+    "-rtsp_transport",
+    "tcp",
+    options.output,
+  ];
+}
+
 /** Options for {@linkcode encodeJpegArgs}. */
 export interface EncodeJpegOptions {
   /** Frame width in pixels. */

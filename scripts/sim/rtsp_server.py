@@ -5,7 +5,9 @@ Serves one H.264 stream at rtsp://127.0.0.1:PORT/PATH over TCP and UDP, either
   keyframe and it never waits for a GOP to come round; or
 - from RTP/H.264 arriving on 127.0.0.1:--rtp-port (sent by an ffmpeg that loops a video file with
   continuous timestamps, see rtsp_server.ts): one pipeline shared by all clients.
-Prints "READY <port>" on stdout once the socket listens; exits on SIGTERM/SIGINT.
+Prints "READY <port>" on stdout once the socket listens, then "CLIENT connected" and
+"CLIENT closed" for each RTSP client connection (so tests can count the sessions a camera sees);
+exits on SIGTERM/SIGINT.
 
 Run with Debian's /usr/bin/python3 (needs python3-gi and gir1.2-gst-rtsp-server-1.0).
 """
@@ -58,6 +60,11 @@ def main():
     factory.set_launch(launch_line(args))
     factory.set_shared(args.shared or args.rtp_port > 0)
     server.get_mount_points().add_factory(args.path, factory)
+    def on_client(_server, client):
+        print("CLIENT connected", flush=True)
+        client.connect("closed", lambda _c: print("CLIENT closed", flush=True))
+
+    server.connect("client-connected", on_client)
     if server.attach(None) == 0:
         print(f"rtsp_server: cannot listen on 127.0.0.1:{args.port}", file=sys.stderr)
         sys.exit(2)

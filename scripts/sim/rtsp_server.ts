@@ -49,6 +49,10 @@ export interface RtspServer {
   readonly pid: number | null;
   /** PID of the ffmpeg feeding a file source, `null` without `source` or while stopped. */
   readonly feederPid: number | null;
+  /** RTSP client connections accepted since the first start (across restarts). */
+  readonly clientsConnected: number;
+  /** RTSP client connections open now. */
+  readonly clientsOpen: number;
   /** Starts the server again if it is stopped; resolves once it listens. */
   start(): Promise<void>;
   /** Kills the server (SIGTERM, then SIGKILL) and awaits its exit. Idempotent. */
@@ -79,6 +83,7 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
   if (!path.startsWith("/")) throw new Error(`rtsp_server: path must start with '/': ${path}`);
   let port = options.port ?? freePort();
   let child: Running | null = null;
+  const clients = { connected: 0, open: 0 };
 
   const spawn = async (): Promise<void> => {
     const args = [
@@ -105,7 +110,12 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
     }).spawn();
     const stderr = drain(proc.stderr);
     let stdoutDone: Promise<void> = Promise.resolve();
-    const ready = await waitReady(proc.stdout, (rest) => stdoutDone = rest);
+    const ready = await waitReady(proc.stdout, (rest) => stdoutDone = rest, (line) => {
+      if (line === "CLIENT connected") {
+        clients.connected++;
+        clients.open++;
+      } else if (line === "CLIENT closed") clients.open--;
+    });
     const running: Running = { proc, pipes: Promise.all([stderr, stdoutDone]).then(() => {}) };
     if (!ready) {
       await kill(running);
@@ -135,6 +145,12 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
     },
     get feederPid() {
       return child?.feeder?.proc.pid ?? null;
+    },
+    get clientsConnected() {
+      return clients.connected;
+    },
+    get clientsOpen() {
+      return clients.open;
     },
     async start() {
       if (child) return;
@@ -273,6 +289,7 @@ interface Running {
 async function waitReady(
   stdout: ReadableStream<Uint8Array>,
   onRest: (rest: Promise<void>) => void,
+  onLine: (line: string) => void,
 ): Promise<boolean> {
   const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
   const timer = setTimeout(() => reader.cancel().catch(() => {}), READY_TIMEOUT_MS);
@@ -283,10 +300,22 @@ async function waitReady(
       if (done) return false;
       text += value;
       if (/^READY \d+$/m.test(text)) {
-        // Keep draining so the server never blocks on a full pipe.
+        // Keep reading (the server must never block on a full pipe) and report client lines.
+        let rest = text.slice(text.search(/^READY \d+$/m)).split("\n").slice(1).join("\n");
+        const lines = () => {
+          const parts = rest.split("\n");
+          rest = parts.pop() ?? "";
+          for (const line of parts) onLine(line.trim());
+        };
+        lines();
         onRest((async () => {
           try {
-            while (!(await reader.read()).done) { /* discard */ }
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              rest += value;
+              lines();
+            }
           } catch {
             // process gone
           }

@@ -14,6 +14,11 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     discoveryIntervalS: 0,
     detectionRetentionDays: 7,
     eventRetentionDays: 30,
+    rtspPort: 8554,
+    rtspHost: "0.0.0.0",
+    hubIdleS: 10,
+    rtspMaxReaders: 128,
+    rtspMaxReadersPerPath: 32,
     publicUrl: undefined,
     live: { idleS: 30, maxTranscodes: 2, maxSessions: 32 },
   });
@@ -28,6 +33,23 @@ Deno.test("loadConfig() reads the live settings and the public URL", () => {
   });
   assert.equal(config.publicUrl, "https://box.lan:8443");
   assert.deepEqual(config.live, { idleS: 10, maxTranscodes: 0, maxSessions: 4 });
+});
+
+Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST unless set", () => {
+  assert.equal(loadConfig({ VIGIL_HOST: "10.0.0.2" }).rtspHost, "10.0.0.2");
+  const config = loadConfig({
+    VIGIL_HOST: "10.0.0.2",
+    VIGIL_RTSP_HOST: "127.0.0.1",
+    VIGIL_RTSP_PORT: "0",
+    VIGIL_HUB_IDLE_S: "30",
+    VIGIL_RTSP_MAX_READERS: "10",
+    VIGIL_RTSP_MAX_READERS_PER_PATH: "2",
+  });
+  assert.deepEqual(
+    [config.rtspHost, config.rtspPort, config.hubIdleS, config.rtspMaxReaders],
+    ["127.0.0.1", 0, 30, 10],
+  );
+  assert.equal(config.rtspMaxReadersPerPath, 2);
 });
 
 Deno.test("loadConfig() reads every variable", () => {
@@ -62,6 +84,9 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
     ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
+    ["an RTSP port out of range", { VIGIL_RTSP_PORT: "65536" }, /VIGIL_RTSP_PORT/],
+    ["an RTSP host with a slash", { VIGIL_RTSP_HOST: "a/b" }, /VIGIL_RTSP_HOST/],
+    ["no relay readers at all", { VIGIL_RTSP_MAX_READERS: "0" }, /VIGIL_RTSP_MAX_READERS/],
     ["a public URL with a path", { VIGIL_PUBLIC_URL: "http://box/vigil" }, /VIGIL_PUBLIC_URL/],
     ["a public URL of another scheme", { VIGIL_PUBLIC_URL: "rtsp://box" }, /VIGIL_PUBLIC_URL/],
     ["a live idle timeout under 5 s", { VIGIL_LIVE_IDLE_S: "1" }, /VIGIL_LIVE_IDLE_S/],

@@ -117,6 +117,8 @@ Deno.test("permissionFor() maps methods and paths to the permission they need", 
   assert.equal(permissionFor("DELETE", "/api/cameras/x"), "write");
   assert.equal(permissionFor("GET", "/api/dispatch/cam"), "dispatch");
   assert.equal(permissionFor("PUT", "/api/live/s1"), "live");
+  assert.equal(permissionFor("GET", "/api/cameras/x/relay"), "live");
+  assert.equal(permissionFor("POST", "/api/cameras/x/relay"), "write");
 });
 
 Deno.test("constantTimeEqual() compares whole strings", () => {

@@ -92,6 +92,7 @@ Deno.test("the contract check refuses replies that differ from the document", as
         fps: null,
         reconnects: 0,
         lastError: null,
+        hub: [],
       },
     };
     const id = `/api/cameras/${camera.id}`;

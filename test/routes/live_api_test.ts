@@ -160,7 +160,7 @@ Deno.test({
         const dispatch = await app.call("GET", `/api/dispatch/${camera}`, { token });
         assert.equal(dispatch.status, 200, role);
         const reply = await dispatch.json();
-        assert.equal(reply.owner.boxId, app.box.id);
+        assert.equal(reply.owner.boxId, app.boxId);
         assert.equal(reply.owner.self, true);
         assert.equal(reply.live.open.url, `${reply.owner.baseUrl}/api/live`);
         assert.equal(reply.live.open.body.camera, camera);
@@ -185,7 +185,7 @@ Deno.test({
         404,
       );
       const id = (await app.call("GET", `/api/dispatch/${camera}`)).json();
-      assert.equal((await id).owner.boxId, app.box.id, "the box id is stable");
+      assert.equal((await id).owner.boxId, app.boxId, "the box id is stable");
     });
   },
 });

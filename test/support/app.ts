@@ -35,13 +35,13 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit, live budgets, models dir,
- *   public URL
+ *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, live
+ *   budgets, models dir, public URL
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "live"> & {
+  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "live"> & {
     modelsDir?: string;
     publicUrl?: string;
   } = {},
@@ -53,6 +53,7 @@ export async function startTestApp(
     live: options.live,
     stallMs: options.stallMs,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    rtsp: options.rtsp,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),
   });

@@ -28,7 +28,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN],
-    env: { VIGIL_PORT: "0", VIGIL_HOST: "127.0.0.1", ...env },
+    env: { VIGIL_PORT: "0", VIGIL_HOST: "127.0.0.1", VIGIL_RTSP_PORT: "0", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -4,6 +4,7 @@ import {
   captureArgs,
   type CaptureArgsOptions,
   encodeJpegArgs,
+  pullerArgs,
   snapshotArgs,
 } from "../../../models/media/ffmpeg_args.ts";
 
@@ -208,4 +209,33 @@ Deno.test("encodeJpegArgs() reads one rgb24 frame from stdin and only from stdin
   ]);
   assert.throws(() => encodeJpegArgs({ width: 0, height: 360 }), ValidationError);
   assert.throws(() => encodeJpegArgs({ width: 640, height: 360, quality: 1 }), ValidationError);
+});
+
+Deno.test("pullerArgs() copies video and audio to the relay, with the capture's safe input", async (t) => {
+  const relay = "rtsp://vigil:s@127.0.0.1:8554/cam/1";
+  const out = ["-map", "0:v", "-map", "0:a?", "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp"];
+  await t.step("pulls the camera over TCP by default and publishes over TCP", () => {
+    assert.deepEqual(pullerArgs({ url: "rtsp://cam/s", output: relay }), [
+      ...HEAD,
+      ...rtspInput("rtsp://cam/s"),
+      ...out,
+      relay,
+    ]);
+  });
+  await t.step("keeps the camera's UDP transport for the input only", () => {
+    assert.deepEqual(pullerArgs({ url: "rtsp://cam/s", transport: "udp", output: relay }), [
+      ...HEAD,
+      ...rtspInput("rtsp://cam/s", "udp"),
+      ...out,
+      relay,
+    ]);
+  });
+  await t.step("refuses a file source and a relay URL that is not rtsp://", () => {
+    assert.throws(() => pullerArgs({ url: "file:///etc/passwd", output: relay }), ValidationError);
+    assert.throws(
+      () => pullerArgs({ url: "rtsp://cam/s", output: "file:/tmp/x" }),
+      ValidationError,
+    );
+    assert.throws(() => pullerArgs({ url: "rtsp://cam/s", output: "-y" }), ValidationError);
+  });
 });

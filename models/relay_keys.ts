@@ -1,0 +1,62 @@
+/**
+ * The relay's secrets, derived from one random key kept in `$VIGIL_DATA_DIR/rtsp.key` (mode 0600,
+ * created at first start): the password Vigil's own consumers and pullers use on its RTSP server,
+ * and the key that signs expiring relay URLs for players. Deriving both from one file keeps one
+ * thing to protect, and the two can never be confused (HMAC with distinct labels).
+ *
+ * @module
+ */
+import { createHmac } from "node:crypto";
+import { join } from "node:path";
+
+/** User name of internal consumers on the relay. */
+export const INTERNAL_USER = "vigil";
+
+/** The relay's secrets. */
+export interface RelayKeys {
+  /** Credentials of internal consumers and pullers. */
+  internal: { username: string; password: string };
+  /** Key of signed relay URLs (see models/rtsp/signed_url.ts). */
+  signingKey: Uint8Array;
+}
+
+const KEY_FILE = "rtsp.key";
+
+/**
+ * Loads the relay key from the data dir, creating it on first use, and derives the secrets.
+ *
+ * @param dataDir Vigil's data directory
+ * @returns the internal credentials and the signing key
+ * @throws Error when the key file exists with the wrong size
+ * @example
+ * ```ts
+ * const keys = await openRelayKeys("./data");
+ * keys.internal.username; // "vigil"
+ * ```
+ */
+export async function openRelayKeys(dataDir: string): Promise<RelayKeys> {
+  const path = join(dataDir, KEY_FILE);
+  let raw: Uint8Array;
+  try {
+    raw = await Deno.readFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    raw = crypto.getRandomValues(new Uint8Array(32));
+    try {
+      await Deno.writeFile(path, raw, { mode: 0o600, createNew: true });
+    } catch (race) {
+      // Another process created it first: use theirs.
+      if (!(race instanceof Deno.errors.AlreadyExists)) throw race;
+      raw = await Deno.readFile(path);
+    }
+  }
+  if (raw.length !== 32) throw new Error(`relay: ${path} must hold 32 bytes`);
+  const derive = (label: string) => createHmac("sha256", raw).update(label).digest();
+  return {
+    internal: {
+      username: INTERNAL_USER,
+      password: derive("vigil internal reader").toString("base64url"),
+    },
+    signingKey: new Uint8Array(derive("vigil signed relay url")),
+  };
+}
