@@ -35,12 +35,6 @@ export const KEYFRAME_INTERVAL_S = 1;
 export const SEGMENT_MIN_S = 0.5;
 
 const LOG = ["-loglevel", "level+warning"];
-/**
- * Live inputs start at once: without `nobuffer` ffmpeg first replays the ~1 s it read while
- * probing, a burst of stale frames (with it, they are dropped and the picture starts at the next
- * keyframe). The flag is relative (`+`), so the input's own flags add up.
- */
-const LIVE_INPUT = ["-fflags", "+nobuffer"];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
 /** Each picture leaves ffmpeg's output buffer as soon as it is muxed, not when 32 KiB are full. */
 const FLUSH = ["-flush_packets", "1"];
@@ -73,7 +67,9 @@ export function elementaryFormat(codec: CopyCodec | "mjpeg"): "h264" | "hevc" | 
  * ```
  */
 export function transcodeArgs(plan: LivePlan, source: SourceOptions): string[] {
-  const head = [...BASE_FLAGS, ...LOG, ...LIVE_INPUT, ...inputArgs(source), ...VIDEO_ONLY];
+  // Not `-fflags nobuffer`: it drops what probing read, and from the relay that is the keyframe its
+  // cache hands a new reader — the picture would wait a whole camera GOP for the next one.
+  const head = [...BASE_FLAGS, ...LOG, ...inputArgs(source), ...VIDEO_ONLY];
   if (plan.mode === "copy") {
     return [
       ...head,
@@ -105,7 +101,6 @@ export function decodeArgs(plan: LivePlan, source: SourceOptions): string[] {
   return [
     ...BASE_FLAGS,
     ...LOG,
-    ...LIVE_INPUT,
     ...inputArgs(source),
     ...VIDEO_ONLY,
     "-vf",

@@ -244,3 +244,87 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "rtsp: a media server pulling the session from the relay gets the requested height for " +
+    "source, 720p and 360p; a switch reaches the same pull within 3 s; a bad signature is refused",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rig = await startRig({ width: 1920, height: 1080, fps: 10 });
+    try {
+      for (const [quality, height] of [["source", 1080], ["720p", 720], ["360p", 360]] as const) {
+        const session = await openSession(rig, { quality });
+        assert.equal(session.output, "rtsp");
+        assert.match(
+          session.urls.rtsp,
+          new RegExp(`^rtsp://127\\.0\\.0\\.1:\\d+/live/${session.id}$`),
+        );
+        const server = await startMediaServer({ pull: session.signedUrls.rtsp }, { decode: false });
+        try {
+          await waitFor(
+            () => {
+              try {
+                return Deno.readTextFileSync(`${server.dir}/index.m3u8`).includes(".ts");
+              } catch {
+                return false;
+              }
+            },
+            20_000,
+            `a segment of ${quality} at the stand-in`,
+          );
+          const probed = await server.probeLatest();
+          assert.deepEqual(probed, { codec: "h264", width: height * 16 / 9, height }, quality);
+          const info = await (await rig.app.call("GET", `/api/live/${session.id}`)).json();
+          assert.equal(info.state, "live");
+        } finally {
+          await server.stop();
+        }
+        assert.equal((await rig.app.call("DELETE", `/api/live/${session.id}`)).status, 204);
+      }
+
+      const session = await openSession(rig, { quality: "360p" });
+      const forged = new Deno.Command("ffprobe", {
+        args: [
+          "-v",
+          "error",
+          "-rtsp_transport",
+          "tcp",
+          session.signedUrls.rtsp.replace(/sig=./, "sig=A"),
+        ],
+        stdout: "null",
+        stderr: "piped",
+      });
+      const refused = await forged.output();
+      assert.ok(!refused.success);
+      assert.match(new TextDecoder().decode(refused.stderr), /401|Unauthorized/);
+
+      const token = new URL(session.urls.rtsp);
+      token.username = "media";
+      token.password = rig.app.tokens.media;
+      const server = await startMediaServer({ pull: token.href });
+      try {
+        await waitFor(() => server.sizes.length > 0, 20_000, "the first frame pulled with a token");
+        assert.equal(server.sizes[0]!.height, 360);
+        const asked = Date.now();
+        const put = await rig.app.call("PUT", `/api/live/${session.id}`, {
+          body: { quality: "720p" },
+        });
+        assert.equal(put.status, 200);
+        assert.equal((await put.json()).id, session.id);
+        await waitFor(
+          () => server.sizes.some((s) => s.height === 720),
+          5000,
+          "720p at the stand-in",
+        );
+        const seen = server.sizes.find((s) => s.height === 720)!.at - asked;
+        console.log(`rtsp: new height seen ${seen} ms after the PUT`);
+        assert.ok(seen < 3000, `the new height took ${seen} ms`);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await rig.close();
+    }
+  },
+});

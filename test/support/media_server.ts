@@ -36,10 +36,12 @@ export interface MediaServer {
  * Starts the stand-in.
  *
  * @param source `{ listen: true }` to accept a publisher, or `{ pull: url }` to read a URL
+ * @param options `decode: false` to only write HLS (no frame sizes; cheaper)
  * @returns the stand-in
  */
 export async function startMediaServer(
   source: { listen: true } | { pull: string },
+  options: { decode?: boolean } = {},
 ): Promise<MediaServer> {
   const dir = await Deno.makeTempDir({ prefix: "vigil-media-" });
   const url = "pull" in source ? source.pull : `rtsp://127.0.0.1:${freePort()}/live/stand-in`;
@@ -64,13 +66,7 @@ export async function startMediaServer(
       "-hls_list_size",
       "0",
       `${dir}/index.m3u8`,
-      "-map",
-      "0:v",
-      "-vf",
-      "showinfo",
-      "-f",
-      "null",
-      "-",
+      ...(options.decode === false ? [] : ["-map", "0:v", "-vf", "showinfo", "-f", "null", "-"]),
     ],
     stdin: "null",
     stdout: "null",

@@ -26,8 +26,6 @@ const rtspIn = (url: string) => [
   "-i",
   url,
 ];
-/** Live inputs start without replaying what ffmpeg read while probing. */
-const liveIn = (url: string) => ["-fflags", "+nobuffer", ...rtspIn(url)];
 const VIDEO_ONLY = ["-map", "0:v:0", "-an", "-sn", "-dn"];
 const x264 = (rate: string) => [
   "-pix_fmt",
@@ -111,7 +109,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: copy,
       want: [
         ...HEAD,
-        ...liveIn(SRC.url),
+        ...rtspIn(SRC.url),
         ...VIDEO_ONLY,
         "-c:v",
         "copy",
@@ -129,7 +127,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: hevc,
       want: [
         ...HEAD,
-        ...liveIn(SRC.url),
+        ...rtspIn(SRC.url),
         ...VIDEO_ONLY,
         "-c:v",
         "copy",
@@ -147,7 +145,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: p720,
       want: [
         ...HEAD,
-        ...liveIn(SRC.url),
+        ...rtspIn(SRC.url),
         ...VIDEO_ONLY,
         "-vf",
         "scale=1280:720",
@@ -160,7 +158,7 @@ Deno.test("transcodeArgs() builds the exact shared transcoder", async (t) => {
       plan: jpeg,
       want: [
         ...HEAD,
-        ...liveIn(SRC.url),
+        ...rtspIn(SRC.url),
         ...VIDEO_ONLY,
         "-vf",
         "fps=10,scale=640:360",
@@ -184,7 +182,7 @@ Deno.test("decodeArgs() and encodeRawArgs() split an annotated transcoder around
   await t.step("decoder writes raw frames of the plan's size", () => {
     assert.deepEqual(decodeArgs(p720, SRC), [
       ...HEAD,
-      ...liveIn(SRC.url),
+      ...rtspIn(SRC.url),
       ...VIDEO_ONLY,
       "-vf",
       "scale=1280:720",
