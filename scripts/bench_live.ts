@@ -4,8 +4,9 @@
  * - glass-to-glass latency: a simulated camera burns a frame counter into every frame
  *   (scripts/sim/frame_code.ts) and notes when it hands each frame to its encoder; a viewer
  *   decodes what it receives and reads the counter back. Measured for the camera pulled directly
- *   (the floor: camera encoder, RTSP server, viewer), the `source` relay (RTSP out of Vigil,
- *   stream copy), a `720p` relay (decode, scale, encode) and `hls` (the time a segment is listed
+ *   (the floor: camera encoder, RTSP server, viewer), the `source` relay (stream copy, published
+ *   on Vigil's RTSP relay and pulled from it, and pushed to a listening viewer), a `720p` relay
+ *   (decode, scale, encode) and `hls` (the time a segment is listed
  *   in the playlist, when a player at the live edge can show its first frame, minus when that
  *   frame was sent — a player adds its own buffer on top, hls.js ~3 segments by default);
  * - CPU of one 720p transcode from a 1080p25 camera, and of a `source` stream copy, as a share of
@@ -121,7 +122,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function main(args: string[]): Promise<void> {
   const seconds = Number(args[0] ?? 15);
-  configureLogging("warn");
+  configureLogging("error");
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-bench-live-" });
   const db = await openDatabase({ dataDir });
   const system = await startSystem({
@@ -154,13 +155,7 @@ export async function main(args: string[]): Promise<void> {
       bitrateKbps: 2500,
     });
     const cameraId = await addCamera(camera.url, "counter");
-    const measure = async (name: string, input: string[], session?: () => Promise<unknown>) => {
-      const viewer = startViewer(input, camera);
-      let id: string | undefined;
-      if (session) {
-        await sleep(300);
-        id = ((await session()) as { id: string }).id;
-      }
+    const measure = async (name: string, viewer: ReturnType<typeof startViewer>, id?: string) => {
       await sleep(2000);
       viewer.latencies.length = 0;
       await sleep(seconds * 1000);
@@ -169,15 +164,26 @@ export async function main(args: string[]): Promise<void> {
       await viewer.stop();
       console.log(`  ${summary(name, samples, "frames", `, ${viewer.misread()} unreadable`)}`);
     };
-    await measure("camera pulled directly", ["-rtsp_transport", "tcp", "-i", camera.url]);
+    const pull = (url: string) => ["-rtsp_transport", "tcp", "-i", url];
+    await measure("camera pulled directly", startViewer(pull(camera.url), camera));
     for (const quality of ["source", "720p"]) {
-      const target = `rtsp://127.0.0.1:${freePort()}/live/bench`;
+      const session = await call("POST", "/api/live", { camera: cameraId, quality });
       await measure(
-        `${quality} relayed (rtsp-push)`,
-        ["-rtsp_flags", "listen", "-i", target],
-        () => call("POST", "/api/live", { camera: cameraId, quality, output: "rtsp-push", target }),
+        `${quality} relayed (rtsp, pulled from the relay)`,
+        startViewer(pull(session.signedUrls.rtsp), camera),
+        session.id,
       );
     }
+    const target = `rtsp://127.0.0.1:${freePort()}/live/bench`;
+    const listener = startViewer(["-rtsp_flags", "listen", "-i", target], camera);
+    await sleep(300);
+    const pushed = await call("POST", "/api/live", {
+      camera: cameraId,
+      quality: "source",
+      output: "rtsp-push",
+      target,
+    });
+    await measure("source relayed (rtsp-push)", listener, pushed.id);
 
     const hls = await call("POST", "/api/live", {
       camera: cameraId,
@@ -208,8 +214,10 @@ export async function main(args: string[]): Promise<void> {
       await sleep(50);
     }
     await call("DELETE", `/api/live/${hls.id}`);
+    // Forget the camera before it goes: the hub would keep trying to pull it.
+    await call("DELETE", `/api/cameras/${cameraId}`);
     console.log(
-      `  ${summary("hls, first frame of each segment when listed", latencies, " segments")}`,
+      `  ${summary("hls, first frame of each segment when listed", latencies, "segments")}`,
     );
     await camera.stop();
 
@@ -239,6 +247,7 @@ export async function main(args: string[]): Promise<void> {
       await call("DELETE", `/api/live/${session.id}`);
       await sleep(1500);
     }
+    await call("DELETE", `/api/cameras/${bigId}`);
     await big.stop();
   } finally {
     await system.stop();
