@@ -4,7 +4,8 @@
  * - glass-to-glass latency: a simulated camera burns a frame counter into every frame
  *   (scripts/sim/frame_code.ts) and notes when it hands each frame to its encoder; a viewer
  *   decodes what it receives and reads the counter back. Measured for the camera pulled directly
- *   (the floor: camera encoder, RTSP server, viewer), the `source` relay (stream copy, published
+ *   (the floor: camera encoder, RTSP server, viewer), the camera through the stream hub's relay
+ *   path (what every live transcoder reads), the `source` relay (stream copy, published
  *   on Vigil's RTSP relay and pulled from it, and pushed to a listening viewer), a `720p` relay
  *   (decode, scale, encode) and `hls` (the time a segment is listed
  *   in the playlist, when a player at the live edge can show its first frame, minus when that
@@ -166,6 +167,8 @@ export async function main(args: string[]): Promise<void> {
     };
     const pull = (url: string) => ["-rtsp_transport", "tcp", "-i", url];
     await measure("camera pulled directly", startViewer(pull(camera.url), camera));
+    const hubUrl = (await call("GET", `/api/cameras/${cameraId}/relay?stream=main`)).url;
+    await measure("camera through the hub (its relay path)", startViewer(pull(hubUrl), camera));
     for (const quality of ["source", "720p"]) {
       const session = await call("POST", "/api/live", { camera: cameraId, quality });
       await measure(
