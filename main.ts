@@ -1,8 +1,10 @@
 /**
  * Vigil's entry point: config → database → the system (RTSP relay, fleet, detectors, discovery;
  * see actors/system.ts) → Hono app → Deno.serve, and
- * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers flush),
- * close the database — within 10 s, or exit anyway.
+ * a graceful shutdown on SIGINT/SIGTERM: stop accepting, stop the cameras (their writers write or
+ * spill every buffered row within 5 s of the signal), close the database — within 10 s, or exit
+ * anyway. Every step that waits on something outside (HTTP clients, the database, ONVIF devices)
+ * is bounded, so the rows are on disk well before the deadline even when the database hangs.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { loadConfig } from "./models/config.ts";
 import { configureLogging, createLogger } from "./models/log.ts";
 import { ValidationError } from "./models/errors.ts";
 import { openDatabase } from "./models/store/database.ts";
+import { preparePrivateDir } from "./models/data_dir.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
@@ -17,6 +20,13 @@ import { createApp } from "./routes/app.ts";
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
 const HTTP_DRAIN_MS = 2_000;
+/**
+ * Every buffered row is written or spilled this long after the signal at the latest, leaving the
+ * rest of the deadline to the bounded steps after it (detectors, closing the database).
+ */
+const ROWS_DEADLINE_MS = 5_000;
+/** How long closing a PostgreSQL connection pool may take once every row is written or spilled. */
+const DB_CLOSE_MS = 1_500;
 const log = createLogger("main");
 
 async function main(): Promise<void> {
@@ -29,7 +39,12 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   configureLogging(config.logLevel);
-  await Deno.mkdir(config.dataDir, { recursive: true });
+  // It holds the secret key, the admin token and the database: nobody else's business.
+  if (await preparePrivateDir(config.dataDir)) {
+    log.warn("the data dir was open to other users of this box; it is now 0700", {
+      dataDir: config.dataDir,
+    });
+  }
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (config.auth) {
@@ -49,6 +64,13 @@ async function main(): Promise<void> {
       eventDays: config.eventRetentionDays,
     },
     discoveryIntervalS: config.discoveryIntervalS,
+    segmentSeconds: config.segmentSeconds,
+    compileConcurrency: config.compileConcurrency,
+    recordings: {
+      minFree: config.recordingsMinFree,
+      maxSize: config.recordingsMaxSize,
+      recordDays: config.recordRetentionDays,
+    },
     auth: config.auth,
     rtsp: {
       hostname: config.rtspHost,
@@ -84,6 +106,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
+    const rowsDeadline = Date.now() + ROWS_DEADLINE_MS;
     const deadline = setTimeout(() => {
       log.error("shutdown took too long; exiting");
       Deno.exit(1);
@@ -92,8 +115,14 @@ async function main(): Promise<void> {
     // Long-lived responses were told to end; a client that still holds one open must not keep
     // the cameras' writers from flushing.
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, HTTP_DRAIN_MS))]);
-    await system.stop();
-    await db.close();
+    await system.stop({ deadline: rowsDeadline });
+    // Every row is committed or spilled by now: a hung PostgreSQL must not turn a clean stop into
+    // a deadline exit (closing only drops sockets; the server keeps its data). The embedded
+    // database is ours to flush to disk, so its close is awaited.
+    const closed = db.close();
+    if (db.kind === "postgres") {
+      await Promise.race([closed, new Promise((r) => setTimeout(r, DB_CLOSE_MS))]);
+    } else await closed;
     clearTimeout(deadline);
     log.info("stopped");
     Deno.exit(0);

@@ -26,6 +26,7 @@ import {
 import type { Frame } from "../models/detectors/types.ts";
 import { filterDetections } from "../models/analytics/filter.ts";
 import { normalizeBox } from "../models/analytics/geometry.ts";
+import { throttleFrame } from "../models/analytics/throttle.ts";
 import type { FrameSlot } from "../models/media/frame_slot.ts";
 import type { BoardObject, TrackBoard } from "../models/analytics/track_board.ts";
 import { type DetectionRow, newDetection } from "../models/store/detections.ts";
@@ -35,11 +36,6 @@ import type { EventRecorder } from "./event_recorder.ts";
 
 /** No frame for this long while attached → the camera counts as offline for events. */
 export const OFFLINE_AFTER_MS = 3000;
-/**
- * Frames closer than this fraction of the analysis period are skipped by the fps throttle; the
- * slack absorbs network jitter, so a camera sending exactly the analysis rate loses no frame.
- */
-const THROTTLE_SLACK = 0.5;
 
 /** Live numbers of a camera's analysis, for the API. */
 export interface AnalysisStats {
@@ -102,7 +98,7 @@ interface Pipeline {
   tracker: Tracker;
 }
 
-function pipelineFor(settings: AnalyticsSettings): Pipeline {
+function pipelineFor(settings: AnalyticsSettings, tracker?: Tracker): Pipeline {
   return {
     settings,
     gate: createMotionGate({
@@ -111,7 +107,7 @@ function pipelineFor(settings: AnalyticsSettings): Pipeline {
       keepAliveFps: settings.rules.keepAliveFps,
       masks: settings.masks.map((m) => m.polygon),
     }),
-    tracker: createTracker({
+    tracker: tracker ?? createTracker({
       confirmFrames: settings.rules.confirmFrames,
       leaveAfterMs: settings.rules.leaveAfterMs,
     }),
@@ -142,13 +138,10 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
 
     receive((event) => {
       const now = Date.now();
-      const previous = pipeline.settings;
-      pipeline = { ...pipelineFor(event.settings), tracker: pipeline.tracker };
-      // Track-confirmation or leave timing changed: the old tracker's promises no longer hold.
-      if (JSON.stringify(previous.rules) !== JSON.stringify(event.settings.rules)) {
-        pipeline.tracker.clear();
-        pipeline.tracker = pipelineFor(event.settings).tracker;
-      }
+      // The tracker lives on under the new rules: replacing it would drop its tracks without the
+      // event engine ending them, leaving their events open and giving their objects a second one.
+      pipeline.tracker.configure(event.settings.rules);
+      pipeline = pipelineFor(event.settings, pipeline.tracker);
       record(engine.configure(eventConfig(event.settings), now));
       log.info("analytics settings changed");
     });
@@ -207,7 +200,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     };
 
     const loop = async () => {
-      let lastAnalysed = 0;
+      let due: number | undefined;
       while (!stop.signal.aborted) {
         let frame;
         try {
@@ -236,8 +229,9 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
           online = true;
           record(engine.online(frame.ts));
         }
-        if (frame.ts - lastAnalysed < (1000 / pipeline.settings.fps) * THROTTLE_SLACK) continue;
-        lastAnalysed = frame.ts;
+        const throttle = throttleFrame(due, frame.ts, pipeline.settings.fps);
+        due = throttle.due;
+        if (!throttle.analyse) continue;
         deps.stats.frames++;
         try {
           await analyse(frame);

@@ -7,7 +7,9 @@
  *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
  *   `offline` with `lastError`, no retry loop.
  * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
- * - `recording`: idle → recording → finalizing → idle, keeping the settings.
+ * - `recording`: idle → recording → finalizing → idle, keeping the settings. One `recorder` child
+ *   lives through `recording` and `finalizing`: stopping asks it to finish the open segment
+ *   (`RECORDER.FINALIZE`), and it answers `RECORDING.FINALIZED` once that segment is indexed.
  *
  * The context holds configuration, settings and counters only; frames and per-frame numbers live
  * in the camera's {@linkcode CaptureHandle}, reachable through {@linkcode createCamera}.
@@ -70,6 +72,11 @@ export interface CameraInput {
 
 /** Source settings a running camera can be given with `CAMERA.UPDATE`. */
 export type CameraSourceUpdate = Partial<Omit<CameraInput, "id">>;
+
+/** Events the recorder child accepts from the camera (see actors/recorder.ts). */
+export type RecorderEvent =
+  | { type: "RECORDER.SETTINGS"; settings: unknown }
+  | { type: "RECORDER.FINALIZE" };
 
 /** Events a camera actor accepts. */
 export type CameraEvent =
@@ -141,6 +148,9 @@ export const cameraMachine = setup({
     >(
       () => {},
     ),
+    // Replaced by the fleet with the real recorder (actors/recorder.ts); on its own the machine
+    // keeps the recording state and waits for `RECORDING.FINALIZED` from outside.
+    recorder: fromCallback<RecorderEvent, { settings: unknown }>(() => {}),
   },
   delays: {
     backoff: ({ context }) =>
@@ -263,16 +273,35 @@ export const cameraMachine = setup({
       initial: "idle",
       states: {
         idle: {
-          on: { "RECORDING.START": { target: "recording", actions: "storeRecording" } },
+          on: { "RECORDING.START": { target: "on", actions: "storeRecording" } },
         },
-        recording: {
-          on: {
-            "RECORDING.START": { actions: "storeRecording" },
-            "RECORDING.STOP": "finalizing",
+        on: {
+          initial: "recording",
+          invoke: {
+            id: "recorder",
+            src: "recorder",
+            input: ({ context }) => ({ settings: context.recording }),
           },
-        },
-        finalizing: {
           on: { "RECORDING.FINALIZED": { target: "idle", actions: "clearRecording" } },
+          states: {
+            recording: {
+              on: {
+                "RECORDING.START": {
+                  actions: [
+                    "storeRecording",
+                    sendTo("recorder", ({ event }) => ({
+                      type: "RECORDER.SETTINGS" as const,
+                      settings: event.settings,
+                    })),
+                  ],
+                },
+                "RECORDING.STOP": "finalizing",
+              },
+            },
+            finalizing: {
+              entry: sendTo("recorder", { type: "RECORDER.FINALIZE" as const }),
+            },
+          },
         },
       },
     },
@@ -334,9 +363,9 @@ export function summarizeCamera(snapshot: CameraSnapshot, stats?: CaptureStats):
   return {
     stream,
     analytics: snapshot.matches({ analytics: "attached" }) ? "attached" : "detached",
-    recording: snapshot.matches({ recording: "recording" })
+    recording: snapshot.matches({ recording: { on: "recording" } })
       ? "recording"
-      : snapshot.matches({ recording: "finalizing" })
+      : snapshot.matches({ recording: { on: "finalizing" } })
       ? "finalizing"
       : "idle",
     lastFrameAt: lastFrameAt === null ? null : new Date(lastFrameAt).toISOString(),
@@ -371,6 +400,11 @@ export interface CameraOptions {
    */
   analysis?: (slot: FrameSlot) => AnyActorLogic;
   /**
+   * The recorder actor logic, invoked while recording (see actors/recorder.ts). Without it the
+   * recording region only keeps its state.
+   */
+  recorder?: AnyActorLogic;
+  /**
    * Logic invoked while the stream region is active (capturing or in backoff): the fleet's takes
    * a stream hub lease on the camera and releases it on stop.
    */
@@ -396,6 +430,7 @@ export function createCamera(input: CameraInput, options: CameraOptions = {}): C
     actors: {
       capture: createCaptureLogic(capture),
       ...(options.analysis ? { analysis: options.analysis(capture.slot) } : {}),
+      ...(options.recorder ? { recorder: options.recorder } : {}),
       ...(options.source ? { source: options.source } : {}),
     },
   });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SharedDetector } from "../models/detectors/shared_detector.ts";
+import { SharedDetector, type SharedDetectorOptions } from "../models/detectors/shared_detector.ts";
 import type { CatalogEntry } from "../models/detectors/catalog.ts";
 import { ValidationError } from "../models/errors.ts";
 
@@ -13,10 +13,15 @@ import { ValidationError } from "../models/errors.ts";
 export class DetectorPool {
   readonly #catalog: ReadonlyMap<string, CatalogEntry>;
   readonly #open = new Map<string, Promise<SharedDetector>>();
+  readonly #options: SharedDetectorOptions;
 
-  /** @param catalog the runnable models (see `readCatalog`) */
-  constructor(catalog: ReadonlyMap<string, CatalogEntry>) {
+  /**
+   * @param catalog the runnable models (see `readCatalog`)
+   * @param options restart tuning of every shared detector (tests also pass a Worker module)
+   */
+  constructor(catalog: ReadonlyMap<string, CatalogEntry>, options: SharedDetectorOptions = {}) {
     this.#catalog = catalog;
+    this.#options = options;
   }
 
   /** Names of the runnable models. */
@@ -42,7 +47,7 @@ export class DetectorPool {
     if (!entry) return Promise.reject(new ValidationError(`unknown detector ${name}`, "detector"));
     let opening = this.#open.get(name);
     if (!opening) {
-      opening = SharedDetector.open(entry.config);
+      opening = SharedDetector.open(entry.config, this.#options);
       opening.catch(() => this.#open.delete(name));
       this.#open.set(name, opening);
     }

@@ -13,7 +13,11 @@
 import { createHash } from "node:crypto";
 import { fromCallback } from "xstate";
 import { createLogger } from "../models/log.ts";
-import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
+import {
+  onboardOnvifCamera,
+  type OnvifCameraInfo,
+  type OnvifTarget,
+} from "../models/onvif/client.ts";
 import { readScopes } from "../models/onvif/discovery_messages.ts";
 import { OnvifError } from "../models/onvif/onvif_error.ts";
 import { probeOnvifDevices, type ProbeOptions, type ProbeResult } from "../models/onvif/probe.ts";
@@ -227,7 +231,10 @@ export function deviceId(endpointAddress: string): string {
  */
 export async function adoptDiscoveredDevice(
   device: Pick<DiscoveredDevice, "xaddrs">,
-  credentials: { username: string; password: string; timeoutMs?: number; signal?: AbortSignal },
+  credentials: Pick<
+    OnvifTarget,
+    "username" | "password" | "timeoutMs" | "signal" | "neighbours"
+  >,
 ): Promise<OnvifCameraInfo> {
   let lastError: unknown = new OnvifError("onvif_unreachable", "onvif: the device has no XAddr");
   for (const xaddr of device.xaddrs) {

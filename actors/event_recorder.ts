@@ -17,6 +17,7 @@ import type { EventBus } from "../models/event_bus.ts";
 import { encodeJpeg } from "../models/media/snapshot.ts";
 import { uuidv7 } from "../models/ids.ts";
 import { createLogger } from "../models/log.ts";
+import { snapshotDir } from "../models/store/camera_data.ts";
 import { postWebhook } from "./webhook.ts";
 
 /** A message of the live event feed. */
@@ -70,7 +71,7 @@ export interface EventRecorder {
 export function createEventRecorder(options: EventRecorderOptions): EventRecorder {
   const { cameraId, writer, bus } = options;
   const log = createLogger("events", { camera: cameraId });
-  const dir = join(options.dataDir, "snapshots", cameraId);
+  const dir = snapshotDir(options.dataDir, cameraId);
   const open = new Map<string, { row: EventRow; snapshotAt: number; snapshotScore?: number }>();
 
   const snapshot = async (row: EventRow, frame: Frame, box: [number, number, number, number]) => {

@@ -10,12 +10,18 @@
  *   its stream are separate operations. The choice is remembered across restarts.
  * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
  *   detaches analytics.
- * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher (which
- *   restarts ffmpeg once); other settings changes apply without touching capture.
+ * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher; it
+ *   follows the setting down again (a lower fps, or detach), restarting ffmpeg once per change of
+ *   rate. Other settings changes apply without touching capture.
  * - Capture and one-shot snapshots read the camera through the stream hub (actors/hub.ts), never
  *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
  *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
  *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
+ * - Recording is independent of capture: the recorder reads the camera's `main` stream (its
+ *   largest ONVIF profile, else its `recordUrl`, else its URL) through the hub with a lease of its
+ *   own — {@linkcode FleetOptions} aside, `recordingSource` is the one place that says so — so
+ *   starting or stopping capture never touches it. Before a camera's recorder runs, segment files
+ *   a crash left unindexed are recovered (actors/recording_recovery.ts).
  *
  * @module
  */
@@ -24,17 +30,22 @@ import type { SecretBox } from "../models/secret_box.ts";
 import {
   allCameras,
   type Camera as CameraRow,
+  deleteCamera as deleteCameraRow,
+  getCamera,
   getSealedPassword,
   updateDesired,
 } from "../models/store/cameras.ts";
+import { removeCameraFiles, removeOrphanFiles } from "../models/store/camera_data.ts";
 import { withCredentials } from "../models/media/rtsp_url.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
 import { cameraSources } from "../models/media/hub_plan.ts";
 import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
+import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
 import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
+import { deleteCameraDetections } from "../models/store/detection_queries.ts";
 import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
 import { BatchWriter, type WriterStats } from "./writer.ts";
@@ -43,6 +54,25 @@ import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./a
 import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
 import type { Hub, HubStreamStatus } from "./hub.ts";
+import { type SegmentRow, SEGMENTS } from "../models/store/segments.ts";
+import {
+  readStoredRecording,
+  type RecordingSettings,
+  type StoredRecording,
+} from "../models/recording/settings.ts";
+import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
+import { createRecorderLogic } from "./recorder.ts";
+import {
+  publicStats,
+  RecorderHandle,
+  type RecorderStats,
+  recordingIdle,
+  type RecordingSource,
+} from "./recorder_handle.ts";
+import { recoverSegments } from "./recording_recovery.ts";
+import { removeFile } from "./segment_files.ts";
+import { cameraRecordIds } from "../models/store/records.ts";
+import { recordFile } from "../models/recording/paths.ts";
 import { TrackBoard } from "../models/analytics/track_board.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
@@ -51,6 +81,10 @@ export const ANALYSIS_HEIGHT = 360;
 export const ANALYSIS_FPS = 5;
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
 export const SNAPSHOT_TIMEOUT_MS = 5000;
+/** How long stopRecording waits for the open segment to be finished and indexed. */
+export const FINALIZE_TIMEOUT_MS = 20_000;
+/** How long stopRecording then waits for the segment's row to be committed. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 /** What the fleet needs. */
 export interface FleetOptions {
@@ -66,6 +100,8 @@ export interface FleetOptions {
   stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
 }
 
 /** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
@@ -73,7 +109,9 @@ export interface CameraStatus extends CameraSummary {
   /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
   ffmpegPid: number | null;
   analysis: AnalysisStats | null;
-  backlog: { detections: WriterStats; events: WriterStats } | null;
+  /** The recorder's live numbers while recording, else null (the open file stays internal). */
+  recorder: Omit<RecorderStats, "current"> | null;
+  backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
   /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
   hub: HubStreamStatus[];
 }
@@ -86,8 +124,14 @@ export interface Fleet {
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
   update(camera: CameraRow): Promise<void>;
-  /** Stops a camera's actor, awaits its ffmpeg and flushes its writers. Unknown ids are ignored. */
-  remove(id: string): Promise<void>;
+  /**
+   * Deletes a camera: stops its actor (ffmpeg awaited, writers flushed while its row still
+   * exists), deletes its row, then purges its detections and files in the background.
+   * Concurrent calls for one camera share one deletion and all succeed: a delete is idempotent,
+   * and no interleaving can leave a camera supervised without a row or a row without supervision.
+   * @throws {NotFoundError} when the camera does not exist (and nobody is deleting it)
+   */
+  delete(id: string): Promise<void>;
   /**
    * videoCapture: starts or stops pulling a camera's stream, and remembers the choice.
    * @throws {NotFoundError}
@@ -106,6 +150,20 @@ export interface Fleet {
   /** The live analysis numbers of a camera, or null when detached. */
   analysisStats(id: string): AnalysisStats | null;
   /**
+   * startRecording with validated settings (also when recording: new settings apply without a
+   * gap). Remembered across restarts.
+   * @throws {NotFoundError}
+   */
+  startRecording(id: string, settings: RecordingSettings): Promise<void>;
+  /**
+   * stopRecording: resolves once the open segment is finished and indexed. The settings stay
+   * stored (retention keeps applying them), marked inactive.
+   * @throws {NotFoundError}
+   */
+  stopRecording(id: string): Promise<void>;
+  /** The recorder's live numbers, or null when not recording. */
+  recorderStats(id: string): RecorderStats | null;
+  /**
    * What a camera's analysis currently sees, for annotated live streams.
    * @throws {NotFoundError}
    */
@@ -120,8 +178,12 @@ export interface Fleet {
   snapshot(id: string): Promise<Uint8Array>;
   /** Counts for `/api/health`. */
   health(): { cameras: number; live: number; backlog: number };
-  /** Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row. */
-  stop(): Promise<void>;
+  /**
+   * Stops every actor, awaits every ffmpeg and writes (or spills) every buffered row.
+   *
+   * @param options `deadline` (epoch ms): rows not written by then are spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 interface Unit {
@@ -131,7 +193,9 @@ interface Unit {
   camera: Camera;
   detections: BatchWriter<DetectionRow>;
   events: BatchWriter<EventRow>;
+  segments: BatchWriter<SegmentRow>;
   recorder: EventRecorder;
+  recording: RecorderHandle;
   analysis: AnalysisStats;
   board: TrackBoard;
   fps: number;
@@ -148,6 +212,7 @@ const OFFLINE: CameraStatus = {
   info: null,
   ffmpegPid: null,
   analysis: null,
+  recorder: null,
   backlog: null,
   hub: [],
 };
@@ -173,17 +238,46 @@ export function createFleet(options: FleetOptions): Fleet {
     const password = sealed ? await secrets.open(sealed) : undefined;
     const credentials = { username: row.username, password };
     const url = withCredentials(row.sourceUrl, credentials);
-    hub.setCamera(row.id, cameraSources(url, row.onvif, credentials, row.transport));
+    const sources = cameraSources(url, row.onvif, credentials, row.transport);
+    // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
+    if (sources.main === undefined && row.recordUrl) {
+      sources.main = withCredentials(row.recordUrl, credentials);
+    }
+    hub.setCamera(row.id, sources);
     return url;
+  };
+
+  /**
+   * THE seam between recording and its input, resolved each time a recording run starts: the
+   * camera's `main` stream read from the relay, under a hub lease the run releases when it ends
+   * (the camera sees no extra session; a recorder that restarts costs no camera reconnect).
+   */
+  const recordingSource = async (id: string): Promise<RecordingSource> => {
+    const lease = await hub.acquire(id, { stream: "main" }, "recorder");
+    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
   };
 
   const supervise = async (row: CameraRow) => {
     // First, so a password that cannot be opened fails before anything needs closing.
     const source = await registerSources(row);
-    const [detections, events] = await Promise.all([
+    const [detections, events, segments] = await Promise.all([
       BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
       BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
+      BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
     ]);
+    const stored = readStoredRecording(row.desired.recording);
+    try {
+      await recoverSegments({
+        sql: db.sql,
+        dataDir,
+        cameraId: row.id,
+        writer: segments,
+        settings: stored?.settings ?? null,
+      });
+    } catch (error) {
+      log.error("recovering unindexed segments failed", { camera: row.id, error });
+    }
+    const recording = new RecorderHandle();
     const analysis = emptyAnalysisStats();
     const board = new TrackBoard();
     const recorder = createEventRecorder({
@@ -216,6 +310,15 @@ export function createFleet(options: FleetOptions): Fleet {
           stats: analysis,
           board,
         }),
+      recorder: createRecorderLogic({
+        cameraId: row.id,
+        dataDir,
+        segmentSeconds: options.segmentSeconds ?? SEGMENT_SECONDS.default,
+        source: () => recordingSource(row.id),
+        writer: segments,
+        events: options.events,
+        handle: recording,
+      }),
     });
     const unit = {
       row,
@@ -223,7 +326,9 @@ export function createFleet(options: FleetOptions): Fleet {
       camera,
       detections,
       events,
+      segments,
       recorder,
+      recording,
       analysis,
       board,
       fps: captureFps,
@@ -238,18 +343,26 @@ export function createFleet(options: FleetOptions): Fleet {
     return unit;
   };
 
+  /** Capture runs at the analytics fps when it is higher, and back at the base rate otherwise. */
+  const setCaptureFps = (unit: Unit, fps: number) => {
+    if (fps === unit.fps) return;
+    unit.fps = fps;
+    unit.camera.send({ type: "CAMERA.UPDATE", source: { fps } });
+  };
+
   const attach = (unit: Unit, settings: AnalyticsSettings) => {
-    if (settings.fps > unit.fps) {
-      unit.fps = settings.fps;
-      unit.camera.send({ type: "CAMERA.UPDATE", source: { fps: settings.fps } });
-    }
+    setCaptureFps(unit, Math.max(captureFps, settings.fps));
     unit.camera.send({ type: "CAPTURE.START" });
     unit.camera.send({ type: "ANALYTICS.ATTACH", settings });
   };
 
-  /** Brings a camera to the state stored with it (capturing, analytics). */
+  /** Brings a camera to the state stored with it (capturing, analytics, recording). */
   const restore = (unit: Unit) => {
     if (unit.row.desired.capturing) unit.camera.send({ type: "CAPTURE.START" });
+    const recording = readStoredRecording(unit.row.desired.recording);
+    if (recording?.active) {
+      unit.camera.send({ type: "RECORDING.START", settings: recording.settings });
+    }
     const stored = unit.row.desired.analytics;
     if (!stored) return;
     try {
@@ -268,17 +381,64 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   };
 
-  const stopUnit = async (unit: Unit) => {
+  const stopUnit = async (unit: Unit, deadline?: number) => {
     await unit.camera.stop();
+    // Stopping the camera closed its open events and ended its recording run (which finishes
+    // its segment before the hub lets the camera go); their rows must reach the writers first.
+    await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
     await hub.removeCamera(unit.row.id);
-    // Stopping the camera closed its open events; they must reach the writer before it stops.
-    await unit.recorder.settled();
-    await Promise.all([unit.detections.stop(), unit.events.stop()]);
+    await Promise.all([
+      unit.detections.stop({ deadline }),
+      unit.events.stop({ deadline }),
+      unit.segments.stop({ deadline }),
+    ]);
   };
+
+  const add = async (row: CameraRow) => restore(await supervise(row));
+  const deletions = new Map<string, Promise<void>>();
+
+  const deleteCamera = async (id: string) => {
+    const row = await getCamera(db.sql, id);
+    // Its clips' rows go with the camera (cascade): their files are found by id first.
+    const clips = await cameraRecordIds(db.sql, id);
+    const unit = units.get(id);
+    if (unit) {
+      units.delete(id);
+      await stopUnit(unit);
+    }
+    try {
+      await deleteCameraRow(db.sql, id);
+    } catch (error) {
+      // Deleted by another box sharing the database: what was asked is done.
+      if (error instanceof NotFoundError) return;
+      // The camera still exists: keep supervising it as it was.
+      if (unit) await add(row).catch(() => {});
+      throw error;
+    }
+    // Detections have no cascading foreign key (see migration 002) and a camera may have
+    // millions: they, and the camera's files, go in the background.
+    (async () => {
+      await deleteCameraDetections(db.sql, id);
+      await removeCameraFiles(dataDir, id, log);
+      for (const clip of clips) await removeFile(recordFile(dataDir, clip));
+    })().catch((error) => {
+      log.warn("purge of a deleted camera's data failed", { camera: id, error });
+    });
+  };
+
+  const recordingState = (unit: Unit) => unit.camera.summary().recording;
+
+  /** Resolves once the camera's recording region is idle (the open segment indexed). */
+  const untilIdle = (unit: Unit) => recordingIdle(unit.camera.actor, FINALIZE_TIMEOUT_MS);
 
   return {
     async start() {
-      for (const row of await allCameras(db.sql)) {
+      const rows = await allCameras(db.sql);
+      // Before any writer opens: spill files of cameras that are gone must not be replayed.
+      await removeOrphanFiles(dataDir, new Set(rows.map((row) => row.id)), log).catch((error) => {
+        log.warn("could not look for files of deleted cameras", { error });
+      });
+      for (const row of rows) {
         // One broken camera (a password sealed with another box's key) must not keep the rest
         // of the fleet from starting.
         try {
@@ -289,9 +449,7 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       log.info("fleet started", { cameras: units.size });
     },
-    async add(row) {
-      restore(await supervise(row));
-    },
+    add,
     async update(row) {
       const unit = find(row.id);
       unit.row = row;
@@ -299,11 +457,13 @@ export function createFleet(options: FleetOptions): Fleet {
       // costs no reconnect, and capture keeps reading the same relay path either way.
       unit.source = await registerSources(row);
     },
-    async remove(id) {
-      const unit = units.get(id);
-      if (!unit) return;
-      units.delete(id);
-      await stopUnit(unit);
+    delete(id) {
+      let deleting = deletions.get(id);
+      if (!deleting) {
+        deleting = deleteCamera(id).finally(() => deletions.delete(id));
+        deletions.set(id, deleting);
+      }
+      return deleting;
     },
     async capture(id, action) {
       const unit = find(id);
@@ -315,6 +475,7 @@ export function createFleet(options: FleetOptions): Fleet {
       unit.row.desired = await updateDesired(db.sql, id, { capturing: false, analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
       unit.camera.send({ type: "CAPTURE.STOP" });
+      setCaptureFps(unit, captureFps);
     },
     async attachAnalytics(id, settings) {
       const unit = find(id);
@@ -325,13 +486,40 @@ export function createFleet(options: FleetOptions): Fleet {
       const unit = find(id);
       unit.row.desired = await updateDesired(db.sql, id, { analytics: null });
       unit.camera.send({ type: "ANALYTICS.DETACH" });
+      setCaptureFps(unit, captureFps);
     },
     analysisStats(id) {
       const unit = units.get(id);
       return unit && unit.camera.summary().analytics === "attached" ? { ...unit.analysis } : null;
     },
+    async startRecording(id, settings) {
+      const unit = find(id);
+      const stored: StoredRecording = { active: true, settings };
+      unit.row.desired = await updateDesired(db.sql, id, { recording: stored });
+      if (recordingState(unit) === "finalizing") await untilIdle(unit);
+      unit.camera.send({ type: "RECORDING.START", settings });
+    },
+    async stopRecording(id) {
+      const unit = find(id);
+      const previous = readStoredRecording(unit.row.desired.recording);
+      if (previous) {
+        unit.row.desired = await updateDesired(db.sql, id, {
+          recording: { ...previous, active: false },
+        });
+      }
+      unit.camera.send({ type: "RECORDING.STOP" });
+      await untilIdle(unit);
+      // The last segment's row is in the writer: give it a moment to commit, so a timeline
+      // asked for right after the stop shows it (a database that is down keeps it for later).
+      await withTimeout(unit.segments.drained(), DRAIN_TIMEOUT_MS, () => new Error("slow"))
+        .catch(() => {});
+    },
     board(id) {
       return find(id).board;
+    },
+    recorderStats(id) {
+      const unit = units.get(id);
+      return unit && recordingState(unit) !== "idle" ? { ...unit.recording.stats } : null;
     },
     status(id) {
       const unit = units.get(id);
@@ -341,7 +529,12 @@ export function createFleet(options: FleetOptions): Fleet {
         ...summary,
         ffmpegPid: unit.camera.capture.stats.pid,
         analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        backlog: { detections: unit.detections.stats(), events: unit.events.stats() },
+        recorder: summary.recording === "idle" ? null : publicStats(unit.recording.stats),
+        backlog: {
+          detections: unit.detections.stats(),
+          events: unit.events.stats(),
+          segments: unit.segments.stats(),
+        },
         hub: hub.status(id),
       };
     },
@@ -374,17 +567,17 @@ export function createFleet(options: FleetOptions): Fleet {
       let backlog = 0;
       for (const unit of units.values()) {
         if (unit.camera.summary().stream === "live") live++;
-        for (const writer of [unit.detections, unit.events]) {
+        for (const writer of [unit.detections, unit.events, unit.segments]) {
           const stats = writer.stats();
           backlog += stats.buffered + stats.spilled;
         }
       }
       return { cameras: units.size, live, backlog };
     },
-    async stop() {
+    async stop(options = {}) {
       const all = [...units.values()];
       units.clear();
-      await Promise.all(all.map(stopUnit));
+      await Promise.all(all.map((unit) => stopUnit(unit, options.deadline)));
       log.info("fleet stopped", { cameras: all.length });
     },
   };

@@ -25,7 +25,10 @@ export function startRetention(
   const tick = () => {
     running ??= applyRetention(sql, settings)
       .then((result) => {
-        if (result.partitionsDropped.length || result.eventsDeleted || result.detectionsDeleted) {
+        if (
+          result.partitionsDropped.length || result.eventsDeleted || result.detectionsDeleted ||
+          result.snapshotsRemoved
+        ) {
           log.info("retention applied", { ...result });
         }
       })

@@ -4,8 +4,9 @@
  * - publishing: only Vigil itself (the internal credentials from the data dir), whatever
  *   `VIGIL_AUTH` says — nobody on the LAN may replace a camera's picture;
  * - reading: the internal credentials; with `VIGIL_AUTH=off` anyone; otherwise an API token of
- *   role admin, viewer or media as the password of RTSP Basic (any user name), or a signed
- *   expiring URL (`?exp=…&sig=…`, see models/rtsp/signed_url.ts) for players that cannot send
+ *   role admin, viewer or media as the password of RTSP Basic (any user name) — a token limited
+ *   to some cameras only for their paths (`tokenMaySee`, models/auth.ts) — or a signed expiring
+ *   URL (`?exp=…&sig=…`, see models/rtsp/signed_url.ts) for players that cannot send
  *   credentials.
  *
  * Tokens are stored as SHA-256 hashes only (models/auth.ts), so Digest — which needs the password
@@ -19,7 +20,13 @@ import type postgres from "postgres";
 import type { RtspAuthDecision, RtspAuthRequest } from "./rtsp_server.ts";
 import { verifyDigest } from "../models/rtsp/auth.ts";
 import { checkSignedPath } from "../models/rtsp/signed_url.ts";
-import { allows, constantTimeEqual, verifyToken } from "../models/auth.ts";
+import {
+  allows,
+  constantTimeEqual,
+  type TokenInfo,
+  tokenMaySee,
+  verifyToken,
+} from "../models/auth.ts";
 import type { RelayKeys } from "../models/relay_keys.ts";
 
 /** What the authorizer needs. */
@@ -62,9 +69,22 @@ export function relayAuthorizer(
       return { allowed: true };
     }
     if (c?.scheme === "basic") {
-      const role = await verifyToken(sql, c.password);
-      if (role && allows(role, "live")) return { allowed: true };
+      const token = await verifyToken(sql, c.password);
+      if (token && allows(token.role, "live")) {
+        return mayRead(token, request.path) ? { allowed: true } : { allowed: false, status: 403 };
+      }
     }
     return { allowed: false };
   };
+}
+
+/**
+ * Whether a token may read a relay path: any, unless it is limited to cameras — then only the
+ * paths of those cameras (`/cam/<id>` and below); other paths (live sessions...) stay closed to it
+ * until they can tell which camera they show.
+ */
+function mayRead(token: TokenInfo, path: string): boolean {
+  if (token.cameras === null) return true;
+  const camera = /^\/cam\/([^/]+)/.exec(path)?.[1];
+  return camera !== undefined && tokenMaySee(token, camera);
 }

@@ -22,12 +22,19 @@ import { DetectorPool } from "./detector_pool.ts";
 import type { FeedMessage } from "./event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
+import { type Compiler, createCompiler } from "./compiler.ts";
+import {
+  type RecordingsRetention,
+  type RecordingsRetentionOptions,
+  startRecordingsRetention,
+} from "./recordings_retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
 import { type LiveManager, startLive } from "./live.ts";
 import { hubSource } from "./live_source.ts";
 import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";
 import { withCredentials } from "../models/media/rtsp_url.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -45,6 +52,14 @@ export interface SystemOptions {
   onvifTimeoutMs?: number;
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
+  /** compileRecord jobs at once (default 1). */
+  compileConcurrency?: number;
+  /** Recordings retention and the disk guard; absent → no retention job (tests). */
+  recordings?: Omit<RecordingsRetentionOptions, "sql" | "dataDir">;
+  /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
+  neighbours?: NeighbourLookup;
   /** `VIGIL_AUTH` for relay readers. Default true. */
   auth?: boolean;
   /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
@@ -70,13 +85,44 @@ export interface System {
   live: LiveManager;
   /** This box's stable id (the dispatcher names the owner of a camera by it). */
   boxId: string;
-  /** Stops the discovery interval, the move watch, live sessions, every camera (writers flush),
-   * the relay, retention and the detectors, in that order. The database stays open: its owner
-   * closes it. */
-  stop(): Promise<void>;
+  /** compileRecord jobs. */
+  compiler: Compiler;
+  /** Recordings retention and the disk guard, when configured. */
+  recordingsRetention: RecordingsRetention | undefined;
+  neighbours: NeighbourLookup | undefined;
+  /**
+   * Stops everything, rows first: the discovery interval, live sessions and the compiles (a
+   * running one is put back in the queue for the next start) with recordings retention, then
+   * every camera (their recordings finish the open segment; their writers write or spill
+   * everything by the deadline, whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
+   * the move watch, retention and the detectors together — given at most
+   * {@linkcode AUX_STOP_MS}, since nothing durable depends on them and a hung database or ONVIF
+   * device must not hold the exit. The database stays open: its owner closes it.
+   *
+   * @param options `deadline` (epoch ms) by which every buffered row must be written or spilled
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 const log = createLogger("system");
+
+/** How long the move watch, retention and the detectors each get to stop. */
+export const AUX_STOP_MS = 1_500;
+
+/** Waits for `work`, or logs and moves on after `ms`. */
+async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  try {
+    const outcome = await Promise.race([work.then(() => "done" as const), late]);
+    if (outcome === "late") log.warn(`${what} did not stop in time; going on`, { ms });
+  } catch (error) {
+    log.warn(`${what} failed to stop`, { error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Starts everything and restores each camera's desired state.
@@ -104,9 +150,21 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     events,
     hub: relay.hub,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
   });
-  const retention = options.retention ? startRetention(db.sql, options.retention) : undefined;
+  const retention = options.retention
+    ? startRetention(db.sql, { ...options.retention, dataDir })
+    : undefined;
   await fleet.start();
+  const compiler = createCompiler({
+    sql: db.sql,
+    dataDir,
+    concurrency: options.compileConcurrency,
+  });
+  await compiler.start();
+  const recordingsRetention = options.recordings
+    ? startRecordingsRetention({ sql: db.sql, dataDir, ...options.recordings })
+    : undefined;
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.
   const discovery = new DiscoveryRegistry({ probe: options.probe });
@@ -116,6 +174,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     secrets,
     fleet,
     timeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
   });
   const live = await startLive({
     db,
@@ -152,14 +211,23 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     onvifTimeoutMs: options.onvifTimeoutMs,
     live,
     boxId,
-    async stop() {
+    compiler,
+    recordingsRetention,
+    neighbours: options.neighbours,
+    async stop(options = {}) {
       interval?.stop();
-      await watch.stop();
-      await live.stop();
-      await fleet.stop();
+      // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
+      // an ONVIF call may take seconds, and the rows must reach the database or disk first.
+      const watchStopped = watch.stop();
+      // A running compile is killed and queued again for the next start; nothing is lost.
+      await Promise.all([live.stop(), compiler.stop(), recordingsRetention?.stop()]);
+      await fleet.stop(options);
       await relay.stop();
-      await retention?.stop();
-      await detectors.close();
+      await Promise.all([
+        bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
+        bounded("retention", retention?.stop(), AUX_STOP_MS),
+        bounded("the detectors", detectors.close(), AUX_STOP_MS),
+      ]);
     },
   };
 }

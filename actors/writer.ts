@@ -23,8 +23,13 @@
  *   append-only spill file (`<dataDir>/spill/<table>/<name>.jsonl`, see models/store/spill.ts,
  *   fsynced); when the database answers again the file is replayed first, in order, then memory,
  *   so rows of a camera arrive in the order they were pushed;
- * - {@linkcode BatchWriter.stop} writes or spills everything buffered; a spill left by a stop or a
- *   crash is replayed by the next writer opened with the same table and name.
+ * - {@linkcode BatchWriter.stop} writes or spills everything buffered. Given a `deadline`, a
+ *   statement still unanswered then is abandoned (cancelled; its rows are spilled, and should it
+ *   commit after all, the replay skips them through `on conflict`) and whatever is not written is
+ *   spilled — so a hung or slow database cannot hold a shutdown past its exit deadline. A spill
+ *   left by a stop or a crash is replayed by the next writer opened with the same table and name;
+ * - a spill file is capped (`maxSpillBytes`): past it the oldest rows are dropped, counted in
+ *   `dropped` and logged — a long outage cannot fill the disk.
  *
  * Rows pushed are "durable" once committed or spilled; a SIGKILL loses only rows pushed after the
  * last flush or spill ({@linkcode WriterStats.durable} counts the durable prefix).
@@ -38,10 +43,10 @@
  * @module
  */
 import type postgres from "postgres";
-import { join } from "node:path";
 import { UnavailableError, ValidationError } from "../models/errors.ts";
 import { createLogger, type Logger } from "../models/log.ts";
 import { openSpill, type SpillFile } from "../models/store/spill.ts";
+import { spillPath } from "../models/store/camera_data.ts";
 import { columnArrays, insertStatement, type TableSpec } from "../models/store/table_spec.ts";
 import { arrayLiteral } from "../models/store/array_literal.ts";
 import { planStep, type WriterLimits } from "../models/store/write_plan.ts";
@@ -69,6 +74,12 @@ export interface WriterOptions<R> {
   maxBufferedRows?: number;
   /** While the database is down, rows older than this are spilled (default 5 s). */
   spillAfterMs?: number;
+  /**
+   * Cap on the spill file (default {@linkcode MAX_SPILL_BYTES}). When an append passes it, the
+   * oldest rows are dropped down to three quarters of it — counted in `dropped` and logged, never
+   * silently — so a long outage cannot fill the disk.
+   */
+  maxSpillBytes?: number;
   /** First retry delay after a failed write; doubles up to `retryMaxMs` (default 250 ms). */
   retryBaseMs?: number;
   /** Longest retry delay (default 5 s). */
@@ -105,6 +116,26 @@ export interface WriterStats {
 }
 
 const SPILL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+/**
+ * Default cap on one spill file, i.e. per camera and table: about a day of a busy camera's
+ * detections (~250 bytes a row), while a box with a few cameras keeps its disk.
+ */
+export const MAX_SPILL_BYTES = 256 * 1024 * 1024;
+/** A full spill file is cut down to this fraction of its cap, so trims are rare. */
+const SPILL_KEEP_FRACTION = 0.75;
+
+/** Whether `work` settles before `deadline` (epoch ms); it is never rejected through this. */
+async function settlesBy(work: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** A failed spill (disk full...) is retried after this long. */
 const SPILL_RETRY_MS = 5_000;
 /** Beyond this many times `maxBufferedRows` in memory (disk and database both failing), pushes
@@ -133,6 +164,7 @@ export class BatchWriter<R> {
   readonly #retryBaseMs: number;
   readonly #retryMaxMs: number;
   readonly #writeTimeoutMs: number;
+  readonly #maxSpillBytes: number;
 
   #rows: R[] = [];
   /** Leading rows of memory already sent in a statement that failed: maybe committed. */
@@ -145,6 +177,14 @@ export class BatchWriter<R> {
   #retryAt = 0;
   #spillRetryAt = 0;
   #busy: Promise<void> | undefined;
+  /** What `#busy` is doing: a write may be abandoned at stop, a spill (disk) may not. */
+  #busyKind: "write" | "spill" | undefined;
+  /** Set when stop gave up on the write in flight: its late outcome must change nothing. */
+  #abandoned = false;
+  /** While stopping: no statement may run past this time (the deadline given to stop). */
+  #stopDeadline: number | undefined;
+  /** The statement in flight, to cancel it when abandoned. */
+  #query: { cancel(): unknown } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
   #stopping = false;
@@ -173,6 +213,7 @@ export class BatchWriter<R> {
     this.#retryBaseMs = options.retryBaseMs ?? 250;
     this.#retryMaxMs = options.retryMaxMs ?? 5_000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.#maxSpillBytes = options.maxSpillBytes ?? MAX_SPILL_BYTES;
   }
 
   /**
@@ -193,6 +234,7 @@ export class BatchWriter<R> {
       "maxStatementRows",
       "maxBufferedRows",
       "writeTimeoutMs",
+      "maxSpillBytes",
     ] as const;
     for (const key of positive) {
       const value = options[key];
@@ -204,7 +246,7 @@ export class BatchWriter<R> {
       }
     }
     const log = createLogger("writer", { table: options.spec.table, name: options.name });
-    const path = join(options.dataDir, "spill", options.spec.table, `${options.name}.jsonl`);
+    const path = spillPath(options.dataDir, options.spec.table, options.name);
     const spill = await openSpill(path, log);
     if (spill.rows > 0) log.info("replaying rows spilled earlier", { rows: spill.rows, path });
     const writer = new BatchWriter(options, spill, log);
@@ -269,14 +311,22 @@ export class BatchWriter<R> {
   /**
    * Stops the writer: waits for the write in flight, then writes what is buffered — or spills it
    * when the database is down or older rows are still in the spill file (they must go first, and
-   * a stop should not wait for a long replay). Safe to call twice.
+   * a stop should not wait for a long replay). With a `deadline`, the statement in flight then
+   * is abandoned and everything still in memory spilled. Safe to call twice (the first call's
+   * deadline holds).
+   *
+   * @param options `deadline`: epoch ms by which everything must be written or spilled
    */
-  stop(): Promise<void> {
+  stop(options: { deadline?: number } = {}): Promise<void> {
     this.#stopped ??= (async () => {
       this.#stopping = true;
       this.#arm(undefined);
-      while (this.#busy) await this.#busy;
-      if (!this.#down && this.#spilled === 0) {
+      this.#stopDeadline = options.deadline;
+      while (this.#busy && !this.#abandoned) {
+        if (this.#busyKind === "spill" || options.deadline === undefined) await this.#busy;
+        else if (!(await settlesBy(this.#busy, options.deadline))) this.#abandon();
+      }
+      if (!this.#abandoned && !this.#down && this.#spilled === 0) {
         while (this.#rows.length > 0 && !this.#down) await this.#write();
       }
       if (this.#rows.length > 0) await this.#spillMemory();
@@ -320,8 +370,10 @@ export class BatchWriter<R> {
     }
     this.#arm(undefined);
     const work = step.action === "write" ? this.#write() : this.#spillMemory();
+    this.#busyKind = step.action;
     this.#busy = work.finally(() => {
       this.#busy = undefined;
+      this.#busyKind = undefined;
       this.#notify();
       this.#schedule();
     });
@@ -373,6 +425,17 @@ export class BatchWriter<R> {
     }
   }
 
+  /** Gives up on the write in flight (stop ran out of time): it is cancelled, memory spilled. */
+  #abandon(): void {
+    this.#abandoned = true;
+    this.#down = true;
+    // Cancelling opens a connection to the server, which may hang too: nobody waits for it.
+    Promise.resolve(this.#query?.cancel()).catch(() => {});
+    this.#log.warn("the database did not answer by the stop deadline; spilling instead", {
+      buffered: this.#rows.length,
+    });
+  }
+
   async #writeMemoryChunk(): Promise<void> {
     const n = Math.min(this.#rows.length, this.#maxStatementRows);
     try {
@@ -381,6 +444,8 @@ export class BatchWriter<R> {
       this.#attempted = Math.max(this.#attempted, n);
       throw error;
     }
+    // Stop spilled these rows meanwhile (they may also have committed: replay skips them).
+    if (this.#abandoned) return;
     this.#attempted = Math.max(0, this.#attempted - n);
     this.#rows.splice(0, n);
     this.#pushedAt.splice(0, n);
@@ -398,6 +463,8 @@ export class BatchWriter<R> {
       }
     }
     await this.#insert(rows, false);
+    // Stop appended memory to the file meanwhile: it must be neither skipped nor removed.
+    if (this.#abandoned) return;
     this.#replayOffset = chunk.next;
     this.#spilled = Math.max(0, this.#spilled - chunk.values.length);
     if (this.#spilled === 0 || chunk.next >= this.#spill.bytes || chunk.values.length === 0) {
@@ -415,6 +482,7 @@ export class BatchWriter<R> {
    */
   async #insert(rows: readonly R[], fresh: boolean): Promise<void> {
     if (rows.length === 0) return;
+    if (this.#abandoned) throw new UnavailableError("writer: the write was abandoned at stop");
     const text = fresh && this.#plainText ? this.#plainText : this.#text;
     try {
       await this.#run(text, columnArrays(this.#spec, rows).map(arrayLiteral));
@@ -440,14 +508,20 @@ export class BatchWriter<R> {
    * duplicate, and it waits on the first one's row locks, so it commits after it.
    */
   async #run(text: string, params: string[]): Promise<void> {
+    const limit = this.#stopDeadline === undefined
+      ? this.#writeTimeoutMs
+      : Math.min(this.#writeTimeoutMs, this.#stopDeadline - Date.now());
+    if (limit <= 0) throw new UnavailableError("writer: no time left to write at stop");
     const query = this.#sql.unsafe(text, params);
+    this.#query = query;
     try {
-      await withTimeout(query, this.#writeTimeoutMs, () => {
+      await withTimeout(query, limit, () => {
         // Cancelling a statement the server already has opens a connection, which may fail.
         Promise.resolve(query.cancel()).catch(() => {});
-        return new UnavailableError(`writer: no answer within ${this.#writeTimeoutMs} ms`);
+        return new UnavailableError(`writer: no answer within ${limit} ms`);
       });
     } finally {
+      this.#query = undefined;
       // The cancelled query rejects too; nobody else awaits it.
       query.catch(() => {});
     }
@@ -470,5 +544,26 @@ export class BatchWriter<R> {
     this.#spilled += n;
     this.#stats.durable += n;
     this.#log.info("spilled rows to disk", { rows: n, path: this.#spill.path });
+    if (this.#spill.bytes > this.#maxSpillBytes) await this.#trimSpill();
+  }
+
+  /** Drops the oldest spilled rows to stay under the cap: a counted, logged loss. */
+  async #trimSpill(): Promise<void> {
+    try {
+      const keep = Math.floor(this.#maxSpillBytes * SPILL_KEEP_FRACTION);
+      const { dropped } = await this.#spill.compact(this.#replayOffset, keep);
+      this.#replayOffset = 0;
+      this.#spilled = this.#spill.rows;
+      this.#stats.dropped += dropped;
+      this.#log.error("spill file full: dropped the oldest rows", {
+        dropped,
+        droppedSinceOpen: this.#stats.dropped,
+        kept: this.#spilled,
+        maxBytes: this.#maxSpillBytes,
+        path: this.#spill.path,
+      });
+    } catch (error) {
+      this.#log.error("cannot trim the spill file; it stays over its cap", { error });
+    }
   }
 }

@@ -3,26 +3,33 @@
  * SHA-256 of the secret is stored, compared in constant time, so neither a database dump nor a
  * timing side channel gives a usable token.
  *
+ * A viewer or media token may be limited to some cameras (`cameras`): it must not list, read,
+ * snapshot, stream or follow events of any other. {@linkcode tokenMaySee} is the one rule every
+ * consumer applies (the API's middleware and routes, the RTSP relay).
+ *
  * @module
  */
 import type postgres from "postgres";
 import { join } from "node:path";
 import { timingSafeEqual } from "node:crypto";
-import { ConflictError, NotFoundError } from "./errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 
 /** What a token may do. */
 export const ROLES = ["admin", "viewer", "media"] as const;
 /** One of {@linkcode ROLES}. */
 export type Role = typeof ROLES[number];
 
-/** The permission a route needs. */
-export type Permission = "read" | "write" | "live" | "dispatch";
+/**
+ * The permission a route needs. `playback`: reading recordings (the timeline, clips), which
+ * viewers and the media server both need.
+ */
+export type Permission = "read" | "write" | "live" | "dispatch" | "playback";
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["read", "write", "live", "dispatch"],
+  admin: ["read", "write", "live", "dispatch", "playback"],
   // Viewers watch live through the dispatcher like the media server does (issue 14).
-  viewer: ["read", "live", "dispatch"],
-  media: ["live", "dispatch"],
+  viewer: ["read", "live", "dispatch", "playback"],
+  media: ["live", "dispatch", "playback"],
 };
 
 /**
@@ -41,6 +48,8 @@ export interface TokenInfo {
   id: string;
   name: string;
   role: Role;
+  /** The cameras it may see; null for every camera. */
+  cameras: string[] | null;
   createdAt: string;
   /**
    * When it last opened a request (to the minute), null if never: a token in use that should
@@ -51,6 +60,58 @@ export interface TokenInfo {
 
 /** `last_used_at` is written at most this often per token, so requests do not each write. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Most cameras one token may name. */
+export const MAX_TOKEN_CAMERAS = 1000;
+
+/**
+ * Whether a token may see a camera: list it, read it, its snapshots, streams, events and
+ * detections. A token without a camera list sees every camera.
+ *
+ * @param token the token's info (only `cameras` is read)
+ * @param cameraId a camera id (any case)
+ * @returns true when the camera is in the token's scope
+ * @example
+ * ```ts
+ * tokenMaySee({ cameras: null }, id); // true
+ * tokenMaySee({ cameras: [a] }, b); // false
+ * ```
+ */
+export function tokenMaySee(token: Pick<TokenInfo, "cameras">, cameraId: string): boolean {
+  return token.cameras === null || token.cameras.includes(cameraId.toLowerCase());
+}
+
+/**
+ * The camera filter of a listing for a token: the asked-for camera when the token may see it,
+ * else the token's cameras.
+ *
+ * @param token the token's info (only `cameras` is read)
+ * @param camera the camera the request filters on, if any
+ * @returns `{camera}` / `{cameras}` to filter on, `{}` for no filter, or `"none"` when the request
+ *   names a camera the token may not see (the answer is empty)
+ * @example
+ * ```ts
+ * cameraFilter({ cameras: [a, b] }, undefined); // { cameras: [a, b] }
+ * cameraFilter({ cameras: [a] }, c); // "none"
+ * ```
+ */
+export function cameraFilter(
+  token: Pick<TokenInfo, "cameras">,
+  camera: string | undefined,
+): { camera?: string; cameras?: string[] } | "none" {
+  if (camera !== undefined) return tokenMaySee(token, camera) ? { camera } : "none";
+  return token.cameras === null ? {} : { cameras: token.cameras };
+}
+
+/** The rights of a request when authentication is off: an admin of every camera. */
+export const UNLIMITED: TokenInfo = {
+  id: "",
+  name: "authentication off",
+  role: "admin",
+  cameras: null,
+  createdAt: new Date(0).toISOString(),
+  lastUsedAt: null,
+};
 
 const TOKEN = /^vgl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -90,28 +151,78 @@ export function constantTimeEqual(a: string, b: string): boolean {
  * @param sql database
  * @param name a label for humans
  * @param role what it may do
+ * @param cameras the cameras it may see (viewer and media only); absent for every camera
  * @returns the token (shown once) and its public info
+ * @throws {ValidationError} naming `cameras` or `cameras.N` for an admin with cameras, an empty or
+ *   oversized list, or an id that is not a camera
  */
 export async function createToken(
   sql: postgres.Sql,
   name: string,
   role: Role,
+  cameras?: readonly string[],
 ): Promise<{ token: string; info: TokenInfo }> {
+  const scope = cameras === undefined ? null : [...new Set(cameras.map((c) => c.toLowerCase()))];
+  if (scope !== null) {
+    if (role === "admin") {
+      throw new ValidationError(
+        "cameras must be left out for an admin: admins see every camera",
+        "cameras",
+      );
+    }
+    if (scope.length === 0 || scope.length > MAX_TOKEN_CAMERAS) {
+      throw new ValidationError(`cameras must name 1 to ${MAX_TOKEN_CAMERAS} cameras`, "cameras");
+    }
+  }
   const id = randomId();
   const secret = randomBase64Url(32);
-  const [row] = await sql<{ created_at: Date }[]>`
-    insert into tokens (id, name, role, secret_sha256)
-    values (${id}, ${name}, ${role}, ${await sha256Hex(secret)})
-    returning created_at`;
+  const row = await sql.begin(async (tx) => {
+    if (scope !== null) {
+      // Locked so a camera cannot vanish between the check and the insert unnoticed.
+      const found = await tx<{ id: string }[]>`
+        select id from cameras where id = any(${scope}::uuid[]) for share`;
+      const known = new Set(found.map((r) => r.id));
+      const missing = scope.findIndex((camera) => !known.has(camera));
+      if (missing >= 0) {
+        throw new ValidationError(`cameras.${missing} is not a camera`, `cameras.${missing}`);
+      }
+    }
+    const [inserted] = await tx<{ created_at: Date }[]>`
+      insert into tokens (id, name, role, secret_sha256, cameras)
+      values (${id}, ${name}, ${role}, ${await sha256Hex(secret)}, ${scope}::uuid[])
+      returning created_at`;
+    return inserted;
+  });
   return {
     token: `vgl_${id}_${secret}`,
     info: {
       id,
       name,
       role,
+      cameras: scope,
       createdAt: (row?.created_at ?? new Date()).toISOString(),
       lastUsedAt: null,
     },
+  };
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: Role;
+  cameras: string[] | null;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+function toInfo(row: TokenRow): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    cameras: row.cameras,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
   };
 }
 
@@ -122,16 +233,10 @@ export async function createToken(
  * @returns every token's public info
  */
 export async function listTokens(sql: postgres.Sql): Promise<TokenInfo[]> {
-  const rows = await sql<
-    { id: string; name: string; role: Role; created_at: Date; last_used_at: Date | null }[]
-  >`select id, name, role, created_at, last_used_at from tokens order by created_at, id`;
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    role: r.role,
-    createdAt: r.created_at.toISOString(),
-    lastUsedAt: r.last_used_at?.toISOString() ?? null,
-  }));
+  const rows = await sql<TokenRow[]>`
+    select id, name, role, cameras::text[] as cameras, created_at, last_used_at from tokens
+    order by created_at, id`;
+  return rows.map(toInfo);
 }
 
 /**
@@ -158,18 +263,22 @@ export async function revokeToken(sql: postgres.Sql, id: string): Promise<void> 
 }
 
 /**
- * Resolves a bearer token to its role, and notes when it was used (at most once a minute).
+ * Resolves a bearer token to what it may do — its role and cameras — and notes when it was used
+ * (at most once a minute).
  *
  * @param sql database
  * @param token the presented token
- * @returns the role, or undefined when the token is unknown or wrong
+ * @returns the token's info, or undefined when the token is unknown or wrong
  */
-export async function verifyToken(sql: postgres.Sql, token: string): Promise<Role | undefined> {
+export async function verifyToken(
+  sql: postgres.Sql,
+  token: string,
+): Promise<TokenInfo | undefined> {
   const match = TOKEN.exec(token);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];
-  const rows = await sql<{ role: Role; secret_sha256: string; stale: boolean }[]>`
-    select role, secret_sha256,
+  const rows = await sql<(TokenRow & { secret_sha256: string; stale: boolean })[]>`
+    select id, name, role, cameras::text[] as cameras, created_at, last_used_at, secret_sha256,
            coalesce(last_used_at < now() - ${LAST_USED_RESOLUTION_MS} * interval '1 millisecond',
                     true) as stale
     from tokens where id = ${id}`;
@@ -178,7 +287,7 @@ export async function verifyToken(sql: postgres.Sql, token: string): Promise<Rol
   const row = rows[0];
   if (!row || !constantTimeEqual(presented, row.secret_sha256)) return undefined;
   if (row.stale) await sql`update tokens set last_used_at = now() where id = ${id}`;
-  return row.role;
+  return toInfo(row);
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { ValidationError } from "./errors.ts";
+import { type MinFree, parseMinFree, parseSize } from "./recording/disk_guard.ts";
+import { SEGMENT_SECONDS } from "./media/segment_args.ts";
 
 /** Everything configurable, after validation. */
 export interface Config {
@@ -29,6 +31,16 @@ export interface Config {
   detectionRetentionDays: number;
   /** `VIGIL_EVENT_RETENTION_DAYS` (default 30): events are kept this long. */
   eventRetentionDays: number;
+  /** `VIGIL_SEGMENT_SECONDS` (default 10): target length of recorded segments. */
+  segmentSeconds: number;
+  /** `VIGIL_RECORDINGS_MIN_FREE` (default 5%): free space the disk guard keeps. */
+  recordingsMinFree: MinFree;
+  /** `VIGIL_RECORDINGS_MAX_SIZE` (default none): most bytes recordings may use. */
+  recordingsMaxSize: number | undefined;
+  /** `VIGIL_COMPILE_CONCURRENCY` (default 1): compileRecord jobs at once. */
+  compileConcurrency: number;
+  /** `VIGIL_RECORD_RETENTION_DAYS` (default 30): compiled clips are kept this long. */
+  recordRetentionDays: number;
   /** `VIGIL_RTSP_PORT` (default 8554; 0 picks a free one): the relay's RTSP port. */
   rtspPort: number;
   /** `VIGIL_RTSP_HOST` (default: `VIGIL_HOST`): the address the relay listens on. */
@@ -81,6 +93,19 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     discoveryIntervalS: discoveryIntervalFromEnv(env),
     detectionRetentionDays: readInt(env, "VIGIL_DETECTION_RETENTION_DAYS", 7, 1, 3650),
     eventRetentionDays: readInt(env, "VIGIL_EVENT_RETENTION_DAYS", 30, 1, 3650),
+    segmentSeconds: readInt(
+      env,
+      "VIGIL_SEGMENT_SECONDS",
+      SEGMENT_SECONDS.default,
+      SEGMENT_SECONDS.min,
+      SEGMENT_SECONDS.max,
+    ),
+    recordingsMinFree: parseMinFree(env.VIGIL_RECORDINGS_MIN_FREE || "5%"),
+    recordingsMaxSize: env.VIGIL_RECORDINGS_MAX_SIZE
+      ? parseSize(env.VIGIL_RECORDINGS_MAX_SIZE, "VIGIL_RECORDINGS_MAX_SIZE")
+      : undefined,
+    compileConcurrency: readInt(env, "VIGIL_COMPILE_CONCURRENCY", 1, 1, 8),
+    recordRetentionDays: readInt(env, "VIGIL_RECORD_RETENTION_DAYS", 30, 1, 3650),
     rtspPort: readInt(env, "VIGIL_RTSP_PORT", 8554, 0, 65535),
     rtspHost: readHost(env, "VIGIL_RTSP_HOST", host),
     hubIdleS: readInt(env, "VIGIL_HUB_IDLE_S", 10, 0, 3600),

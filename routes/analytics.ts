@@ -21,21 +21,7 @@ import { getCamera } from "../models/store/cameras.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam } from "./schemas.ts";
-
-/**
- * Settings as readers see them: a webhook URL often carries its secret in the path or query
- * (Slack, Discord, Home Assistant), and viewers may read analytics, so only its origin is shown.
- *
- * @param settings stored settings
- * @returns the settings with the webhook URL cut to its origin
- */
-function withoutWebhookSecret(settings: AnalyticsSettings): AnalyticsSettings {
-  if (!settings.webhook) return settings;
-  return {
-    ...settings,
-    webhook: { ...settings.webhook, url: `${new URL(settings.webhook.url).origin}/…` },
-  };
-}
+import { settingsView } from "../models/analytics/settings_view.ts";
 
 const AnalysisStats = z.object({
   frames: z.number().int().openapi({ description: "Frames the throttle let through" }),
@@ -65,7 +51,11 @@ const attach = createRoute({
   tags,
   request: { params: IdParam, body: jsonBody(AnalyticsSettingsInput) },
   responses: {
-    200: jsonReply(AnalyticsSettingsSchema, "The settings as applied, defaults filled"),
+    200: jsonReply(
+      AnalyticsSettingsSchema,
+      "The settings as applied, defaults filled; the webhook URL cut to its origin, as every " +
+        "reply shows it",
+    ),
     ...errorReplies(NOT_FOUND),
   },
 });
@@ -106,7 +96,7 @@ export function analyticsRoutes(deps: AppDeps) {
         labels: detectors.labels(),
       });
       await fleet.attachAnalytics(id, settings);
-      return c.json(settings, 200);
+      return c.json(settingsView(settings), 200);
     })
     .openapi(read, async (c) => {
       const { id } = c.req.valid("param");
@@ -114,7 +104,7 @@ export function analyticsRoutes(deps: AppDeps) {
       const settings = camera.desired.analytics as AnalyticsSettings | null | undefined;
       if (!settings) throw new NotFoundError(`analytics of camera ${id}`);
       return c.json(
-        { settings: withoutWebhookSecret(settings), stats: fleet.analysisStats(id) },
+        { settings: settingsView(settings), stats: fleet.analysisStats(id) },
         200,
       );
     })

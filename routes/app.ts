@@ -17,7 +17,10 @@ import { cameraRoutes } from "./cameras.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { DiscoveryRegistry } from "../actors/discovery.ts";
+import type { OnvifWatch } from "../actors/onvif_watch.ts";
+import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { analyticsRoutes } from "./analytics.ts";
+import { cameraMoveRoutes } from "./camera_moves.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { relayRoutes } from "./relay.ts";
@@ -25,6 +28,10 @@ import type { Relay } from "../actors/relay.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
+import { recordingRoutes } from "./recording.ts";
+import { recordRoutes } from "./records.ts";
+import { eventKeepRoutes } from "./event_keep.ts";
+import type { Compiler } from "../actors/compiler.ts";
 import type { LiveManager } from "../actors/live.ts";
 import { liveRoutes } from "./live.ts";
 import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
@@ -54,6 +61,12 @@ export interface AppDeps {
   discovery?: DiscoveryRegistry;
   /** Time limit of each ONVIF call while onboarding (default: the client's, 5 s). */
   onvifTimeoutMs?: number;
+  /** compileRecord jobs. */
+  compiler: Compiler;
+  /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
+  neighbours?: NeighbourLookup;
+  /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
+  watch?: OnvifWatch;
   /** Live sessions. */
   live: LiveManager;
   /** This box's stable id (the dispatcher's owner). */
@@ -81,7 +94,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       404,
     )
   );
-  app.use(
+  // Only the methods that take a body read one: a DELETE carrying a large body is answered as a
+  // DELETE (its body is never read), not with a 413 its document does not list (found by the
+  // route fuzzer against the contract).
+  app.on(
+    ["POST", "PUT", "PATCH"],
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -95,17 +112,22 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
-  app.use("/api/*", authenticate(deps.db, deps.auth));
+  const auth = authenticate(deps.db, deps.auth);
+  app.use("/api/*", auth);
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
+  app.route("/api/cameras", recordingRoutes(deps));
+  app.route("/api/cameras", cameraMoveRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
+  app.route("/api/events", eventKeepRoutes(deps));
+  app.route("/api/records", recordRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
   app.route("/api/live", liveRoutes(deps));
   app.route("/api/dispatch", dispatchRoutes(deps));
-  app.use("/live/*", liveMediaAuth(deps));
+  app.use("/live/*", liveMediaAuth(deps, auth));
   app.route("/live", liveMediaRoutes(deps));
   return app;
 }

@@ -2,12 +2,41 @@
  * Authentication and authorization middleware. Which permission a request needs is decided in
  * one place, from its method and path, so a new route cannot forget to declare it.
  *
+ * A token limited to some cameras (`cameras`) is held to them here for every path that names a
+ * camera (`/api/cameras/{id}/...`: 404 for another camera, as if it did not exist), and refused
+ * (403) on every path that is not known to filter by camera ({@linkcode scopeOfPath}): a route
+ * added later is closed to such tokens until it filters. The routes that list or follow several
+ * cameras filter with the request's token (`c.get("token")`, see models/auth.ts `tokenMaySee`).
+ *
+ * Failed authentication is rate-limited per client address (models/auth_limiter.ts): past the
+ * burst, the address gets 429 with `Retry-After` for every request until it may try again. Each
+ * failure is logged with the client's address, the reason and the token's public id (the part
+ * before its secret) — never the token.
+ *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Database } from "../models/store/database.ts";
-import { allows, type Permission, verifyToken } from "../models/auth.ts";
-import { VigilError } from "../models/errors.ts";
+import {
+  allows,
+  type Permission,
+  type TokenInfo,
+  tokenMaySee,
+  UNLIMITED,
+  verifyToken,
+} from "../models/auth.ts";
+import { AuthLimiter } from "../models/auth_limiter.ts";
+import { NotFoundError, VigilError } from "../models/errors.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The token of the request (an unlimited admin when authentication is off). */
+    token: TokenInfo;
+  }
+}
+import { createLogger } from "../models/log.ts";
+
+const log = createLogger("auth");
 
 /**
  * The permission a request needs: live viewing and dispatch have their own; other reads need
@@ -26,36 +55,157 @@ export function permissionFor(method: string, path: string): Permission {
   if (path.startsWith("/api/live") || path.startsWith("/live/") || path === "/api/events/stream") {
     return "live";
   }
+  // Recordings are watched by viewers and fetched by the media server: reading them is playback.
+  if ((method === "GET" || method === "HEAD") && isPlayback(path)) return "playback";
   // A signed relay URL is live viewing too: the media server asks for it.
   if (method === "GET" && /^\/api\/cameras\/[^/]+\/relay$/.test(path)) return "live";
   return method === "GET" || method === "HEAD" ? "read" : "write";
 }
 
+/** The timeline of a camera's recordings, and clips (their jobs, files and checks). */
+function isPlayback(path: string): boolean {
+  return /^\/api\/cameras\/[^/]+\/recordings\/?$/.test(path) || path === "/api/records" ||
+    path.startsWith("/api/records/");
+}
+
 /**
- * Checks the bearer token (unless auth is off) and the role's permission.
+ * The token of a request, as the middleware set it. A sub-app mounted without the middleware (a
+ * test of one resource) answers as with authentication off: it is open anyway.
+ *
+ * @param c the request's context
+ * @returns the token's info
+ */
+export function requestToken(c: Context): TokenInfo {
+  const token: TokenInfo | undefined = c.get("token");
+  return token ?? UNLIMITED;
+}
+
+/** How a path relates to cameras, for a token limited to some (see {@linkcode scopeOfPath}). */
+export type PathScope =
+  | { kind: "camera"; camera: string }
+  | { kind: "filtered" }
+  | { kind: "closed" };
+
+const CAMERA_PATH = /^\/api\/(?:cameras|dispatch)\/([^/]+)(\/.*)?$/;
+/** Paths whose handlers filter what they answer by the request's token. */
+const FILTERED_PATHS = [
+  /^\/api\/cameras\/?$/,
+  /^\/api\/events\/?$/,
+  /^\/api\/events\/stream$/,
+  /^\/api\/events\/[^/]+(\/snapshot\.jpg)?$/,
+  /^\/api\/detections\/?$/,
+  // Live sessions and their media answer 404 for a session of a camera the token may not see.
+  /^\/api\/live(\/[^/]+)?\/?$/,
+  /^\/live\/[^/]+\/[^/]+$/,
+];
+
+/**
+ * What a path means to a token limited to cameras: it names one camera (checked here), or its
+ * handler filters by the token, or it is closed to such tokens (everything else: discovery,
+ * tokens, and any route not yet taught to filter).
+ *
+ * @param path request path
+ * @returns the path's scope
+ * @example
+ * ```ts
+ * scopeOfPath("/api/cameras/0192.../snapshot.jpg"); // { kind: "camera", camera: "0192..." }
+ * scopeOfPath("/api/discovery"); // { kind: "closed" }
+ * ```
+ */
+export function scopeOfPath(path: string): PathScope {
+  const camera = CAMERA_PATH.exec(path)?.[1];
+  if (camera !== undefined) return { kind: "camera", camera: safeDecode(camera) };
+  return FILTERED_PATHS.some((pattern) => pattern.test(path))
+    ? { kind: "filtered" }
+    : { kind: "closed" };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Checks the bearer token (unless auth is off) and the role's permission, refusing an address
+ * that failed too often.
  *
  * @param db database holding the tokens
  * @param enabled false when `VIGIL_AUTH=off`
+ * @param limiter failed attempts per address (default: 10 in a burst, then one per 6 s)
  * @returns the middleware
  */
-export function authenticate(db: Database, enabled: boolean): MiddlewareHandler {
+export function authenticate(
+  db: Database,
+  enabled: boolean,
+  limiter: AuthLimiter = new AuthLimiter(),
+): MiddlewareHandler {
   return async (c, next) => {
-    if (!enabled) return await next();
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) {
-      c.header("WWW-Authenticate", 'Bearer realm="vigil"');
-      throw new VigilError("unauthorized", "a bearer token is required", 401);
+    if (!enabled) {
+      c.set("token", UNLIMITED);
+      return await next();
     }
-    const role = await verifyToken(db.sql, match[1]);
-    if (!role) {
-      c.header("WWW-Authenticate", 'Bearer realm="vigil", error="invalid_token"');
-      throw new VigilError("unauthorized", "the token is not valid", 401);
+    const client = clientAddress(c);
+    const waitMs = limiter.blockedFor(client);
+    if (waitMs > 0) {
+      c.header("Retry-After", String(Math.ceil(waitMs / 1000)));
+      throw new VigilError(
+        "too_many_requests",
+        "too many failed authentications from this address; retry later",
+        429,
+      );
+    }
+    const header = c.req.header("authorization") ?? "";
+    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const token = presented ? await verifyToken(db.sql, presented) : undefined;
+    if (!token) {
+      const reason = presented ? "the token is not valid" : "a bearer token is required";
+      // The id is the public half of `vgl_<id>_<secret>`: enough to tell a revoked token in use.
+      const id = presented ? /^vgl_([a-z0-9]{12})_/.exec(presented)?.[1] : undefined;
+      const blocked = limiter.fail(client);
+      log.warn("authentication failed", {
+        client,
+        reason,
+        presentedId: id ?? null,
+        path: c.req.path,
+        blocked,
+      });
+      c.header(
+        "WWW-Authenticate",
+        presented ? 'Bearer realm="vigil", error="invalid_token"' : 'Bearer realm="vigil"',
+      );
+      throw new VigilError("unauthorized", reason, 401);
     }
     const needed = permissionFor(c.req.method, c.req.path);
-    if (!allows(role, needed)) {
-      throw new VigilError("forbidden", `the ${role} role cannot ${needed} here`, 403);
+    if (!allows(token.role, needed)) {
+      throw new VigilError("forbidden", `the ${token.role} role cannot ${needed} here`, 403);
     }
+    if (token.cameras !== null) {
+      const scope = scopeOfPath(c.req.path);
+      if (scope.kind === "closed") {
+        throw new VigilError("forbidden", "this token is limited to some cameras", 403);
+      }
+      // Another camera answers as a missing one: the token does not learn that it exists.
+      if (scope.kind === "camera" && !tokenMaySee(token, scope.camera)) {
+        throw new NotFoundError(`camera ${scope.camera}`);
+      }
+    }
+    c.set("token", token);
     await next();
   };
+}
+
+/**
+ * The client's address as the server saw the connection (Deno.serve passes it as the app's env);
+ * `"unknown"` when there is none (`app.request()` in tests without one). Forwarded headers are
+ * ignored: anyone can write them.
+ */
+function clientAddress(c: Context): string {
+  const env: unknown = c.env;
+  if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return "unknown";
+  const remote: unknown = env.remoteAddr;
+  if (typeof remote !== "object" || remote === null || !("hostname" in remote)) return "unknown";
+  return typeof remote.hostname === "string" ? remote.hostname : "unknown";
 }

@@ -17,7 +17,6 @@ import type { Fleet } from "../actors/fleet.ts";
 import {
   type Camera as CameraRow,
   type CameraChanges,
-  deleteCamera,
   getCamera,
   insertCamera,
   listCameras,
@@ -26,14 +25,12 @@ import {
 import { splitCredentials, validateSourceUrl } from "../models/media/rtsp_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../models/onvif/client.ts";
 import { onvifSourceUrl, storedOnvifInfo } from "../models/onvif/stored_info.ts";
-import { deleteCameraDetections } from "../models/store/detection_queries.ts";
-import { createLogger } from "../models/log.ts";
-import { join } from "node:path";
+import { desiredView } from "../models/analytics/settings_view.ts";
+import { ValidationError } from "../models/errors.ts";
 import { UUID_PATTERN, uuidv7 } from "../models/ids.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, PageQuery, UuidOut } from "./schemas.ts";
-
-const log = createLogger("cameras");
 
 /** A camera's name: printable text, unique. */
 export const CameraName = z.string().min(1).max(100)
@@ -44,12 +41,22 @@ const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
   example: "rtsp://admin:secret@192.168.1.20:554/stream1",
 });
+const RecordUrl = z.string().min(1).max(2048).openapi({
+  description: "A stream to record instead of rtspUrl (the main stream when rtspUrl is a " +
+    "sub-stream); no credentials: the camera's apply. Ignored for ONVIF cameras, which record " +
+    "their largest profile",
+  example: "rtsp://192.168.1.20:554/stream0",
+});
 /** How ffmpeg pulls the stream. */
 export const Transport = z.enum(["tcp", "udp"]).openapi({
   description: "RTSP transport (default tcp)",
 });
 /** ONVIF credentials; the password may be empty. */
-export const OnvifUsername = z.string().min(1).max(128).openapi({ example: "admin" });
+export const OnvifUsername = z.string().min(1).max(128)
+  // Stored as text: a NUL would reach PostgreSQL (500) and a control character a SOAP header.
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  .regex(/^[^\x00-\x1f\x7f]+$/, "must be printable text")
+  .openapi({ example: "admin" });
 /** ONVIF password (stored encrypted). */
 export const OnvifPassword = z.string().max(256);
 
@@ -67,6 +74,7 @@ const NewCamera = z.strictObject({
     description: "Onboard over ONVIF instead of giving rtspUrl",
   }),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -91,9 +99,20 @@ const CameraPatch = z.strictObject({
   name: CameraName.optional(),
   rtspUrl: RtspUrl.optional(),
   transport: Transport.optional(),
+  recordUrl: RecordUrl.nullable().optional().openapi({ description: "null: record rtspUrl" }),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
+
+/** A move of an ONVIF camera that was not followed without an admin. */
+export const SuspectedMove = z.object({
+  xaddr: z.string().openapi({
+    description: "The device service URL the claiming device announced",
+  }),
+  address: z.string().openapi({ description: "The address its discovery reply came from" }),
+  seenAt: Instant,
+  reasons: z.array(z.string()).openapi({ description: "Why it was not followed" }),
+}).openapi("SuspectedMove");
 
 /** One relay path of a camera: its puller and what flows through it. */
 const HubPath = z.object({
@@ -119,6 +138,7 @@ export const Camera = z.object({
   id: UuidOut,
   name: z.string(),
   rtspUrl: z.string().openapi({ description: "The source without credentials" }),
+  recordUrl: z.string().nullable().openapi({ description: "What is recorded, if not rtspUrl" }),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
   transport: Transport,
@@ -126,13 +146,21 @@ export const Camera = z.object({
     capturing: z.boolean().optional(),
     analytics: z.unknown().optional(),
     recording: z.unknown().optional(),
-  }).openapi({ description: "What the operator asked for; restored after a restart" }),
+  }).openapi({
+    description: "What the operator asked for; restored after a restart. A webhook URL is " +
+      "cut to its origin, as in every reply",
+  }),
   createdAt: Instant,
   updatedAt: Instant,
   onvif: z.record(z.string(), z.unknown()).nullable().openapi({
     description: "What ONVIF onboarding learnt, without secrets (deviceUrl, mediaUrl, " +
-      "endpointAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, analysisProfile); " +
-      "null for a camera added by rtspUrl",
+      "endpointAddress, macAddress, deviceInfo, timeOffsetMs, profiles, recordingProfile, " +
+      "analysisProfile); null for a camera added by rtspUrl",
+  }),
+  suspectedMove: SuspectedMove.nullable().openapi({
+    description: "A device claimed to be this camera at a new address and could not show it " +
+      "before receiving credentials, so Vigil did not follow it; an admin accepts " +
+      "(`POST .../suspected-move/accept`) or dismisses it. null when there is none",
   }),
   state: z.object({
     stream: z.string().openapi({ description: "offline, connecting, live or backoff" }),
@@ -212,7 +240,8 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Delete a camera",
-  description: "Its detections and event snapshots are purged in the background.",
+  description: "Its detections and event snapshots are purged in the background. " +
+    "Concurrent deletes of one camera all answer 204.",
   tags,
   request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
@@ -255,13 +284,15 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     id: camera.id,
     name: camera.name,
     rtspUrl: camera.sourceUrl,
+    recordUrl: camera.recordUrl ?? null,
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,
-    desired: camera.desired,
+    desired: desiredView(camera.desired),
     createdAt: camera.createdAt,
     updatedAt: camera.updatedAt,
     onvif: isRecord(camera.onvif) ? camera.onvif : null,
+    suspectedMove: camera.suspectedMove ?? null,
     state: fleet.status(camera.id),
   };
 }
@@ -289,6 +320,18 @@ export function cameraRoutes(deps: AppDeps) {
     };
   };
 
+  /** Validates a record URL: like a source, without credentials of its own. */
+  const recordUrl = (raw: string) => {
+    const valid = validateSourceUrl(raw, { field: "recordUrl" });
+    if (valid.username !== "" || valid.password !== "") {
+      throw new ValidationError(
+        "recordUrl must not carry credentials: the camera's apply",
+        "recordUrl",
+      );
+    }
+    return valid.href;
+  };
+
   return apiApp()
     .openapi(create, async (c) => {
       const body = c.req.valid("json");
@@ -300,6 +343,7 @@ export function cameraRoutes(deps: AppDeps) {
           username,
           password,
           timeoutMs: deps.onvifTimeoutMs,
+          neighbours: deps.neighbours,
         });
         const camera = await addOnvifCamera(deps, {
           name: body.name,
@@ -319,20 +363,32 @@ export function cameraRoutes(deps: AppDeps) {
         username: source.username,
         passwordSealed: source.sealed,
         transport: body.transport ?? "tcp",
+        recordUrl: body.recordUrl === undefined ? undefined : recordUrl(body.recordUrl),
       });
       await fleet.add(camera);
       return c.json(view(camera), 201);
     })
     .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const page = await listCameras(db.sql, { limit, after: cursor?.toLowerCase() });
+      const { cameras } = requestToken(c);
+      const page = await listCameras(db.sql, {
+        limit,
+        after: cursor?.toLowerCase(),
+        ids: cameras ?? undefined,
+      });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
     .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))
     .openapi(patch, async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const changes: CameraChanges = { name: body.name, transport: body.transport };
+      const changes: CameraChanges = {
+        name: body.name,
+        transport: body.transport,
+        recordUrl: body.recordUrl === undefined || body.recordUrl === null
+          ? body.recordUrl
+          : recordUrl(body.recordUrl),
+      };
       if (body.rtspUrl !== undefined) {
         const source = await storedSource(body.rtspUrl);
         changes.sourceUrl = source.url;
@@ -344,24 +400,8 @@ export function cameraRoutes(deps: AppDeps) {
       return c.json(view(camera), 200);
     })
     .openapi(remove, async (c) => {
-      const { id } = c.req.valid("param");
-      const camera = await getCamera(db.sql, id);
-      // Stop the actor first so its writer flushes while the camera row still exists.
-      await fleet.remove(id);
-      try {
-        await deleteCamera(db.sql, id);
-      } catch (error) {
-        // The camera still exists: keep supervising it as it was.
-        await fleet.add(camera).catch(() => {});
-        throw error;
-      }
-      // Detections have no cascading foreign key (see migration 002) and a camera may have
-      // millions: they, and the event snapshots, go in the background.
-      deleteCameraDetections(db.sql, id)
-        .then(() => Deno.remove(join(deps.dataDir, "snapshots", id), { recursive: true }))
-        .catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) log.warn("purge failed", { id, error });
-        });
+      // The fleet stops, deletes and purges once, however many deletes arrive at the same time.
+      await fleet.delete(c.req.valid("param").id);
       return c.body(null, 204);
     })
     .openapi(capture, async (c) => {

@@ -13,6 +13,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detection_queries.ts";
+import { cameraFilter } from "../models/auth.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 
@@ -43,7 +45,10 @@ const list = createRoute({
   request: { query: SeriesQuery.superRefine(rangeIsOrdered) },
   responses: {
     200: jsonReply(pageOf(Detection).openapi("DetectionPage"), "One page"),
-    ...errorReplies({ 422: "`from` is at or after `to`" }),
+    ...errorReplies({
+      422: "`from` is at or after `to`",
+      503: "`query_timeout`: the query ran longer than 5 s (PostgreSQL); narrow it with from/to",
+    }),
   },
 });
 
@@ -58,6 +63,11 @@ const list = createRoute({
 export function detectionRoutes(db: Database) {
   return apiApp().openapi(
     list,
-    async (c) => c.json(await listDetections(db.sql, c.req.valid("query")), 200),
+    async (c) => {
+      const query = c.req.valid("query");
+      const filter = cameraFilter(requestToken(c), query.camera);
+      if (filter === "none") return c.json({ items: [], next: null }, 200);
+      return c.json(await listDetections(db.sql, { ...query, ...filter }), 200);
+    },
   );
 }

@@ -221,6 +221,7 @@ export function discoveryRoutes(deps: AppDeps) {
         username: body.username,
         password: body.password,
         timeoutMs: deps.onvifTimeoutMs,
+        neighbours: deps.neighbours,
       });
       const camera = await addOnvifCamera(deps, {
         name: body.name ?? defaultName(device, info.deviceInfo),

@@ -13,8 +13,10 @@ import type { AppDeps } from "./app.ts";
 import { eventView, getEvent, listEvents } from "../models/store/events.ts";
 import { EVENT_KINDS } from "../models/analytics/settings.ts";
 import { NotFoundError } from "../models/errors.ts";
+import { cameraFilter, type TokenInfo, tokenMaySee } from "../models/auth.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
 import type { FeedMessage } from "../actors/event_recorder.ts";
+import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, rangeIsOrdered, SeriesQuery, Uuid, UuidOut } from "./schemas.ts";
 
@@ -78,6 +80,7 @@ const stream = createRoute({
       description: "The feed",
       content: { "text/event-stream": { schema: z.string() } },
     },
+    ...errorReplies({ 404: "The camera is unknown to this token" }),
   },
 });
 
@@ -114,23 +117,37 @@ const snapshot = createRoute({
  */
 export function eventRoutes(deps: AppDeps) {
   const { db, events: bus, dataDir } = deps;
+  /** An event of a camera the token may not see answers as a missing one. */
+  const visibleEvent = async (token: TokenInfo, id: string) => {
+    const event = await getEvent(db.sql, id);
+    if (!tokenMaySee(token, event.cameraId)) throw new NotFoundError(`event ${id}`);
+    return event;
+  };
   const shutdown = deps.shutdown ?? new AbortController().signal;
   return apiApp()
     .openapi(list, async (c) => {
       const query = c.req.valid("query");
+      const filter = cameraFilter(requestToken(c), query.camera);
+      if (filter === "none") return c.json({ items: [], next: null }, 200);
       return c.json(
-        await listEvents(db.sql, { ...query, cursor: query.cursor?.toLowerCase() }),
+        await listEvents(db.sql, { ...query, ...filter, cursor: query.cursor?.toLowerCase() }),
         200,
       );
     })
     .openapi(stream, (c) => {
       const { camera } = c.req.valid("query");
+      const token = requestToken(c);
+      if (camera !== undefined && !tokenMaySee(token, camera)) {
+        throw new NotFoundError(`camera ${camera}`);
+      }
       return streamSSE(c, async (stream) => {
         const queue: FeedMessage[] = [];
         let wake: (() => void) | undefined;
         let overflow = false;
         const unsubscribe = bus.subscribe((message) => {
           if (camera && message.event.camera !== camera) return;
+          // Checked per message: a token limited to cameras follows only theirs.
+          if (!tokenMaySee(token, message.event.camera)) return;
           if (queue.length >= FEED_BACKLOG) overflow = true;
           else queue.push(message);
           wake?.();
@@ -173,10 +190,11 @@ export function eventRoutes(deps: AppDeps) {
     })
     .openapi(
       get,
-      async (c) => c.json(eventView(await getEvent(db.sql, c.req.valid("param").id)), 200),
+      async (c) =>
+        c.json(eventView(await visibleEvent(requestToken(c), c.req.valid("param").id)), 200),
     )
     .openapi(snapshot, async (c) => {
-      const event = await getEvent(db.sql, c.req.valid("param").id);
+      const event = await visibleEvent(requestToken(c), c.req.valid("param").id);
       if (!event.snapshot) throw new NotFoundError(`snapshot of event ${event.id}`);
       // Both parts were checked when the row was written (UUID, `<uuid>.jpg`).
       const path = join(dataDir, "snapshots", event.cameraId, event.snapshot);

@@ -20,6 +20,9 @@ import { targetProblem } from "../models/media/live_args.ts";
 import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live_types.ts";
 import { signPath } from "../models/rtsp/signed_url.ts";
 import { relayOrigin } from "./relay.ts";
+import { requestToken } from "./auth.ts";
+import { tokenMaySee } from "../models/auth.ts";
+import { NotFoundError } from "../models/errors.ts";
 
 /** Lifetime of the signed URLs in a reply. */
 export const SIGNED_TTL_S = 12 * 3600;
@@ -206,6 +209,13 @@ export function sessionUrls(
  */
 export function liveRoutes(deps: AppDeps) {
   const { live } = deps;
+  /** A session of a camera the token may not see answers like a missing one. */
+  const visible = (c: Context, info: SessionInfo) => {
+    if (!tokenMaySee(requestToken(c), info.camera)) {
+      throw new NotFoundError(`live session ${info.id}`);
+    }
+    return info;
+  };
   const view = (c: Context, info: SessionInfo) => {
     const base = deps.publicUrl ?? new URL(c.req.url).origin;
     const rtspBase = relayOrigin(deps.relay.server, new URL(base).hostname);
@@ -217,6 +227,9 @@ export function liveRoutes(deps: AppDeps) {
   return apiApp()
     .openapi(open, async (c) => {
       const body = c.req.valid("json");
+      if (!tokenMaySee(requestToken(c), body.camera)) {
+        throw new NotFoundError(`camera ${body.camera}`);
+      }
       const info = await live.open({
         camera: body.camera,
         quality: body.quality,
@@ -226,14 +239,21 @@ export function liveRoutes(deps: AppDeps) {
       });
       return c.json(view(c, info), 201);
     })
-    .openapi(list, (c) => c.json({ items: live.list().map((s) => view(c, s)), next: null }, 200))
-    .openapi(get, (c) => c.json(view(c, live.get(c.req.valid("param").id)), 200))
+    .openapi(list, (c) => {
+      const token = requestToken(c);
+      const items = live.list().filter((s) => tokenMaySee(token, s.camera));
+      return c.json({ items: items.map((s) => view(c, s)), next: null }, 200);
+    })
+    .openapi(get, (c) => c.json(view(c, visible(c, live.get(c.req.valid("param").id))), 200))
     .openapi(setQuality, async (c) => {
       const { id } = c.req.valid("param");
+      visible(c, live.get(id));
       return c.json(view(c, await live.setQuality(id, c.req.valid("json").quality)), 200);
     })
     .openapi(close, async (c) => {
-      await live.close(c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      visible(c, live.get(id));
+      await live.close(id);
       return c.body(null, 204);
     });
 }

@@ -3,8 +3,9 @@
  * `GET /live/:session/index.m3u8` (HLS playlist), `GET /live/:session/<segment>.ts`,
  * `GET /live/:session/mjpeg` (`multipart/x-mixed-replace`).
  *
- * Every request needs a token with the `live` permission (`Authorization: Bearer`), or a signed
- * URL (`?exp=&sig=`, from the session's `signedUrls`) for players that cannot send headers. A
+ * Every request needs a token with the `live` permission (`Authorization: Bearer`; a token limited
+ * to some cameras sees only their sessions), or a signed URL (`?exp=&sig=`, from the session's
+ * `signedUrls`) for players that cannot send headers. A
  * signature covers the session's whole directory; a signed playlist lists its segments with the
  * same signature, since players resolve segment URIs without the playlist's query. The session id
  * must be a UUID and a segment a name the session's playlist lists: nothing from the request
@@ -13,25 +14,30 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppDeps } from "./app.ts";
 import { apiApp, BEARER, errorReplies } from "./openapi.ts";
 import { Uuid } from "./schemas.ts";
-import { VigilError } from "../models/errors.ts";
-import { allows, verifyToken } from "../models/auth.ts";
+import { NotFoundError, VigilError } from "../models/errors.ts";
+import { tokenMaySee } from "../models/auth.ts";
+import { requestToken } from "./auth.ts";
 import { isUuid } from "../models/ids.ts";
 import { checkSignedPath } from "../models/rtsp/signed_url.ts";
 import { SEGMENT_FILE } from "../models/media/hls_playlist.ts";
 import { MJPEG_CONTENT_TYPE } from "../models/media/jpeg_stream.ts";
 
 /**
- * Lets a request through with a valid signature for its session, or a token allowed `live`.
+ * Lets a request through with a valid signature for its session; anything else goes through the
+ * API's own authentication (`fallback`: bearer token with the `live` permission, the same failure
+ * rate limit).
  *
- * @param deps database, auth switch and the relay (its key signs live URLs)
+ * @param deps the relay (its key signs live URLs)
+ * @param fallback the API's authentication middleware
  * @returns the middleware for `/live/*`
  */
 export function liveMediaAuth(
-  deps: Pick<AppDeps, "db" | "auth" | "relay">,
+  deps: Pick<AppDeps, "relay">,
+  fallback: MiddlewareHandler,
 ): MiddlewareHandler {
   return async (c, next) => {
     const session = c.req.path.split("/")[2] ?? "";
@@ -39,31 +45,19 @@ export function liveMediaAuth(
       throw new VigilError("invalid_input", "the live session id must be a UUID", 400);
     }
     const query = c.req.query();
-    if (query.sig !== undefined) {
-      const check = checkSignedPath(
-        deps.relay.keys.signingKey,
-        `/live/${session.toLowerCase()}`,
-        query,
-        Date.now() / 1000,
+    if (query.sig === undefined) return await fallback(c, next);
+    const check = checkSignedPath(
+      deps.relay.keys.signingKey,
+      `/live/${session.toLowerCase()}`,
+      query,
+      Date.now() / 1000,
+    );
+    if (check !== "ok") {
+      throw new VigilError(
+        "unauthorized",
+        check === "expired" ? "the signed URL has expired" : "the URL's signature is not valid",
+        401,
       );
-      if (check !== "ok") {
-        throw new VigilError(
-          "unauthorized",
-          check === "expired" ? "the signed URL has expired" : "the URL's signature is not valid",
-          401,
-        );
-      }
-      return await next();
-    }
-    if (!deps.auth) return await next();
-    const token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const role = token ? await verifyToken(deps.db.sql, token) : undefined;
-    if (!role) {
-      c.header("WWW-Authenticate", 'Bearer realm="vigil"');
-      throw new VigilError("unauthorized", "a bearer token or a signed URL is required", 401);
-    }
-    if (!allows(role, "live")) {
-      throw new VigilError("forbidden", `the ${role} role cannot watch live`, 403);
     }
     await next();
   };
@@ -145,9 +139,16 @@ const mjpeg = createRoute({
 export function liveMediaRoutes(deps: AppDeps) {
   const { live } = deps;
   const NO_STORE = { "cache-control": "no-store" };
+  /** A session of a camera the token may not see answers like a missing one. */
+  const visible = (c: Context, id: string) => {
+    if (!tokenMaySee(requestToken(c), live.get(id).camera)) {
+      throw new NotFoundError(`live session ${id}`);
+    }
+    return id;
+  };
   return apiApp()
     .openapi(playlist, (c) => {
-      const sink = live.hls(c.req.valid("param").id);
+      const sink = live.hls(visible(c, c.req.valid("param").id));
       sink.touch();
       const { exp, sig } = c.req.valid("query");
       let text = sink.playlist();
@@ -158,7 +159,7 @@ export function liveMediaRoutes(deps: AppDeps) {
       return c.body(text, 200, { "content-type": "application/vnd.apple.mpegurl", ...NO_STORE });
     })
     .openapi(mjpeg, (c) => {
-      const sink = live.mjpeg(c.req.valid("param").id);
+      const sink = live.mjpeg(visible(c, c.req.valid("param").id));
       return c.body(sink.open(deps.shutdown), 200, {
         "content-type": MJPEG_CONTENT_TYPE,
         ...NO_STORE,
@@ -166,7 +167,7 @@ export function liveMediaRoutes(deps: AppDeps) {
     })
     .openapi(segment, async (c) => {
       const { id, segment } = c.req.valid("param");
-      const sink = live.hls(id);
+      const sink = live.hls(visible(c, id));
       sink.touch();
       const path = sink.segmentPath(segment);
       const file = path ? await Deno.open(path).catch(() => undefined) : undefined;

@@ -8,7 +8,7 @@
  * `c.req.valid(...)`. What every operation shares is added to the document in one place
  * ({@linkcode finishDocument}): the bearer scheme, the roles allowed (from `permissionFor`, the
  * same rule the auth middleware enforces), and the error replies (400, 401, 403, 413, 415, 422,
- * 500) the operation can give by its shape. A route declares only its own: 404, 409, 502, 503.
+ * 429, 500) the operation can give by its shape. A route declares only its own: 404, 409, 502, 503.
  *
  * @module
  */
@@ -189,6 +189,7 @@ export function finishDocument<D extends { paths?: object }>(document: D, maxBod
           : line;
         add(401, "No bearer token, or not a valid one");
         add(403, "The token's role lacks the permission");
+        add(429, "Too many failed authentications from this address: wait `Retry-After` seconds");
       }
       const hasInput = (operation.parameters ?? []).some((p) =>
         p.in === "path" || p.in === "query"

@@ -7,6 +7,8 @@
  *   PostgreSQL and the embedded database;
  * - `pipeline`: frames/s through capture → analysis vs raw capture + inference, and lag p99;
  * - `capture`: 8 cameras at 5 fps for 60 s: frames, drops, CPU and RSS per camera;
+ * - `recording`: 4 cameras recorded for 120 s: recorder CPU per camera, bytes per hour, and the
+ *   compile time of a 60 s clip;
  * - `relay`: the RTSP relay's CPU per reader of a 4 Mbit/s stream, the latency it adds, RSS per
  *   stream, and how fast the stream hub is back after a camera restart.
  * - `live`: glass-to-glass latency of the camera, the `source` and `720p` relays and `hls`
@@ -20,6 +22,7 @@ import { main as detector } from "./bench_detector.ts";
 import { main as writer } from "./bench_writer.ts";
 import { main as pipeline } from "./bench_pipeline.ts";
 import { main as capture } from "./bench_capture.ts";
+import { main as recording } from "./bench_recording.ts";
 import { main as relay } from "./bench_relay.ts";
 import { main as live } from "./bench_live.ts";
 
@@ -28,6 +31,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   writer: () => writer([]),
   pipeline: () => pipeline([]),
   capture: () => capture([]),
+  recording: () => recording([]),
   relay: () => relay([]),
   live: () => live([]),
 };

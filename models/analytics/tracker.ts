@@ -76,8 +76,17 @@ export interface Tracker {
   update(detections: readonly Detection[], now: number): TrackerUpdate;
   /** Ends tracks unseen for `leaveAfterMs` without a detector run (camera offline, long stall). */
   expire(now: number): Track[];
-  /** Ends every track (detach, settings change). */
+  /** Ends every track (detach). */
   clear(): Track[];
+  /**
+   * Applies new confirmation and leave rules to the live tracks (a settings change while
+   * attached): an object in view keeps its track, so it keeps its events. A tentative track with
+   * enough hits under the new `confirmFrames` is confirmed at its next hit; a lower
+   * `leaveAfterMs` ends unseen tracks at the next update or expiry, through `ended` as usual.
+   *
+   * @throws {RangeError} if an option is out of range (nothing changes)
+   */
+  configure(rules: Pick<TrackerOptions, "confirmFrames" | "leaveAfterMs">): void;
 }
 
 /** A tentative track is dropped at this many consecutive misses: a one-frame ghost never lingers. */
@@ -109,8 +118,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   const iouThreshold = options.iouThreshold ?? 0.2;
   const maxCentreDistance = options.maxCentreDistance ?? 1;
   const newId = options.newId ?? (() => uuidv7());
-  checkOption("confirmFrames", options.confirmFrames, 1, 1000);
-  checkOption("leaveAfterMs", options.leaveAfterMs, 0, 86_400_000);
+  checkRules(options);
+  const rules = { confirmFrames: options.confirmFrames, leaveAfterMs: options.leaveAfterMs };
   checkOption("iouThreshold", iouThreshold, 0.01, 1);
   checkOption("maxCentreDistance", maxCentreDistance, 0, 100);
   const live = new Map<string, Live>();
@@ -137,7 +146,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           continue;
         }
         unmatched.delete(entry);
-        hit(entry, detection, now, options.confirmFrames);
+        hit(entry, detection, now, rules.confirmFrames);
       }
       for (const entry of unmatched) entry.track.misses++;
       for (const detection of fresh) {
@@ -150,7 +159,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           bestScore: detection.score,
           hits: 1,
           misses: 0,
-          confirmed: options.confirmFrames <= 1,
+          confirmed: rules.confirmFrames <= 1,
           firstSeen: now,
           lastSeen: now,
         };
@@ -158,18 +167,28 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
       const ended = endWhere(({ track }) =>
         track.misses > 0 &&
-        (now - track.lastSeen >= options.leaveAfterMs ||
+        (now - track.lastSeen >= rules.leaveAfterMs ||
           (!track.confirmed && track.misses >= TENTATIVE_MAX_MISSES))
       );
       return { tracks: [...live.values()].map(({ track }) => ({ ...track })), ended };
     },
     expire(now) {
-      return endWhere(({ track }) => now - track.lastSeen >= options.leaveAfterMs);
+      return endWhere(({ track }) => now - track.lastSeen >= rules.leaveAfterMs);
     },
     clear() {
       return endWhere(() => true);
     },
+    configure(next) {
+      checkRules(next);
+      rules.confirmFrames = next.confirmFrames;
+      rules.leaveAfterMs = next.leaveAfterMs;
+    },
   };
+}
+
+function checkRules(rules: Pick<TrackerOptions, "confirmFrames" | "leaveAfterMs">): void {
+  checkOption("confirmFrames", rules.confirmFrames, 1, 1000);
+  checkOption("leaveAfterMs", rules.leaveAfterMs, 0, 86_400_000);
 }
 
 function hit(entry: Live, detection: Detection, now: number, confirmFrames: number): void {

@@ -18,7 +18,8 @@ export type DetectorErrorCode =
   | "frame_invalid"
   | "detector_closed"
   | "inference_failed"
-  | "worker_crashed";
+  | "worker_crashed"
+  | "detector_unavailable";
 
 /**
  * A detector failure with a code from {@linkcode DetectorErrorCode}. Configuration problems answer
@@ -43,6 +44,7 @@ export class DetectorError extends VigilError {
     "detector_closed",
     "inference_failed",
     "worker_crashed",
+    "detector_unavailable",
   ];
 
   declare readonly code: DetectorErrorCode;
@@ -54,7 +56,7 @@ export class DetectorError extends VigilError {
    */
   constructor(code: DetectorErrorCode, message: string, options?: ErrorOptions) {
     const runtime = code === "detector_closed" || code === "inference_failed" ||
-      code === "worker_crashed";
+      code === "worker_crashed" || code === "detector_unavailable";
     super(code, message, runtime ? 503 : 422, options);
     this.name = "DetectorError";
   }

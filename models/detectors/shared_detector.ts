@@ -4,7 +4,8 @@
  * so a busy camera cannot starve the others and no camera's backlog grows. A newer frame from the
  * same camera replaces a waiting one (the replaced request resolves as `skipped`). Frames cross to
  * the Worker as transferred ArrayBuffers. A crashed Worker is restarted with backoff and the
- * waiting frames are served by the new one.
+ * waiting frames are served by the new one; if it cannot be restarted
+ * ({@linkcode MAX_FAILED_RESTARTS} in a row fail), frames fail until a background restart works.
  *
  * @module
  */
@@ -32,6 +33,8 @@ export interface SharedDetectorOptions {
    * one (a native deadlock answers nothing and throws nothing).
    */
   inferenceTimeoutMs?: number;
+  /** Failed restarts in a row before frames fail (default {@linkcode MAX_FAILED_RESTARTS}). */
+  maxFailedRestarts?: number;
 }
 
 /** What happened to one frame. */
@@ -47,6 +50,13 @@ export const MAX_RESTART_DELAY_MS = 10_000;
 export const OPEN_TIMEOUT_MS = 60_000;
 /** A frame takes ~40 ms on 2 cores; 10 s is only ever reached by a Worker that hangs. */
 export const INFERENCE_TIMEOUT_MS = 10_000;
+/**
+ * After this many restarts in a row that fail (the model file was removed, the disk is gone),
+ * waiting and new frames fail with `detector_unavailable` instead of waiting for a Worker that
+ * may never come back; restarts go on in the background and the first success serves again.
+ * With the default delays the waiting frames fail ~1.4 s after the crash plus the failed loads.
+ */
+export const MAX_FAILED_RESTARTS = 3;
 /** How long close() waits for the frame in flight and the session release. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -113,6 +123,9 @@ export class SharedDetector {
   #closed = false;
   #restarts = 0;
   #crashStreak = 0;
+  #failedRestarts = 0;
+  /** Set while the Worker cannot be restarted: every frame fails with it at once. */
+  #unavailable: DetectorError | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #hangTimer: ReturnType<typeof setTimeout> | undefined;
   #idle: (() => void) | undefined;
@@ -152,6 +165,7 @@ export class SharedDetector {
       maxRestartDelayMs: options.maxRestartDelayMs ?? MAX_RESTART_DELAY_MS,
       openTimeoutMs: options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
       inferenceTimeoutMs: options.inferenceTimeoutMs ?? INFERENCE_TIMEOUT_MS,
+      maxFailedRestarts: options.maxFailedRestarts ?? MAX_FAILED_RESTARTS,
     };
     const shared = new SharedDetector(config, opts, "", []);
     const ready = await shared.#spawn();
@@ -173,7 +187,8 @@ export class SharedDetector {
    * @param frame rgb24 frame
    * @returns detections, or `skipped` if a newer frame of the same camera replaced this one
    * @throws {DetectorError} `frame_invalid`, `detector_closed`, `worker_crashed` (the Worker
-   *   died while running this frame; it restarts by itself), `inference_failed`
+   *   died while running this frame; it restarts by itself), `inference_failed`,
+   *   `detector_unavailable` (the Worker cannot be restarted; it keeps trying in the background)
    */
   detect(cameraId: string, frame: Frame): Promise<DetectOutcome> {
     if (this.#closed) {
@@ -183,6 +198,7 @@ export class SharedDetector {
     }
     const problem = frameProblem(frame);
     if (problem) return Promise.reject(new DetectorError("frame_invalid", `detector: ${problem}`));
+    if (this.#unavailable) return Promise.reject(this.#unavailable);
     return new Promise((resolve, reject) => {
       this.#slots.put(cameraId, { frame, resolve, reject })?.resolve({ status: "skipped" });
       this.#pump();
@@ -347,14 +363,41 @@ export class SharedDetector {
       if (this.#closed) return;
       this.#restarts++;
       this.#spawn().then(
-        () => this.#log.info("inference worker restarted", { restarts: this.#restarts }),
+        () => {
+          this.#failedRestarts = 0;
+          if (this.#unavailable) this.#log.info("inference worker available again");
+          this.#unavailable = undefined;
+          this.#log.info("inference worker restarted", { restarts: this.#restarts });
+        },
         (err) => {
           if (this.#closed) return;
-          this.#log.error("inference worker restart failed", { error: err });
+          this.#failedRestarts++;
+          this.#log.error("inference worker restart failed", {
+            error: err,
+            failedRestarts: this.#failedRestarts,
+          });
+          if (this.#failedRestarts >= this.#options.maxFailedRestarts) this.#giveUpWaiting(err);
           this.#scheduleRestart();
         },
       );
     }, delay);
+  }
+
+  /** Fails every waiting frame, and every new one until a restart works. */
+  #giveUpWaiting(cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    if (!this.#unavailable) {
+      this.#log.error("inference worker cannot restart; frames fail until it can", {
+        model: this.#config.path,
+        reason,
+      });
+    }
+    this.#unavailable = new DetectorError(
+      "detector_unavailable",
+      `detector: ${this.#config.path} cannot be restarted (${reason}); retrying in the background`,
+      { cause },
+    );
+    for (const r of this.#slots.drain()) r.reject(this.#unavailable);
   }
 
   #terminate(): void {

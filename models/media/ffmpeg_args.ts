@@ -217,10 +217,11 @@ export function encodeJpegArgs(options: EncodeJpegOptions): string[] {
 }
 
 /**
- * The input half of a command: protocol whitelist, RTSP transport and timeouts, then `-i url`.
+ * The input part of a command pulling a source: protocol whitelist, RTSP transport and timeout,
+ * `-i url`. Shared by capture, snapshots and recording.
  *
- * @param options source URL (validated here), transport, timeout, extra schemes
- * @returns ffmpeg arguments ending with `-i <url>`
+ * @param options source URL, transport, timeout, extra schemes
+ * @returns the arguments up to and including `-i url`
  * @throws {ValidationError} for a bad URL, transport or timeout
  */
 export function inputArgs(options: SourceOptions): string[] {

@@ -85,7 +85,8 @@ export interface SplitUrl {
  * @param raw a valid source URL (validate first)
  * @param field the field named in errors
  * @returns the bare URL and the decoded user name and password
- * @throws {ValidationError} when the credentials hold a broken percent escape
+ * @throws {ValidationError} when the credentials hold a broken percent escape or a control
+ *   character, or a password comes without a user name
  * @example
  * ```ts
  * splitCredentials("rtsp://admin:p%40ss@cam:554/s");
@@ -107,6 +108,20 @@ export function splitCredentials(raw: string, field = "sourceUrl"): SplitUrl {
   };
   const username = decode(url.username);
   const password = decode(url.password);
+  // RTSP authentication sends a user name with the password: without one, the password would be
+  // stored but never used (found by the parser fuzzer: the credentials did not round-trip).
+  if (password !== null && username === null) {
+    throw new ValidationError(`Invalid '${field}': a password needs a user name`, field);
+  }
+  // A NUL cannot be stored as text (found by the route fuzzer: 500), and no camera's user name
+  // or password holds a control character.
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  if (/[\x00-\x1f\x7f]/.test(`${username ?? ""}${password ?? ""}`)) {
+    throw new ValidationError(
+      `Invalid '${field}': the credentials hold a control character`,
+      field,
+    );
+  }
   url.username = "";
   url.password = "";
   return { url: url.href, username, password };

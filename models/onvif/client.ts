@@ -11,6 +11,7 @@
  * The sequence: GetSystemDateAndTime (unauthenticated; gives the clock offset) →
  * GetDeviceInformation (authenticated: wrong credentials fail here) → GetEndpointReference
  * (optional; the id WS-Discovery reports, to recognise the camera after an IP change) →
+ * GetNetworkInterfaces (the MAC the camera reports, compared with the box's neighbour table) →
  * GetServices, or GetCapabilities on older cameras (media XAddr) → GetProfiles → GetStreamUri and
  * GetSnapshotUri per profile.
  *
@@ -25,6 +26,7 @@ import {
   readCapabilitiesMediaXaddr,
   readDeviceInformation,
   readEndpointReference,
+  readHwAddresses,
   readServicesMediaXaddr,
   readSystemDateAndTime,
 } from "./device_replies.ts";
@@ -36,6 +38,7 @@ import { postSoap } from "./soap_http.ts";
 import { fixUriHost } from "./stream_uri.ts";
 import { createUsernameToken } from "./ws_security.ts";
 import type { XmlElement } from "./xml.ts";
+import { lookupNeighbourMac, type NeighbourLookup } from "../net/neighbours.ts";
 
 const log = createLogger("onvif");
 
@@ -58,6 +61,8 @@ export interface OnvifTarget {
   xaddr?: string;
   /** Cancels onboarding. */
   signal?: AbortSignal;
+  /** The box's neighbour table (default: the real one); tests on 127.0.0.1 pass their own. */
+  neighbours?: NeighbourLookup;
 }
 
 /** A profile with its URIs, after the host fix. */
@@ -76,6 +81,13 @@ export interface OnvifCameraInfo {
   mediaUrl: string;
   /** `urn:uuid:...` from GetEndpointReference, when the camera reports one. */
   endpointAddress: string | undefined;
+  /**
+   * The camera's link-layer address: the one the box's neighbour table holds for its IP, kept
+   * only when the camera reports the same in GetNetworkInterfaces. Undefined when the camera is
+   * not on a local link (routed, IPv6, a host name), does not say, or says otherwise; such a
+   * camera is never followed to a new address without an admin.
+   */
+  macAddress: string | undefined;
   deviceInfo: DeviceInformation;
   /** Device clock minus ours, in ms (positive: the camera is ahead). */
   timeOffsetMs: number;
@@ -140,6 +152,11 @@ export async function onboardOnvifCamera(target: OnvifTarget): Promise<OnvifCame
   const endpointAddress = await optional(
     () => call(deviceUrl, requests.getEndpointReference()).then(readEndpointReference),
   );
+  const macAddress = await confirmedMac(
+    deviceUrl,
+    () => call(deviceUrl, requests.getNetworkInterfaces()),
+    target.neighbours ?? lookupNeighbourMac,
+  );
   const mediaUrl = await findMediaUrl(deviceUrl, (request) => call(deviceUrl, request));
   const mediaProfiles = readProfiles(await call(mediaUrl, requests.getProfiles()));
   if (mediaProfiles.length === 0) {
@@ -181,12 +198,37 @@ export async function onboardOnvifCamera(target: OnvifTarget): Promise<OnvifCame
     deviceUrl: deviceUrl.href,
     mediaUrl: mediaUrl.href,
     endpointAddress,
+    macAddress,
     deviceInfo,
     timeOffsetMs,
     profiles,
     recordingProfile: choice.recording,
     analysisProfile: choice.analysis,
   };
+}
+
+/**
+ * Whether an ONVIF device still answers at a device service URL, asked without credentials
+ * (GetSystemDateAndTime). A SOAP fault or a refusal is an answer too; silence, a refused
+ * connection or a server that is not ONVIF is not.
+ *
+ * @param deviceUrl the device service URL
+ * @param timeoutMs time limit
+ * @returns true when an ONVIF device answered
+ * @example
+ * ```ts
+ * await answersOnvif("http://10.0.0.5/onvif/device_service", 2000); // false once it moved
+ * ```
+ */
+export async function answersOnvif(deviceUrl: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await postSoap(new URL(deviceUrl), requests.getSystemDateAndTime(), { timeoutMs });
+    return true;
+  } catch (error) {
+    if (!(error instanceof OnvifError)) throw error;
+    return error.onvifCode === "onvif_fault" || error.onvifCode === "onvif_unauthorized" ||
+      error.onvifCode === "onvif_bad_reply";
+  }
 }
 
 /**
@@ -257,6 +299,28 @@ async function findMediaUrl(
     media.port = deviceUrl.port;
   }
   return media;
+}
+
+/**
+ * The MAC the neighbour table holds for the camera's IP (resolved by the calls just made), when
+ * the camera itself reports it. A mismatch means something between us answers for that IP (a
+ * proxy, or an ARP spoofer during onboarding): recording its MAC would make it the camera.
+ */
+async function confirmedMac(
+  deviceUrl: URL,
+  getNetworkInterfaces: () => Promise<XmlElement>,
+  neighbours: NeighbourLookup,
+): Promise<string | undefined> {
+  const seen = await neighbours(deviceUrl.hostname.replace(/^\[|\]$/g, ""));
+  if (!seen) return undefined;
+  const reported = await optional(() => getNetworkInterfaces().then(readHwAddresses));
+  if (reported?.includes(seen)) return seen;
+  log.warn("the camera's MAC is not confirmed; it will not be followed to a new address alone", {
+    device: deviceUrl.host,
+    neighbourTable: seen,
+    reported: reported ?? "GetNetworkInterfaces not supported",
+  });
+  return undefined;
 }
 
 function fixedUri(uri: string, deviceUrl: URL, what: string): string {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { normalizeMac } from "../net/neighbours.ts";
 import { OnvifError } from "./onvif_error.ts";
 import { childText, findChild, findChildren, findDescendant, type XmlElement } from "./xml.ts";
 
@@ -92,6 +93,20 @@ export function readDeviceInformation(response: XmlElement): DeviceInformation {
 }
 
 /**
+ * Reads the link-layer addresses a GetNetworkInterfacesResponse reports (`Info/HwAddress` of each
+ * interface), normalized; unusable ones are left out.
+ *
+ * @param response the response element
+ * @returns e.g. `["00:11:22:33:44:55"]`
+ */
+export function readHwAddresses(response: XmlElement): string[] {
+  const macs = findChildren(response, "NetworkInterfaces")
+    .map((nic) => normalizeMac(childText(nic, "Info", "HwAddress") ?? ""))
+    .filter((mac): mac is string => mac !== undefined);
+  return [...new Set(macs)];
+}
+
+/**
  * Reads the media service XAddr from a GetServicesResponse.
  *
  * @param response the response element
@@ -123,7 +138,21 @@ export function readCapabilitiesMediaXaddr(response: XmlElement): string | undef
 export function readEndpointReference(response: XmlElement): string | undefined {
   const guid = childText(response, "GUID") ?? findDescendant(response, "Address")?.text.trim();
   if (!guid) return undefined;
-  return normalizeEndpointAddress(guid);
+  const address = normalizeEndpointAddress(guid);
+  return isEndpointAddress(address) ? address : undefined;
+}
+
+/**
+ * Whether a (normalized) endpoint address can serve as a device's identity: a URI of at most 512
+ * characters, so no whitespace, no control character — a NUL from a hostile device would make
+ * the camera row unstorable (found by the parser fuzzer).
+ *
+ * @param address normalized address
+ * @returns true when usable
+ */
+export function isEndpointAddress(address: string): boolean {
+  // deno-lint-ignore no-control-regex -- refusing control characters is the point
+  return address.length > 0 && address.length <= 512 && !/[\s\x00-\x1f\x7f]/.test(address);
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import { OnvifError } from "./onvif_error.ts";
-import { normalizeEndpointAddress } from "./device_replies.ts";
+import { isEndpointAddress, normalizeEndpointAddress } from "./device_replies.ts";
 import { parseEnvelope } from "./soap.ts";
 import { childText, escapeXml, findChildren } from "./xml.ts";
 
@@ -153,10 +153,11 @@ export function parseProbeMatches(xml: string, messageId?: string): ProbeMatch[]
   for (const match of findChildren(content, "ProbeMatch").slice(0, 16)) {
     const address = childText(match, "EndpointReference", "Address");
     const xaddrs = (childText(match, "XAddrs") ?? "").split(/\s+/).filter(isHttpUrl).slice(0, 8);
-    if (!address || address.length > 512 || xaddrs.length === 0) continue;
+    const endpointAddress = normalizeEndpointAddress(address ?? "");
+    if (!isEndpointAddress(endpointAddress) || xaddrs.length === 0) continue;
     const version = Number(childText(match, "MetadataVersion"));
     matches.push({
-      endpointAddress: normalizeEndpointAddress(address),
+      endpointAddress,
       types: words(childText(match, "Types")).slice(0, 16),
       scopes: words(childText(match, "Scopes")).filter((s) => s.length <= 512).slice(0, 64),
       xaddrs,

@@ -33,6 +33,8 @@ export const getSystemDateAndTime = (): OnvifRequest => device("GetSystemDateAnd
 export const getDeviceInformation = (): OnvifRequest => device("GetDeviceInformation");
 /** The device's endpoint reference (the stable id WS-Discovery also reports). */
 export const getEndpointReference = (): OnvifRequest => device("GetEndpointReference");
+/** The device's network interfaces, with their link-layer (MAC) addresses. */
+export const getNetworkInterfaces = (): OnvifRequest => device("GetNetworkInterfaces");
 /** The services and their XAddrs (ONVIF 2.0+). */
 export const getServices = (): OnvifRequest =>
   device(

@@ -14,12 +14,21 @@ import { splitCredentials, validateSourceUrl } from "../media/rtsp_url.ts";
 import type { OnvifCameraInfo, OnvifProfile } from "./client.ts";
 import { OnvifError } from "./onvif_error.ts";
 
-/** The part of the stored info needed to recognise a camera that moved (see `movedCameraXaddr`). */
+/**
+ * The part of the stored info needed to recognise a camera that moved (see `movedCameraXaddr`
+ * and move_checks.ts).
+ */
 export interface StoredOnvifIdentity {
   /** `urn:uuid:...`, when the camera reported one. */
   endpointAddress: string | undefined;
   /** The device service URL onboarding used. */
   deviceUrl: string;
+  /** The MAC confirmed at onboarding (see `OnvifCameraInfo.macAddress`). */
+  macAddress: string | undefined;
+  /** From GetDeviceInformation; `""` when the camera reported none. */
+  serialNumber: string;
+  /** From GetDeviceInformation; `""` when the camera reported none. */
+  hardwareId: string;
 }
 
 /**
@@ -80,20 +89,30 @@ export function onvifSourceUrl(info: OnvifCameraInfo): string {
  * Reads the identity part of a stored `onvif` column, which is untyped JSON from the database.
  *
  * @param value the column (`Camera.onvif`)
- * @returns endpoint address and device URL, or undefined for a camera not onboarded over ONVIF
+ * @returns endpoint address, device URL, MAC, serial number and hardware id, or undefined for a
+ *   camera not onboarded over ONVIF
  * @example
  * ```ts
  * readOnvifIdentity(camera.onvif)?.endpointAddress; // "urn:uuid:..."
  * ```
  */
 export function readOnvifIdentity(value: unknown): StoredOnvifIdentity | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const deviceUrl = "deviceUrl" in value ? value.deviceUrl : undefined;
-  const endpointAddress = "endpointAddress" in value ? value.endpointAddress : undefined;
-  if (typeof deviceUrl !== "string" || !URL.canParse(deviceUrl)) return undefined;
+  const text = (from: unknown, key: string) =>
+    typeof from === "object" && from !== null && key in from &&
+      typeof (from as Record<string, unknown>)[key] === "string"
+      ? (from as Record<string, string>)[key]
+      : undefined;
+  const deviceUrl = text(value, "deviceUrl");
+  if (deviceUrl === undefined || !URL.canParse(deviceUrl)) return undefined;
+  const deviceInfo = typeof value === "object" && value !== null && "deviceInfo" in value
+    ? value.deviceInfo
+    : undefined;
   return {
     deviceUrl,
-    endpointAddress: typeof endpointAddress === "string" ? endpointAddress : undefined,
+    endpointAddress: text(value, "endpointAddress"),
+    macAddress: text(value, "macAddress"),
+    serialNumber: text(deviceInfo, "serialNumber") ?? "",
+    hardwareId: text(deviceInfo, "hardwareId") ?? "",
   };
 }
 

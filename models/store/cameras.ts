@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import type { SuspectedMove } from "../onvif/move_checks.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
@@ -24,11 +25,15 @@ export interface Camera {
   name: string;
   /** Source URL without userinfo. */
   sourceUrl: string;
+  /** The stream to record instead of `sourceUrl`, without userinfo (the same credentials). */
+  recordUrl: string | undefined;
   username: string | undefined;
   hasPassword: boolean;
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  /** A move to a new address not followed without an admin (ONVIF cameras only). */
+  suspectedMove: SuspectedMove | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,12 +47,16 @@ export interface NewCamera {
   passwordSealed?: string;
   transport: Transport;
   onvif?: unknown;
+  /** A stream to record instead of `sourceUrl`, without credentials. */
+  recordUrl?: string;
 }
 
 /** Fields an update may change; `undefined` leaves a column as it is. */
 export interface CameraChanges {
   name?: string;
   sourceUrl?: string;
+  /** `null` clears the record URL. */
+  recordUrl?: string | null;
   /** `null` clears the username. */
   username?: string | null;
   /** `null` clears the password. */
@@ -59,11 +68,13 @@ interface CameraRow {
   id: string;
   name: string;
   source_url: string;
+  record_url: string | null;
   username: string | null;
   password_encrypted: string | null;
   transport: Transport;
   desired: DesiredState;
   onvif: unknown;
+  suspected_move: SuspectedMove | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -73,11 +84,13 @@ function toCamera(row: CameraRow): Camera {
     id: row.id,
     name: row.name,
     sourceUrl: row.source_url,
+    recordUrl: row.record_url ?? undefined,
     username: row.username ?? undefined,
     hasPassword: row.password_encrypted !== null,
     transport: row.transport,
     desired: row.desired ?? {},
     onvif: row.onvif ?? undefined,
+    suspectedMove: row.suspected_move ?? undefined,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -91,10 +104,12 @@ function toCamera(row: CameraRow): Camera {
 export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promise<Camera> {
   try {
     const [row] = await sql<CameraRow[]>`
-      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif)
+      insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif,
+                           record_url)
       values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
               ${camera.passwordSealed ?? null}, ${camera.transport},
-              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)})
+              ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)},
+              ${camera.recordUrl ?? null})
       returning *`;
     return toCamera(row!);
   } catch (error) {
@@ -106,17 +121,19 @@ export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promis
 }
 
 /**
- * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`.
+ * Lists cameras in creation order (ids are UUIDv7), `limit` at a time after `after`, only those
+ * in `ids` when given (a token limited to cameras).
  *
  * @returns the page and the cursor of the next one
  */
 export async function listCameras(
   sql: postgres.Sql,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: string; ids?: readonly string[] },
 ): Promise<{ items: Camera[]; next: string | null }> {
   const rows = await sql<CameraRow[]>`
-    select * from cameras
-    ${page.after ? sql`where id > ${page.after}` : sql``}
+    select * from cameras where true
+    ${page.after ? sql`and id > ${page.after}` : sql``}
+    ${page.ids === undefined ? sql`` : sql`and id = any(${[...page.ids]}::uuid[])`}
     order by id limit ${page.limit + 1}`;
   const items = rows.slice(0, page.limit).map(toCamera);
   return { items, next: rows.length > page.limit ? items.at(-1)!.id : null };
@@ -167,6 +184,7 @@ export async function updateCamera(
   const columns: Record<string, string | null> = {};
   if (changes.name !== undefined) columns.name = changes.name;
   if (changes.sourceUrl !== undefined) columns.source_url = changes.sourceUrl;
+  if (changes.recordUrl !== undefined) columns.record_url = changes.recordUrl;
   if (changes.username !== undefined) columns.username = changes.username;
   if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
   if (changes.transport !== undefined) columns.transport = changes.transport;
@@ -215,8 +233,8 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
 }
 
 /**
- * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address); the
- * credentials stay as they are.
+ * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address) and
+ * clears any suspected move; the credentials stay as they are.
  *
  * @param sql database
  * @param id camera id
@@ -232,7 +250,31 @@ export async function updateOnvifSource(
   const [row] = await sql<CameraRow[]>`
     update cameras set source_url = ${source.sourceUrl},
                        onvif = ${sql.json(source.onvif as postgres.JSONValue)},
+                       suspected_move = null,
                        updated_at = now()
+    where id = ${id} returning *`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
+ * Records (or, with `null`, clears) a move of the camera that was not followed.
+ *
+ * @param sql database
+ * @param id camera id
+ * @param move the claim and why it was refused, or null
+ * @returns the updated camera
+ * @throws {NotFoundError}
+ */
+export async function setSuspectedMove(
+  sql: postgres.Sql,
+  id: string,
+  move: SuspectedMove | null,
+): Promise<Camera> {
+  const [row] = await sql<CameraRow[]>`
+    update cameras
+    set suspected_move = ${move === null ? null : sql.json(move as unknown as postgres.JSONValue)},
+        updated_at = now()
     where id = ${id} returning *`;
   if (!row) throw new NotFoundError(`camera ${id}`);
   return toCamera(row);

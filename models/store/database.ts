@@ -1,6 +1,7 @@
 /**
  * The database connection: postgres.js against either a real PostgreSQL (`DATABASE_URL`) or the
- * embedded PGlite served on 127.0.0.1 — one driver, one code path. Migrations are applied on open.
+ * embedded PGlite served on a private Unix socket — one driver, one code path. Migrations are
+ * applied on open.
  *
  * @module
  */
@@ -28,7 +29,10 @@ export interface Database {
 
 /** Options for {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {
-  /** A `postgres://` URL; absent → the embedded database in `dataDir/db`. */
+  /**
+   * A `postgres://` URL; absent → the embedded database in `dataDir/db`, its socket in
+   * `dataDir/run` (0700).
+   */
   url?: string;
   /** Vigil's data directory. */
   dataDir: string;
@@ -71,12 +75,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // measured: the events writer's insert ran with the detections writer's parameters. PGlite runs
   // one query at a time anyway, so a pool would buy no concurrency. Spare server slots let a
   // reconnect never race the server's connection limit.
-  const embedded = await startEmbeddedDatabase(dir, 3);
+  const embedded = await startEmbeddedDatabase({
+    dataDir: dir,
+    socketDir: join(options.dataDir, "run"),
+    maxConnections: 3,
+  });
   const sql = postgres({
     ...common,
     max: 1,
-    host: "127.0.0.1",
-    port: embedded.port,
+    path: embedded.socketPath,
     user: "postgres",
     database: "postgres",
   });

@@ -190,6 +190,8 @@ function fromDb(row: EventDbRow): EventRow {
 /** Filters and paging of {@linkcode listEvents}. */
 export interface EventQuery {
   camera?: string;
+  /** Only these cameras (a token limited to cameras); absent for every camera. */
+  cameras?: readonly string[];
   label?: string;
   kind?: EventKind;
   /** Events that started at or after. */
@@ -221,6 +223,9 @@ export async function listEvents(
   const rows = await sql<EventDbRow[]>`
     select * from events where true
       ${query.camera === undefined ? sql`` : sql`and camera_id = ${query.camera}`}
+      ${
+    query.cameras === undefined ? sql`` : sql`and camera_id = any(${[...query.cameras]}::uuid[])`
+  }
       ${query.label === undefined ? sql`` : sql`and label = ${query.label}`}
       ${query.kind === undefined ? sql`` : sql`and kind = ${query.kind}`}
       ${query.from === undefined ? sql`` : sql`and started_at >= ${query.from}`}

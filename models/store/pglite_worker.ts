@@ -1,12 +1,16 @@
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WASM) served on the Postgres wire protocol
- * by pglite-socket on 127.0.0.1, inside a Worker. PGlite is single-threaded, so keeping it off the
- * main thread keeps the event loop free for cameras and HTTP; serving the wire protocol means
- * postgres.js is the one driver for both embedded and real PostgreSQL.
+ * by pglite-socket inside a Worker. PGlite is single-threaded, so keeping it off the main thread
+ * keeps the event loop free for cameras and HTTP; serving the wire protocol means postgres.js is
+ * the one driver for both embedded and real PostgreSQL.
  *
- * Protocol: the parent posts `{type:"open", dataDir, maxConnections}`; the worker answers
- * `{type:"ready", port}` or `{type:"error", message}`. `{type:"close"}` stops the server, closes
- * PGlite (flushing it to disk) and answers `{type:"closed"}`.
+ * It listens on a Unix socket, never on TCP: PGlite accepts any user and any password, so the
+ * only access control is the file system — the socket lives in a 0700 directory and is itself
+ * 0600, which keeps every other local user out (see `embedded.ts`).
+ *
+ * Protocol: the parent posts `{type:"open", dataDir, socketPath, maxConnections}`; the worker
+ * answers `{type:"ready"}` or `{type:"error", message}`. `{type:"close"}` stops the server (which
+ * removes the socket file), closes PGlite (flushing it to disk) and answers `{type:"closed"}`.
  *
  * @module
  */
@@ -15,12 +19,12 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 /** Messages the parent sends. */
 export type PgliteWorkerRequest =
-  | { type: "open"; dataDir: string; maxConnections: number }
+  | { type: "open"; dataDir: string; socketPath: string; maxConnections: number }
   | { type: "close" };
 
 /** Messages the worker answers with. */
 export type PgliteWorkerReply =
-  | { type: "ready"; port: number }
+  | { type: "ready" }
   | { type: "error"; message: string }
   | { type: "closed" };
 
@@ -33,12 +37,13 @@ function reply(message: PgliteWorkerReply): void {
   self.postMessage(message);
 }
 
-async function open(dataDir: string, maxConnections: number): Promise<void> {
+async function open(dataDir: string, socketPath: string, maxConnections: number): Promise<void> {
   db = await PGlite.create(dataDir);
-  server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections });
+  server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
   await server.start();
-  const port = Number(server.getServerConn().split(":").at(-1));
-  reply({ type: "ready", port });
+  // The directory already keeps others out; the mode is a second lock should it ever be loosened.
+  await Deno.chmod(socketPath, 0o600);
+  reply({ type: "ready" });
 }
 
 async function close(): Promise<void> {
@@ -49,7 +54,9 @@ async function close(): Promise<void> {
 
 self.onmessage = (event: MessageEvent<PgliteWorkerRequest>) => {
   const request = event.data;
-  const work = request.type === "open" ? open(request.dataDir, request.maxConnections) : close();
+  const work = request.type === "open"
+    ? open(request.dataDir, request.socketPath, request.maxConnections)
+    : close();
   work.catch((error: unknown) => {
     reply({ type: "error", message: error instanceof Error ? error.message : String(error) });
   });

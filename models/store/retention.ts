@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ValidationError } from "../errors.ts";
+import { removeSnapshots, snapshotsOlderThan } from "./camera_data.ts";
 
 /** Settings of {@linkcode applyRetention}. */
 export interface RetentionOptions {
@@ -19,6 +20,12 @@ export interface RetentionOptions {
   now?: Date;
   /** Rows per delete statement (default 10,000). */
   batch?: number;
+  /**
+   * Vigil's data dir: the snapshots of deleted events are removed with them, and snapshot files
+   * older than the event retention whose event no longer exists are swept. Absent → files are
+   * left alone.
+   */
+  dataDir?: string;
 }
 
 /** What one retention run did. */
@@ -28,6 +35,8 @@ export interface RetentionResult {
   /** Old detections deleted from the default partition. */
   detectionsDeleted: number;
   eventsDeleted: number;
+  /** Event snapshot files removed (with their events, or orphaned and past the retention). */
+  snapshotsRemoved: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -41,7 +50,7 @@ function utcDay(date: Date): string {
  * Runs retention once: makes the day partitions of the next days, drops detection partitions
  * whose whole day is older than `detectionDays`, deletes older rows left in the default
  * partition, and deletes events that started more than `eventDays` ago — in batches, so no
- * statement holds locks for long. Dropping a partition costs the same for ten rows or ten
+ * statement holds locks for long — with their snapshot files when `dataDir` is given. Dropping a partition costs the same for ten rows or ten
  * million and leaves no dead tuples behind.
  *
  * @param sql the database
@@ -95,17 +104,51 @@ export async function applyRetention(
 
   const eventCutoff = new Date(now.getTime() - eventDays * DAY_MS);
   let eventsDeleted = 0;
+  let snapshotsRemoved = 0;
   for (;;) {
-    const result = await sql`
+    const deleted = await sql<{ camera_id: string; snapshot_path: string | null }[]>`
       delete from events where id in (
-        select id from events where started_at < ${eventCutoff} limit ${batch})`;
-    eventsDeleted += result.count;
-    if (result.count < batch) break;
+        select id from events where started_at < ${eventCutoff} limit ${batch})
+      returning camera_id, snapshot_path`;
+    eventsDeleted += deleted.length;
+    if (options.dataDir !== undefined) {
+      snapshotsRemoved += await removeSnapshots(
+        options.dataDir,
+        deleted.map((row) => ({ cameraId: row.camera_id, snapshot: row.snapshot_path })),
+      );
+    }
+    if (deleted.length < batch) break;
+  }
+  if (options.dataDir !== undefined) {
+    snapshotsRemoved += await sweepSnapshots(sql, options.dataDir, eventCutoff);
   }
   return {
     partitionsCreated: made?.made ?? 0,
     partitionsDropped: dropped.sort(),
     detectionsDeleted,
     eventsDeleted,
+    snapshotsRemoved,
   };
+}
+
+/**
+ * Removes snapshot files older than the event retention whose event no longer exists: what a
+ * run that crashed between deleting events and removing their files left behind. Younger files
+ * without a row are kept: their event may still be waiting in a writer (or its spill file).
+ */
+async function sweepSnapshots(sql: postgres.Sql, dataDir: string, before: Date): Promise<number> {
+  const files = await snapshotsOlderThan(dataDir, before);
+  let removed = 0;
+  for (let i = 0; i < files.length; i += 1000) {
+    const chunk = files.slice(i, i + 1000);
+    const ids = chunk.map((file) => file.eventId);
+    const kept = await sql<{ id: string }[]>`select id from events where id = any(${ids}::uuid[])`;
+    const alive = new Set(kept.map((row) => row.id));
+    for (const file of chunk) {
+      if (alive.has(file.eventId)) continue;
+      await Deno.remove(file.path).catch(() => {});
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -91,6 +91,16 @@ export interface SpillFile {
   read(offset: number, maxRows: number): Promise<SpillChunk>;
   /** Deletes the file (after everything in it was written to the database). */
   remove(): Promise<void>;
+  /**
+   * Makes room: rewrites the file with only its newest lines from `from` on (the lines before
+   * `from` were already replayed), at most `keepBytes` of them, and fsyncs it before it replaces
+   * the old file. Offsets start again at 0.
+   *
+   * @param from the replay offset: earlier lines are dropped without counting as lost
+   * @param keepBytes size the file is cut down to
+   * @returns `dropped`: valid rows at or after `from` that were cut off (lost)
+   */
+  compact(from: number, keepBytes: number): Promise<{ dropped: number }>;
 }
 
 /**
@@ -168,7 +178,71 @@ export async function openSpill(path: string, log: Logger): Promise<SpillFile> {
       rows = 0;
       bytes = 0;
     },
+    async compact(from, keepBytes) {
+      let dropped = 0;
+      let kept = 0;
+      let cut: number | undefined;
+      const temp = `${path}.compact`;
+      const out = await Deno.open(temp, { write: true, create: true, truncate: true });
+      try {
+        for await (const line of spillLines(path, from)) {
+          // The first line from which the rest fits is where the kept part starts.
+          if (cut === undefined && bytes - line.start <= keepBytes) cut = line.start;
+          const valid = decodeSpillLine(line.bytes) !== undefined;
+          if (cut === undefined) {
+            if (valid) dropped++;
+            continue;
+          }
+          if (valid) kept++;
+          const data = new Uint8Array(line.bytes.length + 1);
+          data.set(line.bytes);
+          data[line.bytes.length] = NEWLINE;
+          let written = 0;
+          while (written < data.length) written += await out.write(data.subarray(written));
+        }
+        await out.syncData();
+      } catch (error) {
+        out.close();
+        await Deno.remove(temp).catch(() => {});
+        throw error;
+      }
+      out.close();
+      await Deno.rename(temp, path);
+      rows = kept;
+      bytes = (await Deno.stat(path)).size;
+      return { dropped };
+    },
   };
+}
+
+/** Every newline-terminated line of a file from `offset` on, with where it starts. */
+async function* spillLines(
+  path: string,
+  offset: number,
+): AsyncGenerator<{ start: number; bytes: Uint8Array }> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.seek(offset, Deno.SeekMode.Start);
+    let pending = new Uint8Array(0);
+    let pendingStart = offset;
+    const buffer = new Uint8Array(READ_CHUNK_BYTES);
+    for (;;) {
+      const n = await file.read(buffer);
+      if (n === null) return;
+      const data = new Uint8Array(pending.length + n);
+      data.set(pending);
+      data.set(buffer.subarray(0, n), pending.length);
+      let start = 0;
+      for (let end = data.indexOf(NEWLINE); end >= 0; end = data.indexOf(NEWLINE, start)) {
+        yield { start: pendingStart + start, bytes: data.slice(start, end) };
+        start = end + 1;
+      }
+      pendingStart += start;
+      pending = data.slice(start);
+    }
+  } finally {
+    file.close();
+  }
 }
 
 /** What a scan of a whole spill file found. */

@@ -5,9 +5,9 @@
  * test how the prober copes with hostile replies.
  *
  * NETWORK RULE (GUIDE §3): multicast never leaves the machine. {@linkcode startDiscoveryResponder}
- * refuses to run unless the only network interface is loopback, i.e. inside a network namespace a
- * test created (`ip netns add ...; ip -n ... link set lo up; ip -n ... route add 224.0.0.0/4 dev
- * lo`).
+ * refuses to run outside a network namespace a test created: only loopback (`ip netns add ...;
+ * ip -n ... link set lo up; ip -n ... route add 224.0.0.0/4 dev lo`), or loopback plus the
+ * test's own virtual links between its namespaces (test/support/lan.ts).
  *
  * @module
  */
@@ -31,6 +31,11 @@ export interface DiscoveryResponderOptions {
   devices: Announcement[] | (() => Announcement[]);
   /** Local address of the interface to join the group on (default 127.0.0.1). */
   interfaceAddress?: string;
+  /**
+   * Local address replies are sent from (default: whichever the kernel picks, the interface's
+   * first). A device with one of several addresses of an interface answers from its own.
+   */
+  replyFrom?: string;
 }
 
 /** A running responder. */
@@ -40,20 +45,41 @@ export interface DiscoveryResponder {
   stop(): Promise<void>;
 }
 
+/** Prefix of the virtual interfaces tests create between their namespaces (test/support/lan.ts). */
+export const TEST_LINK_PREFIX = "vt";
+
 /**
- * Throws unless this process sees no network interface but loopback ones — i.e. it runs in an
- * isolated network namespace, where multicast cannot reach a real LAN.
+ * Throws unless this process runs in an isolated network namespace a test made, where multicast
+ * cannot reach a real LAN: every interface is loopback or one of the test's own virtual links
+ * (named {@linkcode TEST_LINK_PREFIX}...), and — as soon as there is such a link — the namespace
+ * is one made with `ip netns add` (so a host interface that happens to be named `vt...` does
+ * not pass).
  *
  * @throws Error naming the interfaces found
  */
 export function assertIsolatedNetwork(): void {
-  const outside = Deno.networkInterfaces().filter((i) => i.name !== "lo");
-  if (outside.length > 0) {
+  const names = [...new Set(Deno.networkInterfaces().map((i) => i.name))];
+  const outside = names.filter((name) => name !== "lo" && !name.startsWith(TEST_LINK_PREFIX));
+  const links = names.filter((name) => name.startsWith(TEST_LINK_PREFIX));
+  if (outside.length > 0 || (links.length > 0 && inHostNamespace())) {
     throw new Error(
       `sim: refusing to use multicast outside an isolated network namespace ` +
-        `(interfaces: ${[...new Set(outside.map((i) => i.name))].join(", ")})`,
+        `(interfaces: ${names.join(", ")})`,
     );
   }
+}
+
+/** Whether this process's network namespace is not one made with `ip netns add` (/run/netns). */
+function inHostNamespace(): boolean {
+  try {
+    const own = Deno.statSync("/proc/self/ns/net").ino;
+    for (const entry of Deno.readDirSync("/run/netns")) {
+      if (Deno.statSync(`/run/netns/${entry.name}`).ino === own) return false;
+    }
+  } catch {
+    // No /run/netns or no /proc: cannot tell, so assume the worst.
+  }
+  return true;
 }
 
 /**
@@ -83,6 +109,16 @@ export async function startDiscoveryResponder(
     });
   });
   socket.addMembership(WS_DISCOVERY_GROUP, options.interfaceAddress ?? "127.0.0.1");
+  const sender = options.replyFrom ? dgram.createSocket({ type: "udp4" }) : socket;
+  if (sender !== socket) {
+    await new Promise<void>((resolve, reject) => {
+      sender.once("error", reject);
+      sender.bind(0, options.replyFrom, () => {
+        sender.off("error", reject);
+        resolve();
+      });
+    });
+  }
   let probes = 0;
   socket.on("message", (message: Buffer, remote: dgram.RemoteInfo) => {
     let probe;
@@ -102,15 +138,16 @@ export async function startDiscoveryResponder(
       const text = "raw" in device
         ? device.raw
         : buildProbeMatches({ relatesTo: probe.messageId, ...device });
-      socket.send(Buffer.from(text, "utf8"), remote.port, remote.address);
+      sender.send(Buffer.from(text, "utf8"), remote.port, remote.address);
     }
   });
   return {
     get probes() {
       return probes;
     },
-    stop() {
-      return new Promise<void>((resolve) => socket.close(() => resolve()));
+    async stop() {
+      const close = (s: dgram.Socket) => new Promise<void>((resolve) => s.close(() => resolve()));
+      await Promise.all([close(socket), ...(sender === socket ? [] : [close(sender)])]);
     },
   };
 }

@@ -6,7 +6,9 @@
  * (normally a real RTSP server from `rtsp_server.ts`).
  *
  * Access classes follow the ONVIF core spec: GetSystemDateAndTime, GetCapabilities, GetServices
- * and GetEndpointReference answer without credentials; everything else needs a valid token.
+ * and GetEndpointReference answer without credentials; everything else needs a valid token
+ * (unless `acceptAnyCredentials`: a spoofing device that takes whatever it is sent).
+ * GetNetworkInterfaces reports the MAC of the interface the camera listens on.
  * Unknown actions get an `ActionNotSupported` fault. The snapshot is a JPEG made once by ffmpeg
  * (a test pattern), served without auth.
  *
@@ -16,7 +18,7 @@
  */
 import { buildEnvelope, buildFault, parseEnvelope } from "../../models/onvif/soap.ts";
 import { readUsernameToken, verifyUsernameToken } from "../../models/onvif/ws_security.ts";
-import { childText, escapeXml, type XmlElement } from "../../models/onvif/xml.ts";
+import { childText, escapeXml, findDescendant, type XmlElement } from "../../models/onvif/xml.ts";
 import { buildScopes } from "../../models/onvif/discovery_messages.ts";
 
 /** A profile the simulated camera offers. */
@@ -71,6 +73,15 @@ export interface SimulatedCameraOptions {
    */
   rtspRelay?: boolean;
   /**
+   * The MAC GetNetworkInterfaces reports (default: that of the interface holding `hostname`, as
+   * `Deno.networkInterfaces()` tells; all zeros on loopback).
+   */
+  macAddress?: string;
+  /** Answer every call, whatever credentials it carries or lacks (a spoofing device). */
+  acceptAnyCredentials?: boolean;
+  /** Told of every SOAP action received, and whether it carried a WS-Security header. */
+  onRequest?: (action: string, secured: boolean) => void;
+  /**
    * Host:port written into service XAddrs and the snapshot URI instead of the one the request
    * came to (the wrong-address quirk, e.g. `"0.0.0.0:80"`).
    */
@@ -88,9 +99,11 @@ export interface SimulatedCamera {
   scopes: string[];
   /** Every SOAP action received, in order (for tests). */
   actions: string[];
+  /** The actions that arrived with a WS-Security header (credentials), in order. */
+  securedActions: string[];
   /** Changes the RTSP URLs reported from now on. */
   setRtspUrl(main: string, sub?: string): void;
-  /** Stops listening; in-flight requests are answered or aborted first. */
+  /** Stops listening; in-flight requests are answered or aborted first. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -133,6 +146,8 @@ export async function startSimulatedCamera(
   if (relay) profiles = profiles.map((p) => ({ ...p, rtspUrl: relay.rewrite(p.rtspUrl) }));
   const seenNonces = new Map<string, number>();
   const actions: string[] = [];
+  const securedActions: string[] = [];
+  const macAddress = options.macAddress ?? interfaceMac(hostname);
   const stopping = new AbortController();
   let snapshot: Promise<Uint8Array> | undefined;
 
@@ -176,7 +191,10 @@ export async function startSimulatedCamera(
       );
     }
     actions.push(action);
-    if (!PRE_AUTH.has(action)) {
+    const secured = findDescendant(header, "Security") !== undefined;
+    if (secured) securedActions.push(action);
+    options.onRequest?.(action, secured);
+    if (!PRE_AUTH.has(action) && !options.acceptAnyCredentials) {
       const token = readUsernameToken(header);
       const verdict = token
         ? verifyUsernameToken(token, {
@@ -202,6 +220,7 @@ export async function startSimulatedCamera(
       identity,
       endpointAddress,
       profiles,
+      macAddress,
       now: Date.now() + (options.clockOffsetMs ?? 0),
     });
     return answer === undefined
@@ -209,6 +228,7 @@ export async function startSimulatedCamera(
       : soap(buildEnvelope(answer), 200);
   });
   const port = await listening.promise;
+  let stopped: Promise<void> | undefined;
   const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
   return {
     xaddr: `http://${urlHost}:${port}/onvif/device_service`,
@@ -221,12 +241,17 @@ export async function startSimulatedCamera(
       location: options.location,
     }),
     actions,
+    securedActions,
     setRtspUrl(main, sub) {
       profiles = profiles.map((p, i) => ({ ...p, rtspUrl: i === 0 ? main : sub ?? main }));
     },
-    async stop() {
-      stopping.abort();
-      await Promise.all([server.finished, relay?.stop()]);
+    stop() {
+      // Idempotent: a test may stop a camera that "moved" and again in its cleanup.
+      stopped ??= (async () => {
+        stopping.abort();
+        await Promise.all([server.finished, relay?.stop()]);
+      })();
+      return stopped;
     },
   };
 }
@@ -266,6 +291,7 @@ interface ResponseContext {
   };
   endpointAddress: string;
   profiles: SimulatedProfile[];
+  macAddress: string;
   now: number;
 }
 
@@ -295,6 +321,11 @@ function respond(
     case "GetEndpointReference":
       return `<tds:GetEndpointReferenceResponse><tds:GUID>${ctx.endpointAddress}</tds:GUID>` +
         `</tds:GetEndpointReferenceResponse>`;
+    case "GetNetworkInterfaces":
+      return `<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0">` +
+        `<tt:Enabled>true</tt:Enabled><tt:Info><tt:Name>eth0</tt:Name>` +
+        `<tt:HwAddress>${escapeXml(ctx.macAddress)}</tt:HwAddress><tt:MTU>1500</tt:MTU>` +
+        `</tt:Info></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>`;
     case "GetServices":
       return `<tds:GetServicesResponse>` +
         service("http://www.onvif.org/ver10/device/wsdl", device) +
@@ -319,6 +350,11 @@ function respond(
     default:
       return undefined;
   }
+}
+
+function interfaceMac(hostname: string): string {
+  const found = Deno.networkInterfaces().find((i) => i.address === hostname);
+  return found?.mac ?? "00:00:00:00:00:00";
 }
 
 function systemDateAndTime(now: number): string {

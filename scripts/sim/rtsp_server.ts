@@ -181,7 +181,7 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
 
 /** A TCP server that accepts connections and never says a word. */
 export interface SilentServer {
-  /** `rtsp://127.0.0.1:PORT/silent`. */
+  /** `rtsp://HOST:PORT/silent`. */
   readonly url: string;
   /** The TCP port. */
   readonly port: number;
@@ -194,6 +194,7 @@ export interface SilentServer {
 /**
  * Starts a server that accepts TCP connections and never answers (a hung camera).
  *
+ * @param hostname address to listen on (default 127.0.0.1)
  * @returns the server; stop it when done
  * @example
  * ```ts
@@ -202,8 +203,8 @@ export interface SilentServer {
  * await silent.stop();
  * ```
  */
-export function startSilentServer(): SilentServer {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+export function startSilentServer(hostname = "127.0.0.1"): SilentServer {
+  const listener = Deno.listen({ hostname, port: 0 });
   const conns = new Set<Deno.Conn>();
   let accepted = 0;
   const loop = (async () => {
@@ -218,7 +219,7 @@ export function startSilentServer(): SilentServer {
   })();
   const port = listener.addr.port;
   return {
-    url: `rtsp://127.0.0.1:${port}/silent`,
+    url: `rtsp://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/silent`,
     port,
     get accepted() {
       return accepted;

@@ -1,12 +1,15 @@
 /**
- * The whole ONVIF path through the real server process, inside a private network namespace (the
- * only place WS-Discovery multicast may go — GUIDE §3): three simulated cameras answer a scan
- * asked through the API, are adopted and captured until `live`; then one camera "gets a new IP
- * from DHCP" and the server's scheduled discovery (VIGIL_DISCOVERY_INTERVAL_S) finds it there,
- * re-onboards it and its capture resumes — without any API call.
+ * The whole ONVIF path through the real server process, on a simulated LAN of private network
+ * namespaces (the only place WS-Discovery multicast may go — GUIDE §3; test/support/lan.ts): the
+ * server in one, the cameras in another, joined by a bridge, so the cameras have a real MAC.
+ * Three simulated cameras answer a scan asked through the API, are adopted and captured until
+ * `live`; then one camera "gets a new IP from DHCP" on the same interface (same MAC) and the
+ * server's scheduled discovery (VIGIL_DISCOVERY_INTERVAL_S) finds it there, checks it is the
+ * camera (old address silent, reply from the announced address, same MAC, same serial — issue
+ * 17), re-onboards it and its capture resumes — without any API call.
  *
- * The outer test creates the namespace, re-runs THIS file inside it (where {@linkcode NETNS_ENV}
- * is set and only the inner test is registered) and deletes it.
+ * The outer test builds the LAN, re-runs THIS file inside it (where {@linkcode NETNS_ENV} is set
+ * and only the inner test is registered) and deletes it.
  */
 import assert from "node:assert/strict";
 import {
@@ -18,21 +21,22 @@ import {
 import {
   CAMERA_CREDENTIALS,
   NETNS_ENV,
-  runTestInNetworkNamespace,
   type SimulatedCamera,
   startSimulatedCamera,
 } from "../support/onvif.ts";
+import { lanFromEnv, linkMac, runTestOnLan } from "../support/lan.ts";
 import { startRtspServer } from "../support/rtsp.ts";
 import { startServer } from "../support/server_process.ts";
 
 /** Seconds between the server's own scans (the smallest the config allows). */
 const INTERVAL_S = 10;
 const LIVE_WITHIN_MS = 20_000;
-const NEW_ADDRESS = "10.99.0.3";
+/** The moved camera's new address: on the cameras' interface, so its MAC stays the same. */
+const NEW_ADDRESS = "10.99.0.4";
 
 if (Deno.env.get(NETNS_ENV) === undefined) {
   Deno.test("ONVIF cameras are discovered, adopted and followed to a new IP (in a network namespace)", async () => {
-    const run = await runTestInNetworkNamespace(new URL(import.meta.url).pathname, 240_000);
+    const run = await runTestOnLan(new URL(import.meta.url).pathname, 240_000);
     if (run.code !== 0) console.error(run.output);
     assert.equal(run.code, 0, "the test inside the namespace failed (output above)");
     assert.match(run.output, /three discovered cameras go live.* ok/);
@@ -48,6 +52,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
+      const lan = lanFromEnv();
       const rtsp = await startRtspServer({ width: 640, height: 360, fps: 10 });
       const dataDir = await Deno.makeTempDir({ prefix: "vigil-onvif-fleet-" });
       const cameras: SimulatedCamera[] = [];
@@ -59,19 +64,17 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
           const camera = await startSimulatedCamera({
             ...CAMERA_CREDENTIALS,
             name,
+            hostname: lan.camAddress,
             rtspUrl: rtsp.url,
             rtspRelay: true,
           });
-          const index = cameras.push(camera) - 1;
-          // Read at each probe: the camera answers from wherever it is now.
-          responders.push(
-            await startDiscoveryResponder({ devices: () => [announce(cameras[index]!)] }),
-          );
+          cameras.push(camera);
+          responders.push(await respondFor(camera, lan.camAddress));
         }
         server = await startServer({
           VIGIL_DATA_DIR: dataDir,
           VIGIL_DISCOVERY_INTERVAL_S: String(INTERVAL_S),
-        });
+        }, { netns: lan.box, hostname: lan.boxAddress });
         assert.ok(responders.every((r) => r.probes === 0), "the server does not probe at start");
         const token = (await Deno.readTextFile(`${dataDir}/admin-token`)).trim();
         const api = apiClient(server.base, token);
@@ -104,8 +107,8 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         const listed = await api("GET", "/api/discovery");
         assert.ok(listed.body.items.every((d) => d.onboarded));
 
-        // DHCP gives "Yard" a new address — on this namespace's lo only.
-        await ipInNamespace(["addr", "add", `${NEW_ADDRESS}/32`, "dev", "lo"]);
+        // DHCP gives "Yard" a new address on the same interface: same MAC, same camera.
+        await ipInNamespace(["addr", "add", `${NEW_ADDRESS}/${lan.prefix}`, "dev", lan.camLink]);
         addressAdded = true;
         const yardIndex = cameras.findIndex((c) => c.scopes.some((s) => s.endsWith("/Yard")));
         const old = cameras[yardIndex]!;
@@ -118,6 +121,9 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
           endpointAddress: old.endpointAddress,
         });
         await old.stop();
+        // It answers discovery from its new address, as a camera with one address does.
+        await responders[yardIndex]!.stop();
+        responders[yardIndex] = await respondFor(cameras[yardIndex]!, lan.camAddress);
         const movedAt = performance.now();
 
         // No API call from here: the server's scheduled scan must find it and resume capture.
@@ -131,6 +137,8 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         );
         const resumedMs = performance.now() - movedAt;
         assert.equal(new URL(resumed.onvif.deviceUrl).hostname, NEW_ADDRESS);
+        assert.equal(resumed.onvif.macAddress, linkMac(lan.camLink), "the same MAC");
+        assert.equal(resumed.suspectedMove, null);
         for (const [name, id] of ids) {
           await waitForCamera(api, id, (c) => c.state.stream === "live", LIVE_WITHIN_MS, name);
         }
@@ -152,7 +160,9 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         for (const responder of responders) await responder.stop();
         for (const camera of cameras) await camera.stop();
         await rtsp.stop();
-        if (addressAdded) await ipInNamespace(["addr", "del", `${NEW_ADDRESS}/32`, "dev", "lo"]);
+        if (addressAdded) {
+          await ipInNamespace(["addr", "del", `${NEW_ADDRESS}/${lan.prefix}`, "dev", lan.camLink]);
+        }
         await Deno.remove(dataDir, { recursive: true });
       }
     },
@@ -161,7 +171,8 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
 
 interface ApiCamera {
   rtspUrl: string;
-  onvif: { deviceUrl: string };
+  onvif: { deviceUrl: string; macAddress?: string };
+  suspectedMove: unknown;
   state: { stream: string };
 }
 
@@ -222,4 +233,16 @@ async function ipInNamespace(args: string[]): Promise<void> {
 
 function announce(camera: SimulatedCamera): Announcement {
   return { endpointAddress: camera.endpointAddress, xaddrs: [camera.xaddr], scopes: camera.scopes };
+}
+
+/** A responder for one camera, joined on the cameras' interface, replying from its address. */
+function respondFor(
+  camera: SimulatedCamera,
+  interfaceAddress: string,
+): Promise<DiscoveryResponder> {
+  return startDiscoveryResponder({
+    devices: [announce(camera)],
+    interfaceAddress,
+    replyFrom: camera.hostname,
+  });
 }

@@ -10,6 +10,35 @@ import { openRelayKeys } from "../../models/relay_keys.ts";
 import { digestResponse } from "../../models/rtsp/auth.ts";
 import { signPath } from "../../models/rtsp/signed_url.ts";
 
+Deno.test("tokens scoped to cameras (issue 17): the relay lets a limited token read only its cameras", async () => {
+  const db = await openTestDatabase("embedded");
+  try {
+    const keys = await openRelayKeys(db.dataDir);
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const [id, name] of [[a, "a"], [b, "b"]] as const) {
+      await db.sql`insert into cameras (id, name, source_url) values (${id}, ${name}, 'rtsp://x')`;
+    }
+    const { token } = await createToken(db.sql, "porch", "viewer", [a]);
+    const authorize = relayAuthorizer({ sql: db.sql, keys, auth: true });
+    const read = (path: string) =>
+      authorize({
+        action: "read",
+        path,
+        query: {},
+        credentials: { scheme: "basic", username: "any", password: token },
+        method: "DESCRIBE",
+        remote: "127.0.0.1:1",
+      });
+    assert.deepEqual(await read(`/cam/${a}`), { allowed: true });
+    assert.deepEqual(await read(`/cam/${a}/sub`), { allowed: true });
+    assert.deepEqual(await read(`/cam/${b}`), { allowed: false, status: 403 });
+    assert.deepEqual(await read(`/cam/${b}/main`), { allowed: false, status: 403 });
+    assert.deepEqual(await read("/live/session1"), { allowed: false, status: 403 });
+  } finally {
+    await db.close();
+  }
+});
+
 Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigil publishes", async (t) => {
   const db = await openTestDatabase("embedded");
   try {

@@ -9,6 +9,7 @@ import { migrate } from "../../models/store/migrate.ts";
 import { openDatabase } from "../../models/store/database.ts";
 import { DATABASE_KINDS, forEachDatabase, type TestDatabase } from "../support/databases.ts";
 import { startPostgresCluster } from "../support/postgres_cluster.ts";
+import { closeQuietly, TcpProxy } from "../support/tcp_proxy.ts";
 
 /** The issue asks for a 30 s outage in the middle of a write stream. */
 const OUTAGE_MS = 30_000;
@@ -68,83 +69,6 @@ async function assertExactlyOnceInOrder(sql: postgres.Sql, camera: string, count
     assert.ok(xmin >= previous, `camera ${camera}: frame ${i} committed before frame ${i - 1}`);
     previous = xmin;
   });
-}
-
-/**
- * A TCP proxy on 127.0.0.1 whose link to the database a test can cut (connections dropped, new
- * ones refused, as when the server is down), restore or retarget.
- */
-class TcpProxy {
-  readonly port: number;
-  #listener: Deno.TcpListener | undefined;
-  #target: number;
-  #conns = new Set<Deno.Conn>();
-  #loops: Promise<void>[] = [];
-
-  constructor(targetPort: number) {
-    this.#target = targetPort;
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.port = listener.addr.port;
-    this.#serve(listener);
-  }
-
-  #serve(listener: Deno.TcpListener): void {
-    this.#listener = listener;
-    this.#loops.push((async () => {
-      try {
-        for await (const client of listener) this.#pipe(client);
-      } catch {
-        // The listener was closed.
-      }
-    })());
-  }
-
-  async #pipe(client: Deno.Conn): Promise<void> {
-    this.#conns.add(client);
-    let server: Deno.Conn;
-    try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
-    } catch {
-      closeQuietly(client);
-      return;
-    }
-    this.#conns.add(server);
-    await Promise.allSettled([
-      client.readable.pipeTo(server.writable),
-      server.readable.pipeTo(client.writable),
-    ]);
-    for (const conn of [client, server]) {
-      closeQuietly(conn);
-      this.#conns.delete(conn);
-    }
-  }
-
-  /** Drops every connection and refuses new ones. */
-  cut(): void {
-    this.#listener?.close();
-    this.#listener = undefined;
-    for (const conn of this.#conns) closeQuietly(conn);
-    this.#conns.clear();
-  }
-
-  /** Accepts connections again on the same port, optionally to a new target port. */
-  restore(targetPort?: number): void {
-    if (targetPort !== undefined) this.#target = targetPort;
-    if (!this.#listener) this.#serve(Deno.listen({ hostname: "127.0.0.1", port: this.port }));
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await Promise.all(this.#loops);
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
 
 /** Pushes `perTick` rows per camera every `tickMs`, numbering frames from 0 per camera. */
@@ -382,9 +306,12 @@ forEachDatabase(
   "a SIGKILLed writer loses nothing it flushed or spilled, and its spill is replayed",
   async (db) => {
     const camera = await addCamera(db.sql);
-    const { host, port, user, database } = db.sql.options;
-    const proxy = new TcpProxy(port[0]!);
-    assert.equal(host[0], "127.0.0.1");
+    const { host, port, path, user, database } = db.sql.options as typeof db.sql.options & {
+      path?: string | false;
+    };
+    // The child reaches the database by TCP: the embedded one listens on a Unix socket only.
+    const proxy = new TcpProxy(path || port[0]!);
+    if (!path) assert.equal(host[0], "127.0.0.1");
     const config = {
       url: `postgres://${user}@127.0.0.1:${proxy.port}/${database}`,
       camera,
@@ -472,10 +399,11 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
       },
     } satisfies StoppableDatabase;
   }
-  // The embedded database restarts on a new port; a proxy keeps the address the pool knows.
-  const dir = `${dataDir}/db`;
-  let server = await startEmbeddedDatabase(dir, 10);
-  const proxy = new TcpProxy(server.port);
+  // The embedded database listens on a Unix socket; a proxy gives the test a link it can cut or
+  // hang, like a network's.
+  const options = { dataDir: `${dataDir}/db`, socketDir: `${dataDir}/run`, maxConnections: 10 };
+  let server = await startEmbeddedDatabase(options);
+  const proxy = new TcpProxy(server.socketPath);
   const sql = postgres({
     host: "127.0.0.1",
     port: proxy.port,
@@ -493,8 +421,8 @@ async function stoppableDatabase(kind: TestDatabase["kind"], dataDir: string) {
       await server.stop();
     },
     async start() {
-      server = await startEmbeddedDatabase(dir, 10);
-      proxy.restore(server.port);
+      server = await startEmbeddedDatabase(options);
+      proxy.restore(server.socketPath);
     },
     async close() {
       await sql.end({ timeout: 5 });

@@ -14,6 +14,11 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     discoveryIntervalS: 0,
     detectionRetentionDays: 7,
     eventRetentionDays: 30,
+    segmentSeconds: 10,
+    recordingsMinFree: { percent: 5 },
+    recordingsMaxSize: undefined,
+    compileConcurrency: 1,
+    recordRetentionDays: 30,
     rtspPort: 8554,
     rtspHost: "0.0.0.0",
     hubIdleS: 10,
@@ -52,6 +57,21 @@ Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST
   assert.equal(config.rtspMaxReadersPerPath, 2);
 });
 
+Deno.test("loadConfig() reads the recording variables", () => {
+  const config = loadConfig({
+    VIGIL_SEGMENT_SECONDS: "6",
+    VIGIL_RECORDINGS_MIN_FREE: "20GB",
+    VIGIL_RECORDINGS_MAX_SIZE: "500GiB",
+    VIGIL_COMPILE_CONCURRENCY: "2",
+    VIGIL_RECORD_RETENTION_DAYS: "90",
+  });
+  assert.equal(config.segmentSeconds, 6);
+  assert.deepEqual(config.recordingsMinFree, { bytes: 20e9 });
+  assert.equal(config.recordingsMaxSize, 500 * 1024 ** 3);
+  assert.equal(config.compileConcurrency, 2);
+  assert.equal(config.recordRetentionDays, 90);
+});
+
 Deno.test("loadConfig() reads every variable", () => {
   const config = loadConfig({
     VIGIL_PORT: "9000",
@@ -84,6 +104,10 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a database URL of another scheme", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an empty data dir", { VIGIL_DATA_DIR: " " }, /VIGIL_DATA_DIR/],
     ["zero retention days", { VIGIL_DETECTION_RETENTION_DAYS: "0" }, /RETENTION_DAYS/],
+    ["one-second segments", { VIGIL_SEGMENT_SECONDS: "1" }, /VIGIL_SEGMENT_SECONDS/],
+    ["a free space of 100%", { VIGIL_RECORDINGS_MIN_FREE: "100%" }, /VIGIL_RECORDINGS_MIN_FREE/],
+    ["a quota without a size", { VIGIL_RECORDINGS_MAX_SIZE: "lots" }, /VIGIL_RECORDINGS_MAX_SIZE/],
+    ["no compile at all", { VIGIL_COMPILE_CONCURRENCY: "0" }, /VIGIL_COMPILE_CONCURRENCY/],
     ["an RTSP port out of range", { VIGIL_RTSP_PORT: "65536" }, /VIGIL_RTSP_PORT/],
     ["an RTSP host with a slash", { VIGIL_RTSP_HOST: "a/b" }, /VIGIL_RTSP_HOST/],
     ["no relay readers at all", { VIGIL_RTSP_MAX_READERS: "0" }, /VIGIL_RTSP_MAX_READERS/],

@@ -117,6 +117,13 @@ Deno.test("permissionFor() maps methods and paths to the permission they need", 
   assert.equal(permissionFor("DELETE", "/api/cameras/x"), "write");
   assert.equal(permissionFor("GET", "/api/dispatch/cam"), "dispatch");
   assert.equal(permissionFor("PUT", "/api/live/s1"), "live");
+  assert.equal(permissionFor("GET", "/api/cameras/x/recordings"), "playback");
+  assert.equal(permissionFor("GET", "/api/records/x/file"), "playback");
+  assert.equal(permissionFor("HEAD", "/api/records/x/file"), "playback");
+  assert.equal(permissionFor("GET", "/api/records"), "playback");
+  assert.equal(permissionFor("POST", "/api/records"), "write", "compiling is an admin's");
+  assert.equal(permissionFor("GET", "/api/cameras/x/recording"), "read", "settings are not video");
+  assert.equal(permissionFor("GET", "/api/recordsx"), "read");
   assert.equal(permissionFor("GET", "/api/cameras/x/relay"), "live");
   assert.equal(permissionFor("POST", "/api/cameras/x/relay"), "write");
 });

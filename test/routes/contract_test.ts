@@ -77,6 +77,7 @@ Deno.test("the contract check refuses replies that differ from the document", as
       id: "0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e",
       name: "door",
       rtspUrl: "rtsp://127.0.0.1:9/x",
+      recordUrl: null,
       username: null,
       hasPassword: false,
       transport: "tcp",
@@ -84,6 +85,7 @@ Deno.test("the contract check refuses replies that differ from the document", as
       createdAt: "2026-11-25T14:00:00.000Z",
       updatedAt: "2026-11-25T14:00:00.000Z",
       onvif: null,
+      suspectedMove: null,
       state: {
         stream: "offline",
         analytics: "detached",

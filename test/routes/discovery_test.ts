@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { forEachDatabase } from "../support/databases.ts";
 import {
+  fakeNeighbours,
   probeMatch,
   scriptedProbe,
   startDiscoveryTestApp,
@@ -189,6 +190,8 @@ forEachDatabase(
   async (db) => {
     const rtsp = await startRtspServer({ width: 640, height: 360, fps: 10 });
     const endpointAddress = `urn:uuid:${crypto.randomUUID()}`;
+    // Loopback has no link layer: the camera's MAC comes from a table the test gives the box.
+    const macAddress = "02:00:00:00:00:01";
     const start = () =>
       startSimulatedCamera({
         ...CAMERA_CREDENTIALS,
@@ -196,6 +199,7 @@ forEachDatabase(
         rtspUrl: rtsp.url,
         rtspRelay: true,
         endpointAddress,
+        macAddress,
       });
     let camera: SimulatedCamera = await start();
     // What discovery "sees": the camera wherever it currently is.
@@ -204,6 +208,7 @@ forEachDatabase(
         probeMatch({ endpointAddress, xaddr: camera.xaddr, name: "Mover" }),
       ]),
       onvifTimeoutMs: 2000,
+      neighbours: fakeNeighbours(new Map([["127.0.0.1", macAddress]])),
     });
     try {
       const created = await (await t.call("POST", "/api/cameras", {
@@ -229,6 +234,8 @@ forEachDatabase(
       const after = await (await t.call("GET", `/api/cameras/${created.id}`)).json();
       assert.notEqual(after.rtspUrl, oldSource);
       assert.equal(after.onvif.deviceUrl, camera.xaddr, "the stored device URL follows the camera");
+      assert.equal(after.onvif.macAddress, macAddress);
+      assert.equal(after.suspectedMove, null);
       assert.equal(after.hasPassword, true, "credentials kept");
       console.log(
         `live again ${(performance.now() - movedAt).toFixed(0)} ms after the scan ` +
@@ -250,38 +257,46 @@ forEachDatabase(
 );
 
 forEachDatabase(
-  "a device that only claims a camera's endpoint address is not followed",
+  "camera takeover (issue 17): a device claiming a live camera's endpoint gets no credentials",
   async (db) => {
     await withSimulatedCamera({ rtspUrl: "rtsp://127.0.0.1:9/real" }, async (real) => {
-      // Accepts the same credentials (a shared default password) but is another device.
-      await withSimulatedCamera({ rtspUrl: "rtsp://127.0.0.1:9/evil" }, async (impostor) => {
-        const t = await startDiscoveryTestApp(db, {
-          probe: scriptedProbe(() => [
-            probeMatch({
-              endpointAddress: real.endpointAddress,
-              xaddr: impostor.xaddr,
-              name: "Gate",
-            }),
-          ]),
-        });
-        try {
-          const created = await (await t.call("POST", "/api/cameras", {
-            body: {
-              name: "gate",
-              onvif: { host: "127.0.0.1", port: real.port, ...CAMERA_CREDENTIALS },
-            },
-          })).json();
-          await t.call("POST", "/api/discovery/scan", { body: {} });
-          await t.watch.idle();
-          assert.ok(impostor.actions.includes("GetEndpointReference"), "the claim was checked");
-          const after = await (await t.call("GET", `/api/cameras/${created.id}`)).json();
-          assert.equal(after.onvif.deviceUrl, real.xaddr);
-          assert.equal(after.rtspUrl, "rtsp://127.0.0.1:9/real");
-          assert.equal(after.updatedAt, created.updatedAt);
-        } finally {
-          await t.close();
-        }
-      });
+      // Accepts anything, as a spoofing device would; the real camera still answers.
+      await withSimulatedCamera(
+        { rtspUrl: "rtsp://127.0.0.1:9/evil", acceptAnyCredentials: true },
+        async (impostor) => {
+          const t = await startDiscoveryTestApp(db, {
+            probe: scriptedProbe(() => [
+              probeMatch({
+                endpointAddress: real.endpointAddress,
+                xaddr: impostor.xaddr,
+                name: "Gate",
+              }),
+            ]),
+          });
+          try {
+            const created = await (await t.call("POST", "/api/cameras", {
+              body: {
+                name: "gate",
+                onvif: { host: "127.0.0.1", port: real.port, ...CAMERA_CREDENTIALS },
+              },
+            })).json();
+            await t.call("POST", "/api/discovery/scan", { body: {} });
+            await t.watch.idle();
+            assert.deepEqual(impostor.securedActions, [], "no credential went to the impostor");
+            const after = await (await t.call("GET", `/api/cameras/${created.id}`)).json();
+            assert.equal(after.onvif.deviceUrl, real.xaddr);
+            assert.equal(after.rtspUrl, "rtsp://127.0.0.1:9/real");
+            assert.equal(after.suspectedMove.xaddr, impostor.xaddr);
+            assert.equal(after.suspectedMove.address, "127.0.0.1");
+            assert.ok(
+              after.suspectedMove.reasons.some((r: string) => r.includes("still answers")),
+              JSON.stringify(after.suspectedMove.reasons),
+            );
+          } finally {
+            await t.close();
+          }
+        },
+      );
     });
   },
 );

@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { ffmpegChildren, type RtspServer, startRtspServer, waitFor } from "../support/rtsp.ts";
 import { probeImage } from "../support/media.ts";
 import { MJPEG_BOUNDARY } from "../../models/media/jpeg_stream.ts";
+import { createToken } from "../../models/auth.ts";
 
 async function withApp(
   live: { maxTranscodes?: number; maxSessions?: number },
@@ -150,7 +151,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "media and viewer tokens may dispatch and open sessions; the dispatcher names this box",
+  name: "media and viewer tokens may dispatch and open sessions; the dispatcher names this box; " +
+    "a token limited to other cameras sees none of it",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -184,6 +186,30 @@ Deno.test({
           .status,
         404,
       );
+      // A token limited to another camera learns nothing of this one or its sessions.
+      const elsewhere = await (await app.call("POST", "/api/cameras", {
+        body: { name: "elsewhere", rtspUrl: "rtsp://127.0.0.1:9/none" },
+      })).json();
+      const other = (await createToken(app.db.sql, "other", "media", [elsewhere.id])).token;
+      const session = await (await app.call("POST", "/api/live", {
+        body: { camera, quality: "360p", output: "hls" },
+      })).json();
+      const hidden: [string, string, unknown][] = [
+        ["GET", `/api/dispatch/${camera}`, undefined],
+        ["POST", "/api/live", { camera, quality: "360p", output: "hls" }],
+        ["GET", `/api/live/${session.id}`, undefined],
+        ["PUT", `/api/live/${session.id}`, { quality: "480p" }],
+        ["DELETE", `/api/live/${session.id}`, undefined],
+        ["GET", `/live/${session.id}/index.m3u8`, undefined],
+      ];
+      for (const [method, path, body] of hidden) {
+        const response = await app.call(method, path, { body, token: other });
+        assert.equal(response.status, 404, `${method} ${path}`);
+        await response.body?.cancel();
+      }
+      const list = await (await app.call("GET", "/api/live", { token: other })).json();
+      assert.deepEqual(list.items, []);
+      assert.equal(app.live.counts().sessions, 1, "the other token changed nothing");
       const id = (await app.call("GET", `/api/dispatch/${camera}`)).json();
       assert.equal((await id).owner.boxId, app.boxId, "the box id is stable");
     });

@@ -28,7 +28,7 @@ Deno.test("GET /api/openapi.json describes the routes, roles and errors without 
     assert.deepEqual(post["x-roles"], ["admin"]);
     assert.deepEqual(
       Object.keys(post.responses).sort(),
-      ["201", "400", "401", "403", "413", "415", "422", "500"],
+      ["201", "400", "401", "403", "413", "415", "422", "429", "500"],
     );
     const health = doc.paths["/api/health"]?.get;
     assert.ok(health);

@@ -35,16 +35,26 @@ export interface TestApp extends Omit<System, "stop"> {
 /**
  * @param db an open test database
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
- *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, live
- *   budgets, models dir, public URL
+ *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, models dir
+ *   (default the checkout's `assets/models`), neighbour table (on 127.0.0.1 there is none: tests
+ *   of camera moves pass one), live budgets, public URL
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Pick<SystemOptions, "stallMs" | "probe" | "onvifTimeoutMs" | "rtsp" | "live"> & {
-    modelsDir?: string;
-    publicUrl?: string;
-  } = {},
+  options: Partial<
+    Pick<
+      SystemOptions,
+      | "stallMs"
+      | "probe"
+      | "onvifTimeoutMs"
+      | "rtsp"
+      | "modelsDir"
+      | "neighbours"
+      | "segmentSeconds"
+      | "live"
+    >
+  > & { publicUrl?: string } = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
@@ -52,7 +62,9 @@ export async function startTestApp(
     modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
     live: options.live,
     stallMs: options.stallMs,
+    segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
     rtsp: options.rtsp,
     // On the host a scan must never send multicast: the default probe finds nothing.
     probe: options.probe ?? (() => Promise.resolve({ matches: [], rejected: 0, interfaces: [] })),

@@ -10,6 +10,7 @@ import type { ProbeOptions, ProbeResult, ReceivedMatch } from "../../models/onvi
 import { buildScopes } from "../../models/onvif/discovery_messages.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import type { TestDatabase } from "./databases.ts";
+import type { NeighbourLookup } from "../../models/net/neighbours.ts";
 
 /** A test app whose discovery the test controls. */
 export interface DiscoveryTestApp extends TestApp {
@@ -23,6 +24,8 @@ export interface DiscoveryTestAppOptions {
   probe?: (options: ProbeOptions) => Promise<ProbeResult>;
   /** Per-call ONVIF time limit. */
   onvifTimeoutMs?: number;
+  /** The neighbour table (loopback has none; see {@linkcode fakeNeighbours}). */
+  neighbours?: NeighbourLookup;
 }
 
 /**
@@ -55,6 +58,17 @@ export function probeMatch(
     metadataVersion: 1,
     from: new URL(device.xaddr).hostname,
   };
+}
+
+/**
+ * A neighbour table for cameras on loopback, which has no link layer: `table` maps an address to
+ * a MAC (a simulated camera reports the MAC it is given with `macAddress`).
+ *
+ * @param table address → MAC, read at each lookup (a test can change it)
+ * @returns the lookup
+ */
+export function fakeNeighbours(table: Map<string, string>): NeighbourLookup {
+  return (ip) => Promise.resolve(table.get(ip));
 }
 
 /**

@@ -5,9 +5,17 @@
  * @module
  */
 
+/** Where the server runs, for tests on a simulated LAN (test/support/lan.ts). */
+export interface ServerPlacement {
+  /** A network namespace to run it in (`ip netns exec`); default the test's own. */
+  netns?: string;
+  /** The address it listens on and the test calls (default 127.0.0.1). */
+  hostname?: string;
+}
+
 /** A running server process. */
 export interface ServerProcess {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<hostname>:<port>` */
   readonly base: string;
   readonly pid: number;
   /** Every stderr line so far. */
@@ -22,13 +30,23 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  * Runs the server with `env` until it logs `listening`.
  *
  * @param env extra environment (VIGIL_DATA_DIR, DATABASE_URL...)
+ * @param placement namespace and address (default: here, on 127.0.0.1)
  * @returns the process
  * @throws {Error} when it exits before listening, with its output
  */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN],
-    env: { VIGIL_PORT: "0", VIGIL_HOST: "127.0.0.1", VIGIL_RTSP_PORT: "0", ...env },
+export async function startServer(
+  env: Record<string, string>,
+  placement: ServerPlacement = {},
+): Promise<ServerProcess> {
+  const hostname = placement.hostname ?? "127.0.0.1";
+  const deno = [Deno.execPath(), "run", "-A", MAIN];
+  // `ip netns exec` execs the command in place: the child's PID is the server's.
+  const [program, ...args] = placement.netns
+    ? ["ip", "netns", "exec", placement.netns, ...deno]
+    : deno;
+  const child = new Deno.Command(program!, {
+    args,
+    env: { VIGIL_PORT: "0", VIGIL_HOST: hostname, VIGIL_RTSP_PORT: "0", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -70,7 +88,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     clearTimeout(timer);
   }
   return {
-    base: `http://127.0.0.1:${port}`,
+    base: `http://${hostname}:${port}`,
     pid: child.pid,
     lines,
     async stop(signal: Deno.Signal = "SIGTERM") {

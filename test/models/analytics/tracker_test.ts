@@ -223,3 +223,34 @@ Deno.test("six people wandering with jittery, missed detections mostly keep thei
   }
   assert.ok(switches * 4 < peopleCount, `${switches} id switches for ${peopleCount} people`);
 });
+
+Deno.test("configure() keeps live tracks under new confirmation and leave rules", async (t) => {
+  await t.step("a confirmed track keeps its id after the rules change", () => {
+    const tr = tracker({ confirmFrames: 2 });
+    tr.update([person([0, 0, 40, 80])], 0);
+    const before = tr.update([person([0, 0, 40, 80])], FRAME_MS).tracks[0]!;
+    assert.ok(before.confirmed);
+    tr.configure({ confirmFrames: 5, leaveAfterMs: 3000 });
+    const after = tr.update([person([0, 0, 40, 80])], 2 * FRAME_MS).tracks;
+    assert.deepEqual(after.map((x) => [x.id, x.confirmed]), [[before.id, true]]);
+  });
+  await t.step("a tentative track is confirmed at its next hit under a lower confirmFrames", () => {
+    const tr = tracker({ confirmFrames: 5 });
+    tr.update([person([0, 0, 40, 80])], 0);
+    tr.update([person([0, 0, 40, 80])], FRAME_MS);
+    tr.configure({ confirmFrames: 2, leaveAfterMs: 1500 });
+    assert.equal(tr.update([person([0, 0, 40, 80])], 2 * FRAME_MS).tracks[0]!.confirmed, true);
+  });
+  await t.step("a shorter leaveAfterMs ends an unseen track through `ended`", () => {
+    const tr = tracker({ confirmFrames: 1, leaveAfterMs: 5000 });
+    const { id } = tr.update([person([0, 0, 40, 80])], 0).tracks[0]!;
+    tr.configure({ confirmFrames: 1, leaveAfterMs: 500 });
+    assert.deepEqual(tr.update([], 600).ended.map((x) => x.id), [id]);
+  });
+  await t.step("out-of-range rules are refused and change nothing", () => {
+    const tr = tracker({ confirmFrames: 1, leaveAfterMs: 1000 });
+    tr.update([person([0, 0, 40, 80])], 0);
+    assert.throws(() => tr.configure({ confirmFrames: 0, leaveAfterMs: 10 }), RangeError);
+    assert.deepEqual(tr.update([], 900).ended, []);
+  });
+});

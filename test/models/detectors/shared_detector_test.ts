@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { configureLogging } from "../../../models/log.ts";
 import { DetectorError } from "../../../models/detectors/detector_error.ts";
-import { type DetectOutcome, SharedDetector } from "../../../models/detectors/shared_detector.ts";
+import {
+  type DetectOutcome,
+  MAX_FAILED_RESTARTS,
+  SharedDetector,
+} from "../../../models/detectors/shared_detector.ts";
 import type { Frame } from "../../../models/detectors/types.ts";
 import { constantModel, yoloOutput } from "./tiny_onnx.ts";
 
@@ -17,6 +21,15 @@ async function tinyYolo(): Promise<string> {
   );
   await Deno.writeTextFile(`${dir}/coco_labels.txt`, "person\ncar\ndog\n");
   return dir;
+}
+
+/** `promise`, or a rejection naming the wait when it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function frame(width: number, height: number): Frame {
@@ -204,3 +217,60 @@ Deno.test("detectorFor() gives a camera a Detector whose replaced frames resolve
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "a worker that cannot restart (model removed) fails requests after bounded restarts, " +
+    "keeps retrying, and serves again once the model is back",
+  async () => {
+    const dir = await tinyYolo();
+    const lines: string[] = [];
+    configureLogging("info", (line) => lines.push(line));
+    const shared = await SharedDetector.open(
+      { kind: "yolo", path: `${dir}/tiny.onnx`, minScore: 0.25, threads: 1 },
+      { workerUrl: CRASHING_WORKER, restartDelayMs: 50, maxRestartDelayMs: 200 },
+    );
+    try {
+      await Deno.rename(`${dir}/tiny.onnx`, `${dir}/away.onnx`);
+      const crashed = shared.detect("cam-a", frame(13, 13));
+      const waiting = shared.detect("cam-b", frame(64, 64));
+      await assert.rejects(
+        crashed,
+        (e) => e instanceof DetectorError && e.code === "worker_crashed",
+      );
+      // The frame queued behind the crash fails once restarts have failed a bounded number of
+      // times, instead of waiting forever.
+      const started = performance.now();
+      await assert.rejects(
+        within(waiting, 10_000),
+        (e) =>
+          e instanceof DetectorError && e.code === "detector_unavailable" &&
+          /tiny\.onnx/.test(e.message),
+      );
+      console.log(`the waiting frame failed after ${Math.round(performance.now() - started)} ms`);
+      assert.equal(
+        shared.restarts,
+        MAX_FAILED_RESTARTS,
+        "it gave up waiting after the bounded restarts",
+      );
+      // New frames fail at once while the model is gone.
+      await assert.rejects(
+        shared.detect("cam-a", frame(64, 64)),
+        (e) => e instanceof DetectorError && e.code === "detector_unavailable",
+      );
+      // It keeps trying in the background and serves again once the model is back.
+      await Deno.rename(`${dir}/away.onnx`, `${dir}/tiny.onnx`);
+      let served: DetectOutcome | undefined;
+      for (let i = 0; i < 100 && !served; i++) {
+        served = await shared.detect("cam-a", frame(64, 64)).catch(() => undefined);
+        if (!served) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(served?.status, "done");
+      assert.ok(shared.restarts > MAX_FAILED_RESTARTS);
+      assert.ok(lines.some((l) => l.includes("inference worker restart failed")));
+    } finally {
+      await shared.close();
+      configureLogging("info", (line) => console.error(line));
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -74,3 +74,20 @@ Deno.test("splitCredentials() and withCredentials() round-trip special character
     password: null,
   });
 });
+Deno.test("splitCredentials() refuses what the fuzzer found: control characters, a lone password", async (t) => {
+  for (
+    const [raw, message] of [
+      ["rtsp://a%00b:pw@cam/s", /control character/],
+      ["rtsp://admin:p%07w@cam/s", /control character/],
+      ["rtsp://:&@!", /needs a user name/],
+      ["rtsp://:secret@cam/s", /needs a user name/],
+    ] as const
+  ) {
+    await t.step(raw, () => {
+      assert.throws(
+        () => splitCredentials(validateSourceUrl(raw).href, "rtspUrl"),
+        (err: unknown) => err instanceof ValidationError && message.test(err.message),
+      );
+    });
+  }
+});

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "../../../models/errors.ts";
-import { deviceServiceUrl, onboardOnvifCamera } from "../../../models/onvif/client.ts";
+import {
+  answersOnvif,
+  deviceServiceUrl,
+  onboardOnvifCamera,
+} from "../../../models/onvif/client.ts";
 import { OnvifError } from "../../../models/onvif/onvif_error.ts";
 import { getDeviceInformation, type OnvifRequest } from "../../../models/onvif/requests.ts";
 import { postSoap } from "../../../models/onvif/soap_http.ts";
@@ -62,11 +66,64 @@ Deno.test("onboarding reads identity and profiles, fixes the stream host and pic
     const snapshot = await fetch(info.analysisProfile.snapshotUri!);
     const jpeg = await snapshot.bytes();
     assert.deepEqual([...jpeg.slice(0, 2)], [0xff, 0xd8], "snapshot is a JPEG");
-    assert.deepEqual(JSON.parse(JSON.stringify(info)), {
-      ...info,
-      endpointAddress: info.endpointAddress,
+    // Loopback has no neighbour entry: no MAC, the one field JSON drops.
+    const { macAddress, ...rest } = info;
+    assert.equal(macAddress, undefined);
+    assert.deepEqual(JSON.parse(JSON.stringify(info)), rest);
+  });
+});
+
+Deno.test("onboarding records the neighbour table's MAC only when the camera reports the same", async (t) => {
+  const table = (mac: string) => () => Promise.resolve(mac);
+  const cases: [string, string | undefined, string | undefined][] = [
+    ["the camera confirms the MAC", "02:00:00:00:00:01", "02:00:00:00:00:01"],
+    [
+      "the camera reports another MAC (a proxy or ARP spoofer answers)",
+      "02:00:00:00:00:02",
+      undefined,
+    ],
+    ["the address has no neighbour entry (routed, loopback)", undefined, undefined],
+  ];
+  await withSimulatedCamera({
+    rtspUrl: "rtsp://127.0.0.1:8554/main",
+    macAddress: "02:00:00:00:00:01",
+  }, async (camera) => {
+    for (const [name, seen, recorded] of cases) {
+      await t.step(name, async () => {
+        const neighbours = seen ? table(seen) : () => Promise.resolve(undefined);
+        const info = await onboardOnvifCamera({ ...target(camera.port), neighbours });
+        assert.equal(info.macAddress, recorded);
+      });
+    }
+  });
+  await withSimulatedCamera({
+    rtspUrl: "rtsp://127.0.0.1:8554/main",
+    macAddress: "02:00:00:00:00:01",
+    faultActions: ["GetNetworkInterfaces"],
+  }, async (camera) => {
+    await t.step("the camera does not support GetNetworkInterfaces", async () => {
+      const neighbours = table("02:00:00:00:00:01");
+      const info = await onboardOnvifCamera({ ...target(camera.port), neighbours });
+      assert.equal(info.macAddress, undefined);
     });
   });
+});
+
+Deno.test("answersOnvif() tells a device that still answers from a silent address", async () => {
+  await withSimulatedCamera({ rtspUrl: "rtsp://127.0.0.1:8554/main" }, async (camera) => {
+    assert.equal(await answersOnvif(camera.xaddr, 2000), true);
+  });
+  await withHttpServer(async (port) => {
+    assert.equal(
+      await answersOnvif(`http://127.0.0.1:${port}/onvif/device_service`, 2000),
+      false,
+      "a web page is not the camera",
+    );
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  assert.equal(await answersOnvif(`http://127.0.0.1:${port}/onvif/device_service`, 2000), false);
 });
 
 Deno.test("service XAddrs and snapshot URIs with a wrong address are pointed at the device", async () => {

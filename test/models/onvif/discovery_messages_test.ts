@@ -145,3 +145,17 @@ Deno.test("parseProbeMatches() refuses hostile and useless replies", async (t) =
     );
   });
 });
+
+Deno.test("parseProbeMatches() skips an endpoint address with a NUL or spaces (found by the fuzzer)", () => {
+  const reply = (endpointAddress: string) =>
+    buildProbeMatches({
+      relatesTo: "urn:uuid:00000000-0000-4000-8000-000000000001",
+      endpointAddress,
+      xaddrs: ["http://192.168.1.20/onvif/device_service"],
+      scopes: [],
+    });
+  for (const address of ["x\u0000y", "urn:uuid:0000 x", "a\tb"]) {
+    assert.throws(() => parseProbeMatches(reply(address)), OnvifError, JSON.stringify(address));
+  }
+  assert.equal(parseProbeMatches(reply(" urn:uuid:X ")).length, 1, "trimmed is fine");
+});

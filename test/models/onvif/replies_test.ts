@@ -6,6 +6,7 @@ import {
   readCapabilitiesMediaXaddr,
   readDeviceInformation,
   readEndpointReference,
+  readHwAddresses,
   readServicesMediaXaddr,
   readSystemDateAndTime,
 } from "../../../models/onvif/device_replies.ts";
@@ -99,6 +100,22 @@ Deno.test("endpoint addresses are normalized to urn:uuid in lowercase", () => {
     "GetEndpointReference",
   );
   assert.equal(readEndpointReference(response), `urn:uuid:${uuid.toLowerCase()}`);
+});
+
+Deno.test("readHwAddresses() reads each interface's MAC, normalized, skipping unusable ones", () => {
+  const nic = (mac: string) =>
+    `<tds:NetworkInterfaces token="eth"><tt:Enabled>true</tt:Enabled><tt:Info>` +
+    `<tt:Name>eth</tt:Name><tt:HwAddress>${mac}</tt:HwAddress></tt:Info></tds:NetworkInterfaces>`;
+  const response = readResponse(
+    reply(
+      `<tds:GetNetworkInterfacesResponse xmlns:tds="http://www.onvif.org/ver10/device/wsdl">` +
+        nic("00-11-22-AA-BB-CC") + nic("00:00:00:00:00:00") + nic("garbage") +
+        nic("02:00:00:00:00:01") + nic("00:11:22:aa:bb:cc") +
+        `</tds:GetNetworkInterfacesResponse>`,
+    ),
+    "GetNetworkInterfaces",
+  );
+  assert.deepEqual(readHwAddresses(response), ["00:11:22:aa:bb:cc", "02:00:00:00:00:01"]);
 });
 
 Deno.test("parseXaddr() accepts http(s) only", () => {

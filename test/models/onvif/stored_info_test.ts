@@ -29,6 +29,7 @@ function info(
     deviceUrl: "http://10.0.0.5/onvif/device_service",
     mediaUrl: "http://10.0.0.5/onvif/media",
     endpointAddress: "urn:uuid:00000000-0000-4000-8000-000000000001",
+    macAddress: "00:11:22:33:44:55",
     deviceInfo: {
       manufacturer: "Acme",
       model: "Cam 2",
@@ -80,11 +81,18 @@ Deno.test("readOnvifIdentity() reads stored JSON and ignores anything else", () 
   assert.deepEqual(readOnvifIdentity(stored), {
     deviceUrl: "http://10.0.0.5/onvif/device_service",
     endpointAddress: "urn:uuid:00000000-0000-4000-8000-000000000001",
+    macAddress: "00:11:22:33:44:55",
+    serialNumber: "S1",
+    hardwareId: "H1",
   });
   assert.deepEqual(readOnvifIdentity({ deviceUrl: "http://h/x" }), {
     deviceUrl: "http://h/x",
     endpointAddress: undefined,
+    macAddress: undefined,
+    serialNumber: "",
+    hardwareId: "",
   });
+  assert.equal(readOnvifIdentity({ deviceUrl: "http://h/x", deviceInfo: 7 })?.serialNumber, "");
   for (const junk of [undefined, null, "x", 5, [], { deviceUrl: 1 }, { deviceUrl: "not a url" }]) {
     assert.equal(readOnvifIdentity(junk), undefined, JSON.stringify(junk));
   }

@@ -221,6 +221,7 @@ forEachDatabase(
       partitionsDropped: [],
       detectionsDeleted: 0,
       eventsDeleted: 0,
+      snapshotsRemoved: 0,
     });
     await assert.rejects(() => applyRetention(db.sql, { detectionDays: 0 }), /'detectionDays'/);
   },

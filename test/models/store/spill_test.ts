@@ -120,3 +120,26 @@ Deno.test("spill file skips a damaged line in the middle with a warning", async 
     assert.ok(warnings.length >= 2, JSON.stringify(warnings));
   });
 });
+
+Deno.test("compact() keeps the newest lines, drops replayed ones for free, counts the rest", async () => {
+  await withDir(async (dir) => {
+    const { log } = recordingLogger();
+    const spill = await openSpill(`${dir}/s.jsonl`, log);
+    const rows = Array.from({ length: 100 }, (_, i) => ({ i }));
+    await spill.append(rows);
+    const lineBytes = encodeSpillLines([{ i: 10 }]).length;
+    const replayed = await spill.read(0, 10);
+    const { dropped } = await spill.compact(replayed.next, 50 * lineBytes);
+    // 10 lines were replayed already (not a loss); of the 90 others, the oldest 40 go.
+    assert.equal(dropped, 40);
+    assert.equal(spill.rows, 50);
+    assert.equal(spill.bytes, (await Deno.stat(`${dir}/s.jsonl`)).size);
+    const all = await spill.read(0, 1000);
+    assert.deepEqual(all.values, rows.slice(50));
+    // Appends go on after a compaction, and a reopen sees the same file.
+    await spill.append([{ i: 100 }]);
+    const reopened = await openSpill(`${dir}/s.jsonl`, log);
+    assert.equal(reopened.rows, 51);
+    assert.deepEqual((await reopened.read(0, 1000)).values.at(-1), { i: 100 });
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * When a device claiming an onboarded camera's WS-Discovery endpoint address answers from a new
+ * address, is it the camera? ONVIF gives a device no way to prove it knows the password without
+ * receiving it, and a LAN device can echo any endpoint address and accept any credentials — then
+ * it would be handed the camera's digest and an RTSP URL with its password. So identity comes
+ * from what a device cannot fake cheaply, and a move is followed without an admin only when:
+ *
+ * 1. the old address no longer answers as an ONVIF device (a camera does not live in two places);
+ * 2. the host of the announced XAddr is the address the discovery reply came from (no pointing
+ *    us at a third machine);
+ * 3. the box's neighbour table gives the new address the MAC recorded at onboarding (which the
+ *    camera itself confirmed then, through GetNetworkInterfaces);
+ *
+ * all three checked BEFORE any credential is sent, and after re-authenticating
+ *
+ * 4. the serial number and hardware id are the ones recorded at onboarding.
+ *
+ * Otherwise the camera stays where it was and shows a suspected move that an admin can accept.
+ * Pure functions: facts in, reasons out (no reason → follow).
+ *
+ * @module
+ */
+import type { DeviceInformation } from "./device_replies.ts";
+import type { StoredOnvifIdentity } from "./stored_info.ts";
+
+/** A move Vigil did not follow on its own; shown on the camera until accepted or dismissed. */
+export interface SuspectedMove {
+  /** The device service URL the claiming device announced. */
+  xaddr: string;
+  /** The address its discovery reply came from. */
+  address: string;
+  /** ISO time of the claim. */
+  seenAt: string;
+  /** Why it was not followed, one sentence each. */
+  reasons: string[];
+}
+
+/** What is known about a claimed move before any credential is sent. */
+export interface MoveFacts {
+  /** The camera as recorded at onboarding. */
+  stored: Pick<StoredOnvifIdentity, "deviceUrl" | "macAddress">;
+  /** The announced device service URL at the new address. */
+  xaddr: string;
+  /** Source address of the discovery reply. */
+  source: string;
+  /** Whether the old device URL still answers as an ONVIF device. */
+  oldAnswers: boolean;
+  /** The neighbour table's MAC for the new address; undefined when unknown or not looked up. */
+  newMac: string | undefined;
+}
+
+/**
+ * The host of a URL as an address: IPv6 without its brackets.
+ *
+ * @param url an XAddr or device URL
+ * @returns e.g. `10.0.0.5` or `fe80::1`
+ */
+export function urlAddress(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, "");
+}
+
+/**
+ * Conditions 1–3: why a claimed move must not be followed before credentials are sent.
+ *
+ * @param facts what was observed
+ * @returns the reasons against following; empty when the move may proceed to re-authentication
+ * @example
+ * ```ts
+ * moveObjections({
+ *   stored: { deviceUrl: "http://10.0.0.5/onvif/device_service", macAddress: "00:11:22:33:44:55" },
+ *   xaddr: "http://10.0.0.9/onvif/device_service", source: "10.0.0.9",
+ *   oldAnswers: false, newMac: "00:11:22:33:44:55",
+ * }); // []
+ * ```
+ */
+export function moveObjections(facts: MoveFacts): string[] {
+  const reasons: string[] = [];
+  const oldHost = new URL(facts.stored.deviceUrl).host;
+  if (facts.oldAnswers) {
+    reasons.push(`the camera still answers at its recorded address ${oldHost}`);
+  }
+  const host = urlAddress(facts.xaddr);
+  if (host !== facts.source) {
+    reasons.push(
+      `the announced address ${host} is not the address the reply came from (${facts.source})`,
+    );
+  }
+  if (!facts.stored.macAddress) {
+    reasons.push("no MAC address was confirmed for this camera at onboarding");
+  } else if (facts.newMac !== facts.stored.macAddress) {
+    reasons.push(
+      `the MAC address at ${host} is ${facts.newMac ?? "unknown"}, ` +
+        `not the camera's ${facts.stored.macAddress}`,
+    );
+  }
+  return reasons;
+}
+
+/**
+ * Condition 4, after re-authenticating at the new address: is it the same device?
+ *
+ * @param stored the camera as recorded at onboarding
+ * @param found what the device at the new address reports
+ * @returns the differences; empty when endpoint address, serial number and hardware id all match
+ * @example
+ * ```ts
+ * identityMismatches(stored, info); // ["serial number XYZ is not the camera's ABC"]
+ * ```
+ */
+export function identityMismatches(
+  stored: Pick<StoredOnvifIdentity, "endpointAddress" | "serialNumber" | "hardwareId">,
+  found: { endpointAddress: string | undefined; deviceInfo: DeviceInformation },
+): string[] {
+  const reasons: string[] = [];
+  if (found.endpointAddress !== stored.endpointAddress) {
+    reasons.push(
+      `the device reports endpoint ${found.endpointAddress ?? "none"}, ` +
+        `not the camera's ${stored.endpointAddress ?? "none"}`,
+    );
+  }
+  if (found.deviceInfo.serialNumber !== stored.serialNumber) {
+    reasons.push(
+      `serial number ${JSON.stringify(found.deviceInfo.serialNumber)} is not the camera's ` +
+        JSON.stringify(stored.serialNumber),
+    );
+  }
+  if (found.deviceInfo.hardwareId !== stored.hardwareId) {
+    reasons.push(
+      `hardware id ${JSON.stringify(found.deviceInfo.hardwareId)} is not the camera's ` +
+        JSON.stringify(stored.hardwareId),
+    );
+  }
+  return reasons;
+}

@@ -1,0 +1,74 @@
+/**
+ * Suspected moves of ONVIF cameras (see models/onvif/move_checks.ts): a device claimed to be the
+ * camera at a new address but could not show it before receiving credentials, so Vigil did not
+ * follow it. The camera's `suspectedMove` says where and why; an admin decides:
+ *
+ * - `POST /api/cameras/{id}/suspected-move/accept` re-onboards the camera at the claimed address
+ *   with its stored credentials (the device must report the camera's endpoint address) and
+ *   answers the updated camera;
+ * - `DELETE /api/cameras/{id}/suspected-move` forgets the claim and answers the camera.
+ *
+ * Both need the `write` permission (admins). 409 when the camera has no suspected move.
+ *
+ * @module
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { AppDeps } from "./app.ts";
+import { Camera, cameraView } from "./cameras.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
+import { IdParam } from "./schemas.ts";
+import { UnavailableError } from "../models/errors.ts";
+
+const tags = ["cameras"];
+
+const accept = createRoute({
+  method: "post",
+  path: "/{id}/suspected-move/accept",
+  summary: "Follow a camera's suspected move",
+  description: "Re-onboards the camera at the claimed address with its stored credentials. " +
+    "The device there must report the camera's endpoint address (502 `onvif_bad_reply` " +
+    "otherwise, and the suspicion stays).",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: jsonReply(Camera, "The camera at its new address"),
+    ...errorReplies({
+      404: "No such camera",
+      409: "The camera has no suspected move",
+      502: "The device faulted, answered badly, could not be reached or is another device",
+      504: "The device did not answer in time",
+    }),
+  },
+});
+
+const dismiss = createRoute({
+  method: "delete",
+  path: "/{id}/suspected-move",
+  summary: "Forget a camera's suspected move",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: jsonReply(Camera, "The camera"),
+    ...errorReplies({ 404: "No such camera", 409: "The camera has no suspected move" }),
+  },
+});
+
+/**
+ * @param deps the running system (its move watch)
+ * @returns the sub-app, mounted at `/api/cameras`
+ */
+export function cameraMoveRoutes(deps: AppDeps) {
+  const watch = () => {
+    if (!deps.watch) throw new UnavailableError("camera moves are not watched on this server");
+    return deps.watch;
+  };
+  return apiApp()
+    .openapi(accept, async (c) => {
+      const camera = await watch().acceptMove(c.req.valid("param").id);
+      return c.json(cameraView(camera, deps.fleet), 200);
+    })
+    .openapi(dismiss, async (c) => {
+      const camera = await watch().dismissMove(c.req.valid("param").id);
+      return c.json(cameraView(camera, deps.fleet), 200);
+    });
+}

@@ -1,0 +1,287 @@
+/**
+ * compileRecord: `POST /api/records` `{"camera","from","to"}` or `{"event"}` (the event with its
+ * pre/post roll), optional `"annotated":true` → 202 with the job; `GET /api/records` (newest
+ * first), `GET /api/records/{id}` (state, progress, duration, bytes, gaps, sha256),
+ * `GET /api/records/{id}/file` (the MP4; HTTP ranges; `ETag` is the SHA-256),
+ * `GET /api/records/{id}/verify` (re-hashes the file), `DELETE /api/records/{id}`.
+ *
+ * A request is checked before anything is written: an unknown camera or event is 404, a range
+ * backwards, over 24 h, or without any recording is 422.
+ *
+ * @module
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "./app.ts";
+import { getCamera } from "../models/store/cameras.ts";
+import { getEvent } from "../models/store/events.ts";
+import { segmentsBetween } from "../models/store/segments.ts";
+import {
+  deleteRecord,
+  getRecord,
+  insertRecord,
+  listRecords,
+  recordView,
+} from "../models/store/records.ts";
+import { ConflictError, NotFoundError, VigilError } from "../models/errors.ts";
+import { uuidv7 } from "../models/ids.ts";
+import { DEFAULT_RECORDING_SETTINGS, readStoredRecording } from "../models/recording/settings.ts";
+import { recordFile } from "../models/recording/paths.ts";
+import { sha256File } from "../models/media/file_hash.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
+import { serveFile } from "./file_reply.ts";
+import { IdParam, Instant, isInstant, pageOf, PageQuery, Uuid, UuidOut } from "./schemas.ts";
+
+/** The longest clip. */
+export const MAX_CLIP_HOURS = 24;
+const HOUR_MS = 3_600_000;
+
+const BodyInstant = z.string()
+  .refine(isInstant, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T14:00:00Z")
+  .transform((raw) => new Date(raw))
+  .openapi({ format: "date-time", example: "2026-11-25T14:00:00Z" });
+
+const CompileRequest = z.strictObject({
+  camera: Uuid.optional(),
+  from: BodyInstant.optional(),
+  to: BodyInstant.optional(),
+  event: Uuid.optional().openapi({ description: "Instead of a range: this event ± its roll" }),
+  annotated: z.boolean().optional().openapi({
+    description: "Burn in the stored detections' boxes and labels (re-encoded; slower)",
+  }),
+}).superRefine((body, ctx) => {
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [path], message });
+  if (body.event !== undefined) {
+    for (const field of ["camera", "from", "to"] as const) {
+      if (body[field] !== undefined) issue(field, "must be left out when event is given");
+    }
+    return;
+  }
+  for (const field of ["camera", "from", "to"] as const) {
+    if (body[field] === undefined) issue(field, "is required (or give event instead)");
+  }
+  // Refinements run even when a field failed its own check: compare only parsed times.
+  if (body.from instanceof Date && body.to instanceof Date) {
+    if (body.from.getTime() >= body.to.getTime()) issue("from", "must be before to");
+    else if (body.to.getTime() - body.from.getTime() > MAX_CLIP_HOURS * HOUR_MS) {
+      issue("to", `must be at most ${MAX_CLIP_HOURS} h after from`);
+    }
+  }
+}).openapi("CompileRequest", {
+  description: "Either `camera`, `from` and `to`, or `event`",
+  example: {
+    camera: "0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e",
+    from: "2026-11-25T14:00:00Z",
+    to: "2026-11-25T14:01:00Z",
+  },
+});
+
+const Span = z.object({ from: Instant, to: Instant });
+const Record = z.object({
+  id: UuidOut,
+  camera: UuidOut,
+  event: UuidOut.nullable(),
+  from: Instant,
+  to: Instant,
+  annotated: z.boolean(),
+  state: z.enum(["queued", "running", "done", "failed"]),
+  progress: z.number().openapi({ description: "0..1" }),
+  durationS: z.number().nullable(),
+  bytes: z.number().int().nullable(),
+  sha256: z.string().nullable().openapi({ description: "Of the file, stored at compile time" }),
+  gaps: z.array(Span).openapi({ description: "Parts of the range without recording; skipped" }),
+  error: z.string().nullable(),
+  createdAt: Instant,
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+  file: z.string().nullable().openapi({ description: "Where the MP4 is, once done" }),
+}).openapi("Record");
+
+const Verification = z.object({
+  sha256: z.string().openapi({ description: "The file's SHA-256 now" }),
+  stored: z.string().openapi({ description: "The SHA-256 stored when it was compiled" }),
+  matches: z.boolean(),
+}).openapi("RecordVerification");
+
+const tags = ["records"];
+const NOT_FOUND = { 404: "No such record" } as const;
+const NOT_READY = { 409: "The clip is not compiled (yet, or it failed)" } as const;
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  summary: "compileRecord: build one MP4 of a range or an event",
+  description: "Stream copy cut on keyframes (fast), or re-encoded with boxes when `annotated`. " +
+    "Jobs run one at a time by default and survive a restart.",
+  tags,
+  request: { body: jsonBody(CompileRequest) },
+  responses: {
+    202: jsonReply(Record, "Queued"),
+    ...errorReplies({
+      404: "No such camera or event",
+      422: "A field is wrong, or the range holds no recording",
+    }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Compile jobs, newest first",
+  tags,
+  request: { query: z.strictObject({ camera: Uuid.optional(), ...PageQuery.shape }) },
+  responses: { 200: jsonReply(pageOf(Record).openapi("RecordPage"), "One page") },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "A compile job: state, progress and result",
+  tags,
+  request: { params: IdParam },
+  responses: { 200: jsonReply(Record, "The job"), ...errorReplies(NOT_FOUND) },
+});
+
+const file = createRoute({
+  method: "get",
+  path: "/{id}/file",
+  summary: "The compiled MP4",
+  description: "Single byte ranges answer 206; `ETag` is the SHA-256.",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: "The clip",
+      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    206: {
+      description: "The requested bytes",
+      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    304: { description: "Unchanged (If-None-Match)" },
+    416: { description: "The range starts past the end" },
+    ...errorReplies({ ...NOT_FOUND, ...NOT_READY }),
+  },
+});
+
+const verify = createRoute({
+  method: "get",
+  path: "/{id}/verify",
+  summary: "Re-hash the clip and compare with the SHA-256 stored at compile time",
+  tags,
+  request: { params: IdParam },
+  responses: {
+    200: jsonReply(Verification, "The check"),
+    ...errorReplies({ ...NOT_FOUND, ...NOT_READY }),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  summary: "Delete a job and its clip (a running job is stopped)",
+  tags,
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
+});
+
+/**
+ * @param deps the running system
+ * @returns the sub-app, mounted at `/api/records`
+ */
+export function recordRoutes(deps: AppDeps) {
+  const { db, compiler, dataDir } = deps;
+
+  /** The finished clip of a job, or 404/409. */
+  const finished = async (id: string) => {
+    const record = await getRecord(db.sql, id);
+    if (record.status !== "done" || !record.sha256) {
+      throw new ConflictError(`record ${id} is ${record.status}: its clip is not ready`);
+    }
+    return { record, path: recordFile(dataDir, id), sha256: record.sha256 };
+  };
+
+  return apiApp()
+    .openapi(create, async (c) => {
+      const body = c.req.valid("json");
+      let camera: string;
+      let from: Date;
+      let to: Date;
+      let eventId: string | null = null;
+      if (body.event !== undefined) {
+        const event = await getEvent(db.sql, body.event);
+        const stored = readStoredRecording(
+          (await getCamera(db.sql, event.cameraId)).desired.recording,
+        );
+        const roll = stored?.settings ?? DEFAULT_RECORDING_SETTINGS;
+        camera = event.cameraId;
+        eventId = event.id;
+        from = new Date(event.startedAt - roll.preRollS * 1000);
+        to = new Date(Math.min(event.endedAt ?? Date.now(), Date.now()) + roll.postRollS * 1000);
+        if (to.getTime() - from.getTime() > MAX_CLIP_HOURS * HOUR_MS) {
+          throw new VigilError(
+            "invalid_input",
+            `event: event ${event.id} with its roll lasts over ${MAX_CLIP_HOURS} h; ask for a range`,
+            422,
+          );
+        }
+      } else {
+        camera = body.camera!;
+        from = body.from!;
+        to = body.to!;
+        await getCamera(db.sql, camera);
+      }
+      const segments = await segmentsBetween(db.sql, camera, from, to);
+      if (segments.length === 0) {
+        throw new VigilError(
+          "no_recording",
+          `camera ${camera} has no recording between ${from.toISOString()} and ${to.toISOString()}`,
+          422,
+        );
+      }
+      const record = await insertRecord(db.sql, {
+        id: uuidv7(),
+        cameraId: camera,
+        eventId,
+        from,
+        to,
+        annotated: body.annotated ?? false,
+      });
+      compiler.wake();
+      c.header("Location", `/api/records/${record.id}`);
+      return c.json(recordView(record), 202);
+    })
+    .openapi(list, async (c) => {
+      const { camera, limit, cursor } = c.req.valid("query");
+      return c.json(
+        await listRecords(db.sql, { camera, limit, cursor: cursor?.toLowerCase() }),
+        200,
+      );
+    })
+    .openapi(
+      get,
+      async (c) => c.json(recordView(await getRecord(db.sql, c.req.valid("param").id)), 200),
+    )
+    .openapi(file, async (c) => {
+      const { path, sha256 } = await finished(c.req.valid("param").id);
+      return await serveFile(c, path, sha256);
+    })
+    .openapi(verify, async (c) => {
+      const { path, sha256: stored } = await finished(c.req.valid("param").id);
+      let sha256: string;
+      try {
+        sha256 = await sha256File(path);
+      } catch {
+        throw new NotFoundError(`the clip file of record ${c.req.valid("param").id}`);
+      }
+      return c.json({ sha256, stored, matches: sha256 === stored }, 200);
+    })
+    .openapi(remove, async (c) => {
+      const { id } = c.req.valid("param");
+      await getRecord(db.sql, id);
+      await compiler.cancel(id);
+      await deleteRecord(db.sql, id);
+      await Deno.remove(recordFile(dataDir, id)).catch(() => {});
+      return c.body(null, 204);
+    });
+}
