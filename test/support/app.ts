@@ -42,19 +42,21 @@ export interface TestApp extends Omit<System, "stop"> {
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Partial<
-    Pick<
-      SystemOptions,
-      | "stallMs"
-      | "probe"
-      | "onvifTimeoutMs"
-      | "rtsp"
-      | "modelsDir"
-      | "neighbours"
-      | "segmentSeconds"
-      | "live"
+  options:
+    & Partial<
+      Pick<
+        SystemOptions,
+        | "stallMs"
+        | "probe"
+        | "onvifTimeoutMs"
+        | "rtsp"
+        | "modelsDir"
+        | "neighbours"
+        | "segmentSeconds"
+        | "live"
+      >
     >
-  > & { publicUrl?: string } = {},
+    & { publicUrl?: string } = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
