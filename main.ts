@@ -16,6 +16,7 @@ import { preparePrivateDir } from "./models/data_dir.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
+import { consoleBuilder } from "./routes/console.ts";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long open HTTP responses get to finish at shutdown before the rest stops anyway. */
@@ -88,11 +89,15 @@ async function main(): Promise<void> {
     },
   });
   const closing = new AbortController();
+  // The console is bundled now, in the background, so the first visit does not wait for it.
+  const consoleFiles = consoleBuilder();
+  consoleFiles().catch(() => {});
   const app = createApp({
     ...system,
     auth: config.auth,
     shutdown: closing.signal,
     publicUrl: config.publicUrl,
+    console: consoleFiles,
   });
 
   const server = Deno.serve({

@@ -38,8 +38,13 @@ export const HUB_IDLE_MS = 10_000;
 export interface HubOptions {
   /** The relay the pullers publish to and consumers read from. */
   server: RtspServer;
-  /** The box's internal RTSP credentials (see actors/rtsp_auth.ts). */
-  credentials: { username: string; password: string };
+  /**
+   * The box's internal RTSP credentials (see actors/rtsp_auth.ts): per action and path (what the
+   * relay derives, models/relay_keys.ts), or one pair for everything (tests, benchmarks).
+   */
+  credentials:
+    | { username: string; password: string }
+    | ((action: "read" | "publish", path: string) => { username: string; password: string });
   /** How long a puller outlives its last consumer. Default {@linkcode HUB_IDLE_MS}. */
   idleTimeoutMs?: number;
   /** Camera socket timeout, ms (default: ffmpeg_args' 5 s). */
@@ -92,6 +97,8 @@ interface Puller {
   transport: RtspTransport | undefined;
   actor: Actor<typeof pullerMachine>;
   idle: ReturnType<typeof setTimeout> | undefined;
+  /** User name its ffmpeg publishes under (`<internal user>.<random>`): who owns the path. */
+  publisher: string;
 }
 
 /**
@@ -214,10 +221,8 @@ export class Hub {
    * @returns `rtsp://user:secret@host:port/cam/<id>[/<stream>]`
    */
   readUrl(cameraId: string, stream: StreamName = "default"): string {
-    return withCredentials(
-      this.#options.server.url(streamPath(cameraId, stream)),
-      this.#options.credentials,
-    );
+    const path = streamPath(cameraId, stream);
+    return withCredentials(this.#options.server.url(path), this.#credentials("read", path));
   }
 
   /**
@@ -343,7 +348,29 @@ export class Hub {
     }
   }
 
+  #credentials(action: "read" | "publish", path: string): { username: string; password: string } {
+    const credentials = this.#options.credentials;
+    return typeof credentials === "function" ? credentials(action, path) : credentials;
+  }
+
+  /**
+   * Who may publish `path` while the hub's own puller for it is alive: the user name that puller
+   * publishes under (the relay refuses anyone else, and a second connection, see rtsp_server.ts
+   * `publishOwner`); undefined when the hub pulls nothing there.
+   *
+   * @param path a relay path
+   * @returns the owning user name, or undefined
+   */
+  publishOwner(path: string): string | undefined {
+    return this.#pullers.get(path)?.publisher;
+  }
+
   #startPuller(cameraId: string, path: string, url: string): void {
+    const credentials = this.#credentials("publish", path);
+    const publisher = `${credentials.username}.${
+      Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0"))
+        .join("")
+    }`;
     const transport = this.#cameras.get(cameraId)?.sources.transport;
     const server = this.#options.server;
     const actor = createActor(pullerMachine, {
@@ -352,7 +379,7 @@ export class Hub {
         url,
         transport,
         path,
-        publishUrl: withCredentials(server.url(path), this.#options.credentials),
+        publishUrl: withCredentials(server.url(path), { ...credentials, username: publisher }),
         stats: () => server.stats(path),
         track: (pid, exited) => {
           const done = exited.finally(() => {
@@ -368,7 +395,7 @@ export class Hub {
         ffmpegPath: this.#options.ffmpegPath,
       },
     });
-    this.#pullers.set(path, { cameraId, url, transport, actor, idle: undefined });
+    this.#pullers.set(path, { cameraId, url, transport, actor, idle: undefined, publisher });
     actor.start();
     this.#log.info("puller started", { camera: cameraId, path });
   }

@@ -9,8 +9,9 @@ import type postgres from "postgres";
 import { type RtspLimits, type RtspServer, startRtspServer } from "./rtsp_server.ts";
 import { Hub } from "./hub.ts";
 import { relayAuthorizer } from "./rtsp_auth.ts";
-import { openRelayKeys, type RelayKeys } from "../models/relay_keys.ts";
+import { internalCredentials, openRelayKeys, type RelayKeys } from "../models/relay_keys.ts";
 import type { ExtraScheme } from "../models/media/rtsp_url.ts";
+import { AuthLimiter } from "../models/auth_limiter.ts";
 
 /** What {@linkcode startRelay} needs. */
 export interface RelayOptions {
@@ -30,6 +31,8 @@ export interface RelayOptions {
   idleTimeoutMs?: number;
   /** Source schemes the hub may pull besides RTSP. */
   allowSchemes?: readonly ExtraScheme[];
+  /** Failed authentications per host (default: a new one; the API shares the relay's). */
+  limiter?: AuthLimiter;
 }
 
 /** A running relay. */
@@ -37,6 +40,8 @@ export interface Relay {
   server: RtspServer;
   hub: Hub;
   keys: RelayKeys;
+  /** Failed authentications per host, shared by the relay and the API (SECURITY.md). */
+  limiter: AuthLimiter;
   /** Stops the pullers (awaiting their ffmpegs), then the server. */
   stop(): Promise<void>;
 }
@@ -55,16 +60,23 @@ export interface Relay {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const keys = await openRelayKeys(options.dataDir);
   const ref: { hub?: Hub } = {};
+  const limiter = options.limiter ?? new AuthLimiter();
   const server = await startRtspServer({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
-    authorize: relayAuthorizer({ sql: options.sql, keys, auth: options.auth ?? true }),
+    authorize: relayAuthorizer({
+      sql: options.sql,
+      keys,
+      auth: options.auth ?? true,
+      limiter,
+    }),
     demand: (path) => ref.hub?.demand(path),
+    publishOwner: (path) => ref.hub?.publishOwner(path),
     limits: options.limits,
   });
   const hub = ref.hub = new Hub({
     server,
-    credentials: keys.internal,
+    credentials: (action, path) => internalCredentials(keys, action, path),
     idleTimeoutMs: options.idleTimeoutMs,
     allowSchemes: options.allowSchemes,
   });
@@ -72,6 +84,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     server,
     hub,
     keys,
+    limiter,
     async stop() {
       await hub.stop();
       await server.close();

@@ -47,13 +47,23 @@ export interface RtspAuthRequest {
   credentials: Credentials | null;
   /** The request method (Digest responses depend on it). */
   method: string;
-  /** The client's address. */
+  /** The client's address (`host:port`). */
   remote: string;
+  /** The client's host alone (rate limits are per host). */
+  host?: string;
 }
 
 /** The authorizer's answer. */
 export type RtspAuthDecision =
-  | { allowed: true; internal?: boolean }
+  | {
+    allowed: true;
+    internal?: boolean;
+    /**
+     * Re-asked every `revalidateMs` while the connection lasts; false (or a failure) closes it
+     * (a token revoked after it opened the session).
+     */
+    stillValid?: () => Promise<boolean>;
+  }
   | { allowed: false; status?: 401 | 403 };
 
 /** A hold on a path a reader demanded; released when the reader leaves. */
@@ -66,8 +76,16 @@ export interface RtspDemand {
 
 /** Bounds of the server. */
 export interface RtspLimits {
-  /** Open connections; more are closed at once. */
+  /**
+   * Open connections. When full, the oldest connection not yet authorised is closed to make room;
+   * when every one is authorised, the newcomer is closed at once.
+   */
   maxConnections: number;
+  /**
+   * Open connections from one non-loopback address; more are closed at once. Loopback is exempt:
+   * Vigil's own pullers and consumers all come from there.
+   */
+  maxConnectionsPerAddress: number;
   /** External readers of one path; more get 453. */
   maxReadersPerPath: number;
   /** External readers in total; more get 453. */
@@ -76,9 +94,15 @@ export interface RtspLimits {
   maxHeaderBytes: number;
   /** Bytes of a request body (an SDP). */
   maxBodyBytes: number;
-  /** A new connection must complete a request within this long. */
+  /**
+   * A new connection must be authorised for some path within this long; requests before that
+   * (OPTIONS, GET_PARAMETER, refused ones) do not extend it.
+   */
   handshakeTimeoutMs: number;
-  /** A connection that is neither playing nor recording closes after this long without a request. */
+  /**
+   * An authorised connection that is neither playing nor recording closes after this long without
+   * a request.
+   */
   sessionTimeoutMs: number;
   /** Bytes queued to a reader beyond which it is dropped for not reading. */
   readerQueueBytes: number;
@@ -88,11 +112,16 @@ export interface RtspLimits {
   demandWaitMs: number;
   /** How long readers stay attached to a path whose publisher left. */
   publisherGraceMs: number;
+  /** How often the grants of open connections are re-checked (`stillValid`). */
+  revalidateMs: number;
+  /** Paths (per action) one connection may be authorised for or alias; more get 453. */
+  maxPathsPerConnection: number;
 }
 
 /** Defaults of {@linkcode RtspLimits}. */
 export const DEFAULT_LIMITS: Readonly<RtspLimits> = {
   maxConnections: 256,
+  maxConnectionsPerAddress: 16,
   maxReadersPerPath: 32,
   maxReaders: 128,
   maxHeaderBytes: 8192,
@@ -104,6 +133,8 @@ export const DEFAULT_LIMITS: Readonly<RtspLimits> = {
   // Below ffmpeg's 5 s socket timeout of Vigil's own readers, so they see 503 rather than a hang.
   demandWaitMs: 4000,
   publisherGraceMs: 15_000,
+  revalidateMs: 30_000,
+  maxPathsPerConnection: 16,
 };
 
 /** Options of {@linkcode startRtspServer}. */
@@ -122,6 +153,12 @@ export interface RtspServerOptions {
   realm?: string;
   /** Bounds; unset fields keep {@linkcode DEFAULT_LIMITS}. */
   limits?: Partial<RtspLimits>;
+  /**
+   * The user name that owns a path (the hub's live puller for it), or undefined. While a path has
+   * an owner, only a connection authorised under that name may publish it, and not while another
+   * connection publishes it: a leaked publish credential cannot take over a camera the hub pulls.
+   */
+  publishOwner?: (path: string) => string | undefined;
   /** Told when a path gets or loses its publisher. */
   onPublish?: (event: { type: "publish" | "unpublish"; path: string }) => void;
 }
@@ -169,8 +206,14 @@ interface PublisherSession {
 
 interface ConnState {
   conn: RtspConn;
+  /** The client's host (no port), for the per-address cap. */
+  host: string;
   nonce: string;
+  /** User name of the last authorised credentials (who publishes, see `publishOwner`). */
+  user: string | null;
   authorized: Set<string>;
+  /** Re-checks of the grants in `authorized` that may lapse (revocable tokens). */
+  checks: Map<string, () => Promise<boolean>>;
   internal: boolean;
   failures: number;
   leases: Map<string, RtspDemand>;
@@ -313,6 +356,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         credentials,
         method: req.method,
         remote: state.conn.remote,
+        host: state.host,
       });
     } catch (error) {
       log.error("authorization failed", { path, error });
@@ -320,7 +364,13 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       return false;
     }
     if (decision.allowed) {
+      if (state.authorized.size >= limits.maxPathsPerConnection) {
+        reply(state, req, 453);
+        return false;
+      }
       state.authorized.add(key);
+      if (action === "publish") state.user = credentials?.username ?? null;
+      if (decision.stillValid) state.checks.set(key, decision.stillValid);
       if (decision.internal) state.internal = true;
       return true;
     }
@@ -340,9 +390,13 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   };
 
   /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
-  const streamFor = async (state: ConnState, path: string): Promise<Stream | 404 | 503> => {
+  const streamFor = async (
+    state: ConnState,
+    path: string,
+  ): Promise<Stream | 404 | 453 | 503> => {
     let canonical = state.aliases.get(path);
     if (canonical === undefined) {
+      if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
       const lease = options.demand?.(path);
       if (lease) state.leases.set(path, lease);
       canonical = lease?.path ?? path;
@@ -530,11 +584,22 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     }
     if (session.stream) return reply(state, req, 200, [["Session", session.id]]);
     let stream = streams.get(session.path);
+    const owner = options.publishOwner?.(session.path);
+    if (owner !== undefined) {
+      const live = stream?.publisher;
+      if (state.user !== owner || (live && live !== state.conn)) {
+        log.warn("publisher refused: the hub's own puller owns this path", {
+          path: session.path,
+          remote: state.conn.remote,
+        });
+        return reply(state, req, 403);
+      }
+    }
     if (stream) {
       const previous = stream.publisher;
       const closed = stream.publish(state.conn, session.sdp);
-      // The newest publisher wins (a puller that reconnects before its old connection is
-      // noticed gone must not be locked out).
+      // The newest publisher wins on a path the hub does not own (a publisher that reconnects
+      // before its old connection is noticed gone must not be locked out).
       if (previous && previous !== state.conn) previous.close("server");
       if (closed > 0) {
         log.info("readers reconnect: the new publisher's media differ", {
@@ -567,7 +632,9 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     const streaming = state.session?.kind === "reader"
       ? state.session.reader
       : state.session?.stream;
-    if (!streaming) state.conn.expireAfter(limits.sessionTimeoutMs);
+    // Only an authorised connection earns the long session timeout: an unauthenticated one keeps
+    // its handshake deadline however many OPTIONS it sends, so it cannot hold a slot forever.
+    if (!streaming && state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
     switch (req.method) {
       case "OPTIONS":
         return reply(state, req, 200, [["Public", PUBLIC]]);
@@ -588,7 +655,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         return record(state, req);
       case "TEARDOWN":
         endSession(state);
-        state.conn.expireAfter(limits.sessionTimeoutMs);
+        if (state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
         return reply(state, req, 200);
       case "GET_PARAMETER":
       case "SET_PARAMETER": {
@@ -602,15 +669,43 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
 
   const accept = (tcp: Deno.TcpConn) => {
     const conn = new RtspConn(tcp, limits.readerQueueBytes);
+    const host = tcp.remoteAddr.transport === "tcp" ? tcp.remoteAddr.hostname : "unknown";
+    if (!isLoopback(host)) {
+      let fromHost = 0;
+      for (const other of connections) if (other.host === host) fromHost++;
+      if (fromHost >= limits.maxConnectionsPerAddress) {
+        log.warn("connection refused: too many connections from this address", { host });
+        conn.close("server");
+        return;
+      }
+    }
     if (connections.size >= limits.maxConnections) {
-      log.warn("connection refused: too many connections", { remote: conn.remote });
-      conn.close("server");
-      return;
+      // Sets iterate in insertion order: the first unauthorised one is the oldest.
+      let victim: ConnState | undefined;
+      for (const other of connections) {
+        if (other.authorized.size === 0) {
+          victim = other;
+          break;
+        }
+      }
+      if (!victim) {
+        log.warn("connection refused: too many connections", { remote: conn.remote });
+        conn.close("server");
+        return;
+      }
+      log.warn("connection evicted for a newcomer: full and not authorised", {
+        remote: victim.conn.remote,
+      });
+      connections.delete(victim);
+      victim.conn.close("server");
     }
     const state: ConnState = {
       conn,
+      host,
       nonce: randomHex(16),
+      user: null,
       authorized: new Set(),
+      checks: new Map(),
       internal: false,
       failures: 0,
       leases: new Map(),
@@ -661,6 +756,30 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     }
   })();
 
+  // Grants that may lapse (a revoked token) are re-checked; a lapsed one closes its connection.
+  let revalidating = false;
+  const revalidate = setInterval(async () => {
+    if (revalidating) return;
+    revalidating = true;
+    try {
+      for (const state of [...connections]) {
+        for (const check of [...state.checks.values()]) {
+          const ok = await check().catch((error) => {
+            log.warn("grant re-check failed; closing", { error });
+            return false;
+          });
+          if (!ok) {
+            log.info("connection closed: its grant was revoked", { remote: state.conn.remote });
+            state.conn.close("server");
+            break;
+          }
+        }
+      }
+    } finally {
+      revalidating = false;
+    }
+  }, limits.revalidateMs);
+
   log.info("rtsp server listening", { hostname, port });
   return Promise.resolve({
     port,
@@ -680,6 +799,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       return closed;
     },
     async close() {
+      clearInterval(revalidate);
       try {
         listener.close();
       } catch {
@@ -694,4 +814,9 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       streams.clear();
     },
   });
+}
+
+/** Whether a host is a loopback address (where Vigil's own consumers connect from). */
+function isLoopback(host: string): boolean {
+  return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.");
 }

@@ -34,6 +34,7 @@ import { hubSource } from "./live_source.ts";
 import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";
 import { withCredentials } from "../models/media/rtsp_url.ts";
+import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 
 /** What {@linkcode startSystem} needs. */
@@ -108,6 +109,11 @@ const log = createLogger("system");
 
 /** How long the move watch, retention and the detectors each get to stop. */
 export const AUX_STOP_MS = 1_500;
+/**
+ * How long the relay may take to stop (its pullers' ffmpegs get SIGTERM, then SIGKILL after 2 s):
+ * bounded like the others so a stuck one cannot hold the shutdown.
+ */
+export const RELAY_STOP_MS = 5_000;
 
 /** Waits for `work`, or logs and moves on after `ms`. */
 async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
@@ -155,7 +161,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
     : undefined;
-  await fleet.start();
+  try {
+    await fleet.start();
+  } catch (error) {
+    // Nothing else will stop what was started: the relay would keep its port and its pullers.
+    await fleet.stop().catch(() => {});
+    await Promise.all([
+      bounded("the relay", relay.stop(), RELAY_STOP_MS),
+      bounded("retention", retention?.stop(), AUX_STOP_MS),
+    ]);
+    throw error;
+  }
   const compiler = createCompiler({
     sql: db.sql,
     dataDir,
@@ -181,7 +197,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     fleet,
     source: hubSource(relay.hub),
     publisher: {
-      publishUrl: (id) => withCredentials(relay.server.url(`/live/${id}`), relay.keys.internal),
+      publishUrl: (id) =>
+        withCredentials(
+          relay.server.url(`/live/${id}`),
+          internalCredentials(relay.keys, "publish", `/live/${id}`),
+        ),
       readers: (id) => relay.server.stats(`/live/${id}`)?.readers ?? 0,
     },
     dir: join(dataDir, "live"),
@@ -222,7 +242,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // A running compile is killed and queued again for the next start; nothing is lost.
       await Promise.all([live.stop(), compiler.stop(), recordingsRetention?.stop()]);
       await fleet.stop(options);
-      await relay.stop();
+      await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([
         bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
         bounded("retention", retention?.stop(), AUX_STOP_MS),

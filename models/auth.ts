@@ -291,6 +291,23 @@ export async function verifyToken(
 }
 
 /**
+ * Whether a token still exists (was not revoked): what a stream opened with it re-checks, so a
+ * revocation also cuts off the feeds and relay sessions the token already holds.
+ *
+ * @param sql database
+ * @param id the token's public id
+ * @returns true while the token exists
+ * @example
+ * ```ts
+ * if (!(await tokenExists(sql, token.id))) stream.abort();
+ * ```
+ */
+export async function tokenExists(sql: postgres.Sql, id: string): Promise<boolean> {
+  const rows = await sql`select 1 from tokens where id = ${id}`;
+  return rows.length > 0;
+}
+
+/**
  * At first start with auth on: creates an admin token, writes it to `$dataDir/admin-token` (mode
  * 0600) and returns it so the caller logs it once. Later starts find an admin and do nothing.
  *

@@ -4,6 +4,11 @@
  * and the key that signs expiring relay URLs for players. Deriving both from one file keeps one
  * thing to protect, and the two can never be confused (HMAC with distinct labels).
  *
+ * Internal credentials are per action and path (`HMAC(internalKey, "read /cam/<id>")`,
+ * `HMAC(internalKey, "publish <path>")`, see {@linkcode internalCredentials}): they travel on
+ * ffmpeg command lines, which any local user can read in /proc/<pid>/cmdline, so a leaked one
+ * grants one action on one path, never the whole relay.
+ *
  * @module
  */
 import { createHmac } from "node:crypto";
@@ -14,8 +19,8 @@ export const INTERNAL_USER = "vigil";
 
 /** The relay's secrets. */
 export interface RelayKeys {
-  /** Credentials of internal consumers and pullers. */
-  internal: { username: string; password: string };
+  /** Key from which the internal credentials of each action and path are derived. */
+  internalKey: Uint8Array;
   /** Key of signed relay URLs (see models/rtsp/signed_url.ts). */
   signingKey: Uint8Array;
 }
@@ -31,7 +36,7 @@ const KEY_FILE = "rtsp.key";
  * @example
  * ```ts
  * const keys = await openRelayKeys("./data");
- * keys.internal.username; // "vigil"
+ * internalCredentials(keys, "read", "/cam/1").username; // "vigil"
  * ```
  */
 export async function openRelayKeys(dataDir: string): Promise<RelayKeys> {
@@ -53,10 +58,32 @@ export async function openRelayKeys(dataDir: string): Promise<RelayKeys> {
   if (raw.length !== 32) throw new Error(`relay: ${path} must hold 32 bytes`);
   const derive = (label: string) => createHmac("sha256", raw).update(label).digest();
   return {
-    internal: {
-      username: INTERNAL_USER,
-      password: derive("vigil internal reader").toString("base64url"),
-    },
+    internalKey: new Uint8Array(derive("vigil internal reader")),
     signingKey: new Uint8Array(derive("vigil signed relay url")),
   };
+}
+
+/** What an internal credential may do. */
+export type InternalAction = "read" | "publish";
+
+/**
+ * The internal credentials for one action on one relay path: valid for that and nothing else.
+ *
+ * @param keys the relay's secrets
+ * @param action read or publish
+ * @param path the relay path (`/cam/<id>`, `/cam/<id>/sub`, `/live/<session>`)
+ * @returns user `vigil` and the derived password
+ * @example
+ * ```ts
+ * const url = withCredentials(server.url("/cam/1"), internalCredentials(keys, "read", "/cam/1"));
+ * ```
+ */
+export function internalCredentials(
+  keys: Pick<RelayKeys, "internalKey">,
+  action: InternalAction,
+  path: string,
+): { username: string; password: string } {
+  const password = createHmac("sha256", keys.internalKey).update(`${action} ${path}`)
+    .digest("base64url");
+  return { username: INTERNAL_USER, password };
 }

@@ -21,7 +21,7 @@ import { getCamera } from "../models/store/cameras.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam } from "./schemas.ts";
-import { settingsView } from "../models/analytics/settings_view.ts";
+import { redactWebhookUrl, settingsView } from "../models/analytics/settings_view.ts";
 
 const AnalysisStats = z.object({
   frames: z.number().int().openapi({ description: "Frames the throttle let through" }),
@@ -83,6 +83,24 @@ const detach = createRoute({
 });
 
 /**
+ * Lets a client send back the settings it read: a webhook URL equal to the stored one as readers
+ * see it (origin plus `/…`) means "keep the stored URL", so saving zones from the console does not
+ * replace a webhook's secret with its redacted form. Any other URL replaces it.
+ *
+ * @param body the request body, validated
+ * @param stored the settings stored now, if any
+ * @returns the body, with the stored webhook URL put back when it was sent redacted
+ */
+export function keepWebhookSecret<T extends { webhook?: { url: string } }>(
+  body: T,
+  stored: AnalyticsSettings | undefined,
+): T {
+  const redacted = stored?.webhook && redactWebhookUrl(stored.webhook.url);
+  if (!redacted || body.webhook?.url !== redacted) return body;
+  return { ...body, webhook: { ...body.webhook, url: stored!.webhook!.url } };
+}
+
+/**
  * @param deps the running system
  * @returns the sub-app, mounted at `/api/cameras`
  */
@@ -91,7 +109,12 @@ export function analyticsRoutes(deps: AppDeps) {
   return apiApp()
     .openapi(attach, async (c) => {
       const { id } = c.req.valid("param");
-      const settings = resolveAnalyticsSettings(c.req.valid("json"), {
+      const stored = (await getCamera(db.sql, id)).desired.analytics as
+        | AnalyticsSettings
+        | null
+        | undefined;
+      const input = keepWebhookSecret(c.req.valid("json"), stored ?? undefined);
+      const settings = resolveAnalyticsSettings(input, {
         models: detectors.names(),
         labels: detectors.labels(),
       });

@@ -36,6 +36,8 @@ import type { LiveManager } from "../actors/live.ts";
 import { liveRoutes } from "./live.ts";
 import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
 import { dispatchRoutes } from "./dispatch.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleFiles } from "../web/build.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -55,6 +57,11 @@ export interface AppDeps {
   /** Whether requests must carry a bearer token. */
   auth: boolean;
   /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */
@@ -73,6 +80,8 @@ export interface AppDeps {
   boxId: string;
   /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
   publicUrl?: string;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
 }
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -114,6 +123,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api", docsRoutes());
   const auth = authenticate(deps.db, deps.auth);
   app.use("/api/*", auth);
+  app.use("/api/*", authenticate(deps.db, deps.auth, deps.relay.limiter));
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));
@@ -129,5 +139,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/dispatch", dispatchRoutes(deps));
   app.use("/live/*", liveMediaAuth(deps, auth));
   app.route("/live", liveMediaRoutes(deps));
+  app.route("/", consoleRoutes(deps.console));
   return app;
 }

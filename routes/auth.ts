@@ -8,8 +8,9 @@
  * added later is closed to such tokens until it filters. The routes that list or follow several
  * cameras filter with the request's token (`c.get("token")`, see models/auth.ts `tokenMaySee`).
  *
- * Failed authentication is rate-limited per client address (models/auth_limiter.ts): past the
- * burst, the address gets 429 with `Retry-After` for every request until it may try again. Each
+ * Failed authentication is rate-limited per client address (models/auth_limiter.ts, one limiter
+ * shared with the RTSP relay): only a presented-but-wrong token counts, not a request without
+ * one. Past the burst, the address gets 429 with `Retry-After` for every request until it may try again. Each
  * failure is logged with the client's address, the reason and the token's public id (the part
  * before its secret) — never the token.
  *
@@ -164,7 +165,10 @@ export function authenticate(
       const reason = presented ? "the token is not valid" : "a bearer token is required";
       // The id is the public half of `vgl_<id>_<secret>`: enough to tell a revoked token in use.
       const id = presented ? /^vgl_([a-z0-9]{12})_/.exec(presented)?.[1] : undefined;
-      const blocked = limiter.fail(client);
+      // Only a presented-but-wrong token counts: a request with none (an EventSource's first try,
+      // a misconfigured client behind the same NAT) guesses nothing and must not lock out the
+      // address's valid tokens.
+      const blocked = header !== "" ? limiter.fail(client) : false;
       log.warn("authentication failed", {
         client,
         reason,

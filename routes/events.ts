@@ -13,7 +13,7 @@ import type { AppDeps } from "./app.ts";
 import { eventView, getEvent, listEvents } from "../models/store/events.ts";
 import { EVENT_KINDS } from "../models/analytics/settings.ts";
 import { NotFoundError } from "../models/errors.ts";
-import { cameraFilter, type TokenInfo, tokenMaySee } from "../models/auth.ts";
+import { cameraFilter, tokenExists, type TokenInfo, tokenMaySee } from "../models/auth.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
 import type { FeedMessage } from "../actors/event_recorder.ts";
 import { requestToken } from "./auth.ts";
@@ -124,6 +124,7 @@ export function eventRoutes(deps: AppDeps) {
     return event;
   };
   const shutdown = deps.shutdown ?? new AbortController().signal;
+  const heartbeatMs = deps.feedHeartbeatMs ?? FEED_HEARTBEAT_MS;
   return apiApp()
     .openapi(list, async (c) => {
       const query = c.req.valid("query");
@@ -176,11 +177,18 @@ export function eventRoutes(deps: AppDeps) {
             let heartbeat: ReturnType<typeof setTimeout> | undefined;
             await new Promise<void>((resolve) => {
               wake = resolve;
-              heartbeat = setTimeout(resolve, FEED_HEARTBEAT_MS);
+              heartbeat = setTimeout(resolve, heartbeatMs);
             });
             clearTimeout(heartbeat);
             wake = undefined;
-            if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+            if (queue.length === 0 && !stream.aborted) {
+              // A revoked token loses the feed it opened (auth off: UNLIMITED has no id).
+              if (deps.auth && token.id !== "" && !(await tokenExists(db.sql, token.id))) {
+                end();
+                break;
+              }
+              await stream.write(": keep-alive\n\n");
+            }
           }
         } finally {
           unsubscribe();

@@ -5,7 +5,8 @@
  * (switch without ending it: same URL, a discontinuity for the player), `DELETE /api/live/:session`.
  *
  * Each reply carries the session's URLs on this box, and the same URLs signed (`?exp=&sig=`, valid
- * for {@linkcode SIGNED_TTL_S}) for players that cannot send a token. Handlers validate and
+ * for {@linkcode SIGNED_TTL_S}, bound to the asking token: revoking it voids them) for players
+ * that cannot send a token. Handlers validate and
  * delegate to the live manager (actors/live.ts).
  *
  * @module
@@ -176,6 +177,7 @@ const close = createRoute({
  * @param rtspBase `rtsp://host:port` of the box's RTSP server
  * @param key the URL signing key (the relay's: one key signs every live URL of the box)
  * @param now current time, unix seconds
+ * @param tokenId the issuing token: revoking it voids the signed URLs (none with auth off)
  * @returns plain URLs, signed URLs and their expiry
  */
 export function sessionUrls(
@@ -184,12 +186,13 @@ export function sessionUrls(
   rtspBase: string,
   key: Uint8Array,
   now: number,
+  tokenId?: string,
 ): { urls: z.infer<typeof Urls>; signedUrls: z.infer<typeof Urls>; signedUntil: string } {
   const expires = Math.floor(now) + SIGNED_TTL_S;
   const urls: z.infer<typeof Urls> = {};
   const signedUrls: z.infer<typeof Urls> = {};
   // HTTP outputs are signed for the session's directory: the playlist and its segments.
-  const httpQuery = signPath(key, `/live/${info.id}`, expires);
+  const httpQuery = signPath(key, `/live/${info.id}`, expires, tokenId);
   for (const kind of ["hls", "mjpeg"] as const) {
     const path = info.paths[kind];
     if (!path) continue;
@@ -198,7 +201,7 @@ export function sessionUrls(
   }
   if (info.paths.rtsp) {
     urls.rtsp = `${rtspBase}${info.paths.rtsp}`;
-    signedUrls.rtsp = `${urls.rtsp}?${signPath(key, info.paths.rtsp, expires)}`;
+    signedUrls.rtsp = `${urls.rtsp}?${signPath(key, info.paths.rtsp, expires, tokenId)}`;
   }
   return { urls, signedUrls, signedUntil: new Date(expires * 1000).toISOString() };
 }
@@ -221,7 +224,14 @@ export function liveRoutes(deps: AppDeps) {
     const rtspBase = relayOrigin(deps.relay.server, new URL(base).hostname);
     return {
       ...info,
-      ...sessionUrls(info, base, rtspBase, deps.relay.keys.signingKey, Date.now() / 1000),
+      ...sessionUrls(
+        info,
+        base,
+        rtspBase,
+        deps.relay.keys.signingKey,
+        Date.now() / 1000,
+        requestToken(c).id || undefined,
+      ),
     };
   };
   return apiApp()

@@ -19,7 +19,7 @@ import type { AppDeps } from "./app.ts";
 import { apiApp, BEARER, errorReplies } from "./openapi.ts";
 import { Uuid } from "./schemas.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
-import { tokenMaySee } from "../models/auth.ts";
+import { tokenExists, tokenMaySee } from "../models/auth.ts";
 import { requestToken } from "./auth.ts";
 import { isUuid } from "../models/ids.ts";
 import { checkSignedPath } from "../models/rtsp/signed_url.ts";
@@ -31,12 +31,12 @@ import { MJPEG_CONTENT_TYPE } from "../models/media/jpeg_stream.ts";
  * API's own authentication (`fallback`: bearer token with the `live` permission, the same failure
  * rate limit).
  *
- * @param deps the relay (its key signs live URLs)
+ * @param deps the relay (its key signs live URLs) and the database (the signing token must exist)
  * @param fallback the API's authentication middleware
  * @returns the middleware for `/live/*`
  */
 export function liveMediaAuth(
-  deps: Pick<AppDeps, "relay">,
+  deps: Pick<AppDeps, "relay" | "db">,
   fallback: MiddlewareHandler,
 ): MiddlewareHandler {
   return async (c, next) => {
@@ -59,12 +59,17 @@ export function liveMediaAuth(
         401,
       );
     }
+    // Bound to the token that asked for it: void once that token is revoked.
+    if (query.tok !== undefined && !(await tokenExists(deps.db.sql, query.tok))) {
+      throw new VigilError("unauthorized", "the token that signed this URL was revoked", 401);
+    }
     await next();
   };
 }
 
 const Params = z.object({ id: Uuid.openapi({ param: { name: "id", in: "path" } }) });
 const Signed = z.object({
+  tok: z.string().optional().openapi({ description: "Signed URL: the issuing token's public id" }),
   exp: z.string().optional().openapi({ description: "Signed URL: expiry (unix seconds)" }),
   sig: z.string().optional().openapi({ description: "Signed URL: signature" }),
 });
@@ -150,11 +155,11 @@ export function liveMediaRoutes(deps: AppDeps) {
     .openapi(playlist, (c) => {
       const sink = live.hls(visible(c, c.req.valid("param").id));
       sink.touch();
-      const { exp, sig } = c.req.valid("query");
+      const { exp, sig, tok } = c.req.valid("query");
       let text = sink.playlist();
       if (sig !== undefined && exp !== undefined) {
-        const query = `?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`;
-        text = text.replace(/^(r\d+-\d+\.ts)$/gm, `$1${query}`);
+        const signed = new URLSearchParams({ ...(tok === undefined ? {} : { tok }), exp, sig });
+        text = text.replace(/^(r\d+-\d+\.ts)$/gm, `$1?${signed}`);
       }
       return c.body(text, 200, { "content-type": "application/vnd.apple.mpegurl", ...NO_STORE });
     })

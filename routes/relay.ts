@@ -13,6 +13,7 @@ import { IdParam, Instant } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { STREAM_NAMES, streamPath } from "../models/media/hub_plan.ts";
 import { MAX_SIGNED_TTL_S, signPath } from "../models/rtsp/signed_url.ts";
+import { requestToken } from "./auth.ts";
 
 /** Lifetime of a signed URL unless `ttl` says otherwise. */
 export const DEFAULT_RELAY_TTL_S = 600;
@@ -94,8 +95,11 @@ export function relayRoutes(deps: AppDeps) {
     const path = streamPath(id, stream);
     const expiresAt = Math.floor(Date.now() / 1000) + (query.ttl ?? DEFAULT_RELAY_TTL_S);
     const origin = relayOrigin(server, new URL(c.req.url).hostname);
+    // Bound to the issuing token: revoking it voids the URL (auth off: no token to bind).
+    const tokenId = requestToken(c).id || undefined;
+    const signed = signPath(keys.signingKey, path, expiresAt, tokenId);
     return c.json({
-      url: `${origin}${path}?${signPath(keys.signingKey, path, expiresAt)}`,
+      url: `${origin}${path}?${signed}`,
       stream,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     }, 200);

@@ -14,10 +14,11 @@ if ! command -v deno >/dev/null 2>&1; then
 fi
 
 # Debian packages: ffmpeg (capture, recording), PostgreSQL 15 (real-database tests), iproute2
-# (network namespaces for discovery tests), GStreamer's RTSP server (test camera streams).
+# (network namespaces for discovery tests), GStreamer's RTSP server (test camera streams),
+# Chromium (the web console's browser tests; playwright-core drives it and never downloads one).
 packages=(ffmpeg postgresql iproute2 python3-gi gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,6 +32,10 @@ fi
 
 # npm modules into node_modules/ (deno.json imports).
 deno install --quiet >/dev/null 2>&1 || deno install
+
+# The web console is bundled by `deno bundle` when the server starts; building it once here caches
+# the bundler (esbuild, from npm) so a box without internet can still start, and fails early.
+deno run -A web/build.ts >/dev/null
 
 # Detection model (converted from @vladmandic/human) and test media from Debian packages.
 bash scripts/fetch_assets.sh

@@ -470,3 +470,131 @@ Deno.test("a port in use is refused with a message naming VIGIL_RTSP_PORT", asyn
     await first.close();
   }
 });
+
+Deno.test({
+  name:
+    "unauthenticated connections sending OPTIONS cannot hold every slot: they keep the handshake deadline and the oldest is evicted for an internal reader",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer({
+      authorize,
+      limits: { maxConnections: 3, handshakeTimeoutMs: 1500, sessionTimeoutMs: 60_000 },
+    }, async (server) => {
+      const idle: RawRtsp[] = [];
+      let keepAlive = true;
+      try {
+        for (let i = 0; i < 3; i++) {
+          const c = await RawRtsp.connect(server.port);
+          assert.equal((await c.request("OPTIONS", server.url("/cam/x")))?.status, 200);
+          idle.push(c);
+        }
+        // The internal DESCRIBE gets an answer (404: nothing publishes it), not EOF.
+        const internal = await RawRtsp.connect(server.port);
+        const res = await internal.request("DESCRIBE", server.url("/cam/x"), [
+          basicAuth("vigil", INTERNAL),
+        ]);
+        assert.equal(res?.status, 404);
+        await internal.close();
+        assert.ok(await idle[0]!.waitClosed(3000), "the oldest unauthenticated one was evicted");
+        // The others keep sending OPTIONS, yet are closed by the handshake deadline.
+        const pinging = (async () => {
+          while (keepAlive) {
+            await new Promise((r) => setTimeout(r, 300));
+            for (const c of idle.slice(1)) {
+              await c.write(`OPTIONS ${server.url("/cam/x")} RTSP/1.0\r\nCSeq: 9\r\n\r\n`)
+                .catch(() => {});
+            }
+          }
+        })();
+        const closed = await Promise.all(idle.slice(1).map((c) => c.waitClosed(6000)));
+        keepAlive = false;
+        await pinging;
+        assert.deepEqual(closed, [true, true], "OPTIONS does not extend the handshake deadline");
+      } finally {
+        keepAlive = false;
+        await Promise.all(idle.map((c) => c.close()));
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "revocation cuts off relay sessions: a connection whose grant lapses is closed at the next re-check",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    let valid = true;
+    await withServer({
+      authorize: () => ({ allowed: true, stillValid: () => Promise.resolve(valid) }),
+      limits: { revalidateMs: 200 },
+    }, async (server) => {
+      const c = await RawRtsp.connect(server.port);
+      try {
+        assert.equal((await c.request("DESCRIBE", server.url("/cam/r")))?.status, 404);
+        assert.equal(await c.waitClosed(600), false, "open while the grant holds");
+        valid = false;
+        assert.ok(await c.waitClosed(3000), "closed once it lapses");
+      } finally {
+        await c.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "a connection is authorised for at most maxPathsPerConnection paths (453 beyond)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withServer({ limits: { maxPathsPerConnection: 2 } }, async (server) => {
+      const c = await RawRtsp.connect(server.port);
+      try {
+        const statuses = [];
+        for (const p of ["/cam/a", "/cam/b", "/cam/c"]) {
+          statuses.push((await c.request("DESCRIBE", server.url(p)))?.status);
+        }
+        assert.deepEqual(statuses, [404, 404, 453]);
+      } finally {
+        await c.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a leaked publish credential cannot take over a path the hub pulls: only its owner publishes, and not a second time while it is live",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { av } = await clip();
+    await withServer({
+      authorize,
+      publishOwner: (path) => path === "/cam/owned" ? "vigil.0wner" : undefined,
+    }, async (server) => {
+      const as = (user: string) =>
+        server.url("/cam/owned").replace("rtsp://", `rtsp://${user}:${INTERNAL}@`);
+      const procs: Proc[] = [];
+      try {
+        const intruder = startPublisher(as("vigil"), av);
+        procs.push(intruder);
+        assert.notEqual((await intruder.status).code, 0, "another user is refused");
+        assert.equal(server.stats("/cam/owned"), null);
+        const owner = startPublisher(as("vigil.0wner"), av);
+        procs.push(owner);
+        await published(server, "/cam/owned");
+        const second = startPublisher(as("vigil.0wner"), av);
+        procs.push(second);
+        assert.notEqual((await second.status).code, 0, "a second publisher is refused");
+        const frames = server.stats("/cam/owned")?.packetsIn ?? 0;
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(server.stats("/cam/owned")?.publishing, "the owner still publishes");
+        assert.ok((server.stats("/cam/owned")?.packetsIn ?? 0) > frames, "and its packets flow");
+      } finally {
+        await Promise.all(procs.map((p) => p.stop()));
+      }
+    });
+  },
+});

@@ -67,6 +67,17 @@ forEachDatabase(
       const read = await (await app.call("GET", path, { token: app.tokens.viewer })).json();
       assert.equal(read.settings.webhook.url, "https://hooks.example.test/…");
       assert.doesNotMatch(JSON.stringify(read), /SECRET/);
+      // The console saves what it read: the redacted URL keeps the stored one.
+      const resaved = await app.call("PUT", path, {
+        body: { ...read.settings, zones: [{ name: "gate", polygon: square }] },
+      });
+      assert.equal(resaved.status, 200);
+      const kept = await db.sql`select desired from cameras where id = ${camera.id}`;
+      assert.equal(
+        kept[0]?.desired.analytics.webhook.url,
+        "https://hooks.example.test/services/T0/SECRET",
+      );
+      assert.equal(kept[0]?.desired.analytics.zones[0].name, "gate");
       const state = await (await app.call("GET", `/api/cameras/${camera.id}`)).json();
       assert.equal(state.state.analytics, "attached");
       assert.equal(state.desired.capturing, true, "attaching analytics starts capture");

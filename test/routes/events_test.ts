@@ -5,6 +5,7 @@ import { startTestApp } from "../support/app.ts";
 import { BatchWriter } from "../../actors/writer.ts";
 import { type EventRow, EVENTS } from "../../models/store/events.ts";
 import { uuidv7 } from "../../models/ids.ts";
+import { createToken, revokeToken } from "../../models/auth.ts";
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
 
@@ -99,3 +100,27 @@ forEachDatabase("GET /api/events lists, filters, reads and serves snapshots", as
     await t.close();
   }
 });
+
+forEachDatabase(
+  "revocation cuts off the live event feed: the feed of a revoked token ends at its next heartbeat",
+  async (db) => {
+    const t = await startTestApp(db, { feedHeartbeatMs: 200 });
+    try {
+      const { token, info } = await createToken(db.sql, "dashboard", "viewer");
+      const response = await t.app.request("/api/events/stream", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      assert.match(new TextDecoder().decode((await reader.read()).value), /event: ready/);
+      assert.match(new TextDecoder().decode((await reader.read()).value), /keep-alive/);
+      await revokeToken(db.sql, info.id);
+      const deadline = Date.now() + 5000;
+      let done = false;
+      while (!done && Date.now() < deadline) done = (await reader.read()).done;
+      assert.ok(done, "the feed ended after the revocation");
+    } finally {
+      await t.close();
+    }
+  },
+);

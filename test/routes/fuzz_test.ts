@@ -33,8 +33,8 @@ interface RouteFuzz {
   bodies?: Record<string, unknown>[];
   /** Plausible values per query parameter. */
   query?: Record<string, string[]>;
-  /** Which ids a `{id}` in the path takes. */
-  ids?: "cameras" | "events" | "tokens" | "devices";
+  /** Which ids a `{id}` (or the console's `{file}`) in the path takes. */
+  ids?: "cameras" | "events" | "tokens" | "devices" | "files";
   runs?: number;
 }
 
@@ -67,6 +67,8 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/docs": {},
   "GET /api/docs/docs.js": {},
   "GET /api/docs/docs.css": {},
+  "GET /": {},
+  "GET /console/{file}": { ids: "files" },
   "POST /api/cameras": {
     bodies: [
       { name: "gate", rtspUrl: "rtsp://user:pw@127.0.0.1:9/s", transport: "udp" },
@@ -116,6 +118,8 @@ interface Known {
   events: string[];
   tokens: string[];
   devices: string[];
+  /** The web console's files. */
+  files: string[];
 }
 
 /**
@@ -187,7 +191,13 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         event.preventDefault();
       };
       globalThis.addEventListener("unhandledrejection", onRejection);
-      const known: Known = { cameras: [], events: [], tokens: [], devices: [] };
+      const known: Known = {
+        cameras: [],
+        events: [],
+        tokens: [],
+        devices: [],
+        files: ["main.js", "app.css", "icon.svg"],
+      };
       try {
         const doc = await (await app.call("GET", "/api/openapi.json")).json();
         const documented = Object.entries(doc.paths as Record<string, object>).flatMap((
@@ -212,7 +222,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
               body: bodyArb(fuzz.bodies ?? []),
             }).map(({ id, query, headers, body }): FuzzRequest => ({
               method,
-              path: template.replace("{id}", encode(id)) + query,
+              path: template.replace(/\{(id|file)\}/, encode(id)) + query,
               headers,
               body,
             }));

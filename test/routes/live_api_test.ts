@@ -210,6 +210,18 @@ Deno.test({
       const list = await (await app.call("GET", "/api/live", { token: other })).json();
       assert.deepEqual(list.items, []);
       assert.equal(app.live.counts().sessions, 1, "the other token changed nothing");
+
+      // A signed URL lives only as long as the token that asked for it.
+      const issued = await createToken(app.db.sql, "short-lived", "media");
+      const mine = await (await app.call("POST", "/api/live", {
+        body: { camera, quality: "360p", output: "hls" },
+        token: issued.token,
+      })).json();
+      const signed = new URL(mine.signedUrls.hls);
+      assert.equal((await app.app.request(`${signed.pathname}${signed.search}`)).status, 200);
+      const revoked = await app.call("DELETE", `/api/tokens/${issued.info.id}`);
+      assert.equal(revoked.status, 204);
+      assert.equal((await app.app.request(`${signed.pathname}${signed.search}`)).status, 401);
       const id = (await app.call("GET", `/api/dispatch/${camera}`)).json();
       assert.equal((await id).owner.boxId, app.boxId, "the box id is stable");
     });

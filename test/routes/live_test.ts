@@ -155,7 +155,7 @@ Deno.test({
       const bare = await rig.app.app.request(`${signed.pathname}${signed.search}`);
       assert.equal(bare.status, 200);
       const signedList = await bare.text();
-      assert.match(signedList, /^r1-\d+\.ts\?exp=\d+&sig=[A-Za-z0-9_-]{43}$/m);
+      assert.match(signedList, /^r1-\d+\.ts\?tok=[a-z0-9]+&exp=\d+&sig=[A-Za-z0-9_-]{43}$/m);
       const segmentUrl = signedList.split("\n").find((l: string) => l.startsWith("r1-"))!;
       assert.equal((await rig.app.app.request(`/live/${session.id}/${segmentUrl}`)).status, 200);
       assert.equal((await rig.app.app.request(`/live/${session.id}/index.m3u8`)).status, 401);

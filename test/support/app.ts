@@ -54,7 +54,7 @@ export async function startTestApp(
         | "neighbours"
         | "segmentSeconds"
         | "live"
-      >
+      > & { feedHeartbeatMs: number }
     >
     & { publicUrl?: string } = {},
 ): Promise<TestApp> {
@@ -77,6 +77,7 @@ export async function startTestApp(
     auth: true,
     shutdown: closing.signal,
     publicUrl: options.publicUrl,
+    feedHeartbeatMs: options.feedHeartbeatMs,
   });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
