@@ -83,6 +83,11 @@ async function main(): Promise<void> {
         maxReadersPerPath: config.rtspMaxReadersPerPath,
       },
     },
+    live: {
+      idleMs: config.live.idleS * 1000,
+      maxTranscodes: config.live.maxTranscodes,
+      maxSessions: config.live.maxSessions,
+    },
   });
   const closing = new AbortController();
   // The console is bundled now, in the background, so the first visit does not wait for it.
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     ...system,
     auth: config.auth,
     shutdown: closing.signal,
+    publicUrl: config.publicUrl,
     console: consoleFiles,
   });
 

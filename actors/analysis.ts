@@ -34,6 +34,7 @@ import { filterDetections } from "../models/analytics/filter.ts";
 import { normalizeBox } from "../models/analytics/geometry.ts";
 import { throttleFrame } from "../models/analytics/throttle.ts";
 import type { CapturedFrame, FrameSlot } from "../models/media/frame_slot.ts";
+import type { BoardObject, TrackBoard } from "../models/analytics/track_board.ts";
 import { type DetectionRow, newDetection } from "../models/store/detections.ts";
 import { createLogger } from "../models/log.ts";
 import type { DetectorPool } from "./detector_pool.ts";
@@ -84,6 +85,8 @@ export interface AnalysisDeps {
   stats: AnalysisStats;
   /** Told each inference time in ms (the metrics histogram). */
   onInference?: (ms: number) => void;
+  /** Where annotated live streams read what the analysis sees (posted every analysed frame). */
+  board?: TrackBoard;
 }
 
 /** Events the analysis actor accepts from its parent. */
@@ -166,6 +169,11 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       log.info("analytics settings changed");
     });
 
+    // What the last detector run saw; a frame the motion gate skipped shows the same objects.
+    let seen: BoardObject[] = [];
+    const post = (ts: number) =>
+      deps.board?.post({ ts, intervalMs: 1000 / pipeline.settings.fps, objects: seen });
+
     const recent: number[] = [];
     /** A frame went all the way (gate skip or detector answer): counts for the analysed fps. */
     const analysed = (now: number) => {
@@ -187,6 +195,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         deps.stats.gateSkipped++;
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
         analysed(Date.now());
+        post(frame.ts);
         return undefined;
       }
       const detector = await deps.detectors.get(settings.detector);
@@ -220,6 +229,13 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       );
       const update = tracker.update(kept, frame.ts);
       deps.stats.tracks = update.tracks.length;
+      seen = update.tracks.filter((t) => t.misses === 0 && t.confirmed).map((t) => ({
+        box: normalizeBox(t.box, frame.width, frame.height),
+        label: t.label,
+        trackId: t.id,
+        score: t.score,
+      }));
+      post(frame.ts);
       for (const track of update.tracks) {
         if (track.misses !== 0) continue;
         deps.detections.push(newDetection({
@@ -306,6 +322,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     void loop();
     return () => {
       stop.abort();
+      deps.board?.clear();
       record(engine.closeAll(Date.now()));
       pipeline.tracker.clear();
       deps.stats.tracks = 0;

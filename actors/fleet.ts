@@ -75,6 +75,7 @@ import { cameraRecordIds } from "../models/store/records.ts";
 import { recordFile } from "../models/recording/paths.ts";
 import { Histogram } from "../models/metrics/histogram.ts";
 import { type CameraMetrics, INFERENCE_BUCKETS } from "../models/metrics/vigil_metrics.ts";
+import { TrackBoard } from "../models/analytics/track_board.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -164,6 +165,11 @@ export interface Fleet {
   stopRecording(id: string): Promise<void>;
   /** The recorder's live numbers, or null when not recording. */
   recorderStats(id: string): RecorderStats | null;
+  /**
+   * What a camera's analysis currently sees, for annotated live streams.
+   * @throws {NotFoundError}
+   */
+  board(id: string): TrackBoard;
   /** The API view of a camera's state. */
   status(id: string): CameraStatus;
   /**
@@ -197,6 +203,7 @@ interface Unit {
   analysis: AnalysisStats;
   /** Inference time in seconds, for `/metrics`. */
   inference: Histogram;
+  board: TrackBoard;
   fps: number;
 }
 
@@ -279,6 +286,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const recording = new RecorderHandle();
     const analysis = emptyAnalysisStats();
     const inference = new Histogram(INFERENCE_BUCKETS);
+    const board = new TrackBoard();
     const recorder = createEventRecorder({
       cameraId: row.id,
       writer: events,
@@ -308,6 +316,7 @@ export function createFleet(options: FleetOptions): Fleet {
           events: recorder,
           stats: analysis,
           onInference: (ms) => inference.observe(ms / 1000),
+          board,
         }),
       recorder: createRecorderLogic({
         cameraId: row.id,
@@ -330,6 +339,7 @@ export function createFleet(options: FleetOptions): Fleet {
       recording,
       analysis,
       inference,
+      board,
       fps: captureFps,
     };
     units.set(row.id, unit);
@@ -512,6 +522,9 @@ export function createFleet(options: FleetOptions): Fleet {
       // asked for right after the stop shows it (a database that is down keeps it for later).
       await withTimeout(unit.segments.drained(), DRAIN_TIMEOUT_MS, () => new Error("slow"))
         .catch(() => {});
+    },
+    board(id) {
+      return find(id).board;
     },
     recorderStats(id) {
       const unit = units.get(id);

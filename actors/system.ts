@@ -1,9 +1,10 @@
 /**
  * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
  * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
- * camera-move watch, the optional discovery interval and retention. main.ts and the tests assemble Vigil through this one
- * function, so a test runs the same wiring as the server; the result is also the dependencies
- * the routes need (`createApp({ ...system, auth, shutdown })`).
+ * camera-move watch, the optional discovery interval, retention and live sessions. main.ts and
+ * the tests assemble Vigil through this one function, so a test runs the same wiring as the
+ * server; the result is also the dependencies the routes need
+ * (`createApp({ ...system, auth, shutdown })`).
  *
  * @module
  */
@@ -28,6 +29,12 @@ import {
   startRecordingsRetention,
 } from "./recordings_retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
+import { type LiveManager, startLive } from "./live.ts";
+import { hubSource } from "./live_source.ts";
+import { loadBoxId } from "../models/box.ts";
+import { join } from "node:path";
+import { withCredentials } from "../models/media/rtsp_url.ts";
+import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { startLagMonitor } from "./lag_monitor.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -60,6 +67,8 @@ export interface SystemOptions {
   auth?: boolean;
   /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
   rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
+  /** Live sessions: idle timeout, budgets, linger (defaults: 30 s, 2 transcodes, 32 sessions). */
+  live?: { idleMs?: number; maxTranscodes?: number; maxSessions?: number; lingerMs?: number };
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -77,16 +86,20 @@ export interface System {
   /** What `GET /metrics` serves. */
   metrics: Metrics;
   onvifTimeoutMs: number | undefined;
+  /** Live sessions. */
+  live: LiveManager;
+  /** This box's stable id (the dispatcher names the owner of a camera by it). */
+  boxId: string;
   /** compileRecord jobs. */
   compiler: Compiler;
   /** Recordings retention and the disk guard, when configured. */
   recordingsRetention: RecordingsRetention | undefined;
   neighbours: NeighbourLookup | undefined;
   /**
-   * Stops everything, rows first: the discovery interval and the compiles (a running one is put
-   * back in the queue for the next start) with recordings retention, then every camera (their
-   * recordings finish the open segment; their writers write or spill everything by the deadline,
-   * whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
+   * Stops everything, rows first: the discovery interval, live sessions and the compiles (a
+   * running one is put back in the queue for the next start) with recordings retention, then
+   * every camera (their recordings finish the open segment; their writers write or spill
+   * everything by the deadline, whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
    * the move watch, retention and the detectors together — given at most
    * {@linkcode AUX_STOP_MS}, since nothing durable depends on them and a hung database or ONVIF
    * device must not hold the exit. The database stays open: its owner closes it.
@@ -185,6 +198,25 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
   const lag = startLagMonitor();
   const metrics = createMetrics({ fleet, db, lag });
+  const live = await startLive({
+    db,
+    fleet,
+    source: hubSource(relay.hub),
+    publisher: {
+      publishUrl: (id) =>
+        withCredentials(
+          relay.server.url(`/live/${id}`),
+          internalCredentials(relay.keys, "publish", `/live/${id}`),
+        ),
+      readers: (id) => relay.server.stats(`/live/${id}`)?.readers ?? 0,
+    },
+    dir: join(dataDir, "live"),
+    idleMs: options.live?.idleMs ?? 30_000,
+    maxTranscodes: options.live?.maxTranscodes ?? 2,
+    maxSessions: options.live?.maxSessions ?? 32,
+    lingerMs: options.live?.lingerMs,
+  });
+  const boxId = await loadBoxId(dataDir);
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -204,6 +236,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     metrics,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    live,
+    boxId,
     compiler,
     recordingsRetention,
     neighbours: options.neighbours,
@@ -214,7 +248,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
       // A running compile is killed and queued again for the next start; nothing is lost.
-      await Promise.all([compiler.stop(), recordingsRetention?.stop()]);
+      await Promise.all([live.stop(), compiler.stop(), recordingsRetention?.stop()]);
       await fleet.stop(options);
       await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([

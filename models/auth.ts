@@ -28,7 +28,8 @@ export type Permission = "read" | "write" | "live" | "dispatch" | "playback" | "
 /** Every role may read `/metrics`; the `metrics` role (a Prometheus scraper) may read only that. */
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ["read", "write", "live", "dispatch", "playback", "metrics"],
-  viewer: ["read", "live", "playback", "metrics"],
+  // Viewers watch live through the dispatcher like the media server does (issue 14).
+  viewer: ["read", "live", "dispatch", "playback", "metrics"],
   media: ["live", "dispatch", "playback", "metrics"],
   metrics: ["metrics"],
 };

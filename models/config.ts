@@ -56,6 +56,17 @@ export interface Config {
    * token. On the API port it always needs one.
    */
   metricsAddr: { hostname: string; port: number } | undefined;
+  /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
+  publicUrl: string | undefined;
+  /** Live sessions: idle timeout and budgets (see actors/live.ts). */
+  live: {
+    /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
+    idleS: number;
+    /** `VIGIL_LIVE_MAX_TRANSCODES` (default 2): encoding transcoders at most. */
+    maxTranscodes: number;
+    /** `VIGIL_LIVE_MAX_SESSIONS` (default 32): sessions at most. */
+    maxSessions: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -106,7 +117,23 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     rtspMaxReaders: readInt(env, "VIGIL_RTSP_MAX_READERS", 128, 1, 10_000),
     rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
+    publicUrl: readPublicUrl(env),
+    live: {
+      idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
+      maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
+      maxSessions: readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000),
+    },
   };
+}
+
+function readPublicUrl(env: Env): string | undefined {
+  const raw = env.VIGIL_PUBLIC_URL;
+  if (raw === undefined || raw === "") return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.pathname !== "/" || url.search) {
+    throw invalid("VIGIL_PUBLIC_URL", raw, "an http(s) URL without a path, e.g. http://box:8080");
+  }
+  return url.origin;
 }
 
 /**

@@ -69,3 +69,19 @@ export class UnavailableError extends VigilError {
     this.name = "UnavailableError";
   }
 }
+
+/** A budget is spent (concurrent transcodes, sessions): try again later. */
+export class CapacityError extends VigilError {
+  /** Seconds after which a retry may succeed (the `Retry-After` header). */
+  readonly retryAfterS: number;
+
+  /**
+   * @param message what is exhausted
+   * @param retryAfterS when to try again
+   */
+  constructor(message: string, retryAfterS: number) {
+    super("capacity", message, 503);
+    this.name = "CapacityError";
+    this.retryAfterS = retryAfterS;
+  }
+}

@@ -32,6 +32,10 @@ import { recordingRoutes } from "./recording.ts";
 import { recordRoutes } from "./records.ts";
 import { eventKeepRoutes } from "./event_keep.ts";
 import type { Compiler } from "../actors/compiler.ts";
+import type { LiveManager } from "../actors/live.ts";
+import { liveRoutes } from "./live.ts";
+import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
+import { dispatchRoutes } from "./dispatch.ts";
 import { consoleRoutes } from "./console.ts";
 import type { ConsoleFiles } from "../web/build.ts";
 import { metricsRoutes } from "./metrics.ts";
@@ -74,6 +78,12 @@ export interface AppDeps {
   neighbours?: NeighbourLookup;
   /** Follows ONVIF cameras to new addresses; accepts and dismisses suspected moves. */
   watch?: OnvifWatch;
+  /** Live sessions. */
+  live: LiveManager;
+  /** This box's stable id (the dispatcher's owner). */
+  boxId: string;
+  /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
+  publicUrl?: string;
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }
@@ -131,6 +141,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/tokens", tokenRoutes(deps.db));
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
+  app.route("/api/live", liveRoutes(deps));
+  app.route("/api/dispatch", dispatchRoutes(deps));
+  app.use("/live/*", liveMediaAuth(deps, auth));
+  app.route("/live", liveMediaRoutes(deps));
   app.route("/", consoleRoutes(deps.console));
   return app;
 }

@@ -53,7 +53,10 @@ export function permissionFor(method: string, path: string): Permission {
   // Who may call the API is an admin's business, even just to read.
   if (path.startsWith("/api/tokens")) return "write";
   // The live event feed is live viewing: dashboards and the media server follow it.
-  if (path.startsWith("/api/live") || path === "/api/events/stream") return "live";
+  // Live media served by the box (HLS, MJPEG) is live viewing too (see routes/live_media.ts).
+  if (path.startsWith("/api/live") || path.startsWith("/live/") || path === "/api/events/stream") {
+    return "live";
+  }
   // Recordings are watched by viewers and fetched by the media server: reading them is playback.
   if ((method === "GET" || method === "HEAD") && isPlayback(path)) return "playback";
   // A signed relay URL is live viewing too: the media server asks for it.
@@ -85,7 +88,7 @@ export type PathScope =
   | { kind: "filtered" }
   | { kind: "closed" };
 
-const CAMERA_PATH = /^\/api\/cameras\/([^/]+)(\/.*)?$/;
+const CAMERA_PATH = /^\/api\/(?:cameras|dispatch)\/([^/]+)(\/.*)?$/;
 /** Paths whose handlers filter what they answer by the request's token. */
 const FILTERED_PATHS = [
   /^\/api\/cameras\/?$/,
@@ -93,6 +96,9 @@ const FILTERED_PATHS = [
   /^\/api\/events\/stream$/,
   /^\/api\/events\/[^/]+(\/snapshot\.jpg)?$/,
   /^\/api\/detections\/?$/,
+  // Live sessions and their media answer 404 for a session of a camera the token may not see.
+  /^\/api\/live(\/[^/]+)?\/?$/,
+  /^\/live\/[^/]+\/[^/]+$/,
 ];
 
 /**

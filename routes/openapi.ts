@@ -15,7 +15,7 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { VigilError } from "../models/errors.ts";
+import { CapacityError, VigilError } from "../models/errors.ts";
 import { validationError } from "../models/validation.ts";
 import { allows, type Permission, ROLES } from "../models/auth.ts";
 import { createLogger } from "../models/log.ts";
@@ -122,6 +122,7 @@ export function errorReplies<const R extends Record<number, string>>(
  * @returns the JSON reply
  */
 export function errorResponse(error: unknown, c: Context): Response {
+  if (error instanceof CapacityError) c.header("Retry-After", String(error.retryAfterS));
   if (error instanceof VigilError) {
     return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
   }

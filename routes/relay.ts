@@ -64,6 +64,24 @@ const relay = createRoute({
 });
 
 /**
+ * `rtsp://host:port` of the relay as a client should dial it: the address it listens on, or — when
+ * it listens on every address — the host the client reached the API on.
+ *
+ * @param server the relay's server
+ * @param requestHost the hostname the client used (or the configured public one)
+ * @returns the origin, IPv6 hosts in brackets
+ */
+export function relayOrigin(
+  server: { hostname: string; port: number },
+  requestHost: string,
+): string {
+  const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
+  const host = wildcard ? requestHost : server.hostname;
+  const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `rtsp://${hostPart}:${server.port}`;
+}
+
+/**
  * @param deps the running system (database and relay)
  * @returns the sub-app, mounted at `/api/cameras`
  */
@@ -76,14 +94,12 @@ export function relayRoutes(deps: AppDeps) {
     await getCamera(db.sql, id);
     const path = streamPath(id, stream);
     const expiresAt = Math.floor(Date.now() / 1000) + (query.ttl ?? DEFAULT_RELAY_TTL_S);
-    const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
-    const host = wildcard ? new URL(c.req.url).hostname : server.hostname;
-    const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    const origin = relayOrigin(server, new URL(c.req.url).hostname);
     // Bound to the issuing token: revoking it voids the URL (auth off: no token to bind).
     const tokenId = requestToken(c).id || undefined;
     const signed = signPath(keys.signingKey, path, expiresAt, tokenId);
     return c.json({
-      url: `rtsp://${hostPart}:${server.port}${path}?${signed}`,
+      url: `${origin}${path}?${signed}`,
       stream,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     }, 200);

@@ -12,8 +12,9 @@
  * `--seconds N` sets each row's main duration.
  *
  * bench_detector.ts, bench_capture.ts, bench_recording.ts (recorder CPU per camera, bytes per
- * hour, clip compile time) and bench_relay.ts (the relay's CPU per reader, latency, RSS per
- * stream) are standalone studies (`deno run -A scripts/...`) until they register a row (row 4).
+ * hour, clip compile time), bench_relay.ts (the relay's CPU per reader, latency, RSS per stream)
+ * and bench_live.ts (glass-to-glass latency, CPU per 720p transcode) are standalone studies
+ * (`deno run -A scripts/<file>`) until they register a row (row 4).
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
  * @module

@@ -281,7 +281,12 @@ function jpegOutput(quality: number): string[] {
   ];
 }
 
-function checkInt(name: string, value: unknown, min: number, max: number): void {
+/**
+ * Throws unless `value` is an integer in [min, max].
+ *
+ * @throws {ValidationError} naming the option and its value
+ */
+export function checkInt(name: string, value: unknown, min: number, max: number): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new ValidationError(
       `Invalid '${name}': must be an integer from ${min} to ${max}, got ${String(value)}`,

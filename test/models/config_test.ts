@@ -25,7 +25,20 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     rtspMaxReaders: 128,
     rtspMaxReadersPerPath: 32,
     metricsAddr: undefined,
+    publicUrl: undefined,
+    live: { idleS: 30, maxTranscodes: 2, maxSessions: 32 },
   });
+});
+
+Deno.test("loadConfig() reads the live settings and the public URL", () => {
+  const config = loadConfig({
+    VIGIL_PUBLIC_URL: "https://box.lan:8443/",
+    VIGIL_LIVE_IDLE_S: "10",
+    VIGIL_LIVE_MAX_TRANSCODES: "0",
+    VIGIL_LIVE_MAX_SESSIONS: "4",
+  });
+  assert.equal(config.publicUrl, "https://box.lan:8443");
+  assert.deepEqual(config.live, { idleS: 10, maxTranscodes: 0, maxSessions: 4 });
 });
 
 Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST unless set", () => {
@@ -114,6 +127,9 @@ Deno.test("loadConfig() rejects bad values naming the variable", async (t) => {
     ["a metrics address without a port", { VIGIL_METRICS_ADDR: "127.0.0.1" }, /METRICS_ADDR/],
     ["a metrics port out of range", { VIGIL_METRICS_ADDR: ":70000" }, /METRICS_ADDR/],
     ["a metrics address with a path", { VIGIL_METRICS_ADDR: "a:1/x" }, /METRICS_ADDR/],
+    ["a public URL with a path", { VIGIL_PUBLIC_URL: "http://box/vigil" }, /VIGIL_PUBLIC_URL/],
+    ["a public URL of another scheme", { VIGIL_PUBLIC_URL: "rtsp://box" }, /VIGIL_PUBLIC_URL/],
+    ["a live idle timeout under 5 s", { VIGIL_LIVE_IDLE_S: "1" }, /VIGIL_LIVE_IDLE_S/],
   ];
   for (const [name, env, message] of cases) {
     await t.step(name, () => {

@@ -244,7 +244,12 @@ Deno.test("scopeOfPath() names the camera of camera paths and closes every unkno
     ["/api/discovery", { kind: "closed" }],
     ["/api/tokens", { kind: "closed" }],
     ["/api/metrics", { kind: "closed" }],
-    ["/api/live/x", { kind: "closed" }],
+    [`/api/dispatch/${id}`, { kind: "camera", camera: id }],
+    ["/api/live", { kind: "filtered" }],
+    [`/api/live/${id}`, { kind: "filtered" }],
+    [`/api/live/${id}/other`, { kind: "closed" }],
+    [`/live/${id}/index.m3u8`, { kind: "filtered" }],
+    [`/live/${id}/a/b`, { kind: "closed" }],
   ];
   for (const [path, scope] of cases) assert.deepEqual(scopeOfPath(path), scope, path);
 });

@@ -37,28 +37,32 @@ export interface TestApp extends Omit<System, "stop"> {
  * @param options camera stall watchdog, discovery probe (never real multicast outside a
  *   namespace; default a probe that finds nothing), ONVIF time limit, relay settings, models dir
  *   (default the checkout's `assets/models`), neighbour table (on 127.0.0.1 there is none: tests
- *   of camera moves pass one)
+ *   of camera moves pass one), live budgets, public URL
  * @returns the app; `close()` stops the system (not the database)
  */
 export async function startTestApp(
   db: TestDatabase,
-  options: Partial<
-    Pick<
-      SystemOptions,
-      | "stallMs"
-      | "probe"
-      | "onvifTimeoutMs"
-      | "rtsp"
-      | "modelsDir"
-      | "neighbours"
-      | "segmentSeconds"
-    > & { feedHeartbeatMs: number }
-  > = {},
+  options:
+    & Partial<
+      Pick<
+        SystemOptions,
+        | "stallMs"
+        | "probe"
+        | "onvifTimeoutMs"
+        | "rtsp"
+        | "modelsDir"
+        | "neighbours"
+        | "segmentSeconds"
+        | "live"
+      > & { feedHeartbeatMs: number }
+    >
+    & { publicUrl?: string } = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
     dataDir: db.dataDir,
     modelsDir: options.modelsDir ?? DEFAULT_MODELS_DIR,
+    live: options.live,
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
@@ -72,6 +76,7 @@ export async function startTestApp(
     ...system,
     auth: true,
     shutdown: closing.signal,
+    publicUrl: options.publicUrl,
     feedHeartbeatMs: options.feedHeartbeatMs,
   });
   const contract = contractOf(

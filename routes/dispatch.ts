@@ -1,0 +1,87 @@
+/**
+ * The dispatcher: `GET /api/dispatch/:camera` tells a media server which box owns a camera and how
+ * to open a live session there. On one box it answers itself; the reply names the owner by its
+ * stable box id (kept in the data dir), so boxes that share cameras later answer the same shape
+ * with another owner.
+ *
+ * @module
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "./app.ts";
+import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
+import { IdParam, UuidOut } from "./schemas.ts";
+import { getCamera } from "../models/store/cameras.ts";
+import { cameraStreams, QUALITIES } from "../models/media/quality.ts";
+import { LIVE_OUTPUTS } from "../actors/live_types.ts";
+import { relayOrigin } from "./relay.ts";
+
+const Dispatch = z.object({
+  camera: z.object({
+    id: UuidOut,
+    name: z.string(),
+    stream: z.string().openapi({ description: "offline, connecting, live or backoff" }),
+    analytics: z.string().openapi({ description: "attached or detached" }),
+  }),
+  owner: z.object({
+    boxId: UuidOut.openapi({ description: "Stable id of the box that owns the camera" }),
+    self: z.boolean().openapi({ description: "The box answering is the owner" }),
+    baseUrl: z.string().openapi({ example: "http://box:8080" }),
+    rtspUrl: z.string().openapi({
+      description: "The owner's RTSP server: `rtsp` sessions are pulled from it",
+      example: "rtsp://box:8554",
+    }),
+  }),
+  live: z.object({
+    open: z.object({
+      method: z.literal("POST"),
+      url: z.string(),
+      body: z.object({ camera: UuidOut, quality: z.string(), output: z.string() }),
+    }).openapi({ description: "The request that opens a live session on the owner" }),
+    qualities: z.array(z.string()).openapi({ description: "Qualities this camera can serve" }),
+    subStream: z.boolean().openapi({ description: "The camera has an ONVIF sub-stream" }),
+    outputs: z.array(z.string()),
+    annotated: z.boolean().openapi({ description: "Annotated sessions are possible now" }),
+  }),
+}).openapi("Dispatch");
+
+const dispatch = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "Which box owns a camera, and how to open a live session there",
+  tags: ["live"],
+  request: { params: IdParam },
+  responses: { 200: jsonReply(Dispatch, "The owner"), ...errorReplies({ 404: "No such camera" }) },
+});
+
+/**
+ * @param deps the running system
+ * @returns the sub-app, mounted at `/api/dispatch`
+ */
+export function dispatchRoutes(deps: AppDeps) {
+  return apiApp().openapi(dispatch, async (c) => {
+    const camera = await getCamera(deps.db.sql, c.req.valid("param").id);
+    const state = deps.fleet.status(camera.id);
+    const baseUrl = deps.publicUrl ?? new URL(c.req.url).origin;
+    const rtspUrl = relayOrigin(deps.relay.server, new URL(baseUrl).hostname);
+    return c.json({
+      camera: {
+        id: camera.id,
+        name: camera.name,
+        stream: state.stream,
+        analytics: state.analytics,
+      },
+      owner: { boxId: deps.boxId, self: true, baseUrl, rtspUrl },
+      live: {
+        open: {
+          method: "POST" as const,
+          url: `${baseUrl}/api/live`,
+          body: { camera: camera.id, quality: "720p", output: "rtsp" },
+        },
+        qualities: [...QUALITIES],
+        subStream: cameraStreams(camera.onvif).sub !== undefined,
+        outputs: [...LIVE_OUTPUTS],
+        annotated: state.analytics === "attached",
+      },
+    }, 200);
+  });
+}

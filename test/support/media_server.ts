@@ -1,0 +1,144 @@
+/**
+ * A media-server stand-in for live tests, the way the seed's media server works: ffmpeg reading
+ * an RTSP stream (pulled from a URL, or accepting one publisher with `-rtsp_flags listen`) and
+ * writing HLS with `-c copy`, while a second output decodes the picture and reports each frame's
+ * size (showinfo), so a test sees what a player would see and when.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { freePort } from "./postgres_cluster.ts";
+
+/** A frame size the stand-in decoded, and when. */
+export interface SeenSize {
+  at: number;
+  width: number;
+  height: number;
+}
+
+/** A running stand-in. */
+export interface MediaServer {
+  /** Where a session pushes to (listen mode). */
+  readonly url: string;
+  /** Directory of the HLS it writes. */
+  readonly dir: string;
+  /** Distinct frame sizes in order of appearance. */
+  readonly sizes: SeenSize[];
+  /** Frames decoded. */
+  frames(): number;
+  /** ffprobe of the newest complete HLS segment. */
+  probeLatest(): Promise<{ codec: string; width: number; height: number }>;
+  /** Stops ffmpeg (and removes its directory). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stand-in.
+ *
+ * @param source `{ listen: true }` to accept a publisher, or `{ pull: url }` to read a URL
+ * @param options `decode: false` to only write HLS (no frame sizes; cheaper)
+ * @returns the stand-in
+ */
+export async function startMediaServer(
+  source: { listen: true } | { pull: string },
+  options: { decode?: boolean } = {},
+): Promise<MediaServer> {
+  const dir = await Deno.makeTempDir({ prefix: "vigil-media-" });
+  const url = "pull" in source ? source.pull : `rtsp://127.0.0.1:${freePort()}/live/stand-in`;
+  const input = "pull" in source
+    ? ["-rtsp_transport", "tcp", "-i", url]
+    : ["-rtsp_flags", "listen", "-timeout", "30", "-i", url];
+  const child = new Deno.Command("ffmpeg", {
+    args: [
+      "-nostdin",
+      "-hide_banner",
+      "-loglevel",
+      "info",
+      ...input,
+      "-map",
+      "0:v",
+      "-c",
+      "copy",
+      "-f",
+      "hls",
+      "-hls_time",
+      "1",
+      "-hls_list_size",
+      "0",
+      `${dir}/index.m3u8`,
+      ...(options.decode === false ? [] : ["-map", "0:v", "-vf", "showinfo", "-f", "null", "-"]),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const sizes: SeenSize[] = [];
+  let frames = 0;
+  const reading = (async () => {
+    let rest = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) {
+        const m = /Parsed_showinfo.* s:(\d+)x(\d+) /.exec(line);
+        if (!m) continue;
+        frames++;
+        const [width, height] = [Number(m[1]), Number(m[2])];
+        const last = sizes.at(-1);
+        if (!last || last.width !== width || last.height !== height) {
+          sizes.push({ at: Date.now(), width, height });
+        }
+      }
+    }
+  })();
+  // In listen mode ffmpeg needs a moment to bind before a publisher connects.
+  if ("listen" in source) await new Promise((r) => setTimeout(r, 300));
+  return {
+    url,
+    dir,
+    sizes,
+    frames: () => frames,
+    async probeLatest() {
+      const playlist = await Deno.readTextFile(`${dir}/index.m3u8`).catch(() => "");
+      const segments = playlist.split("\n").filter((l) => l.endsWith(".ts"));
+      const latest = segments.at(-1);
+      assert.ok(latest, "the stand-in wrote no segment");
+      const out = await new Deno.Command("ffprobe", {
+        args: [
+          "-v",
+          "error",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=codec_name,width,height",
+          "-of",
+          "json",
+          `${dir}/${latest}`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const stream = JSON.parse(new TextDecoder().decode(out.stdout)).streams[0];
+      return { codec: stream.codec_name, width: stream.width, height: stream.height };
+    },
+    async stop() {
+      try {
+        child.kill("SIGINT");
+      } catch {
+        // exited already
+      }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // exited during the grace period
+        }
+      }, 2000);
+      await child.status;
+      clearTimeout(timer);
+      await reading.catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
