@@ -41,11 +41,10 @@ export function liveMediaAuth(
 ): MiddlewareHandler {
   return async (c, next) => {
     const session = c.req.path.split("/")[2] ?? "";
-    if (!isUuid(session)) {
-      throw new VigilError("invalid_input", "the live session id must be a UUID", 400);
-    }
     const query = c.req.query();
-    if (query.sig === undefined) return await fallback(c, next);
+    // Not a session's URL (or not signed): the API's authentication, then the routes answer
+    // (400 for a malformed id, 404 for no such route).
+    if (!isUuid(session) || query.sig === undefined) return await fallback(c, next);
     const check = checkSignedPath(
       deps.relay.keys.signingKey,
       `/live/${session.toLowerCase()}`,

@@ -138,6 +138,27 @@ const ROUTES: Record<string, RouteFuzz> = {
   },
   "GET /api/tokens": {},
   "DELETE /api/tokens/{id}": { ids: "tokens" },
+  // Live: no camera here answers, so an open that gets past validation fails upstream (503).
+  "POST /api/live": {
+    bodies: [
+      { camera: "01a22474-2b3c-7000-8000-000000000000", quality: "720p", output: "hls" },
+      {
+        camera: "01a22474-2b3c-7000-8000-000000000000",
+        quality: "source",
+        output: "rtsp-push",
+        target: "rtsp://127.0.0.1:9/media",
+      },
+      { camera: "01a22474-2b3c-7000-8000-000000000000", quality: "sub", annotated: true },
+    ],
+  },
+  "GET /api/live": {},
+  "GET /api/live/{id}": {},
+  "PUT /api/live/{id}": { bodies: [{ quality: "360p" }, { quality: "source" }] },
+  "DELETE /api/live/{id}": {},
+  "GET /api/dispatch/{id}": { ids: "cameras" },
+  "GET /live/{id}/index.m3u8": { query: { exp: ["9999999999", "1"], sig: ["x", "A".repeat(43)] } },
+  "GET /live/{id}/mjpeg": { query: { exp: ["9999999999"], sig: ["A".repeat(43)] } },
+  "GET /live/{id}/{segment}": {},
   "POST /api/discovery/scan": { bodies: [{ windowMs: 100 }, { interfaces: ["lo"] }] },
   "GET /api/discovery": {},
   "GET /api/discovery/{id}": { ids: "devices" },
