@@ -7,14 +7,14 @@
  * Rows register themselves from the `scripts/bench_*.ts` modules (see bench/registry.ts), so a
  * new benchmark slots in by adding its file. Today: 1 pipeline, 2 event-loop lag (both
  * bench_pipeline.ts), 3a/3b writer on PostgreSQL and embedded (bench_writer.ts), 5 cameras per
- * box, 6a RSS per camera, 6b RSS drift (bench_cameras.ts). Name rows (or a prefix: `writer`) to
+ * box, 6a RSS per camera, 6b RSS drift (bench_cameras.ts), 7a–7c live latency and transcode CPU
+ * (bench_live.ts). Name rows (or a prefix: `writer`) to
  * run only those. `--quick` runs every row in about two minutes (shorter rounds and windows);
  * `--seconds N` sets each row's main duration.
  *
  * bench_detector.ts, bench_capture.ts, bench_recording.ts (recorder CPU per camera, bytes per
- * hour, clip compile time), bench_relay.ts (the relay's CPU per reader, latency, RSS per stream)
- * and bench_live.ts (glass-to-glass latency, CPU per 720p transcode) are standalone studies
- * (`deno run -A scripts/<file>`) until they register a row (row 4).
+ * hour, clip compile time) and bench_relay.ts (the relay's CPU per reader, latency, RSS per
+ * stream) are standalone studies (`deno run -A scripts/<file>`) until they register a row (row 4).
  * Timings are never asserted in tests; these numbers go into the notes of the work they measure.
  *
  * @module

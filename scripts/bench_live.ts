@@ -13,7 +13,8 @@
  * - CPU of one 720p transcode from a 1080p25 camera, and of a `source` stream copy, as a share of
  *   one core (from /proc, over a window once they run).
  *
- * Usage: `deno run -A scripts/bench_live.ts [seconds per measurement]` (default 15).
+ * Rows 7a–7c of `deno task bench` (`deno task bench live`, one shared run); on its own:
+ * `deno run -A scripts/bench_live.ts [seconds per measurement]` (default 15).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { createApp } from "../routes/app.ts";
 import { type CounterCamera, startCounterCamera } from "./sim/counter_camera.ts";
 import { readFrameCode } from "./sim/frame_code.ts";
 import { quantile } from "./lag_probe.ts";
+import { registerRow, type RowOptions } from "./bench/registry.ts";
 
 const VIEW_WIDTH = 640;
 const VIEW_HEIGHT = 360;
@@ -116,13 +118,45 @@ function cmdline(pid: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Latency figures of one path, ms. */
+export interface LatencyStats {
+  median: number;
+  p90: number;
+  max: number;
+  samples: number;
+}
+
+/** What one run measured. */
+export interface LiveBenchResult {
+  seconds: number;
+  /** By path: `direct`, `hub`, `source`, `720p`, `push`, `hls`. */
+  latency: Record<string, LatencyStats | null>;
+  /** % of one core: the 720p transcoder, the `source` copy, one session's output process. */
+  cpu: { transcode720p: number; copy: number; sessionOutput: number; cameraFps: number };
+}
+
+function stats(samples: number[]): LatencyStats | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    median: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    max: quantile(sorted, 1),
+    samples: samples.length,
+  };
+}
+
 /**
- * Runs the benchmark.
+ * Runs every measurement once.
  *
- * @param args `[seconds per measurement]`
+ * @param seconds per measurement
+ * @param log progress lines
+ * @returns the figures
  */
-export async function main(args: string[]): Promise<void> {
-  const seconds = Number(args[0] ?? 15);
+export async function runLive(
+  seconds: number,
+  log: (line: string) => void,
+): Promise<LiveBenchResult> {
   configureLogging("error");
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-bench-live-" });
   const db = await openDatabase({ dataDir });
@@ -146,9 +180,14 @@ export async function main(args: string[]): Promise<void> {
   };
   const addCamera = async (url: string, name: string) =>
     (await call("POST", "/api/cameras", { name, rtspUrl: url })).id as string;
+  const result: LiveBenchResult = {
+    seconds,
+    latency: {},
+    cpu: { transcode720p: 0, copy: 0, sessionOutput: 0, cameraFps: 0 },
+  };
 
   try {
-    console.log(`live latency, 1280x720 at 25 fps, ${seconds} s each:`);
+    log(`live latency, 1280x720 at 25 fps, ${seconds} s each:`);
     const camera = await startCounterCamera({
       width: 1280,
       height: 720,
@@ -156,22 +195,33 @@ export async function main(args: string[]): Promise<void> {
       bitrateKbps: 2500,
     });
     const cameraId = await addCamera(camera.url, "counter");
-    const measure = async (name: string, viewer: ReturnType<typeof startViewer>, id?: string) => {
+    const measure = async (
+      key: string,
+      name: string,
+      viewer: ReturnType<typeof startViewer>,
+      id?: string,
+    ) => {
       await sleep(2000);
       viewer.latencies.length = 0;
       await sleep(seconds * 1000);
       const samples = [...viewer.latencies];
       if (id) await call("DELETE", `/api/live/${id}`);
       await viewer.stop();
-      console.log(`  ${summary(name, samples, "frames", `, ${viewer.misread()} unreadable`)}`);
+      result.latency[key] = stats(samples);
+      log(`  ${summary(name, samples, "frames", `, ${viewer.misread()} unreadable`)}`);
     };
     const pull = (url: string) => ["-rtsp_transport", "tcp", "-i", url];
-    await measure("camera pulled directly", startViewer(pull(camera.url), camera));
+    await measure("direct", "camera pulled directly", startViewer(pull(camera.url), camera));
     const hubUrl = (await call("GET", `/api/cameras/${cameraId}/relay?stream=main`)).url;
-    await measure("camera through the hub (its relay path)", startViewer(pull(hubUrl), camera));
+    await measure(
+      "hub",
+      "camera through the hub (its relay path)",
+      startViewer(pull(hubUrl), camera),
+    );
     for (const quality of ["source", "720p"]) {
       const session = await call("POST", "/api/live", { camera: cameraId, quality });
       await measure(
+        quality,
         `${quality} relayed (rtsp, pulled from the relay)`,
         startViewer(pull(session.signedUrls.rtsp), camera),
         session.id,
@@ -186,7 +236,7 @@ export async function main(args: string[]): Promise<void> {
       output: "rtsp-push",
       target,
     });
-    await measure("source relayed (rtsp-push)", listener, pushed.id);
+    await measure("push", "source relayed (rtsp-push)", listener, pushed.id);
 
     const hls = await call("POST", "/api/live", {
       camera: cameraId,
@@ -217,17 +267,16 @@ export async function main(args: string[]): Promise<void> {
       await sleep(50);
     }
     await call("DELETE", `/api/live/${hls.id}`);
+    result.latency.hls = stats(latencies);
     // Forget the camera before it goes: the hub would keep trying to pull it.
     await call("DELETE", `/api/cameras/${cameraId}`);
-    console.log(
-      `  ${summary("hls, first frame of each segment when listed", latencies, "segments")}`,
-    );
+    log(`  ${summary("hls, first frame of each segment when listed", latencies, "segments")}`);
     await camera.stop();
 
-    console.log(`CPU, camera 1920x1080 at 25 fps, ${seconds} s window:`);
+    log(`CPU, camera 1920x1080 at 25 fps, ${seconds} s window:`);
     const big = await startCounterCamera({ width: 1920, height: 1080, fps: 25, bitrateKbps: 4000 });
     const bigId = await addCamera(big.url, "1080p");
-    for (const quality of ["720p", "source"]) {
+    for (const quality of ["720p", "source"] as const) {
       const session = await call("POST", "/api/live", {
         camera: bigId,
         quality,
@@ -241,11 +290,15 @@ export async function main(args: string[]): Promise<void> {
       const fps = (big.frames - framesBefore) / seconds;
       const share = (pid: number) =>
         ((ticks(pid) - before.get(pid)!) / TICKS_PER_S / seconds) * 100;
-      const transcoder = pids.find((pid) => / -i rtsp:/.test(cmdline(pid)));
-      const segmenter = pids.find((pid) => / -f segment /.test(cmdline(pid)));
-      console.log(
-        `  ${quality}: transcoder ${share(transcoder!).toFixed(1)}% of a core, session ` +
-          `segmenter ${share(segmenter!).toFixed(1)}% (camera sent ${fps.toFixed(1)} frames/s)`,
+      const transcoder = share(pids.find((pid) => / -i rtsp:/.test(cmdline(pid)))!);
+      const segmenter = share(pids.find((pid) => / -f segment /.test(cmdline(pid)))!);
+      if (quality === "720p") result.cpu.transcode720p = transcoder;
+      else result.cpu.copy = transcoder;
+      result.cpu.sessionOutput = Math.max(result.cpu.sessionOutput, segmenter);
+      result.cpu.cameraFps = fps;
+      log(
+        `  ${quality}: transcoder ${transcoder.toFixed(1)}% of a core, session ` +
+          `segmenter ${segmenter.toFixed(1)}% (camera sent ${fps.toFixed(1)} frames/s)`,
       );
       await call("DELETE", `/api/live/${session.id}`);
       await sleep(1500);
@@ -257,7 +310,90 @@ export async function main(args: string[]): Promise<void> {
     await db.close();
     await Deno.remove(dataDir, { recursive: true });
   }
+  return result;
 }
+
+/**
+ * Runs the benchmark on its own and prints each figure.
+ *
+ * @param args `[seconds per measurement]` (default 15)
+ */
+export async function main(args: string[]): Promise<void> {
+  await runLive(Number(args[0] ?? 15), (line) => console.log(line));
+}
+
+const share = (options: RowOptions) =>
+  options.shared("live", () => runLive(options.seconds ?? (options.quick ? 5 : 15), options.log));
+const ms = (value: number | undefined) => `${Math.round(value ?? 0)} ms`;
+
+registerRow({
+  id: "live-relay",
+  order: "7a",
+  title: "live `source` session, glass-to-glass latency (median)",
+  async run(options) {
+    const r = await share(options);
+    const source = r.latency.source;
+    const direct = r.latency.direct;
+    if (!source || !direct) throw new Error("bench: the live latency was not measured");
+    return {
+      figure: Math.round(source.median),
+      unit: "ms",
+      baseline: Math.round(direct.median),
+      baselineLabel: "camera pulled directly",
+      ratio: source.median / direct.median,
+      goal: "informs",
+      pass: null,
+      note: `pulled from the relay, p90 ${ms(source.p90)}; through the hub alone ` +
+        `${ms(r.latency.hub?.median)}; 720p ${ms(r.latency["720p"]?.median)}; pushed ` +
+        `${ms(r.latency.push?.median)}; ${r.seconds} s each, 720p25 counter camera`,
+      details: { ...r.latency },
+    };
+  },
+});
+
+registerRow({
+  id: "live-hls",
+  order: "7b",
+  title: "live `hls` session, latency to the first frame of a segment listed (median)",
+  async run(options) {
+    const r = await share(options);
+    const hls = r.latency.hls;
+    const direct = r.latency.direct;
+    if (!hls || !direct) throw new Error("bench: the HLS latency was not measured");
+    return {
+      figure: Math.round(hls.median),
+      unit: "ms",
+      baseline: Math.round(direct.median),
+      baselineLabel: "camera pulled directly",
+      ratio: hls.median / direct.median,
+      goal: "informs",
+      pass: null,
+      note: `~1 s segments, ${hls.samples} segments; a player adds its own buffer`,
+      details: { ...hls },
+    };
+  },
+});
+
+registerRow({
+  id: "live-transcode",
+  order: "7c",
+  title: "live 720p transcode of a 1080p25 camera, CPU (% of one core)",
+  async run(options) {
+    const r = await share(options);
+    return {
+      figure: Math.round(r.cpu.transcode720p * 10) / 10,
+      unit: "% core",
+      baseline: Math.round(r.cpu.copy * 10) / 10,
+      baselineLabel: "`source` stream copy",
+      ratio: r.cpu.copy > 0 ? r.cpu.transcode720p / r.cpu.copy : null,
+      goal: "informs",
+      pass: null,
+      note: `each session's output process ${r.cpu.sessionOutput.toFixed(1)}%; camera sent ` +
+        `${r.cpu.cameraFps.toFixed(1)} frames/s`,
+      details: { ...r.cpu },
+    };
+  },
+});
 
 /** The counter of the first frame of an MPEG-TS segment. */
 async function firstFrameCode(segment: Uint8Array): Promise<number | undefined> {
