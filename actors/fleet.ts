@@ -25,62 +25,41 @@
  *
  * @module
  */
-import type { Database } from "../models/store/database.ts";
 import type { SecretBox } from "../models/secret_box.ts";
-import {
-  allCameras,
-  type Camera as CameraRow,
-  deleteCamera as deleteCameraRow,
-  getCamera,
-  getSealedPassword,
-  updateDesired,
-} from "../models/store/cameras.ts";
-import { removeCameraFiles, removeOrphanFiles } from "../models/store/camera_data.ts";
-import { withCredentials } from "../models/media/rtsp_url.ts";
+import type { Database } from "../models/store/database.ts";
+import { allCameras, type Camera as CameraRow, updateDesired } from "../models/store/cameras.ts";
+import { removeOrphanFiles } from "../models/store/camera_data.ts";
 import { cameraSnapshot } from "../models/media/snapshot.ts";
-import { cameraSources } from "../models/media/hub_plan.ts";
-import { fromCallback } from "xstate";
 import { NotFoundError } from "../models/errors.ts";
 import { withTimeout } from "../models/timeout.ts";
 import { createLogger } from "../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../models/analytics/settings.ts";
-import { type DetectionRow, DETECTIONS } from "../models/store/detections.ts";
-import { deleteCameraDetections } from "../models/store/detection_queries.ts";
-import { type EventRow, EVENTS } from "../models/store/events.ts";
 import type { EventBus } from "../models/event_bus.ts";
-import { BatchWriter, type WriterStats } from "./writer.ts";
-import { type Camera, type CameraSummary, createCamera } from "./camera.ts";
-import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
-import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
+import type { AnalysisStats } from "./analysis.ts";
+import type { FeedMessage } from "./event_recorder.ts";
 import type { DetectorPool } from "./detector_pool.ts";
-import type { Hub, HubStreamStatus } from "./hub.ts";
-import { type SegmentRow, SEGMENTS } from "../models/store/segments.ts";
+import type { Hub } from "./hub.ts";
 import {
   readStoredRecording,
   type RecordingSettings,
   type StoredRecording,
 } from "../models/recording/settings.ts";
-import { SEGMENT_SECONDS } from "../models/media/segment_args.ts";
-import { createRecorderLogic } from "./recorder.ts";
+import { type RecorderStats, recordingIdle } from "./recorder_handle.ts";
+import type { CameraMetrics } from "../models/metrics/vigil_metrics.ts";
+import type { TrackBoard } from "../models/analytics/track_board.ts";
 import {
-  publicStats,
-  RecorderHandle,
-  type RecorderStats,
-  recordingIdle,
-  type RecordingSource,
-} from "./recorder_handle.ts";
-import { recoverSegments } from "./recording_recovery.ts";
-import { removeFile } from "./segment_files.ts";
-import { cameraRecordIds } from "../models/store/records.ts";
-import { recordFile } from "../models/recording/paths.ts";
-import { Histogram } from "../models/metrics/histogram.ts";
-import { type CameraMetrics, INFERENCE_BUCKETS } from "../models/metrics/vigil_metrics.ts";
-import { TrackBoard } from "../models/analytics/track_board.ts";
+  ANALYSIS_FPS,
+  buildUnit,
+  registerSources,
+  stopUnit as stopCameraUnit,
+  type Unit,
+} from "./camera_unit.ts";
+import { deleteCamera as deleteCameraFlow } from "./camera_delete.ts";
+import { type CameraStatus, cameraStatus, fleetHealth, fleetMetrics } from "./fleet_views.ts";
 
-/** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
-export const ANALYSIS_WIDTH = 640;
-export const ANALYSIS_HEIGHT = 360;
-export const ANALYSIS_FPS = 5;
+export { ANALYSIS_FPS, ANALYSIS_HEIGHT, ANALYSIS_WIDTH } from "./camera_unit.ts";
+export type { CameraStatus } from "./fleet_views.ts";
+
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
 export const SNAPSHOT_TIMEOUT_MS = 5000;
 /** How long stopRecording waits for the open segment to be finished and indexed. */
@@ -104,18 +83,6 @@ export interface FleetOptions {
   captureFps?: number;
   /** Target recording segment length in seconds (default 10). */
   segmentSeconds?: number;
-}
-
-/** A camera's state as the API shows it: the actor's summary plus analysis and writer numbers. */
-export interface CameraStatus extends CameraSummary {
-  /** PID of the camera's ffmpeg while capturing (for operators tracing a process). */
-  ffmpegPid: number | null;
-  analysis: AnalysisStats | null;
-  /** The recorder's live numbers while recording, else null (the open file stays internal). */
-  recorder: Omit<RecorderStats, "current"> | null;
-  backlog: { detections: WriterStats; events: WriterStats; segments: WriterStats } | null;
-  /** The camera's relay paths: puller state, readers, bitrate, packets forwarded and dropped. */
-  hub: HubStreamStatus[];
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
@@ -190,39 +157,6 @@ export interface Fleet {
   stop(options?: { deadline?: number }): Promise<void>;
 }
 
-interface Unit {
-  row: CameraRow;
-  /** The camera URL (with credentials), to tell a real source change from a rename. */
-  source: string;
-  camera: Camera;
-  detections: BatchWriter<DetectionRow>;
-  events: BatchWriter<EventRow>;
-  segments: BatchWriter<SegmentRow>;
-  recorder: EventRecorder;
-  recording: RecorderHandle;
-  analysis: AnalysisStats;
-  /** Inference time in seconds, for `/metrics`. */
-  inference: Histogram;
-  board: TrackBoard;
-  fps: number;
-}
-
-const OFFLINE: CameraStatus = {
-  stream: "offline",
-  analytics: "detached",
-  recording: "idle",
-  lastFrameAt: null,
-  fps: null,
-  reconnects: 0,
-  lastError: null,
-  info: null,
-  ffmpegPid: null,
-  analysis: null,
-  recorder: null,
-  backlog: null,
-  hub: [],
-};
-
 /**
  * Creates the fleet (call `start()` to load the cameras).
  *
@@ -230,7 +164,7 @@ const OFFLINE: CameraStatus = {
  * @returns the fleet
  */
 export function createFleet(options: FleetOptions): Fleet {
-  const { db, secrets, dataDir } = options;
+  const { db, dataDir } = options;
   const log = createLogger("fleet");
   const units = new Map<string, Unit>();
   const captureFps = options.captureFps ?? ANALYSIS_FPS;
@@ -238,110 +172,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const { hub } = options;
 
-  /** Tells the hub the camera's sources; returns its URL with credentials. */
-  const registerSources = async (row: CameraRow) => {
-    const sealed = await getSealedPassword(db.sql, row.id);
-    const password = sealed ? await secrets.open(sealed) : undefined;
-    const credentials = { username: row.username, password };
-    const url = withCredentials(row.sourceUrl, credentials);
-    const sources = cameraSources(url, row.onvif, credentials, row.transport);
-    // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
-    if (sources.main === undefined && row.recordUrl) {
-      sources.main = withCredentials(row.recordUrl, credentials);
-    }
-    hub.setCamera(row.id, sources);
-    return url;
-  };
-
-  /**
-   * THE seam between recording and its input, resolved each time a recording run starts: the
-   * camera's `main` stream read from the relay, under a hub lease the run releases when it ends
-   * (the camera sees no extra session; a recorder that restarts costs no camera reconnect).
-   */
-  const recordingSource = async (id: string): Promise<RecordingSource> => {
-    const lease = await hub.acquire(id, { stream: "main" }, "recorder");
-    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
-  };
-
   const supervise = async (row: CameraRow) => {
-    // First, so a password that cannot be opened fails before anything needs closing.
-    const source = await registerSources(row);
-    const [detections, events, segments] = await Promise.all([
-      BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
-      BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
-      BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
-    ]);
-    const stored = readStoredRecording(row.desired.recording);
-    try {
-      await recoverSegments({
-        sql: db.sql,
-        dataDir,
-        cameraId: row.id,
-        writer: segments,
-        settings: stored?.settings ?? null,
-      });
-    } catch (error) {
-      log.error("recovering unindexed segments failed", { camera: row.id, error });
-    }
-    const recording = new RecorderHandle();
-    const analysis = emptyAnalysisStats();
-    const inference = new Histogram(INFERENCE_BUCKETS);
-    const board = new TrackBoard();
-    const recorder = createEventRecorder({
-      cameraId: row.id,
-      writer: events,
-      bus: options.events,
-      dataDir,
-    });
-    const camera = createCamera({
-      id: row.id,
-      // The relay, over TCP; the camera's own transport is the hub puller's business.
-      sourceUrl: hub.readUrl(row.id),
-      transport: "tcp",
-      analysisWidth: ANALYSIS_WIDTH,
-      analysisHeight: ANALYSIS_HEIGHT,
-      fps: captureFps,
-      stallMs: options.stallMs,
-    }, {
-      source: fromCallback(() => {
-        const lease = hub.acquire(row.id, {}, "capture");
-        return () => void lease.then((l) => l.release(), () => {});
-      }),
-      analysis: (slot) =>
-        createAnalysisLogic({
-          cameraId: row.id,
-          slot,
-          detectors: options.detectors,
-          detections,
-          events: recorder,
-          stats: analysis,
-          onInference: (ms) => inference.observe(ms / 1000),
-          board,
-        }),
-      recorder: createRecorderLogic({
-        cameraId: row.id,
-        dataDir,
-        segmentSeconds: options.segmentSeconds ?? SEGMENT_SECONDS.default,
-        source: () => recordingSource(row.id),
-        writer: segments,
-        events: options.events,
-        handle: recording,
-      }),
-    });
-    const unit = {
-      row,
-      source,
-      camera,
-      detections,
-      events,
-      segments,
-      recorder,
-      recording,
-      analysis,
-      inference,
-      board,
-      fps: captureFps,
-    };
+    const unit = await buildUnit(options, captureFps, log, row);
     units.set(row.id, unit);
     return unit;
   };
@@ -390,50 +222,13 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   };
 
-  const stopUnit = async (unit: Unit, deadline?: number) => {
-    await unit.camera.stop();
-    // Stopping the camera closed its open events and ended its recording run (which finishes
-    // its segment before the hub lets the camera go); their rows must reach the writers first.
-    await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
-    await hub.removeCamera(unit.row.id);
-    await Promise.all([
-      unit.detections.stop({ deadline }),
-      unit.events.stop({ deadline }),
-      unit.segments.stop({ deadline }),
-    ]);
-  };
+  const stopUnit = (unit: Unit, deadline?: number) => stopCameraUnit(hub, unit, deadline);
 
   const add = async (row: CameraRow) => restore(await supervise(row));
   const deletions = new Map<string, Promise<void>>();
 
-  const deleteCamera = async (id: string) => {
-    const row = await getCamera(db.sql, id);
-    // Its clips' rows go with the camera (cascade): their files are found by id first.
-    const clips = await cameraRecordIds(db.sql, id);
-    const unit = units.get(id);
-    if (unit) {
-      units.delete(id);
-      await stopUnit(unit);
-    }
-    try {
-      await deleteCameraRow(db.sql, id);
-    } catch (error) {
-      // Deleted by another box sharing the database: what was asked is done.
-      if (error instanceof NotFoundError) return;
-      // The camera still exists: keep supervising it as it was.
-      if (unit) await add(row).catch(() => {});
-      throw error;
-    }
-    // Detections have no cascading foreign key (see migration 002) and a camera may have
-    // millions: they, and the camera's files, go in the background.
-    (async () => {
-      await deleteCameraDetections(db.sql, id);
-      await removeCameraFiles(dataDir, id, log);
-      for (const clip of clips) await removeFile(recordFile(dataDir, clip));
-    })().catch((error) => {
-      log.warn("purge of a deleted camera's data failed", { camera: id, error });
-    });
-  };
+  const deleteCamera = (id: string) =>
+    deleteCameraFlow({ db, dataDir, log, units, stopUnit, add }, id);
 
   const recordingState = (unit: Unit) => unit.camera.summary().recording;
 
@@ -464,7 +259,7 @@ export function createFleet(options: FleetOptions): Fleet {
       unit.row = row;
       // The hub restarts a puller only when its URL, credentials or transport changed: a rename
       // costs no reconnect, and capture keeps reading the same relay path either way.
-      unit.source = await registerSources(row);
+      unit.source = await registerSources(options, row);
     },
     delete(id) {
       let deleting = deletions.get(id);
@@ -531,21 +326,7 @@ export function createFleet(options: FleetOptions): Fleet {
       return unit && recordingState(unit) !== "idle" ? { ...unit.recording.stats } : null;
     },
     status(id) {
-      const unit = units.get(id);
-      if (!unit) return OFFLINE;
-      const summary = unit.camera.summary();
-      return {
-        ...summary,
-        ffmpegPid: unit.camera.capture.stats.pid,
-        analysis: summary.analytics === "attached" ? { ...unit.analysis } : null,
-        recorder: summary.recording === "idle" ? null : publicStats(unit.recording.stats),
-        backlog: {
-          detections: unit.detections.stats(),
-          events: unit.events.stats(),
-          segments: unit.segments.stats(),
-        },
-        hub: hub.status(id),
-      };
+      return cameraStatus(hub, id, units.get(id));
     },
     snapshot(id) {
       const { camera } = find(id);
@@ -572,37 +353,10 @@ export function createFleet(options: FleetOptions): Fleet {
       return pending;
     },
     health() {
-      let live = 0;
-      let backlog = 0;
-      for (const unit of units.values()) {
-        if (unit.camera.summary().stream === "live") live++;
-        for (const writer of [unit.detections, unit.events, unit.segments]) {
-          const stats = writer.stats();
-          backlog += stats.buffered + stats.spilled;
-        }
-      }
-      return { cameras: units.size, live, backlog };
+      return fleetHealth(units);
     },
-    metrics() {
-      return [...units.values()].map((unit) => {
-        const summary = unit.camera.summary();
-        const stats = unit.camera.capture.stats;
-        return {
-          id: unit.row.id,
-          name: unit.row.name,
-          stream: summary.stream,
-          captureFps: summary.fps ?? 0,
-          frames: stats.totalFrames,
-          reconnects: summary.reconnects,
-          attached: summary.analytics === "attached",
-          analysis: { ...unit.analysis },
-          inference: unit.inference.snapshot(),
-          writers: [
-            { table: "detections", stats: unit.detections.stats() },
-            { table: "events", stats: unit.events.stats() },
-          ],
-        };
-      });
+    metrics(): CameraMetrics[] {
+      return fleetMetrics(units);
     },
     async stop(options = {}) {
       const all = [...units.values()];
