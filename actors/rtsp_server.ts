@@ -19,213 +19,37 @@
  */
 
 import { RtspConn } from "./rtsp_conn.ts";
-import { Stream, type StreamReader, type StreamStats } from "./rtsp_stream.ts";
+import type { Stream } from "./rtsp_stream.ts";
 import { header, type HeaderList, type RtspRequest } from "../models/rtsp/message.ts";
 import { serializeResponse } from "../models/rtsp/message.ts";
-import { parseTarget, splitTrack, validPath } from "../models/rtsp/url.ts";
-import { mediaIndexForControl, parseSdp, type Sdp } from "../models/rtsp/sdp.ts";
-import { formatTransport, parseTransport } from "../models/rtsp/transport.ts";
-import {
-  basicChallenge,
-  type Credentials,
-  digestChallenge,
-  parseAuthorization,
-} from "../models/rtsp/auth.ts";
+import { parseTarget } from "../models/rtsp/url.ts";
+import { basicChallenge, digestChallenge, parseAuthorization } from "../models/rtsp/auth.ts";
 import { createLogger } from "../models/log.ts";
+import {
+  type ConnState,
+  DEFAULT_LIMITS,
+  MAX_AUTH_FAILURES,
+  PUBLIC,
+  type RtspAuthDecision,
+  type RtspLimits,
+  type RtspServer,
+  type RtspServerOptions,
+  type ServerCtx,
+} from "./rtsp_server_types.ts";
+import { readerHandlers } from "./rtsp_reader.ts";
+import { publisherHandlers } from "./rtsp_publisher.ts";
+import { admit, startRevalidation } from "./rtsp_limits.ts";
 
 export type { StreamStats } from "./rtsp_stream.ts";
-
-/** What a request asks the authorizer. */
-export interface RtspAuthRequest {
-  /** Reading a path, or publishing one. */
-  action: "read" | "publish";
-  /** The path as the client named it. */
-  path: string;
-  /** The request URI's query (a signed URL carries `exp` and `sig`). */
-  query: Record<string, string>;
-  /** Credentials from `Authorization`, or null. Digest ones carry a nonce this server issued. */
-  credentials: Credentials | null;
-  /** The request method (Digest responses depend on it). */
-  method: string;
-  /** The client's address (`host:port`). */
-  remote: string;
-  /** The client's host alone (rate limits are per host). */
-  host?: string;
-}
-
-/** The authorizer's answer. */
-export type RtspAuthDecision =
-  | {
-    allowed: true;
-    internal?: boolean;
-    /**
-     * Re-asked every `revalidateMs` while the connection lasts; false (or a failure) closes it
-     * (a token revoked after it opened the session).
-     */
-    stillValid?: () => Promise<boolean>;
-  }
-  | { allowed: false; status?: 401 | 403 };
-
-/** A hold on a path a reader demanded; released when the reader leaves. */
-export interface RtspDemand {
-  /** The path to read (an alias may point at another path publishing the same source). */
-  path: string;
-  /** Lets the source stop (after its idle timeout) once nobody holds it. */
-  release(): void;
-}
-
-/** Bounds of the server. */
-export interface RtspLimits {
-  /**
-   * Open connections. When full, the oldest connection not yet authorised is closed to make room;
-   * when every one is authorised, the newcomer is closed at once.
-   */
-  maxConnections: number;
-  /**
-   * Open connections from one non-loopback address; more are closed at once. Loopback is exempt:
-   * Vigil's own pullers and consumers all come from there.
-   */
-  maxConnectionsPerAddress: number;
-  /** External readers of one path; more get 453. */
-  maxReadersPerPath: number;
-  /** External readers in total; more get 453. */
-  maxReaders: number;
-  /** Bytes of start line and headers of a request. */
-  maxHeaderBytes: number;
-  /** Bytes of a request body (an SDP). */
-  maxBodyBytes: number;
-  /**
-   * A new connection must be authorised for some path within this long; requests before that
-   * (OPTIONS, GET_PARAMETER, refused ones) do not extend it.
-   */
-  handshakeTimeoutMs: number;
-  /**
-   * An authorised connection that is neither playing nor recording closes after this long without
-   * a request.
-   */
-  sessionTimeoutMs: number;
-  /** Bytes queued to a reader beyond which it is dropped for not reading. */
-  readerQueueBytes: number;
-  /** Bytes of packets kept since the last keyframe, for late readers. */
-  gopCacheBytes: number;
-  /** How long a DESCRIBE waits for a demanded path to be published. */
-  demandWaitMs: number;
-  /** How long readers stay attached to a path whose publisher left. */
-  publisherGraceMs: number;
-  /** How often the grants of open connections are re-checked (`stillValid`). */
-  revalidateMs: number;
-  /** Paths (per action) one connection may be authorised for or alias; more get 453. */
-  maxPathsPerConnection: number;
-}
-
-/** Defaults of {@linkcode RtspLimits}. */
-export const DEFAULT_LIMITS: Readonly<RtspLimits> = {
-  maxConnections: 256,
-  maxConnectionsPerAddress: 16,
-  maxReadersPerPath: 32,
-  maxReaders: 128,
-  maxHeaderBytes: 8192,
-  maxBodyBytes: 65536,
-  handshakeTimeoutMs: 10_000,
-  sessionTimeoutMs: 60_000,
-  readerQueueBytes: 4 * 1024 * 1024,
-  gopCacheBytes: 4 * 1024 * 1024,
-  // Below ffmpeg's 5 s socket timeout of Vigil's own readers, so they see 503 rather than a hang.
-  demandWaitMs: 4000,
-  publisherGraceMs: 15_000,
-  revalidateMs: 30_000,
-  maxPathsPerConnection: 16,
-};
-
-/** Options of {@linkcode startRtspServer}. */
-export interface RtspServerOptions {
-  /** Address to listen on. Default `127.0.0.1`. */
-  hostname?: string;
-  /** TCP port; 0 picks a free one. Default 8554. */
-  port?: number;
-  /** Decides every request; default: everything allowed. */
-  authorize?: (request: RtspAuthRequest) => RtspAuthDecision | Promise<RtspAuthDecision>;
-  /** Starts (and holds) the source of a path a reader asks for; undefined: not demandable. */
-  demand?: (path: string) => RtspDemand | undefined;
-  /** Challenges offered on 401, in order. Default `["basic"]`. */
-  authMethods?: ("basic" | "digest")[];
-  /** Realm of the challenges. Default `Vigil`. */
-  realm?: string;
-  /** Bounds; unset fields keep {@linkcode DEFAULT_LIMITS}. */
-  limits?: Partial<RtspLimits>;
-  /**
-   * The user name that owns a path (the hub's live puller for it), or undefined. While a path has
-   * an owner, only a connection authorised under that name may publish it, and not while another
-   * connection publishes it: a leaked publish credential cannot take over a camera the hub pulls.
-   */
-  publishOwner?: (path: string) => string | undefined;
-  /** Told when a path gets or loses its publisher. */
-  onPublish?: (event: { type: "publish" | "unpublish"; path: string }) => void;
-}
-
-/** A running server. */
-export interface RtspServer {
-  /** The port it listens on. */
-  readonly port: number;
-  /** The address it listens on. */
-  readonly hostname: string;
-  /** `rtsp://host:port<path>` (a wildcard address becomes 127.0.0.1). */
-  url(path: string): string;
-  /** Numbers of a path, or null when it is not published (nor kept for its readers). */
-  stats(path: string): StreamStats | null;
-  /** Paths currently known. */
-  paths(): string[];
-  /**
-   * Closes the connections reading `path`, or that asked for it under an alias: their source
-   * changed and they must reconnect to get it.
-   *
-   * @returns how many were closed
-   */
-  closeReaders(path: string): number;
-  /** Closes the listener and every connection. */
-  close(): Promise<void>;
-}
-
-interface ReaderSession {
-  kind: "reader";
-  id: string;
-  path: string;
-  channels: ([number, number] | undefined)[];
-  reader: StreamReader | null;
-  internal: boolean;
-}
-
-interface PublisherSession {
-  kind: "publisher";
-  id: string;
-  path: string;
-  sdp: Sdp;
-  channels: Map<number, { track: number; rtcp: boolean }>;
-  stream: Stream | null;
-}
-
-interface ConnState {
-  conn: RtspConn;
-  /** The client's host (no port), for the per-address cap. */
-  host: string;
-  nonce: string;
-  /** User name of the last authorised credentials (who publishes, see `publishOwner`). */
-  user: string | null;
-  authorized: Set<string>;
-  /** Re-checks of the grants in `authorized` that may lapse (revocable tokens). */
-  checks: Map<string, () => Promise<boolean>>;
-  internal: boolean;
-  failures: number;
-  leases: Map<string, RtspDemand>;
-  aliases: Map<string, string>;
-  session: ReaderSession | PublisherSession | null;
-}
-
-const PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, SET_PARAMETER, " +
-  "ANNOUNCE, RECORD";
-const SESSION_TIMEOUT_S = 60;
-/** Failed authorisations a connection may make before it is closed. */
-const MAX_AUTH_FAILURES = 5;
+export { DEFAULT_LIMITS } from "./rtsp_server_types.ts";
+export type {
+  RtspAuthDecision,
+  RtspAuthRequest,
+  RtspDemand,
+  RtspLimits,
+  RtspServer,
+  RtspServerOptions,
+} from "./rtsp_server_types.ts";
 
 /**
  * Starts the server and resolves once it listens.
@@ -266,7 +90,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   const graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const waiters = new Map<string, Set<() => void>>();
   const readerCounts = new Map<string, number>();
-  let totalReaders = 0;
+  const readers = { total: 0 };
   const messageLimits = {
     maxHeaderBytes: limits.maxHeaderBytes,
     maxBodyBytes: limits.maxBodyBytes,
@@ -389,24 +213,26 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     return false;
   };
 
-  /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
-  const streamFor = async (
-    state: ConnState,
-    path: string,
-  ): Promise<Stream | 404 | 453 | 503> => {
-    let canonical = state.aliases.get(path);
-    if (canonical === undefined) {
-      if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
-      const lease = options.demand?.(path);
-      if (lease) state.leases.set(path, lease);
-      canonical = lease?.path ?? path;
-      state.aliases.set(path, canonical);
-    }
-    const stream = streams.get(canonical);
-    if (stream) return stream;
-    if (!state.leases.has(path)) return 404;
-    return (await waitForStream(canonical, limits.demandWaitMs)) ?? 503;
+  const ctx: ServerCtx = {
+    limits,
+    options,
+    log,
+    streams,
+    graceTimers,
+    readerCounts,
+    readers,
+    urlHost,
+    port,
+    randomHex,
+    reply,
+    notify,
+    waitForStream,
+    checkAuth,
   };
+  const { describe, readerSetup, play } = readerHandlers(ctx);
+  const { announce, publisherSetup, record } = publisherHandlers(ctx);
+
+  /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
 
   const endSession = (state: ConnState) => {
     const session = state.session;
@@ -415,7 +241,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
     if (session.kind === "reader") {
       if (session.reader) streams.get(session.path)?.detach(session.reader);
       if (!session.internal) {
-        totalReaders--;
+        readers.total--;
         const n = (readerCounts.get(session.path) ?? 1) - 1;
         if (n > 0) readerCounts.set(session.path, n);
         else readerCounts.delete(session.path);
@@ -438,188 +264,6 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
         if (streams.get(stream.path) === stream && !stream.publisher) removeStream(stream.path);
       }, limits.publisherGraceMs),
     );
-  };
-
-  const baseUrl = (req: RtspRequest, path: string) => {
-    const m = /^(rtsps?:\/\/[^/?#]+)/i.exec(req.uri);
-    return `${m ? m[1] : `rtsp://${urlHost}:${port}`}${path}/`;
-  };
-
-  const describe = async (
-    state: ConnState,
-    req: RtspRequest,
-    path: string,
-    query: Record<string, string>,
-  ) => {
-    if (!validPath(path)) return reply(state, req, 404);
-    if (!(await checkAuth(state, req, "read", path, query))) return;
-    const stream = await streamFor(state, path);
-    if (typeof stream === "number") return reply(state, req, stream);
-    reply(state, req, 200, [
-      ["Content-Type", "application/sdp"],
-      ["Content-Base", baseUrl(req, path)],
-    ], stream.description);
-  };
-
-  const readerSetup = async (
-    state: ConnState,
-    req: RtspRequest,
-    target: { path: string; query: Record<string, string> },
-  ) => {
-    const split = splitTrack(target.path) ?? { path: target.path, track: 0 };
-    if (!(await checkAuth(state, req, "read", split.path, target.query))) return;
-    const stream = await streamFor(state, split.path);
-    if (typeof stream === "number") return reply(state, req, stream);
-    if (split.track >= stream.trackCount) return reply(state, req, 404);
-    const transport = parseTransport(header(req.headers, "transport") ?? "");
-    if (!transport || transport.mode !== "play") return reply(state, req, 461);
-    let session = state.session;
-    if (session?.kind === "publisher") return reply(state, req, 455);
-    if (session) {
-      if (header(req.headers, "session")?.split(";")[0] !== session.id) {
-        return reply(state, req, 454);
-      }
-      if (session.path !== stream.path || session.reader) return reply(state, req, 455);
-    } else {
-      if (!state.internal) {
-        const onPath = readerCounts.get(stream.path) ?? 0;
-        if (onPath >= limits.maxReadersPerPath || totalReaders >= limits.maxReaders) {
-          log.warn("reader refused: limit reached", { path: stream.path, onPath, totalReaders });
-          return reply(state, req, 453);
-        }
-        readerCounts.set(stream.path, onPath + 1);
-        totalReaders++;
-      }
-      session = {
-        kind: "reader",
-        id: randomHex(8),
-        path: stream.path,
-        channels: [],
-        reader: null,
-        internal: state.internal,
-      };
-      state.session = session;
-    }
-    const pair = transport.interleaved ?? [split.track * 2, split.track * 2 + 1];
-    const taken = session.channels.some((c, i) =>
-      c !== undefined && i !== split.track && (c.includes(pair[0]) || c.includes(pair[1]))
-    );
-    if (taken) return reply(state, req, 461);
-    session.channels[split.track] = pair;
-    reply(state, req, 200, [
-      ["Transport", formatTransport(pair, "play")],
-      ["Session", `${session.id};timeout=${SESSION_TIMEOUT_S}`],
-    ]);
-  };
-
-  const play = (state: ConnState, req: RtspRequest) => {
-    const session = state.session;
-    if (session?.kind !== "reader") return reply(state, req, session ? 455 : 454);
-    if (header(req.headers, "session")?.split(";")[0] !== session.id) return reply(state, req, 454);
-    const stream = streams.get(session.path);
-    if (!stream) return reply(state, req, 404);
-    reply(state, req, 200, [["Session", session.id], ["Range", "npt=0.000-"]]);
-    if (session.reader) return;
-    session.reader = { conn: state.conn, channels: session.channels, internal: session.internal };
-    state.conn.expireAfter(0);
-    stream.attach(session.reader);
-  };
-
-  const announce = async (
-    state: ConnState,
-    req: RtspRequest,
-    path: string,
-    query: Record<string, string>,
-  ) => {
-    if (!validPath(path)) return reply(state, req, 400);
-    if (!(await checkAuth(state, req, "publish", path, query))) return;
-    if (state.session) return reply(state, req, 455);
-    if (!/^application\/sdp\b/i.test(header(req.headers, "content-type") ?? "")) {
-      return reply(state, req, 415);
-    }
-    let sdp: Sdp;
-    try {
-      sdp = parseSdp(new TextDecoder().decode(req.body));
-    } catch (error) {
-      log.warn("publisher sent an unusable SDP", { path, error });
-      return reply(state, req, 400);
-    }
-    state.session = {
-      kind: "publisher",
-      id: randomHex(8),
-      path,
-      sdp,
-      channels: new Map(),
-      stream: null,
-    };
-    reply(state, req, 200);
-  };
-
-  const publisherSetup = (
-    state: ConnState,
-    req: RtspRequest,
-    session: PublisherSession,
-    path: string,
-  ) => {
-    const index = mediaIndexForControl(session.sdp, path);
-    if (index === -1) return reply(state, req, 404);
-    const transport = parseTransport(header(req.headers, "transport") ?? "");
-    if (!transport || transport.mode !== "record") return reply(state, req, 461);
-    const pair = transport.interleaved ?? [index * 2, index * 2 + 1];
-    if (session.channels.has(pair[0]) || session.channels.has(pair[1])) {
-      return reply(state, req, 461);
-    }
-    session.channels.set(pair[0], { track: index, rtcp: false });
-    session.channels.set(pair[1], { track: index, rtcp: true });
-    reply(state, req, 200, [
-      ["Transport", formatTransport(pair, "record")],
-      ["Session", `${session.id};timeout=${SESSION_TIMEOUT_S}`],
-    ]);
-  };
-
-  const record = (state: ConnState, req: RtspRequest) => {
-    const session = state.session;
-    if (session?.kind !== "publisher" || session.channels.size === 0) {
-      return reply(state, req, 455);
-    }
-    if (session.stream) return reply(state, req, 200, [["Session", session.id]]);
-    let stream = streams.get(session.path);
-    const owner = options.publishOwner?.(session.path);
-    if (owner !== undefined) {
-      const live = stream?.publisher;
-      if (state.user !== owner || (live && live !== state.conn)) {
-        log.warn("publisher refused: the hub's own puller owns this path", {
-          path: session.path,
-          remote: state.conn.remote,
-        });
-        return reply(state, req, 403);
-      }
-    }
-    if (stream) {
-      const previous = stream.publisher;
-      const closed = stream.publish(state.conn, session.sdp);
-      // The newest publisher wins on a path the hub does not own (a publisher that reconnects
-      // before its old connection is noticed gone must not be locked out).
-      if (previous && previous !== state.conn) previous.close("server");
-      if (closed > 0) {
-        log.info("readers reconnect: the new publisher's media differ", {
-          path: session.path,
-          closed,
-        });
-      }
-    } else {
-      stream = new Stream(session.path, session.sdp, limits.gopCacheBytes);
-      stream.publish(state.conn, session.sdp);
-      streams.set(session.path, stream);
-    }
-    clearTimeout(graceTimers.get(session.path));
-    graceTimers.delete(session.path);
-    session.stream = stream;
-    state.conn.expireAfter(0);
-    reply(state, req, 200, [["Session", session.id]]);
-    log.info("path published", { path: session.path, tracks: stream.trackCount });
-    options.onPublish?.({ type: "publish", path: session.path });
-    notify(session.path);
   };
 
   const handleRequest = async (state: ConnState, req: RtspRequest) => {
@@ -670,35 +314,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   const accept = (tcp: Deno.TcpConn) => {
     const conn = new RtspConn(tcp, limits.readerQueueBytes);
     const host = tcp.remoteAddr.transport === "tcp" ? tcp.remoteAddr.hostname : "unknown";
-    if (!isLoopback(host)) {
-      let fromHost = 0;
-      for (const other of connections) if (other.host === host) fromHost++;
-      if (fromHost >= limits.maxConnectionsPerAddress) {
-        log.warn("connection refused: too many connections from this address", { host });
-        conn.close("server");
-        return;
-      }
-    }
-    if (connections.size >= limits.maxConnections) {
-      // Sets iterate in insertion order: the first unauthorised one is the oldest.
-      let victim: ConnState | undefined;
-      for (const other of connections) {
-        if (other.authorized.size === 0) {
-          victim = other;
-          break;
-        }
-      }
-      if (!victim) {
-        log.warn("connection refused: too many connections", { remote: conn.remote });
-        conn.close("server");
-        return;
-      }
-      log.warn("connection evicted for a newcomer: full and not authorised", {
-        remote: victim.conn.remote,
-      });
-      connections.delete(victim);
-      victim.conn.close("server");
-    }
+    if (!admit(connections, limits, log, conn, host)) return;
     const state: ConnState = {
       conn,
       host,
@@ -757,28 +373,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   })();
 
   // Grants that may lapse (a revoked token) are re-checked; a lapsed one closes its connection.
-  let revalidating = false;
-  const revalidate = setInterval(async () => {
-    if (revalidating) return;
-    revalidating = true;
-    try {
-      for (const state of [...connections]) {
-        for (const check of [...state.checks.values()]) {
-          const ok = await check().catch((error) => {
-            log.warn("grant re-check failed; closing", { error });
-            return false;
-          });
-          if (!ok) {
-            log.info("connection closed: its grant was revoked", { remote: state.conn.remote });
-            state.conn.close("server");
-            break;
-          }
-        }
-      }
-    } finally {
-      revalidating = false;
-    }
-  }, limits.revalidateMs);
+  const revalidate = startRevalidation(connections, limits, log);
 
   log.info("rtsp server listening", { hostname, port });
   return Promise.resolve({
@@ -814,9 +409,4 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       streams.clear();
     },
   });
-}
-
-/** Whether a host is a loopback address (where Vigil's own consumers connect from). */
-function isLoopback(host: string): boolean {
-  return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.");
 }
