@@ -9,61 +9,40 @@
  *
  * @module
  */
-import { ValidationError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { type DetectorConfig, resolveDetectorConfig } from "./detector_config.ts";
-import { DetectorError, type DetectorErrorCode } from "./detector_error.ts";
-import type { FromWorker, ToWorker, WireError } from "./inference_protocol.ts";
+import { DetectorError } from "./detector_error.ts";
+import type { FromWorker, ToWorker } from "./inference_protocol.ts";
 import { LatestFrameSlots } from "./latest_frame_slots.ts";
 import { frameProblem } from "./preprocess.ts";
 import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
+import {
+  INFERENCE_TIMEOUT_MS,
+  MAX_FAILED_RESTARTS,
+  MAX_RESTART_DELAY_MS,
+  OPEN_TIMEOUT_MS,
+  PIPELINE_DEPTH,
+  resolveSharedOptions,
+  RESTART_DELAY_MS,
+  type SharedDetectorOptions,
+} from "./shared_detector_options.ts";
+import { fromWire, timeout, transferable, WorkerRestarts } from "./worker_restarts.ts";
 
-/** Tuning and test hooks. */
-export interface SharedDetectorOptions {
-  /** Worker module; defaults to `inference_worker.ts`. Tests pass a wrapper that can crash. */
-  workerUrl?: string | URL;
-  /** First restart delay after a crash; doubles per consecutive crash. */
-  restartDelayMs?: number;
-  /** Cap on the restart delay. */
-  maxRestartDelayMs?: number;
-  /** How long loading the model may take before startup fails. */
-  openTimeoutMs?: number;
-  /**
-   * How long one frame may take before the Worker counts as hung and is restarted like a crashed
-   * one (a native deadlock answers nothing and throws nothing).
-   */
-  inferenceTimeoutMs?: number;
-  /** Frames handed to the Worker at once (default {@linkcode PIPELINE_DEPTH}; 1 = one at a time). */
-  pipelineDepth?: number;
-  /** Failed restarts in a row before frames fail (default {@linkcode MAX_FAILED_RESTARTS}). */
-  maxFailedRestarts?: number;
-}
+export {
+  INFERENCE_TIMEOUT_MS,
+  MAX_FAILED_RESTARTS,
+  MAX_RESTART_DELAY_MS,
+  OPEN_TIMEOUT_MS,
+  PIPELINE_DEPTH,
+  RESTART_DELAY_MS,
+  type SharedDetectorOptions,
+};
 
 /** What happened to one frame. */
 export type DetectOutcome =
   | { status: "done"; detections: Detection[]; inferenceMs: number }
   | { status: "skipped" };
 
-/** First restart delay: long enough not to spin on a crash loop, short against a 5 fps camera. */
-export const RESTART_DELAY_MS = 200;
-/** Cap on the restart delay. */
-export const MAX_RESTART_DELAY_MS = 10_000;
-/** Loading the CenterNet model takes ~0.3 s; a minute covers slow disks and big YOLO models. */
-export const OPEN_TIMEOUT_MS = 60_000;
-/** A frame takes ~40 ms on 2 cores; 10 s is only ever reached by a Worker that hangs. */
-export const INFERENCE_TIMEOUT_MS = 10_000;
-/**
- * Frames handed to the Worker at once: one running and one waiting in its inbox. More would only
- * make frames older (a frame in the inbox can no longer be replaced by a newer one).
- */
-export const PIPELINE_DEPTH = 2;
-/**
- * After this many restarts in a row that fail (the model file was removed, the disk is gone),
- * waiting and new frames fail with `detector_unavailable` instead of waiting for a Worker that
- * may never come back; restarts go on in the background and the first success serves again.
- * With the default delays the waiting frames fail ~1.4 s after the crash plus the failed loads.
- */
-export const MAX_FAILED_RESTARTS = 3;
 /** How long close() waits for the frame in flight and the session release. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -80,28 +59,6 @@ interface InFlight {
   id: number;
   camera: string;
   request: Request;
-}
-
-function fromWire(error: WireError): Error {
-  if (error.name === "ValidationError") return new ValidationError(error.message, error.field);
-  const code = (DetectorError.CODES as readonly string[]).includes(error.code)
-    ? error.code as DetectorErrorCode
-    : "inference_failed";
-  return new DetectorError(code, error.message);
-}
-
-function transferable(data: Uint8Array): ArrayBuffer {
-  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  // A view into a larger (or shared) buffer is copied: transferring it would detach unrelated bytes.
-  return whole && data.buffer instanceof ArrayBuffer ? data.buffer : data.slice().buffer;
-}
-
-function timeout(ms: number, what: string): { promise: Promise<never>; cancel: () => void } {
-  let id: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    id = setTimeout(() => reject(new DetectorError("inference_failed", what)), ms);
-  });
-  return { promise, cancel: () => clearTimeout(id) };
 }
 
 /**
@@ -132,12 +89,8 @@ export class SharedDetector {
   readonly #inFlight = new Map<number, InFlight>();
   #nextId = 1;
   #closed = false;
-  #restarts = 0;
-  #crashStreak = 0;
-  #failedRestarts = 0;
-  /** Set while the Worker cannot be restarted: every frame fails with it at once. */
-  #unavailable: DetectorError | undefined;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Restart backoff and the give-up state. */
+  readonly #restarts: WorkerRestarts;
   #hangTimer: ReturnType<typeof setTimeout> | undefined;
   #idle: (() => void) | undefined;
   /** Rejects a model load in progress, so close() does not leave its timeout running. */
@@ -153,6 +106,14 @@ export class SharedDetector {
     this.#options = options;
     this.name = name;
     this.labels = labels;
+    this.#restarts = new WorkerRestarts(options, config.path, this.#log, {
+      spawn: () => this.#spawn(),
+      closed: () => this.#closed,
+      failWaiting: (error) => {
+        for (const r of this.#slots.drain()) r.reject(error);
+        this.#vacate();
+      },
+    });
   }
 
   /**
@@ -170,21 +131,7 @@ export class SharedDetector {
     options: SharedDetectorOptions = {},
   ): Promise<SharedDetector> {
     resolveDetectorConfig(config);
-    const opts: Required<SharedDetectorOptions> = {
-      workerUrl: options.workerUrl ?? DEFAULT_WORKER_URL,
-      restartDelayMs: options.restartDelayMs ?? RESTART_DELAY_MS,
-      maxRestartDelayMs: options.maxRestartDelayMs ?? MAX_RESTART_DELAY_MS,
-      openTimeoutMs: options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
-      inferenceTimeoutMs: options.inferenceTimeoutMs ?? INFERENCE_TIMEOUT_MS,
-      pipelineDepth: options.pipelineDepth ?? PIPELINE_DEPTH,
-      maxFailedRestarts: options.maxFailedRestarts ?? MAX_FAILED_RESTARTS,
-    };
-    if (!Number.isInteger(opts.pipelineDepth) || opts.pipelineDepth < 1) {
-      throw new ValidationError(
-        `Cannot share a detector as 'pipelineDepth' must be a positive integer: current value is ${opts.pipelineDepth}`,
-        "pipelineDepth",
-      );
-    }
+    const opts = resolveSharedOptions(options, DEFAULT_WORKER_URL);
     const shared = new SharedDetector(config, opts, "", []);
     const ready = await shared.#spawn();
     return Object.assign(shared, { name: ready.name, labels: ready.labels });
@@ -192,7 +139,7 @@ export class SharedDetector {
 
   /** How many times the Worker was restarted after a crash. */
   get restarts(): number {
-    return this.#restarts;
+    return this.#restarts.restarts;
   }
 
   /**
@@ -217,7 +164,8 @@ export class SharedDetector {
     }
     const problem = frameProblem(frame);
     if (problem) return Promise.reject(new DetectorError("frame_invalid", `detector: ${problem}`));
-    if (this.#unavailable) return Promise.reject(this.#unavailable);
+    const unavailable = this.#restarts.unavailable;
+    if (unavailable) return Promise.reject(unavailable);
     return new Promise((resolve, reject) => {
       const request = { frame, classes: options.classes, resolve, reject };
       this.#slots.put(cameraId, request)?.resolve({ status: "skipped" });
@@ -282,7 +230,7 @@ export class SharedDetector {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#restartTimer);
+    this.#restarts.cancel();
     clearTimeout(this.#hangTimer);
     for (const r of this.#slots.drain()) r.resolve({ status: "skipped" });
     this.#vacate();
@@ -389,7 +337,7 @@ export class SharedDetector {
     this.#inFlight.delete(current.id);
     this.#armHangTimer();
     if (msg.type === "result") {
-      this.#crashStreak = 0;
+      this.#restarts.served();
       current.request.resolve({
         status: "done",
         detections: msg.detections,
@@ -413,56 +361,7 @@ export class SharedDetector {
       ),
     );
     this.#idle?.();
-    this.#scheduleRestart();
-  }
-
-  #scheduleRestart(): void {
-    if (this.#closed) return;
-    const delay = Math.min(
-      this.#options.restartDelayMs * 2 ** this.#crashStreak,
-      this.#options.maxRestartDelayMs,
-    );
-    this.#crashStreak++;
-    this.#restartTimer = setTimeout(() => {
-      if (this.#closed) return;
-      this.#restarts++;
-      this.#spawn().then(
-        () => {
-          this.#failedRestarts = 0;
-          if (this.#unavailable) this.#log.info("inference worker available again");
-          this.#unavailable = undefined;
-          this.#log.info("inference worker restarted", { restarts: this.#restarts });
-        },
-        (err) => {
-          if (this.#closed) return;
-          this.#failedRestarts++;
-          this.#log.error("inference worker restart failed", {
-            error: err,
-            failedRestarts: this.#failedRestarts,
-          });
-          if (this.#failedRestarts >= this.#options.maxFailedRestarts) this.#giveUpWaiting(err);
-          this.#scheduleRestart();
-        },
-      );
-    }, delay);
-  }
-
-  /** Fails every waiting frame, and every new one until a restart works. */
-  #giveUpWaiting(cause: unknown): void {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    if (!this.#unavailable) {
-      this.#log.error("inference worker cannot restart; frames fail until it can", {
-        model: this.#config.path,
-        reason,
-      });
-    }
-    this.#unavailable = new DetectorError(
-      "detector_unavailable",
-      `detector: ${this.#config.path} cannot be restarted (${reason}); retrying in the background`,
-      { cause },
-    );
-    for (const r of this.#slots.drain()) r.reject(this.#unavailable);
-    this.#vacate();
+    this.#restarts.schedule();
   }
 
   #terminate(): void {
