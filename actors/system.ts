@@ -14,30 +14,30 @@ import { openSecretBox, type SecretBox } from "../models/secret_box.ts";
 import { readCatalog } from "../models/detectors/catalog.ts";
 import { createEventBus, type EventBus } from "../models/event_bus.ts";
 import type { RetentionOptions } from "../models/store/retention.ts";
-import { startRetention } from "./retention.ts";
+import { startRetention } from "./store/retention.ts";
 import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
 import { createLogger } from "../models/log.ts";
-import { createFleet, type Fleet } from "./fleet.ts";
-import { DetectorPool } from "./detector_pool.ts";
-import type { FeedMessage } from "./event_recorder.ts";
-import { discoveryIntervalActor, DiscoveryRegistry } from "./discovery.ts";
-import { type OnvifWatch, watchOnvifMoves } from "./onvif_watch.ts";
-import { type Compiler, createCompiler } from "./compiler.ts";
+import { createFleet, type Fleet } from "./camera/fleet.ts";
+import { DetectorPool } from "./camera/detector_pool.ts";
+import type { FeedMessage } from "./camera/event_recorder.ts";
+import { discoveryIntervalActor, DiscoveryRegistry } from "./onvif/discovery.ts";
+import { type OnvifWatch, watchOnvifMoves } from "./onvif/move_watch.ts";
+import { type Compiler, createCompiler } from "./recording/compiler.ts";
 import {
   type RecordingsRetention,
   type RecordingsRetentionOptions,
   startRecordingsRetention,
-} from "./recordings_retention.ts";
-import { type Relay, type RelayOptions, startRelay } from "./relay.ts";
-import { type LiveManager, startLive } from "./live.ts";
-import { hubSource } from "./live_source.ts";
+} from "./recording/retention.ts";
+import { type Relay, type RelayOptions, startRelay } from "./stream/relay.ts";
+import { type LiveManager, startLive } from "./live/manager.ts";
+import { hubSource } from "./live/source.ts";
 import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";
 import { withCredentials } from "../models/media/rtsp_url.ts";
 import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
-import { startLagMonitor } from "./lag_monitor.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
+import { startLagMonitor } from "./metrics/lag_monitor.ts";
+import { createMetrics, type Metrics } from "./metrics/collector.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {

@@ -58,7 +58,7 @@ export interface Config {
   metricsAddr: { hostname: string; port: number } | undefined;
   /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
   publicUrl: string | undefined;
-  /** Live sessions: idle timeout and budgets (see actors/live.ts). */
+  /** Live sessions: idle timeout and budgets (see actors/live/manager.ts). */
   live: {
     /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
     idleS: number;

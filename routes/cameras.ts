@@ -13,7 +13,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./app.ts";
-import type { Fleet } from "../actors/fleet.ts";
+import type { Fleet } from "../actors/camera/fleet.ts";
 import {
   type Camera as CameraRow,
   type CameraChanges,

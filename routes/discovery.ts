@@ -16,7 +16,7 @@ import {
   adoptDiscoveredDevice,
   type DiscoveredDevice,
   DiscoveryRegistry,
-} from "../actors/discovery.ts";
+} from "../actors/onvif/discovery.ts";
 import { camerasByEndpoint } from "../models/store/cameras.ts";
 import { readOnvifIdentity } from "../models/onvif/stored_info.ts";
 import { ConflictError, NotFoundError } from "../models/errors.ts";

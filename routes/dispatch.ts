@@ -12,7 +12,7 @@ import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, UuidOut } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { cameraStreams, QUALITIES } from "../models/media/quality.ts";
-import { LIVE_OUTPUTS } from "../actors/live_types.ts";
+import { LIVE_OUTPUTS } from "../actors/live/types.ts";
 import { relayOrigin } from "./relay.ts";
 
 const Dispatch = z.object({

@@ -15,7 +15,7 @@ import { EVENT_KINDS } from "../models/analytics/settings.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { cameraFilter, tokenExists, type TokenInfo, tokenMaySee } from "../models/auth.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
-import type { FeedMessage } from "../actors/event_recorder.ts";
+import type { FeedMessage } from "../actors/camera/event_recorder.ts";
 import { requestToken } from "./auth.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, rangeIsOrdered, SeriesQuery, Uuid, UuidOut } from "./schemas.ts";

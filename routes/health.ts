@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
-import type { Fleet } from "../actors/fleet.ts";
+import type { Fleet } from "../actors/camera/fleet.ts";
 import { apiApp, jsonReply, PUBLIC } from "./openapi.ts";
 
 const started = Date.now();

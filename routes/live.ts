@@ -7,7 +7,7 @@
  * Each reply carries the session's URLs on this box, and the same URLs signed (`?exp=&sig=`, valid
  * for {@linkcode SIGNED_TTL_S}, bound to the asking token: revoking it voids them) for players
  * that cannot send a token. Handlers validate and
- * delegate to the live manager (actors/live.ts).
+ * delegate to the live manager (actors/live/manager.ts).
  *
  * @module
  */
@@ -18,7 +18,7 @@ import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, Uuid, UuidOut } from "./schemas.ts";
 import { QUALITIES } from "../models/media/quality.ts";
 import { targetProblem } from "../models/media/live_args.ts";
-import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live_types.ts";
+import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live/types.ts";
 import { signPath } from "../models/rtsp/signed_url.ts";
 import { relayOrigin } from "./relay.ts";
 import { requestToken } from "./auth.ts";

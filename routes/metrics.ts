@@ -1,5 +1,5 @@
 /**
- * `GET /metrics`: the Prometheus text exposition of the box (see actors/metrics.ts), outside
+ * `GET /metrics`: the Prometheus text exposition of the box (see actors/metrics/collector.ts), outside
  * `/api` where scrapers expect it. On the API port it needs a token of any role (the `metrics`
  * role may read only this), not limited to some cameras (the metrics name every camera);
  * `VIGIL_METRICS_ADDR` serves it on a separate address without a token (bind that to a private
@@ -8,7 +8,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Metrics } from "../actors/metrics.ts";
+import type { Metrics } from "../actors/metrics/collector.ts";
 import { CONTENT_TYPE } from "../models/metrics/exposition.ts";
 import { apiApp, errorResponse } from "./openapi.ts";
 

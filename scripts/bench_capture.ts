@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type Camera, createCamera } from "../actors/camera.ts";
+import { type Camera, createCamera } from "../actors/camera/camera_machine.ts";
 import { configureLogging } from "../models/log.ts";
 import { startRtspServer } from "./sim/rtsp_server.ts";
 

@@ -17,8 +17,8 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { startRtspServer as startRelayServer } from "../actors/rtsp_server.ts";
-import { Hub } from "../actors/hub.ts";
+import { startRtspServer as startRelayServer } from "../actors/stream/rtsp_server.ts";
+import { Hub } from "../actors/stream/hub.ts";
 import { configureLogging } from "../models/log.ts";
 import { makeClip, type Proc, startPublisher, startReader } from "./sim/relay_media.ts";
 import { startRtspServer as startCamera } from "./sim/rtsp_server.ts";

@@ -5,7 +5,7 @@
  * table with its indexes, it prints rows/s for:
  *
  * - one awaited `INSERT` per row;
- * - the writer (actors/writer.ts) with its defaults, all rows pushed at once then drained;
+ * - the writer (actors/store/writer.ts) with its defaults, all rows pushed at once then drained;
  * - a raw multi-row `INSERT ... VALUES` of 500 rows per statement, rows prepared beforehand;
  * - a raw `INSERT ... SELECT * FROM unnest(...)` of 500 rows (the statement the writer uses).
  *
@@ -24,7 +24,7 @@
  */
 import { openDatabase } from "../models/store/database.ts";
 import { type DetectionRow, DETECTIONS, newDetection } from "../models/store/detections.ts";
-import { BatchWriter } from "../actors/writer.ts";
+import { BatchWriter } from "../actors/store/writer.ts";
 import { columnArrays, insertStatement } from "../models/store/table_spec.ts";
 import { arrayLiteral } from "../models/store/array_literal.ts";
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";

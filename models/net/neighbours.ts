@@ -2,7 +2,7 @@
  * The box's IPv4 neighbour (ARP) table: which link-layer (MAC) address answers for an IP on the
  * local network. A camera's MAC is what identifies it after an IP change: a LAN device can claim
  * any WS-Discovery endpoint address and accept any password, but cannot take a camera's MAC
- * without clashing with the camera itself (see actors/onvif_watch.ts).
+ * without clashing with the camera itself (see actors/onvif/move_watch.ts).
  *
  * Read from `/proc/net/arp` (Linux, the network namespace of this process): no subprocess, no
  * privileges. IPv6 neighbours are not read: a camera reached over IPv6 has no recorded MAC, so

@@ -5,7 +5,7 @@
  *
  * Digest needs the password in clear on the server. Vigil keeps API tokens only as SHA-256
  * hashes, so a token can be checked with Basic only; Digest serves credentials the box knows
- * (its internal secret). See actors/rtsp_auth.ts.
+ * (its internal secret). See actors/stream/rtsp_auth.ts.
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Issue 17, security: "a LAN device can take over an onboarded camera". On the host, with
  * simulated cameras on several loopback addresses (127.0.0.x) and a neighbour table the test gives
  * the box (loopback has no link layer). The same attack over a real link layer, with real MACs,
- * runs in test/actors/onvif_takeover_test.ts.
+ * runs in test/actors/onvif/takeover_test.ts.
  */
 import assert from "node:assert/strict";
 import { forEachDatabase } from "../support/databases.ts";

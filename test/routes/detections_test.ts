@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type DetectionRow, DETECTIONS, newDetection } from "../../models/store/detections.ts";
-import { BatchWriter } from "../../actors/writer.ts";
+import { BatchWriter } from "../../actors/store/writer.ts";
 import { forEachDatabase } from "../support/databases.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 

@@ -1,7 +1,7 @@
 /**
  * `/api/discovery` on the host: the registry's probe is scripted (no multicast outside a
  * namespace — GUIDE §3), the cameras behind the XAddrs are real simulated ONVIF cameras on
- * 127.0.0.1. The real WS-Discovery path runs in test/actors/onvif_fleet_test.ts.
+ * 127.0.0.1. The real WS-Discovery path runs in test/actors/onvif/fleet_moves_test.ts.
  */
 import assert from "node:assert/strict";
 import { forEachDatabase } from "../support/databases.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { forEachDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
-import { BatchWriter } from "../../actors/writer.ts";
+import { BatchWriter } from "../../actors/store/writer.ts";
 import { type EventRow, EVENTS } from "../../models/store/events.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { createToken, revokeToken } from "../../models/auth.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { forEachDatabase } from "../support/databases.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { DETECTIONS, newDetection } from "../../models/store/detections.ts";
-import { BatchWriter } from "../../actors/writer.ts";
+import { BatchWriter } from "../../actors/store/writer.ts";
 import { eventView, getEvent } from "../../models/store/events.ts";
 import { cameraFilter, tokenMaySee } from "../../models/auth.ts";
 import { scopeOfPath } from "../../routes/auth.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DiscoveryRegistry } from "../../actors/discovery.ts";
+import type { DiscoveryRegistry } from "../../actors/onvif/discovery.ts";
 import type { ProbeOptions, ProbeResult, ReceivedMatch } from "../../models/onvif/probe.ts";
 import { buildScopes } from "../../models/onvif/discovery_messages.ts";
 import { startTestApp, type TestApp } from "./app.ts";

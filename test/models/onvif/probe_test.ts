@@ -3,7 +3,7 @@ import { ValidationError } from "../../../models/errors.ts";
 import { probeOnvifDevices, resolveInterfaces } from "../../../models/onvif/probe.ts";
 
 // Only the pure parts run on the host: sending a probe is multicast, which is tested inside a
-// private network namespace (test/actors/discovery_test.ts).
+// private network namespace (test/actors/onvif/discovery_test.ts).
 
 function iface(
   name: string,

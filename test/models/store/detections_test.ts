@@ -12,7 +12,7 @@ import {
   parseCursor,
 } from "../../../models/store/detection_queries.ts";
 import { applyRetention } from "../../../models/store/retention.ts";
-import { startRetention } from "../../../actors/retention.ts";
+import { startRetention } from "../../../actors/store/retention.ts";
 import { ValidationError } from "../../../models/errors.ts";
 import { uuidv7 } from "../../../models/ids.ts";
 import { forEachDatabase } from "../../support/databases.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { DETECTIONS, newDetection } from "../../../models/store/detections.ts";
 import { applyRetention } from "../../../models/store/retention.ts";
-import { BatchWriter } from "../../../actors/writer.ts";
+import { BatchWriter } from "../../../actors/store/writer.ts";
 import { configureLogging } from "../../../models/log.ts";
 import { uuidv7 } from "../../../models/ids.ts";
 import { openTestDatabase } from "../../support/databases.ts";

@@ -1,0 +1,208 @@
+/**
+ * One camera's unit: what the fleet builds around a camera actor — its hub sources, its
+ * detections, events and segments writers, its event recorder, its recording handle, its analysis
+ * numbers, inference histogram and live track board — and how it is torn down.
+ *
+ * @module
+ */
+import { type Camera as CameraRow, getSealedPassword } from "../../models/store/cameras.ts";
+import { withCredentials } from "../../models/media/rtsp_url.ts";
+import { cameraSources } from "../../models/media/hub_plan.ts";
+import { fromCallback } from "xstate";
+import type { Logger } from "../../models/log.ts";
+import { type DetectionRow, DETECTIONS } from "../../models/store/detections.ts";
+import { type EventRow, EVENTS } from "../../models/store/events.ts";
+import { BatchWriter } from "../store/writer.ts";
+import { type Camera, createCamera } from "./camera_machine.ts";
+import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
+import { createEventRecorder, type EventRecorder } from "./event_recorder.ts";
+import type { Hub } from "../stream/hub.ts";
+import { type SegmentRow, SEGMENTS } from "../../models/store/segments.ts";
+import { readStoredRecording } from "../../models/recording/settings.ts";
+import { SEGMENT_SECONDS } from "../../models/media/segment_args.ts";
+import { createRecorderLogic } from "../recording/recorder.ts";
+import { RecorderHandle, type RecordingSource } from "../recording/recorder_handle.ts";
+import { recoverSegments } from "../recording/recovery.ts";
+import { Histogram } from "../../models/metrics/histogram.ts";
+import { INFERENCE_BUCKETS } from "../../models/metrics/vigil_metrics.ts";
+import { TrackBoard } from "../../models/analytics/track_board.ts";
+import type { FleetOptions } from "./fleet.ts";
+
+/** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
+export const ANALYSIS_WIDTH = 640;
+export const ANALYSIS_HEIGHT = 360;
+export const ANALYSIS_FPS = 5;
+
+/** One supervised camera and the resources that outlive a state of its actor. */
+export interface Unit {
+  row: CameraRow;
+  /** The camera URL (with credentials), to tell a real source change from a rename. */
+  source: string;
+  camera: Camera;
+  detections: BatchWriter<DetectionRow>;
+  events: BatchWriter<EventRow>;
+  segments: BatchWriter<SegmentRow>;
+  recorder: EventRecorder;
+  recording: RecorderHandle;
+  analysis: AnalysisStats;
+  /** Inference time in seconds, for `/metrics`. */
+  inference: Histogram;
+  board: TrackBoard;
+  fps: number;
+}
+
+/**
+ * Tells the hub the camera's sources; returns its URL with credentials.
+ *
+ * @param options the fleet's options (database, secrets, hub)
+ * @param row the camera
+ * @returns the camera URL with credentials
+ */
+export async function registerSources(
+  options: Pick<FleetOptions, "db" | "secrets" | "hub">,
+  row: CameraRow,
+): Promise<string> {
+  const { db, secrets, hub } = options;
+  const sealed = await getSealedPassword(db.sql, row.id);
+  const password = sealed ? await secrets.open(sealed) : undefined;
+  const credentials = { username: row.username, password };
+  const url = withCredentials(row.sourceUrl, credentials);
+  const sources = cameraSources(url, row.onvif, credentials, row.transport);
+  // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
+  if (sources.main === undefined && row.recordUrl) {
+    sources.main = withCredentials(row.recordUrl, credentials);
+  }
+  hub.setCamera(row.id, sources);
+  return url;
+}
+
+/**
+ * THE seam between recording and its input, resolved each time a recording run starts: the
+ * camera's `main` stream read from the relay, under a hub lease the run releases when it ends
+ * (the camera sees no extra session; a recorder that restarts costs no camera reconnect).
+ *
+ * @param hub the stream hub
+ * @param id the camera
+ * @returns where the recorder reads, and how to let it go
+ */
+export async function recordingSource(hub: Hub, id: string): Promise<RecordingSource> {
+  const lease = await hub.acquire(id, { stream: "main" }, "recorder");
+  return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
+}
+
+/**
+ * Builds a camera's unit: registers its sources, opens its writers, recovers segments a crash
+ * left unindexed, and creates its actor (idle until told otherwise).
+ *
+ * @param options the fleet's options
+ * @param captureFps the base capture rate
+ * @param log the fleet's logger
+ * @param row the camera
+ * @returns the unit
+ */
+export async function buildUnit(
+  options: FleetOptions,
+  captureFps: number,
+  log: Logger,
+  row: CameraRow,
+): Promise<Unit> {
+  const { db, dataDir, hub } = options;
+  // First, so a password that cannot be opened fails before anything needs closing.
+  const source = await registerSources(options, row);
+  const [detections, events, segments] = await Promise.all([
+    BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
+    BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
+    BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
+  ]);
+  const stored = readStoredRecording(row.desired.recording);
+  try {
+    await recoverSegments({
+      sql: db.sql,
+      dataDir,
+      cameraId: row.id,
+      writer: segments,
+      settings: stored?.settings ?? null,
+    });
+  } catch (error) {
+    log.error("recovering unindexed segments failed", { camera: row.id, error });
+  }
+  const recording = new RecorderHandle();
+  const analysis = emptyAnalysisStats();
+  const inference = new Histogram(INFERENCE_BUCKETS);
+  const board = new TrackBoard();
+  const recorder = createEventRecorder({
+    cameraId: row.id,
+    writer: events,
+    bus: options.events,
+    dataDir,
+  });
+  const camera = createCamera({
+    id: row.id,
+    // The relay, over TCP; the camera's own transport is the hub puller's business.
+    sourceUrl: hub.readUrl(row.id),
+    transport: "tcp",
+    analysisWidth: ANALYSIS_WIDTH,
+    analysisHeight: ANALYSIS_HEIGHT,
+    fps: captureFps,
+    stallMs: options.stallMs,
+  }, {
+    source: fromCallback(() => {
+      const lease = hub.acquire(row.id, {}, "capture");
+      return () => void lease.then((l) => l.release(), () => {});
+    }),
+    analysis: (slot) =>
+      createAnalysisLogic({
+        cameraId: row.id,
+        slot,
+        detectors: options.detectors,
+        detections,
+        events: recorder,
+        stats: analysis,
+        onInference: (ms) => inference.observe(ms / 1000),
+        board,
+      }),
+    recorder: createRecorderLogic({
+      cameraId: row.id,
+      dataDir,
+      segmentSeconds: options.segmentSeconds ?? SEGMENT_SECONDS.default,
+      source: () => recordingSource(hub, row.id),
+      writer: segments,
+      events: options.events,
+      handle: recording,
+    }),
+  });
+  return {
+    row,
+    source,
+    camera,
+    detections,
+    events,
+    segments,
+    recorder,
+    recording,
+    analysis,
+    inference,
+    board,
+    fps: captureFps,
+  };
+}
+
+/**
+ * Stops a camera's unit: its actor (ffmpeg awaited), then its hub paths, then its writers.
+ *
+ * @param hub the stream hub
+ * @param unit the unit
+ * @param deadline (epoch ms) rows not written by then are spilled
+ */
+export async function stopUnit(hub: Hub, unit: Unit, deadline?: number): Promise<void> {
+  await unit.camera.stop();
+  // Stopping the camera closed its open events and ended its recording run (which finishes
+  // its segment before the hub lets the camera go); their rows must reach the writers first.
+  await Promise.all([unit.recorder.settled(), unit.recording.settled()]);
+  await hub.removeCamera(unit.row.id);
+  await Promise.all([
+    unit.detections.stop({ deadline }),
+    unit.events.stop({ deadline }),
+    unit.segments.stop({ deadline }),
+  ]);
+}

@@ -1,0 +1,336 @@
+/**
+ * The outputs of a live session, each a {@linkcode TapSink} the session's tap writes into:
+ *
+ * - {@linkcode RtspSink}: a `-c copy` ffmpeg publishing the units over RTSP — to the box's RTSP
+ *   server (`rtsp` output, readers pull `/live/<session>`) or to a media server (`rtsp-push`). It
+ *   keeps running across quality switches (the new picture comes in-band), and is restarted with
+ *   backoff if the server drops it.
+ * - {@linkcode HlsSink}: a segmenter cutting MPEG-TS segments into the session's directory; Vigil
+ *   keeps the playlist. A switch starts a new segmenter, and its first segment is marked
+ *   `#EXT-X-DISCONTINUITY`. Files are bounded (see hls_playlist.ts) and removed at the end.
+ * - {@linkcode MjpegSink}: JPEG frames to every open `multipart/x-mixed-replace` response.
+ *
+ * @module
+ */
+import { backoffDelay } from "../../models/backoff.ts";
+import type { Feed, MediaUnit, TapSink } from "./feed.ts";
+import { type LiveProcess, type ProcessGroup, StdinPipe } from "../process/process_group.ts";
+import { relayArgs, segmenterArgs } from "../../models/media/live_args.ts";
+import type { CopyCodec } from "../../models/media/quality.ts";
+import {
+  addSegment,
+  emptyWindow,
+  type HlsWindow,
+  parseSegmentLine,
+  renderPlaylist,
+} from "../../models/media/hls_playlist.ts";
+import { mjpegPart } from "../../models/media/jpeg_stream.ts";
+import { createLogger } from "../../models/log.ts";
+
+/** Most bytes queued towards a session process before it counts as behind (~2 s at 1080p). */
+const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
+
+/** A session output. */
+export interface SessionSink extends TapSink {
+  /** Resolves once the output is up: RTSP published, first segment listed, first JPEG sent. */
+  readonly ready: Promise<void>;
+  /** Whether someone is reading it now (for the idle timeout). */
+  reading(): boolean;
+  /** Stops the output and removes its files; awaits its process. */
+  close(): Promise<void>;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+interface Relay {
+  live?: LiveProcess;
+  pipe?: StdinPipe;
+  codec: CopyCodec;
+  /** The RTSP handshake is done. */
+  open: boolean;
+}
+
+/** Publishes a session over RTSP. */
+export class RtspSink implements SessionSink {
+  #process: Relay | undefined;
+  #ready = deferred();
+  #closed = false;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #log = createLogger("live", { output: "rtsp" });
+  readonly ready: Promise<void> = this.#ready.promise;
+  /** Publications started after the first (server dropped us, codec changed). */
+  restarts = 0;
+
+  /**
+   * @param target where to publish (credentials allowed; never logged)
+   * @param group the live process group
+   * @param readers how many read the publication, when the server can tell (the box's own)
+   */
+  constructor(
+    readonly target: string,
+    readonly group: ProcessGroup,
+    readonly readers?: () => number,
+  ) {}
+
+  reading(): boolean {
+    if (this.readers) return this.readers() > 0;
+    // Pushing to a media server: it reads as long as it keeps the publication.
+    return this.#process?.open === true;
+  }
+
+  switched(feed: Feed): void {
+    const codec = feed.codec === "h265" ? "h265" : "h264";
+    // A new codec cannot follow in-band: publish again (readers reconnect).
+    if (this.#process && this.#process.codec !== codec) void this.#restart(codec);
+    if (!this.#process && !this.#retry) this.#start(codec);
+  }
+
+  write(unit: MediaUnit): boolean {
+    return this.#process?.pipe?.write(unit.data) ?? false;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    const current = this.#process;
+    this.#process = undefined;
+    await current?.live?.stop();
+    this.#ready.resolve();
+  }
+
+  #start(codec: CopyCodec): void {
+    if (this.#closed) return;
+    const entry: Relay = { codec, open: false };
+    const live = this.group.spawn(
+      "relay",
+      relayArgs({ codec, target: this.target }),
+      { stdin: "piped", stdout: "null" },
+      {
+        onOutputOpen: () => {
+          entry.open = true;
+          this.#failures = 0;
+          this.#ready.resolve();
+        },
+        onExit: (error) => {
+          if (this.#process !== entry) return;
+          this.#process = undefined;
+          this.#failures++;
+          this.#log.warn("publication ended; publishing again", { error });
+          this.#retry = setTimeout(() => {
+            this.#retry = undefined;
+            this.restarts++;
+            this.#start(codec);
+          }, backoffDelay(this.#failures, { baseMs: 500, maxMs: 5000 }));
+        },
+      },
+    );
+    entry.live = live;
+    entry.pipe = new StdinPipe(live.child.stdin, MAX_QUEUED_BYTES);
+    this.#process = entry;
+  }
+
+  async #restart(codec: CopyCodec): Promise<void> {
+    const old = this.#process;
+    this.#process = undefined;
+    this.restarts++;
+    this.#start(codec);
+    await old?.live?.stop();
+  }
+}
+
+/** Cuts a session into HLS segments and keeps its playlist. */
+export class HlsSink implements SessionSink {
+  #window: HlsWindow = emptyWindow();
+  #run = 0;
+  #msn = 0;
+  #segmenter: { live: LiveProcess; pipe: StdinPipe; listed: Promise<void> } | undefined;
+  #codec: CopyCodec = "h264";
+  #lastStart = 0;
+  /** Every segmenter started and not yet exited (an old one finishes its last segment). */
+  #running = new Set<LiveProcess>();
+  #ready = deferred();
+  #closed = false;
+  #lastRequest = 0;
+  #files = new Map<string, number>();
+  #log = createLogger("live", { output: "hls" });
+  readonly ready: Promise<void> = this.#ready.promise;
+
+  /**
+   * @param dir the session's own directory (absolute; made from a checked session id)
+   * @param group the live process group
+   */
+  constructor(readonly dir: string, readonly group: ProcessGroup) {}
+
+  /** A player fetched the playlist or a segment. */
+  touch(): void {
+    this.#lastRequest = Date.now();
+  }
+
+  reading(): boolean {
+    return Date.now() - this.#lastRequest < 5000;
+  }
+
+  /** The current playlist. */
+  playlist(): string {
+    return renderPlaylist(this.#window);
+  }
+
+  /**
+   * The path of a segment that is listed or lingering — anything else is unknown.
+   *
+   * @param name a file name from the request
+   * @returns the absolute path, or undefined
+   */
+  segmentPath(name: string): string | undefined {
+    return this.#files.has(name) ? `${this.dir}/${name}` : undefined;
+  }
+
+  switched(feed: Feed): void {
+    this.#startRun(feed.codec === "h265" ? "h265" : "h264");
+  }
+
+  /** A new segmenter (a switch, or the last one died): its first segment is a discontinuity. */
+  #startRun(codec: CopyCodec): void {
+    if (this.#closed) return;
+    this.#codec = codec;
+    const old = this.#segmenter;
+    this.#run++;
+    const run = this.#run;
+    // The old segmenter's last segment must be listed before the new one's first.
+    const previous = old ? old.listed : Promise.resolve();
+    // The first segment of every run but the first follows a switch (or a restart).
+    const discontinuity = run > 1;
+    let first = true;
+    this.#lastStart = Date.now();
+    const live = this.group.spawn(
+      "segmenter",
+      segmenterArgs({ codec, dir: this.dir, prefix: `r${run}-` }),
+      { stdin: "piped", stdout: "piped" },
+      { onExit: (error) => this.#log.warn("segmenter ended", { error }) },
+    );
+    this.#running.add(live);
+    void live.done.then(() => this.#running.delete(live));
+    const listed = (async () => {
+      await previous;
+      let rest = "";
+      for await (const chunk of live.child.stdout.pipeThrough(new TextDecoderStream())) {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          const segment = parseSegmentLine(line);
+          if (!segment || this.#closed) continue;
+          this.#add(segment.file, segment.duration, discontinuity && first);
+          first = false;
+        }
+      }
+    })().catch(() => {});
+    this.#segmenter = { live, pipe: new StdinPipe(live.child.stdin, MAX_QUEUED_BYTES), listed };
+    // The old segmenter finishes its last segment when its input ends.
+    if (old) void old.pipe.close();
+  }
+
+  write(unit: MediaUnit): boolean {
+    const segmenter = this.#segmenter;
+    if (segmenter && !segmenter.pipe.broken) return segmenter.pipe.write(unit.data);
+    // The segmenter died (disk full, killed): start another at a keyframe, at most once a second.
+    if (!unit.keyframe || this.#closed || Date.now() - this.#lastStart < 1000) return false;
+    this.#startRun(this.#codec);
+    return this.#segmenter?.pipe.write(unit.data) ?? false;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#segmenter = undefined;
+    await Promise.all([...this.#running].map((p) => p.stop()));
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    this.#files.clear();
+    this.#ready.resolve();
+  }
+
+  #add(file: string, duration: number, discontinuity: boolean): void {
+    const step = addSegment(this.#window, { seq: this.#msn++, file, duration, discontinuity });
+    this.#window = step.window;
+    this.#files.set(file, Date.now());
+    for (const gone of step.expired) {
+      this.#files.delete(gone.file);
+      void Deno.remove(`${this.dir}/${gone.file}`).catch(() => {});
+    }
+    this.#ready.resolve();
+  }
+}
+
+/** Sends JPEG frames to open multipart responses. */
+export class MjpegSink implements SessionSink {
+  #clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  #ready = deferred();
+  #last: Uint8Array | undefined;
+  readonly ready: Promise<void> = this.#ready.promise;
+
+  reading(): boolean {
+    return this.#clients.size > 0;
+  }
+
+  /** Number of open responses. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  switched(): void {}
+
+  write(unit: MediaUnit): boolean {
+    const part = mjpegPart(unit.data);
+    this.#last = part;
+    for (const client of this.#clients) {
+      // A viewer on a slow link misses frames instead of growing a queue.
+      if ((client.desiredSize ?? 0) > 0) client.enqueue(part);
+    }
+    this.#ready.resolve();
+    return true;
+  }
+
+  /**
+   * A new response body: starts with the latest frame, then every new one, until the client
+   * goes away or `signal` aborts.
+   *
+   * @param signal ends the response (server shutdown)
+   * @returns the body stream
+   */
+  open(signal?: AbortSignal): ReadableStream<Uint8Array> {
+    let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const end = () => {
+      if (!controller || !this.#clients.delete(controller)) return;
+      try {
+        controller.close();
+      } catch {
+        // already closed
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+        this.#clients.add(c);
+        if (this.#last) c.enqueue(this.#last);
+        signal?.addEventListener("abort", end, { once: true });
+      },
+      cancel: () => end(),
+    }, new CountQueuingStrategy({ highWaterMark: 2 }));
+  }
+
+  close(): Promise<void> {
+    for (const client of [...this.#clients]) {
+      this.#clients.delete(client);
+      try {
+        client.close();
+      } catch {
+        // the client went away
+      }
+    }
+    this.#ready.resolve();
+    return Promise.resolve();
+  }
+}

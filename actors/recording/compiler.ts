@@ -1,0 +1,296 @@
+/**
+ * compileRecord jobs: a queue over the `records` table, at most `concurrency` jobs at once
+ * (default 1: on a 2-core box a second re-encode would starve the cameras). Jobs survive a
+ * restart: those left `running` go back to the queue at start, and every queued job runs in
+ * creation order.
+ *
+ * A job: the segments overlapping its range → a plan (models/recording/timeline.ts) → the concat
+ * list (and, annotated, an ASS script of the stored detections) → one ffmpeg → a probe of the
+ * result → its SHA-256 → the file moved to `records/<id>.mp4` and the row marked done. Work files
+ * live in `records/tmp/` until then, so a clip being built is never served.
+ *
+ * Why a class-like object and not an XState actor: like the writer, its one hard requirement is
+ * an awaitable stop (running ffmpegs killed and reaped before the database closes).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type postgres from "postgres";
+import { createLogger } from "../../models/log.ts";
+import { probeFile } from "../../models/media/media_probe.ts";
+import { compileArgs, concatScript } from "../../models/media/segment_args.ts";
+import { parseRecorderLine } from "../../models/media/segment_output.ts";
+import { sha256File } from "../../models/media/file_hash.ts";
+import { recordFile, recordsTmpDir, segmentFile } from "../../models/recording/paths.ts";
+import { type ClipPlan, planClip } from "../../models/recording/timeline.ts";
+import { annotationScript } from "../../models/recording/annotations.ts";
+import { segmentsBetween } from "../../models/store/segments.ts";
+import {
+  claimNextRecord,
+  failRecord,
+  finishRecord,
+  type RecordRow,
+  requeueRunning,
+  setRecordProgress,
+} from "../../models/store/records.ts";
+import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
+import { detectionsForClip } from "../../models/store/clip_detections.ts";
+
+/** Progress is written at most this often per job. */
+const PROGRESS_EVERY_MS = 1000;
+
+/** What the compiler needs. */
+export interface CompilerOptions {
+  sql: postgres.Sql;
+  dataDir: string;
+  /** Jobs at once (default 1). */
+  concurrency?: number;
+}
+
+/** The job queue. */
+export interface Compiler {
+  /** Puts interrupted jobs back in the queue and starts working through it. */
+  start(): Promise<void>;
+  /** Looks for queued jobs now (after a new one was added). */
+  wake(): void;
+  /** Stops a job's ffmpeg if it runs, and resolves once it is gone. */
+  cancel(id: string): Promise<void>;
+  /** Ids of the jobs running now. */
+  running(): string[];
+  /** Stops taking jobs, kills the running ones (they resume at the next start) and awaits them. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the compiler (call `start()`).
+ *
+ * @param options database, data dir, concurrency
+ * @returns the compiler
+ */
+export function createCompiler(options: CompilerOptions): Compiler {
+  const { sql, dataDir } = options;
+  const concurrency = options.concurrency ?? 1;
+  const log = createLogger("compiler");
+  const jobs = new Map<string, { kill(): void; done: Promise<void> }>();
+  let stopping = false;
+  let pumping: Promise<void> | undefined;
+  let again = false;
+
+  const pump = async () => {
+    while (!stopping && jobs.size < concurrency) {
+      const job = await claimNextRecord(sql);
+      if (!job || stopping) break;
+      const abort = new AbortController();
+      const done = compile(job, abort.signal).finally(() => {
+        jobs.delete(job.id);
+        wake();
+      });
+      jobs.set(job.id, { kill: () => abort.abort(), done });
+    }
+  };
+
+  const wake = () => {
+    if (stopping) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pump()
+      .catch((error) => log.warn("looking for compile jobs failed", { error }))
+      .finally(() => {
+        pumping = undefined;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+
+  const compile = async (job: RecordRow, signal: AbortSignal) => {
+    const tmp = recordsTmpDir(dataDir);
+    const work = {
+      list: join(tmp, `${job.id}.txt`),
+      ass: `${job.id}.ass`,
+      out: join(tmp, `${job.id}.mp4`),
+    };
+    let plan: ClipPlan | null = null;
+    const started = performance.now();
+    try {
+      await Deno.mkdir(tmp, { recursive: true });
+      const segments = await segmentsBetween(sql, job.cameraId, job.from, job.to);
+      plan = planClip(
+        segments.map((s) => ({
+          ...s,
+          startMs: s.startedAt,
+          endMs: s.endedAt,
+          path: segmentFile(dataDir, s.path),
+        })),
+        { from: job.from.getTime(), to: job.to.getTime() },
+      );
+      if (!plan) throw new Error("no recording in the range");
+      if (job.annotated) {
+        await writeAnnotations(
+          job,
+          plan,
+          join(tmp, work.ass),
+          segments[0]?.width,
+          segments[0]?.height,
+        );
+      }
+      await Deno.writeTextFile(
+        work.list,
+        concatScript(job.annotated ? plan.whole : plan.cuts),
+      );
+      await runFfmpeg(
+        compileArgs({
+          list: work.list,
+          output: work.out,
+          audio: segments.some((s) => s.audio !== "none"),
+          annotate: job.annotated
+            ? { subtitles: work.ass, startS: plan.startS, durationS: plan.durationS }
+            : undefined,
+        }),
+        tmp,
+        plan.durationS,
+        signal,
+        (progress) => setRecordProgress(sql, job.id, progress),
+      );
+      const probe = await probeFile(work.out);
+      const sha256 = await sha256File(work.out);
+      const bytes = (await Deno.stat(work.out)).size;
+      const file = recordFile(dataDir, job.id);
+      await Deno.rename(work.out, file);
+      const stored = await finishRecord(sql, job.id, {
+        path: `${job.id}.mp4`,
+        bytes,
+        durationMs: probe.durationMs,
+        sha256,
+        gaps: plan.gaps,
+      });
+      if (!stored) await Deno.remove(file).catch(() => {});
+      log.info("clip compiled", {
+        record: job.id,
+        camera: job.cameraId,
+        annotated: job.annotated,
+        seconds: probe.durationMs / 1000,
+        bytes,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (signal.aborted) {
+        log.info("compile interrupted", { record: job.id });
+      } else {
+        log.warn("compile failed", { record: job.id, error: message });
+        await failRecord(sql, job.id, `compile: ${message}`, plan?.gaps ?? []).catch(() => {});
+      }
+      await Deno.remove(work.out).catch(() => {});
+    } finally {
+      await Deno.remove(work.list).catch(() => {});
+      await Deno.remove(join(tmp, work.ass)).catch(() => {});
+    }
+  };
+
+  const writeAnnotations = async (
+    job: RecordRow,
+    plan: ClipPlan,
+    path: string,
+    width: number | null | undefined,
+    height: number | null | undefined,
+  ) => {
+    if (!width || !height) throw new Error("the segments do not say their picture size");
+    const detections = await detectionsForClip(sql, job.cameraId, job.from, job.to);
+    await Deno.writeTextFile(path, annotationScript(detections, plan, { width, height }));
+  };
+
+  return {
+    async start() {
+      const requeued = await requeueRunning(sql);
+      if (requeued > 0) {
+        log.info("compile jobs interrupted by a restart are queued again", { requeued });
+      }
+      wake();
+    },
+    wake,
+    async cancel(id) {
+      const job = jobs.get(id);
+      if (!job) return;
+      job.kill();
+      await job.done;
+    },
+    running: () => [...jobs.keys()],
+    async stop() {
+      stopping = true;
+      await pumping;
+      const all = [...jobs.values()];
+      for (const job of all) job.kill();
+      await Promise.all(all.map((job) => job.done));
+    },
+  };
+}
+
+/**
+ * Runs one compile ffmpeg, reporting progress (0..1 of `expectedS`) from its `-progress` lines.
+ *
+ * @throws {Error} with ffmpeg's last error line when it fails, or when aborted
+ */
+async function runFfmpeg(
+  args: string[],
+  cwd: string,
+  expectedS: number,
+  signal: AbortSignal,
+  report: (progress: number) => Promise<void>,
+): Promise<void> {
+  const child = new Deno.Command("ffmpeg", {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+  };
+  signal.addEventListener("abort", kill, { once: true });
+  const parser = new StderrParser();
+  let reportedAt = 0;
+  const readStdout = async () => {
+    let rest = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) {
+        const parsed = parseRecorderLine(line);
+        if (parsed.kind !== "progress" || expectedS <= 0) continue;
+        if (Date.now() - reportedAt < PROGRESS_EVERY_MS) continue;
+        reportedAt = Date.now();
+        await report(Math.min(0.99, parsed.outTimeUs / 1e6 / expectedS)).catch(() => {});
+      }
+    }
+  };
+  const readStderr = async () => {
+    let rest = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split(/\r?\n/);
+      rest = lines.pop() ?? "";
+      for (const line of lines) parser.push(line);
+    }
+  };
+  try {
+    const [, , status] = await Promise.all([readStdout(), readStderr(), child.status]);
+    if (signal.aborted) throw new Error("cancelled");
+    if (!status.success) {
+      throw new Error(
+        `ffmpeg failed (${status.signal ?? `exit code ${status.code}`})${
+          parser.lastError ? `: ${parser.lastError}` : ""
+        }`,
+      );
+    }
+  } finally {
+    signal.removeEventListener("abort", kill);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * A puller: the ONE ffmpeg that pulls a camera stream and publishes it, stream copied, to the
+ * relay (see models/media/ffmpeg_args.ts `pullerArgs`). Its lifecycle is a statechart:
+ * `running.connecting` → `running.publishing` once the relay receives its packets; ffmpeg exiting,
+ * or no packet for `stallMs`, moves to `backoff`, whose delay is the camera actor's (one backoff:
+ * models/backoff.ts with the camera's first delay and cap), then ffmpeg starts again. Readers of the path stay attached to the relay
+ * through a reconnect (see actors/stream/rtsp_stream.ts), so a camera restart costs them a gap, not a
+ * reconnect of their own.
+ *
+ * The hub creates a puller when a path is first needed and stops it after its idle timeout.
+ *
+ * @module
+ */
+
+import { assign, type EventObject, fromCallback, setup, type SnapshotFrom } from "xstate";
+import { backoffDelay } from "../../models/backoff.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from "../camera/camera_machine.ts";
+import { pullerArgs, type RtspTransport } from "../../models/media/ffmpeg_args.ts";
+import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
+import type { ExtraScheme } from "../../models/media/rtsp_url.ts";
+import { createLogger, redact } from "../../models/log.ts";
+import { ValidationError } from "../../models/errors.ts";
+import type { StreamStats } from "./rtsp_stream.ts";
+
+/** No packet for this long while publishing → ffmpeg is restarted. */
+export const PULLER_STALL_MS = 10_000;
+/** ffmpeg that has not published within this long is restarted. */
+export const PULLER_CONNECT_MS = 20_000;
+/** Time ffmpeg gets to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 1000;
+/** How often the relay's numbers are looked at. */
+const POLL_MS = 200;
+
+/** What a puller pulls and where it publishes. */
+export interface PullerInput {
+  /** The camera URL, credentials included. */
+  url: string;
+  transport?: RtspTransport;
+  /** The relay path it publishes. */
+  path: string;
+  /** The relay URL to publish to, internal credentials included. */
+  publishUrl: string;
+  /** The relay's numbers of `path` (to see packets arrive). */
+  stats: () => StreamStats | null;
+  /** Where each ffmpeg's PID and exit are reported (the hub awaits them at stop). */
+  track: (pid: number, exited: Promise<unknown>) => void;
+  /** Camera socket timeout, ms. */
+  timeoutMs?: number;
+  stallMs?: number;
+  allowSchemes?: readonly ExtraScheme[];
+  ffmpegPath?: string;
+}
+
+/** Events of the puller machine. */
+export type PullerEvent =
+  | { type: "PULLER.PUBLISHED"; pid: number }
+  | { type: "PULLER.FAILED"; error: string; fatal: boolean };
+
+/** A puller's context: counters, never media. */
+export interface PullerContext {
+  input: PullerInput;
+  failures: number;
+  reconnects: number;
+  lastError: string | null;
+  pid: number | null;
+  /** When it last started publishing, epoch ms. */
+  since: number | null;
+}
+
+/**
+ * Runs one ffmpeg and reports `PULLER.PUBLISHED` once the relay receives its packets, or
+ * `PULLER.FAILED` when it exits, stalls or never publishes. Cleanup kills it.
+ */
+const pullProcess = fromCallback<EventObject, PullerInput>(({ input, sendBack }) => {
+  const log = createLogger("puller", { path: input.path });
+  let args: string[];
+  try {
+    args = pullerArgs({
+      url: input.url,
+      transport: input.transport,
+      timeoutMs: input.timeoutMs,
+      allowSchemes: input.allowSchemes,
+      output: input.publishUrl,
+    });
+  } catch (err) {
+    const fatal = err instanceof ValidationError;
+    queueMicrotask(() => sendBack({ type: "PULLER.FAILED", error: `puller: ${err}`, fatal }));
+    return () => {};
+  }
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(input.ffmpegPath ?? "ffmpeg", {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+  } catch (err) {
+    const error = `puller: cannot start ffmpeg: ${err instanceof Error ? err.message : err}`;
+    queueMicrotask(() => sendBack({ type: "PULLER.FAILED", error, fatal: true }));
+    return () => {};
+  }
+  const started = Date.now();
+  const parser = new StderrParser();
+  let stopping = false;
+  let reported = false;
+  let published = false;
+  const fail = (error: string) => {
+    if (stopping || reported) return;
+    reported = true;
+    log.warn("puller failed", { error, pid: child.pid });
+    sendBack({ type: "PULLER.FAILED", error: String(redact(error)), fatal: false });
+    kill();
+  };
+  const kill = () => {
+    clearInterval(poll);
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
+    }, KILL_GRACE_MS);
+    child.status.finally(() => clearTimeout(timer));
+  };
+  const stderr = (async () => {
+    let rest = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split(/\r?\n/);
+      rest = lines.pop() ?? "";
+      for (const line of lines) parser.push(line);
+    }
+  })().catch(() => {});
+  const exited = Promise.all([child.status, stderr]).then(([status]) => {
+    const how = status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+    fail(`puller: stream ended (ffmpeg ${how})${parser.lastError ? `: ${parser.lastError}` : ""}`);
+  });
+  input.track(child.pid, exited);
+  log.debug("ffmpeg started", { pid: child.pid });
+  const stallMs = input.stallMs ?? PULLER_STALL_MS;
+  // kill() (called only after this point) clears it.
+  const poll = setInterval(() => {
+    const stats = input.stats();
+    const now = Date.now();
+    const last = stats?.lastPacketAt ?? null;
+    if (!published) {
+      if (stats?.publishing && last !== null && last >= started) {
+        published = true;
+        log.info("puller publishing", { pid: child.pid });
+        sendBack({ type: "PULLER.PUBLISHED", pid: child.pid });
+      } else if (now - started > PULLER_CONNECT_MS) {
+        fail(`puller: nothing published within ${PULLER_CONNECT_MS} ms`);
+      }
+    } else if (last !== null && now - last > stallMs) {
+      fail(`puller: no packet for ${stallMs} ms (stalled)`);
+    }
+  }, POLL_MS);
+  return () => {
+    stopping = true;
+    kill();
+  };
+});
+
+/** The puller statechart. */
+export const pullerMachine = setup({
+  types: {
+    context: {} as PullerContext,
+    events: {} as PullerEvent,
+    input: {} as PullerInput,
+  },
+  actors: { pull: pullProcess },
+  // The camera actor's schedule: a camera found gone by its puller comes back at the same pace.
+  delays: {
+    backoff: ({ context }) =>
+      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+  },
+  guards: { fatal: ({ event }) => event.type === "PULLER.FAILED" && event.fatal },
+  actions: {
+    recordFailure: assign(({ context, event }) =>
+      event.type === "PULLER.FAILED"
+        ? { failures: context.failures + 1, lastError: event.error, pid: null, since: null }
+        : {}
+    ),
+    markPublishing: assign(({ event }) =>
+      event.type === "PULLER.PUBLISHED"
+        ? { failures: 0, lastError: null, pid: event.pid, since: Date.now() }
+        : {}
+    ),
+    countReconnect: assign(({ context }) => ({ reconnects: context.reconnects + 1 })),
+  },
+}).createMachine({
+  id: "puller",
+  initial: "running",
+  context: ({ input }) => ({
+    input,
+    failures: 0,
+    reconnects: 0,
+    lastError: null,
+    pid: null,
+    since: null,
+  }),
+  states: {
+    running: {
+      initial: "connecting",
+      invoke: { src: "pull", input: ({ context }) => context.input },
+      on: {
+        "PULLER.FAILED": [
+          { guard: "fatal", target: "failed", actions: "recordFailure" },
+          { target: "backoff", actions: "recordFailure" },
+        ],
+      },
+      states: {
+        connecting: {
+          on: { "PULLER.PUBLISHED": { target: "publishing", actions: "markPublishing" } },
+        },
+        publishing: {},
+      },
+    },
+    backoff: {
+      after: { backoff: { target: "running", actions: "countReconnect" } },
+    },
+    /** A source that can never work (a bad URL): no retry loop. */
+    failed: {},
+  },
+});
+
+/** A puller's snapshot. */
+export type PullerSnapshot = SnapshotFrom<typeof pullerMachine>;
+
+/** The flat state the API shows. */
+export type PullerState = "idle" | "connecting" | "publishing" | "backoff" | "failed";
+
+/**
+ * The flat state of a puller snapshot.
+ *
+ * @param snapshot the puller's snapshot
+ * @returns connecting, publishing, backoff or failed
+ */
+export function pullerState(snapshot: PullerSnapshot): PullerState {
+  if (snapshot.matches({ running: "publishing" })) return "publishing";
+  if (snapshot.matches({ running: "connecting" })) return "connecting";
+  if (snapshot.matches("backoff")) return "backoff";
+  return "failed";
+}

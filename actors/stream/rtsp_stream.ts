@@ -1,0 +1,335 @@
+/**
+ * One path of the RTSP server: its publisher's description, its readers, and the fan-out of
+ * every RTP/RTCP packet the publisher sends to every reader. Packets are forwarded, never decoded:
+ * each is copied once into an interleaved frame, its SSRC/sequence/timestamp rewritten (see
+ * models/rtsp/rtp.ts), and the same frame is queued on each reader's connection.
+ *
+ * A late reader starts from the last keyframe: the packets since the last H.264/H.265 keyframe
+ * are kept (bounded; go2rtc and MediaMTX do the same), with the last sender report per track, and
+ * replayed to a reader when it starts playing, so its decoder has a picture at once instead of
+ * waiting up to a GOP.
+ *
+ * When the publisher goes away (a camera reconnecting), readers stay attached for a grace period;
+ * a new publisher with the same media continues their stream seamlessly, one with other media
+ * (new codec or picture size) makes them reconnect.
+ *
+ * @module
+ */
+
+import type { RtspConn } from "./rtsp_conn.ts";
+import { readerSdp, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
+import {
+  keyframeStart,
+  newTrackClock,
+  resyncClock,
+  rewriteRtp,
+  rewriteSenderReport,
+  rtpPayload,
+  rtpTimestamp,
+  type TrackClock,
+} from "../../models/rtsp/rtp.ts";
+import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
+
+/** A reader attached to a stream. */
+export interface StreamReader {
+  conn: RtspConn;
+  /** `[rtp, rtcp]` channel per track index; undefined for tracks not set up. */
+  channels: ([number, number] | undefined)[];
+  /** Internal consumers do not count against the reader limits. */
+  internal: boolean;
+}
+
+/** Numbers of a path, as `stats(path)` reports them. */
+export interface StreamStats {
+  /** Whether a publisher is sending. */
+  publishing: boolean;
+  /** Readers playing. */
+  readers: number;
+  /** Packets received from publishers. */
+  packetsIn: number;
+  /** Bytes received from publishers. */
+  bytesIn: number;
+  /** Frames queued to readers. */
+  packetsOut: number;
+  /** Frames lost with readers dropped for not reading. */
+  packetsDropped: number;
+  /** Readers dropped for not reading (queue full). */
+  readersDropped: number;
+  /** Incoming bitrate over the last second or so, kbit/s. */
+  bitrateKbps: number;
+  /** When the last packet arrived (epoch ms), null before the first. */
+  lastPacketAt: number | null;
+  /** Publishers that have taken this path (1 + reconnects). */
+  publishers: number;
+}
+
+interface Track {
+  clock: TrackClock;
+  encoding: string;
+  keyframes: boolean;
+  /** Last sender report, rewritten, for late readers. */
+  lastSr: Uint8Array | null;
+}
+
+interface Cached {
+  track: number;
+  rtcp: boolean;
+  frame: Uint8Array;
+}
+
+/**
+ * A published (or recently published) path.
+ */
+export class Stream {
+  readonly path: string;
+  sdp: Sdp;
+  /** The SDP readers get. */
+  description: string;
+  publisher: RtspConn | null = null;
+  readonly readers = new Set<StreamReader>();
+  #tracks: Track[];
+  #gop: Cached[] = [];
+  #gopBytes = 0;
+  #gopKeyTs: number | null = null;
+  #gopValid = false;
+  readonly #gopLimit: number;
+  #stats = {
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    packetsDropped: 0,
+    readersDropped: 0,
+    lastPacketAt: null as number | null,
+    publishers: 0,
+  };
+  #windowAt = 0;
+  #windowBytes = 0;
+  #bitrate = 0;
+  #sessionId = Math.floor(Math.random() * 2 ** 31);
+
+  /**
+   * @param path the path
+   * @param sdp the first publisher's description
+   * @param gopLimit bytes the keyframe cache may hold
+   */
+  constructor(path: string, sdp: Sdp, gopLimit: number) {
+    this.path = path;
+    this.sdp = sdp;
+    this.description = readerSdp(sdp, path, this.#sessionId);
+    this.#tracks = this.#newTracks(sdp);
+    this.#gopLimit = gopLimit;
+  }
+
+  /** Number of media sections. */
+  get trackCount(): number {
+    return this.#tracks.length;
+  }
+
+  /**
+   * A publisher takes the path. With the same media, readers continue; otherwise they are
+   * closed (they reconnect and learn the new description).
+   *
+   * @param conn the publisher's connection
+   * @param sdp its description
+   * @returns the readers that had to be closed
+   */
+  publish(conn: RtspConn, sdp: Sdp): number {
+    this.publisher = conn;
+    this.#stats.publishers++;
+    this.#clearGop();
+    if (sameMedia(this.sdp, sdp)) {
+      for (const track of this.#tracks) {
+        resyncClock(track.clock);
+        track.lastSr = null;
+      }
+      return 0;
+    }
+    const closed = this.readers.size;
+    for (const reader of [...this.readers]) reader.conn.close("server");
+    this.readers.clear();
+    this.sdp = sdp;
+    this.#sessionId++;
+    this.description = readerSdp(sdp, this.path, this.#sessionId);
+    this.#tracks = this.#newTracks(sdp);
+    return closed;
+  }
+
+  /** The publisher left; readers stay until a new one comes or the path is removed. */
+  unpublish(): void {
+    this.publisher = null;
+    this.#clearGop();
+  }
+
+  /**
+   * Starts a reader: the last sender reports and the packets since the last keyframe first,
+   * then every new packet.
+   *
+   * @param reader the reader with its channels
+   */
+  attach(reader: StreamReader): void {
+    let burst = 0;
+    const send = (track: number, rtcp: boolean, frame: Uint8Array) => {
+      const pair = reader.channels[track];
+      if (!pair) return;
+      const out = withChannel(frame, rtcp ? pair[1] : pair[0]);
+      burst += out.length;
+      reader.conn.send(out);
+    };
+    this.#tracks.forEach((track, i) => {
+      if (track.lastSr) send(i, true, frame(0, track.lastSr));
+    });
+    if (this.#gopValid) { for (const c of this.#gop) send(c.track, c.rtcp, c.frame); }
+    // The burst drains at once; only what piles up after it counts as not reading.
+    reader.conn.queueLimit += burst;
+    this.readers.add(reader);
+  }
+
+  /**
+   * Stops a reader.
+   *
+   * @param reader the reader
+   */
+  detach(reader: StreamReader): void {
+    this.readers.delete(reader);
+  }
+
+  /**
+   * A packet from the publisher: rewrite, cache, and queue it to every reader of its track.
+   *
+   * @param track the track index
+   * @param rtcp whether it came on the track's RTCP channel
+   * @param packet the packet (a view into the connection's read buffer; copied here)
+   * @param now wall clock, ms
+   */
+  forward(track: number, rtcp: boolean, packet: Uint8Array, now: number): void {
+    const t = this.#tracks[track];
+    if (!t) return;
+    this.#count(packet.length, now);
+    let out: Uint8Array;
+    if (rtcp) {
+      const sr = rewriteSenderReport(t.clock, packet);
+      if (!sr) return;
+      t.lastSr = sr;
+      out = frame(0, sr);
+    } else {
+      if (packet.length < 12 || packet[0]! >> 6 !== 2) return;
+      out = frame(0, packet);
+      const rtp = out.subarray(INTERLEAVED_HEADER);
+      rewriteRtp(t.clock, rtp, now);
+      if (t.keyframes) this.#cacheKeyframe(t, rtp);
+    }
+    if (this.#gopValid) this.#cache({ track, rtcp, frame: out });
+    let byChannel: Map<number, Uint8Array> | undefined;
+    for (const reader of this.readers) {
+      const pair = reader.channels[track];
+      if (!pair) continue;
+      const channel = rtcp ? pair[1] : pair[0];
+      let f = channel === out[1] ? out : byChannel?.get(channel);
+      if (!f) {
+        f = withChannel(out, channel);
+        (byChannel ??= new Map()).set(channel, f);
+      }
+      if (reader.conn.send(f)) {
+        this.#stats.packetsOut++;
+        continue;
+      }
+      this.readers.delete(reader);
+      if (reader.conn.reason === "overflow") {
+        this.#stats.readersDropped++;
+        this.#stats.packetsDropped += reader.conn.droppedFrames + 1;
+      }
+    }
+  }
+
+  /**
+   * The path's numbers.
+   *
+   * @param now wall clock, ms
+   * @returns a copy of the counters
+   */
+  stats(now: number): StreamStats {
+    const recent = this.#stats.lastPacketAt !== null && now - this.#stats.lastPacketAt < 2000;
+    return {
+      publishing: this.publisher !== null,
+      readers: this.readers.size,
+      ...this.#stats,
+      bitrateKbps: recent ? Math.round(this.#bitrate / 100) / 10 : 0,
+    };
+  }
+
+  /** Readers that count against the limits. */
+  get externalReaders(): number {
+    let n = 0;
+    for (const r of this.readers) if (!r.internal) n++;
+    return n;
+  }
+
+  #count(bytes: number, now: number): void {
+    this.#stats.packetsIn++;
+    this.#stats.bytesIn += bytes;
+    this.#stats.lastPacketAt = now;
+    this.#windowBytes += bytes;
+    if (now - this.#windowAt >= 1000) {
+      this.#bitrate = this.#windowAt === 0
+        ? 0
+        : (this.#windowBytes * 8000) / (now - this.#windowAt);
+      this.#windowAt = now;
+      this.#windowBytes = 0;
+    }
+  }
+
+  #cacheKeyframe(track: Track, rtp: Uint8Array): void {
+    const ts = rtpTimestamp(rtp);
+    if (ts === this.#gopKeyTs || !keyframeStart(track.encoding, rtpPayload(rtp))) return;
+    // A new keyframe (its parameter sets and slices share one timestamp): restart the cache.
+    this.#clearGop();
+    this.#gopKeyTs = ts;
+    this.#gopValid = true;
+  }
+
+  #cache(entry: Cached): void {
+    if (this.#gopBytes + entry.frame.length > this.#gopLimit) {
+      // A GOP larger than the cache: late readers wait for the next keyframe instead.
+      this.#clearGop();
+      return;
+    }
+    this.#gop.push(entry);
+    this.#gopBytes += entry.frame.length;
+  }
+
+  #clearGop(): void {
+    this.#gop = [];
+    this.#gopBytes = 0;
+    this.#gopKeyTs = null;
+    this.#gopValid = false;
+  }
+
+  #newTracks(sdp: Sdp): Track[] {
+    const ssrc = crypto.getRandomValues(new Uint32Array(sdp.media.length));
+    return sdp.media.map((m, i) => ({
+      clock: newTrackClock(ssrc[i]!, m.clockRate),
+      encoding: m.encoding,
+      keyframes: m.encoding === "H264" || m.encoding === "H265",
+      lastSr: null,
+    }));
+  }
+}
+
+/** Frames a packet on `channel` (copying it). */
+function frame(channel: number, packet: Uint8Array): Uint8Array {
+  const out = new Uint8Array(INTERLEAVED_HEADER + packet.length);
+  out[0] = INTERLEAVED_MAGIC;
+  out[1] = channel;
+  out[2] = packet.length >> 8;
+  out[3] = packet.length & 0xff;
+  out.set(packet, INTERLEAVED_HEADER);
+  return out;
+}
+
+/** The same frame on another channel (a copy only when the channel differs). */
+function withChannel(f: Uint8Array, channel: number): Uint8Array {
+  if (f[1] === channel) return f;
+  const copy = f.slice();
+  copy[1] = channel;
+  return copy;
+}
