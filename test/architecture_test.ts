@@ -23,7 +23,9 @@ Deno.test("no product folder holds more than 25 source files directly", () => {
 });
 
 Deno.test("no product file is over 450 lines", () => {
-  const long = files.filter((f) => f.lines > 450).map((f) => `${f.path} (${f.lines})`);
+  // A generated file's length is the API document's (test/web/api_types_test.ts keeps it fresh).
+  const written = files.filter((f) => !f.path.endsWith(".gen.ts"));
+  const long = written.filter((f) => f.lines > 450).map((f) => `${f.path} (${f.lines})`);
   assert.deepEqual(long, []);
 });
 

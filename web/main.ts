@@ -15,7 +15,7 @@ import { detectRole, forgetToken, storedToken, storeToken } from "./lib/session.
 import type { PageContext, View } from "./lib/page.ts";
 import type { Role } from "./lib/types.ts";
 import { parseRoute, type Route } from "./logic/route.ts";
-import { markSection, renderNav } from "./components/nav.ts";
+import { homeOf, markSection, renderNav } from "./components/nav.ts";
 import { signInView } from "./components/sign_in.ts";
 import { statusLine } from "./components/status.ts";
 import { camerasPage } from "./pages/cameras_page.ts";
@@ -30,7 +30,10 @@ const main = document.getElementById("main")!;
 let current: View | undefined;
 let ctx: PageContext | undefined;
 
-function notFound(text: string): View {
+function notFound(
+  text: string,
+  back = el("a", { href: "#/cameras" }, "Back to the cameras"),
+): View {
   return {
     title: "Not found",
     root: el(
@@ -38,7 +41,7 @@ function notFound(text: string): View {
       { class: "page" },
       el("h1", {}, "Not here"),
       el("p", {}, text),
-      el("p", {}, el("a", { href: "#/cameras" }, "Back to the cameras")),
+      el("p", {}, back),
     ),
   };
 }
@@ -48,6 +51,14 @@ function viewFor(route: Route, context: PageContext): View {
     return notFound(
       "This token has the media role: it may open live streams through the API, " +
         "but not use the console. Sign in with a viewer or admin token.",
+    );
+  }
+  if (context.role === "metrics" && route.page !== "system") {
+    return notFound(
+      "This token has the metrics role: it may read the box's metrics (GET /metrics, for a " +
+        "Prometheus scraper) and its health, nothing else. Sign in with a viewer or admin token " +
+        "to use the rest of the console.",
+      el("a", { href: "#/system" }, "Open System: health and metrics"),
     );
   }
   switch (route.page) {
@@ -103,6 +114,12 @@ function signIn(token: string, role: Role): void {
     },
   };
   renderNav(bar, role, () => signOut());
+  // The default address is the cameras; a role that may not read them starts at its own home.
+  const home = homeOf(role);
+  if (parseRoute(location.hash).page === "cameras" && home !== "#/cameras") {
+    location.hash = home; // hashchange shows it
+    return;
+  }
   show();
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
+import { apiDocument } from "../../scripts/api_types.ts";
 
 interface Operation {
   security?: unknown[];
@@ -35,6 +36,18 @@ Deno.test("GET /api/openapi.json describes the routes, roles and errors without 
     assert.deepEqual(health.security, [], "health is open");
     assert.equal(health.responses["401"], undefined);
     assert.ok(doc.paths["/api/tokens/{id}"]?.delete?.responses["409"]);
+  } finally {
+    await t.close();
+    await db.close();
+  }
+});
+
+Deno.test("`deno task api-types` builds without a system the document the running app serves", async () => {
+  const db = await openTestDatabase("embedded");
+  const t = await startTestApp(db);
+  try {
+    const served = await (await t.app.request("/api/openapi.json")).json();
+    assert.deepEqual(await apiDocument(), served);
   } finally {
     await t.close();
     await db.close();

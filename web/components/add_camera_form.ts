@@ -7,7 +7,7 @@
  */
 import { el } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
-import type { Camera } from "../lib/types.ts";
+import type { Camera, CaptureRequest, NewCamera } from "../lib/types.ts";
 import { field, select } from "./field.ts";
 import { busy, statusLine } from "./status.ts";
 
@@ -62,7 +62,7 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const body = how.value === "onvif"
+          const body: NewCamera = how.value === "onvif"
             ? {
               name: name.value.trim(),
               transport: transport.value,
@@ -81,9 +81,12 @@ export function addCameraForm(api: Api, onAdded: (camera: Camera) => void): HTML
           const camera = await busy(status, button, async () => {
             const created = await api.send<Camera>("POST", "/api/cameras", body);
             if (created && start.checked) {
-              return await api.send<Camera>("POST", `/api/cameras/${created.id}/capture`, {
-                action: "start",
-              }) ?? created;
+              const capture: CaptureRequest = { action: "start" };
+              return await api.send<Camera>(
+                "POST",
+                `/api/cameras/${created.id}/capture`,
+                capture,
+              ) ?? created;
             }
             return created;
           }, "Camera added.");

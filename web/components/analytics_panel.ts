@@ -7,10 +7,11 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import type { AnalyticsStore } from "../lib/analytics_store.ts";
+import type { AnalysisStats } from "../lib/types.ts";
 import { field } from "./field.ts";
 import { busy, statusLine } from "./status.ts";
 
-const STAT_TEXT: [key: string, text: string][] = [
+const STAT_TEXT: [key: keyof NonNullable<AnalysisStats>, text: string][] = [
   ["frames", "frames seen"],
   ["detectorRuns", "detector runs"],
   ["gateSkipRatio", "skipped by the motion gate"],

@@ -8,7 +8,7 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
-import type { ClipRecord, Verification } from "../lib/types.ts";
+import type { ClipRecord, CompileRequest, Verification } from "../lib/types.ts";
 import { bytes, duration } from "../logic/format.ts";
 import { badge } from "./badge.ts";
 import { busy, statusLine } from "./status.ts";
@@ -16,8 +16,10 @@ import { busy, statusLine } from "./status.ts";
 /** How often a running job is asked about. */
 const PROGRESS_MS = 1000;
 
-/** What to export. */
-export type ClipRequest = { camera: string; from: string; to: string } | { event: string };
+/** What to export: a range of a camera, or an event (the API takes either). */
+export type ClipRequest =
+  | Required<Pick<CompileRequest, "camera" | "from" | "to">>
+  | Required<Pick<CompileRequest, "event">>;
 
 /**
  * Starts an export and follows it.

@@ -7,7 +7,7 @@
  */
 import { el, replace, svg } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
-import type { Detection, Page } from "../lib/types.ts";
+import type { Detection, DetectionPage } from "../lib/types.ts";
 import { bucketDetections, type ChartData } from "../logic/chart_data.ts";
 import { shortTime } from "../logic/format.ts";
 import { select } from "./field.ts";
@@ -74,7 +74,7 @@ export function detectionsChart(api: Api, camera: string): { root: HTMLElement; 
           limit: "500",
         });
         if (cursor) query.set("cursor", cursor);
-        const page: Page<Detection> = await api.get(`/api/detections?${query}`, abort.signal);
+        const page: DetectionPage = await api.get(`/api/detections?${query}`, abort.signal);
         items.push(...page.items);
         cursor = page.next;
         pages += 1;

@@ -6,7 +6,7 @@
  */
 import { el } from "../lib/dom.ts";
 import type { PageContext } from "../lib/page.ts";
-import type { Camera, Device } from "../lib/types.ts";
+import type { AdoptRequest, Camera, CaptureRequest, Device } from "../lib/types.ts";
 import { shortTime } from "../logic/format.ts";
 import { field } from "./field.ts";
 import { busy, statusLine } from "./status.ts";
@@ -52,18 +52,20 @@ export function deviceRow(
         submit: async (event) => {
           event.preventDefault();
           const camera = await busy(status, button, async () => {
+            const request: AdoptRequest = {
+              username: username.value,
+              password: password.value,
+              ...(name.value.trim() ? { name: name.value.trim() } : {}),
+            };
             const adopted = await ctx.api.send<Camera>(
               "POST",
               `/api/discovery/${device.id}/adopt`,
-              {
-                username: username.value,
-                password: password.value,
-                ...(name.value.trim() ? { name: name.value.trim() } : {}),
-              },
+              request,
             );
             // Adopted to be watched, like a camera added by hand.
             if (adopted) {
-              await ctx.api.send("POST", `/api/cameras/${adopted.id}/capture`, { action: "start" });
+              const capture: CaptureRequest = { action: "start" };
+              await ctx.api.send("POST", `/api/cameras/${adopted.id}/capture`, capture);
             }
             return adopted;
           }, "Adopted; capture started.");

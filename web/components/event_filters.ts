@@ -50,7 +50,8 @@ export function eventFiltersForm(
   ]);
   camera.value = filters.camera ?? "";
   const label = el("input", { name: "label", value: filters.label ?? "", placeholder: "person" });
-  const kind = select("kind", [
+  // The address may name a kind this console does not list: the select then shows none.
+  const kind = select<string>("kind", [
     ["", "All kinds"],
     ...EVENT_KINDS.map((k) => [k, k.replace("_", " ")] as const),
   ]);

@@ -27,22 +27,26 @@ export function field(
   return wrapper;
 }
 
+/** A `<select>` whose value is one of its options' values. */
+export type Select<V extends string> = HTMLSelectElement & { value: V };
+
 /**
- * A `<select>` with options.
+ * A `<select>` with options. Its value is typed as one of theirs: a select holds one of its
+ * options whenever it has any.
  *
  * @param name form name
  * @param options value → text
  * @param props more attributes
  * @returns the select
  */
-export function select(
+export function select<V extends string>(
   name: string,
-  options: readonly (readonly [value: string, text: string])[],
+  options: readonly (readonly [value: V, text: string])[],
   props: Props = {},
-): HTMLSelectElement {
+): Select<V> {
   return el(
     "select",
     { name, ...props },
     ...options.map(([value, text]) => el("option", { value }, text)),
-  );
+  ) as Select<V>;
 }

@@ -11,19 +11,14 @@ import { duration } from "../logic/format.ts";
 import { poll } from "../lib/poll.ts";
 import { badge } from "./badge.ts";
 import { statusLine } from "./status.ts";
+import type { Health } from "../lib/types.ts";
 
-interface Health {
-  status: string;
-  db: string;
-  database: string;
-  uptimeS: number;
-  cameras: number;
-  live: number;
-  backlog: number;
-  [more: string]: unknown;
-}
+/** The reply, with any field a newer box adds (shown as it comes). */
+type HealthReply = Health & { [more: string]: unknown };
 
-const KNOWN = new Set(["status", "db", "database", "uptimeS", "cameras", "live", "backlog"]);
+const KNOWN = new Set<string>(
+  ["status", "db", "database", "uptimeS", "cameras", "live", "backlog"] satisfies (keyof Health)[],
+);
 
 /**
  * @param api the client
@@ -33,13 +28,13 @@ export function healthPanel(api: Api): { root: HTMLElement; dispose(): void } {
   const status = statusLine();
   const body = el("dl", { class: "facts-list" });
   const stop = poll(5000, async () => {
-    let health: Health;
+    let health: HealthReply;
     try {
-      health = await api.get<Health>("/api/health");
+      health = await api.get<HealthReply>("/api/health");
     } catch (error) {
       // 503 still carries the body; anything else is an error to show.
       if (!(error instanceof ApiError && error.status === 503)) return status.error(error);
-      health = { status: "degraded", db: "down" } as Health;
+      health = { status: "degraded", db: "down" } as HealthReply;
     }
     const rows: [string, Node | string][] = [
       ["Status", badge(health.status, health.status === "ok" ? "good" : "bad")],

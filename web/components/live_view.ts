@@ -12,13 +12,13 @@
 import { el } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
 import { ApiError, errorText, isMissingRoute } from "../lib/api.ts";
-import { type LiveSession, QUALITIES } from "../lib/types.ts";
+import { type LiveQuality, type LiveRequest, type LiveSession, QUALITIES } from "../lib/types.ts";
 import { field, select } from "./field.ts";
 import { statusLine } from "./status.ts";
 
 type Hls = import("hls.js").default;
 
-const QUALITY_TEXT: Record<typeof QUALITIES[number], string> = {
+const QUALITY_TEXT: Record<LiveQuality["quality"], string> = {
   source: "Source (no re-encode)",
   sub: "Sub-stream",
   "1080p": "1080p",
@@ -100,7 +100,7 @@ export function liveView(api: Api, camera: string): { root: HTMLElement; dispose
     start.disabled = true;
     try {
       await end();
-      const body = {
+      const body: LiveRequest = {
         camera,
         quality: quality.value,
         annotated: annotated.checked,
@@ -136,12 +136,11 @@ export function liveView(api: Api, camera: string): { root: HTMLElement; dispose
 
   quality.addEventListener("change", async () => {
     if (!session) return;
-    status.loading(`Switching to ${QUALITY_TEXT[quality.value as "source"]}…`);
+    status.loading(`Switching to ${QUALITY_TEXT[quality.value]}…`);
     quality.disabled = true;
     try {
-      const next = await api.send<LiveSession>("PUT", `/api/live/${session.id}`, {
-        quality: quality.value,
-      });
+      const change: LiveQuality = { quality: quality.value };
+      const next = await api.send<LiveSession>("PUT", `/api/live/${session.id}`, change);
       if (next) {
         session = next;
         describe(next);

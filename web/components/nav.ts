@@ -7,12 +7,24 @@
 import { el, replace } from "../lib/dom.ts";
 import type { Role } from "../lib/types.ts";
 
+/** Each section with the roles whose permissions (models/auth.ts) it serves. */
 const SECTIONS: { hash: string; text: string; roles: Role[] }[] = [
   { hash: "#/cameras", text: "Cameras", roles: ["admin", "viewer"] },
   { hash: "#/events", text: "Events", roles: ["admin", "viewer"] },
   { hash: "#/discovery", text: "Discovery", roles: ["admin"] },
-  { hash: "#/system", text: "System", roles: ["admin", "viewer"] },
+  // Health is open to all; a metrics token finds its metrics there.
+  { hash: "#/system", text: "System", roles: ["admin", "viewer", "metrics"] },
 ];
+
+/**
+ * Where a role starts: the cameras, or System for a metrics token, which may read nothing else.
+ *
+ * @param role the signed-in role
+ * @returns a console address
+ */
+export function homeOf(role: Role | undefined): string {
+  return role === "metrics" ? "#/system" : "#/cameras";
+}
 
 /**
  * Fills the bar.
@@ -22,7 +34,7 @@ const SECTIONS: { hash: string; text: string; roles: Role[] }[] = [
  * @param signOut called by the sign-out button
  */
 export function renderNav(bar: HTMLElement, role: Role | undefined, signOut: () => void): void {
-  const brand = el("a", { class: "brand", href: "#/cameras" }, "Vigil");
+  const brand = el("a", { class: "brand", href: homeOf(role) }, "Vigil");
   if (!role) return replace(bar, brand);
   const links = SECTIONS.filter((s) => s.roles.includes(role)).map((s) =>
     el("li", {}, el("a", { href: s.hash, "data-section": s.hash }, s.text))

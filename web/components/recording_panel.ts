@@ -6,7 +6,7 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import { type Api, isMissingRoute } from "../lib/api.ts";
-import type { Recording } from "../lib/types.ts";
+import type { Recording, RecordingSettingsInput } from "../lib/types.ts";
 import { bytes } from "../logic/format.ts";
 import { poll } from "../lib/poll.ts";
 import { badge } from "./badge.ts";
@@ -63,7 +63,7 @@ export function recordingPanel(
   toggle.addEventListener("click", () =>
     busy(status, toggle, async () => {
       if (current?.active) await api.send("DELETE", path);
-      else await api.send("PUT", path, { mode: mode.value });
+      else await api.send("PUT", path, { mode: mode.value } satisfies RecordingSettingsInput);
       await load();
     }));
   return {

@@ -7,7 +7,7 @@
  */
 import { el, replace, svg } from "../lib/dom.ts";
 import { type Api, isMissingRoute } from "../lib/api.ts";
-import type { Page, Timeline, VigilEvent } from "../lib/types.ts";
+import type { EventPage, Timeline } from "../lib/types.ts";
 import { bytes, isoToLocal, localToIso, shortTime } from "../logic/format.ts";
 import { localDay, mark, place } from "../logic/timeline.ts";
 import { field } from "./field.ts";
@@ -51,7 +51,7 @@ export function timelineView(
     try {
       const [timeline, events] = await Promise.all([
         api.get<Timeline>(`/api/cameras/${camera}/recordings?${range}`),
-        api.get<Page<VigilEvent>>(`/api/events?camera=${camera}&${range}&limit=500`),
+        api.get<EventPage>(`/api/events?camera=${camera}&${range}&limit=500`),
       ]);
       const shapes: SVGElement[] = [
         svg("rect", { class: "tl-bg", x: 0, y: 0, width: WIDTH, height: HEIGHT }),

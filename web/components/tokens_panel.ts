@@ -3,15 +3,41 @@
  * Tokens (admin): the list (never secrets) with each token's cameras and last use, create with a
  * role and optionally a set of cameras (a viewer or media token then sees only those) — the new
  * secret is shown once — and revoke (two steps; the API refuses to revoke the last admin token).
+ * Every role of the API is offered: the texts are keyed by the API's role type, so a role added
+ * to the API fails the console's type check until it is described here.
  *
  * @module
  */
 import { el, replace } from "../lib/dom.ts";
 import type { Api } from "../lib/api.ts";
-import type { Camera, Page, TokenInfo } from "../lib/types.ts";
+import type {
+  CameraPage,
+  CreatedToken,
+  NewToken,
+  Role,
+  TokenInfo,
+  TokenPage,
+} from "../lib/types.ts";
 import { shortTime } from "../logic/format.ts";
 import { field, select } from "./field.ts";
 import { busy, statusLine } from "./status.ts";
+
+/** The roles in the form's order, with what each may do (models/auth.ts grants them). */
+const ROLE_TEXT: Record<Role, string> = {
+  viewer: "viewer — watch and read",
+  media: "media — live streams only",
+  metrics: "metrics — reads /metrics only (a Prometheus scraper)",
+  admin: "admin — everything",
+};
+
+/**
+ * Whether a token of the role can be limited to some cameras. An admin sees every camera; a
+ * metrics token's one route, /metrics, is closed to camera-limited tokens, so a list would leave
+ * it nothing.
+ */
+function takesCameras(role: Role): boolean {
+  return role !== "admin" && role !== "metrics";
+}
 
 /**
  * @param api the client
@@ -56,8 +82,8 @@ export function tokensPanel(api: Api): HTMLElement {
   const scopeBox = el("fieldset", { class: "scope" });
   const load = async () => {
     const [page, cameras] = await Promise.all([
-      api.get<Page<TokenInfo>>("/api/tokens"),
-      api.get<Page<Camera>>("/api/cameras?limit=500"),
+      api.get<TokenPage>("/api/tokens"),
+      api.get<CameraPage>("/api/cameras?limit=500"),
     ]);
     for (const camera of cameras.items) names.set(camera.id, camera.name);
     replace(
@@ -76,10 +102,7 @@ export function tokensPanel(api: Api): HTMLElement {
   };
 
   const name = el("input", { name: "name", required: true, maxlength: 100 });
-  const role = select("role", [["viewer", "viewer — watch and read"], [
-    "media",
-    "media — live streams only",
-  ], ["admin", "admin — everything"]]);
+  const role = select("role", Object.entries(ROLE_TEXT) as [Role, string][]);
   const create = el("button", { type: "submit" }, "Create token");
   const form = el(
     "form",
@@ -91,18 +114,20 @@ export function tokensPanel(api: Api): HTMLElement {
           event.preventDefault();
           const cameras = [...scopeBox.querySelectorAll<HTMLInputElement>("input:checked")]
             .map((box) => box.value);
+          const request: NewToken = {
+            name: name.value.trim(),
+            role: role.value,
+            ...(cameras.length && takesCameras(role.value) ? { cameras } : {}),
+          };
           const made = await busy(
             status,
             create,
-            () =>
-              api.send<TokenInfo & { token: string }>("POST", "/api/tokens", {
-                name: name.value.trim(),
-                role: role.value,
-                ...(cameras.length && role.value !== "admin" ? { cameras } : {}),
-              }),
+            () => api.send<CreatedToken>("POST", "/api/tokens", request),
           );
           if (!made) return;
           form.reset();
+          // reset() puts the first role back without a change event.
+          scopeBox.disabled = !takesCameras(role.value);
           replace(
             created,
             el(
@@ -122,8 +147,7 @@ export function tokensPanel(api: Api): HTMLElement {
     scopeBox,
     create,
   );
-  // An admin sees everything: a camera list means nothing for it.
-  role.addEventListener("change", () => (scopeBox.disabled = role.value === "admin"));
+  role.addEventListener("change", () => (scopeBox.disabled = !takesCameras(role.value)));
   status.loading("Loading tokens…");
   load().then(() => status.done(), (error) => status.error(error));
   return el("div", {}, form, created, status.root, list);

@@ -7,14 +7,19 @@
  * @module
  */
 import { type Api, ApiError } from "./api.ts";
-import type { AnalyticsReply, AnalyticsSettings } from "./types.ts";
+import type {
+  AnalysisStats,
+  AnalyticsSettings,
+  AnalyticsSettingsInput,
+  AttachedAnalytics,
+} from "./types.ts";
 
 /** The settings of one camera, shared by the parts of its page. */
 export interface AnalyticsStore {
   /** The settings as last loaded or saved; null when detached. */
   get(): AnalyticsSettings | null;
   /** The live numbers from the last load. */
-  stats(): Record<string, unknown> | null;
+  stats(): AnalysisStats;
   /** Reloads from the API. */
   load(): Promise<void>;
   /** Saves the settings with `patch` applied (attaching analytics if it was off). */
@@ -32,7 +37,7 @@ export interface AnalyticsStore {
  */
 export function analyticsStore(api: Api, camera: string): AnalyticsStore {
   let settings: AnalyticsSettings | null = null;
-  let stats: Record<string, unknown> | null = null;
+  let stats: AnalysisStats = null;
   const listeners: (() => void)[] = [];
   const changed = () => listeners.forEach((listener) => listener());
   const path = `/api/cameras/${camera}/analytics`;
@@ -41,7 +46,7 @@ export function analyticsStore(api: Api, camera: string): AnalyticsStore {
     stats: () => stats,
     async load() {
       try {
-        const reply = await api.get<AnalyticsReply>(path);
+        const reply = await api.get<AttachedAnalytics>(path);
         settings = reply.settings;
         stats = reply.stats;
       } catch (error) {
@@ -54,7 +59,7 @@ export function analyticsStore(api: Api, camera: string): AnalyticsStore {
     async save(patch) {
       // The webhook comes back with its URL cut to the origin; sent back unchanged, the API
       // keeps the stored URL (see routes/analytics.ts).
-      const body = { ...(settings ?? {}), ...patch };
+      const body: AnalyticsSettingsInput = { ...settings, ...patch };
       settings = (await api.send<AnalyticsSettings>("PUT", path, body)) ?? null;
       changed();
     },

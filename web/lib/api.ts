@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ErrorReply } from "./types.ts";
 
 /** A failed call: the API's `{error:{code,message}}`, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -44,7 +45,8 @@ async function failure(response: Response): Promise<ApiError> {
   let code = "http_" + response.status;
   let message = `the box answered ${response.status} ${response.statusText}`.trim();
   try {
-    const body = await response.json();
+    // Any body may come back (a proxy's page, an older box): each field is checked before use.
+    const body: { error?: Partial<ErrorReply["error"]> } | null = await response.json();
     if (typeof body?.error?.code === "string") code = body.error.code;
     if (typeof body?.error?.message === "string") message = body.error.message;
   } catch {

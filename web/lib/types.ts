@@ -1,211 +1,143 @@
 /**
- * The shapes of the API's replies that the console reads (see the README's API section).
+ * The console's names for the API's shapes. Each is a schema of the API document, taken from
+ * api.gen.ts (generated from `GET /api/openapi.json` by `deno task api-types`), so a change to a
+ * route's schema reaches the console's type check instead of drifting past it. Only what the
+ * console adds of its own is written here.
  *
  * @module
  */
+import type { components } from "./api.gen.ts";
 
-/** A token's role. */
-export type Role = "admin" | "viewer" | "media";
+/** A component schema of the API document, by name. */
+type Schema<Name extends keyof components["schemas"]> = components["schemas"][Name];
 
-/** A list page. */
-export interface Page<T> {
-  items: T[];
-  next: string | null;
+/** `{"error":{"code","message"}}`: every error reply. */
+export type ErrorReply = Schema<"Error">;
+/** `GET /api/health`. */
+export type Health = Schema<"Health">;
+
+/**
+ * The size and codec of a camera's stream. The camera's `state` carries it, though the document
+ * does not declare it yet: the console reads it as optional.
+ */
+export interface StreamInfo {
+  codec?: string;
+  width?: number;
+  height?: number;
 }
-
-/** A camera's state as `GET /api/cameras` shows it. */
-export interface CameraState {
-  stream: "offline" | "connecting" | "live" | "backoff";
-  analytics: "detached" | "attached";
-  recording: "idle" | "recording" | "finalizing";
-  lastFrameAt: string | null;
-  fps: number | null;
-  reconnects: number;
-  lastError: string | null;
-  info: { codec?: string; width?: number; height?: number } | null;
-}
-
-/** A camera. */
-export interface Camera {
-  id: string;
-  name: string;
-  rtspUrl: string;
-  transport: "tcp" | "udp";
-  onvif: { model?: string; manufacturer?: string } | null;
-  createdAt: string;
-  state: CameraState;
-}
+/** A camera as `GET /api/cameras` shows it. */
+export type Camera = Schema<"Camera"> & { state: { info?: StreamInfo | null } };
+/** A camera's live state. */
+export type CameraState = Camera["state"];
+/** A claim by a device at another address to be this camera. */
+export type SuspectedMove = Schema<"SuspectedMove">;
+/** One of a camera's paths on the RTSP relay. */
+export type HubPath = Schema<"HubPath">;
+/** `POST /api/cameras`. */
+export type NewCamera = Schema<"NewCamera">;
+/** `PATCH /api/cameras/:id`. */
+export type CameraPatch = Schema<"CameraPatch">;
+/** `POST /api/cameras/:id/capture`. */
+export type CaptureRequest = Schema<"CaptureRequest">;
+/** A page of cameras. */
+export type CameraPage = Schema<"CameraPage">;
 
 /** A point, normalized 0..1. */
-export type Point = [number, number];
-
+export type Point = Schema<"Point">;
+/** A closed polygon of normalized points. */
+export type Polygon = Schema<"Polygon">;
 /** A named zone. */
-export interface Zone {
-  name: string;
-  polygon: Point[];
-  classes?: string[];
-  loiterSeconds?: number;
-}
-
+export type Zone = Schema<"Zone">;
 /** A mask. */
-export interface Mask {
-  polygon: Point[];
-}
-
+export type Mask = Schema<"Mask">;
 /** A tripwire. */
-export interface Line {
-  name: string;
-  a: Point;
-  b: Point;
-  classes?: string[];
-}
-
+export type Line = Schema<"CrossingLine">;
+/** When detections become events. */
+export type EventRules = Schema<"EventRules">;
+/** Where events are posted. */
+export type Webhook = Schema<"Webhook">;
 /** Analytics settings as stored. */
-export interface AnalyticsSettings {
-  detector: string;
-  fps: number;
-  classes: string[];
-  minScore: number;
-  zones: Zone[];
-  masks: Mask[];
-  lines: Line[];
-  rules: Record<string, number>;
-  webhook?: { url: string; events: string[] };
-}
-
+export type AnalyticsSettings = Schema<"AnalyticsSettings">;
+/** `PUT /api/cameras/:id/analytics` (omitted fields take their defaults). */
+export type AnalyticsSettingsInput = Schema<"AnalyticsSettingsInput">;
 /** `GET /api/cameras/:id/analytics`. */
-export interface AnalyticsReply {
-  settings: AnalyticsSettings;
-  stats: Record<string, unknown> | null;
-}
+export type AttachedAnalytics = Schema<"AttachedAnalytics">;
+/** The live numbers of a camera's analysis; null while it does not run. */
+export type AnalysisStats = Schema<"AnalysisStats">;
 
 /** An event. */
-export interface VigilEvent {
-  id: string;
-  camera: string;
-  kind: string;
-  label: string | null;
-  trackId: string | null;
-  zone: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  bestScore: number | null;
-  hasSnapshot: boolean;
-  details: Record<string, unknown>;
-}
-
+export type VigilEvent = Schema<"Event">;
+/** A page of events. */
+export type EventPage = Schema<"EventPage">;
+/** Whether an event's clip outlives retention. */
+export type EventKeep = Schema<"EventKeep">;
 /** One per-frame detection. */
-export interface Detection {
-  id: string;
-  camera: string;
-  ts: string;
-  frame: number;
-  trackId: string | null;
-  label: string;
-  score: number;
-  box: [number, number, number, number];
-}
-
-/** A device found by WS-Discovery. */
-export interface Device {
-  id: string;
-  endpointAddress: string;
-  address: string;
-  xaddrs: string[];
-  name?: string;
-  hardware?: string;
-  location?: string;
-  firstSeen: string;
-  lastSeen: string;
-  onboarded: boolean;
-  cameraId: string | null;
-}
-
-/** A token as listed (never with its secret). */
-export interface TokenInfo {
-  id: string;
-  name: string;
-  role: Role;
-  /** The cameras it may see; null for every camera. */
-  cameras: string[] | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-/** Qualities of a live session (`source` is stream copy; `sub` the ONVIF sub-stream). */
-export const QUALITIES = ["source", "sub", "1080p", "720p", "480p", "360p"] as const;
-
-/** A live session (`POST /api/live`). */
-export interface LiveSession {
-  id: string;
-  camera: string;
-  quality: typeof QUALITIES[number];
-  served: {
-    quality: string;
-    mode: "copy" | "encode";
-    codec: string;
-    width: number;
-    height: number;
-    bitrateKbps: number | null;
-  };
-  annotated: boolean;
-  state: "starting" | "live" | "reconnecting";
-  urls: { hls?: string; mjpeg?: string; rtsp?: string };
-  signedUrls: { hls?: string; mjpeg?: string; rtsp?: string };
-}
-
-/** A time span (ISO 8601). */
-export interface Span {
-  from: string;
-  to: string;
-}
+export type Detection = Schema<"Detection">;
+/** A page of detections. */
+export type DetectionPage = Schema<"DetectionPage">;
 
 /** `GET /api/cameras/:id/recording`. */
-export interface Recording {
-  camera: string;
-  active: boolean;
-  state: "idle" | "recording" | "finalizing";
-  settings: {
-    mode: "continuous" | "events";
-    preRollS: number;
-    postRollS: number;
-    retainDays: number;
-  };
-  live:
-    | { recorder: string; lastError: string | null; currentSegment: { bytes: number } | null }
-    | null;
-  today: { bytes: number; segments: number };
-}
-
+export type Recording = Schema<"Recording">;
+/** How a camera records. */
+export type RecordingSettings = Schema<"RecordingSettings">;
+/** `PUT /api/cameras/:id/recording`. */
+export type RecordingSettingsInput = Schema<"RecordingSettingsInput">;
+/** The recorder's live numbers while it runs. */
+export type RecorderLive = Schema<"RecorderLive">;
 /** `GET /api/cameras/:id/recordings?from=&to=`. */
-export interface Timeline {
-  from: string;
-  to: string;
-  intervals: Span[];
-  gaps: Span[];
-  segments: number;
-  bytes: number;
-}
-
+export type Timeline = Schema<"Timeline">;
+/** A time span (ISO 8601). */
+export type Span = Timeline["intervals"][number];
 /** A compiled clip (`POST /api/records`). */
-export interface ClipRecord {
-  id: string;
-  camera: string;
-  event: string | null;
-  from: string;
-  to: string;
-  state: "queued" | "running" | "done" | "failed";
-  progress: number;
-  durationS: number | null;
-  bytes: number | null;
-  sha256: string | null;
-  gaps: Span[];
-  error: string | null;
-}
-
+export type ClipRecord = Schema<"Record">;
+/** `POST /api/records`. */
+export type CompileRequest = Schema<"CompileRequest">;
+/** A page of clips. */
+export type RecordPage = Schema<"RecordPage">;
 /** `GET /api/records/:id/verify`. */
-export interface Verification {
-  sha256: string;
-  stored: string;
-  matches: boolean;
-}
+export type Verification = Schema<"RecordVerification">;
+
+/** A token as listed (never with its secret). */
+export type TokenInfo = Schema<"Token">;
+/** A token's role. */
+export type Role = TokenInfo["role"];
+/** `POST /api/tokens`. */
+export type NewToken = Schema<"NewToken">;
+/** The reply of `POST /api/tokens`: the only time the secret is shown. */
+export type CreatedToken = Schema<"CreatedToken">;
+/** A page of tokens. */
+export type TokenPage = Schema<"TokenPage">;
+
+/** A device found by WS-Discovery. */
+export type Device = Schema<"DiscoveredDevice">;
+/** A page of devices. */
+export type DevicePage = Schema<"DevicePage">;
+/** `POST /api/discovery/scan`. */
+export type ScanRequest = Schema<"ScanRequest">;
+/** What a scan found. */
+export type ScanReply = Schema<"ScanReply">;
+/** `POST /api/discovery/:id/adopt`. */
+export type AdoptRequest = Schema<"AdoptRequest">;
+
+/** A live session (`POST /api/live`). */
+export type LiveSession = Schema<"LiveSession">;
+/** `POST /api/live`. */
+export type LiveRequest = Schema<"LiveRequest">;
+/** `PUT /api/live/:id` (manageQuality). */
+export type LiveQuality = Schema<"LiveQuality">;
+/** `GET /api/live`. */
+export type LiveSessionList = Schema<"LiveSessionList">;
+/** A signed URL of a camera on the RTSP relay. */
+export type RelayUrl = Schema<"RelayUrl">;
+/** `GET /api/dispatch/:camera`: which box owns a camera and how to open it live. */
+export type Dispatch = Schema<"Dispatch">;
+
+/** Qualities of a live session in the picker's order (`source` is stream copy; `sub` the ONVIF sub-stream). */
+export const QUALITIES = [
+  "source",
+  "sub",
+  "1080p",
+  "720p",
+  "480p",
+  "360p",
+] as const satisfies readonly LiveQuality["quality"][];

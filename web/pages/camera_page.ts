@@ -7,7 +7,7 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
-import type { Camera, Page, VigilEvent } from "../lib/types.ts";
+import type { Camera, CaptureRequest, EventPage } from "../lib/types.ts";
 import { poll } from "../lib/poll.ts";
 import { analyticsStore } from "../lib/analytics_store.ts";
 import { href } from "../logic/route.ts";
@@ -68,8 +68,10 @@ export function cameraPage(ctx: PageContext, id: string): View {
 
   capture.addEventListener("click", () =>
     busy(status, capture, async () => {
-      const action = camera?.state.stream === "offline" ? "start" : "stop";
-      const next = await api.send<Camera>("POST", `/api/cameras/${id}/capture`, { action });
+      const request: CaptureRequest = {
+        action: camera?.state.stream === "offline" ? "start" : "stop",
+      };
+      const next = await api.send<Camera>("POST", `/api/cameras/${id}/capture`, request);
       if (next) render(next);
     }));
   // Two steps instead of a browser dialog: the console never opens native dialogs.
@@ -102,7 +104,7 @@ export function cameraPage(ctx: PageContext, id: string): View {
   const rows: EventRow[] = [];
   const recentStatus = statusLine();
   recentStatus.loading("Loading events…");
-  api.get<Page<VigilEvent>>(`/api/events?camera=${id}&limit=5`).then((page) => {
+  api.get<EventPage>(`/api/events?camera=${id}&limit=5`).then((page) => {
     rows.push(...page.items.map((event) => eventRow(api, event, undefined)));
     replace(recent, ...rows.map((r) => r.root));
     recentStatus.done();

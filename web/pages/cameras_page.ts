@@ -6,7 +6,7 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
-import type { Camera, Page } from "../lib/types.ts";
+import type { Camera, CameraPage } from "../lib/types.ts";
 import { poll } from "../lib/poll.ts";
 import { statusLine } from "../components/status.ts";
 import { type CameraCard, cameraCard } from "../components/camera_card.ts";
@@ -21,7 +21,7 @@ export async function allCameras(ctx: PageContext): Promise<Camera[]> {
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const page: Page<Camera> = await ctx.api.get(`/api/cameras?limit=500${query}`);
+    const page: CameraPage = await ctx.api.get(`/api/cameras?limit=500${query}`);
     cameras.push(...page.items);
     cursor = page.next;
   } while (cursor);

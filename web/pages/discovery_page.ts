@@ -7,7 +7,7 @@
  */
 import { el, replace } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
-import type { Device, Page } from "../lib/types.ts";
+import type { DevicePage, ScanReply, ScanRequest } from "../lib/types.ts";
 import { busy, statusLine } from "../components/status.ts";
 import { deviceRow } from "../components/device_row.ts";
 
@@ -21,14 +21,15 @@ export function discoveryPage(ctx: PageContext): View {
   const empty = el("p", { class: "empty" }, "No devices seen yet. Scan to look for cameras.");
   const scan = el("button", { type: "button", class: "primary" }, "Scan the network");
   const load = async () => {
-    const page = await ctx.api.get<Page<Device>>("/api/discovery");
+    const page = await ctx.api.get<DevicePage>("/api/discovery");
     replace(list, ...page.items.map((device) => deviceRow(ctx, device, load)));
     empty.hidden = page.items.length > 0;
   };
   scan.addEventListener("click", async () => {
     status.loading("Scanning for 3 s…");
     await busy(status, scan, async () => {
-      await ctx.api.send("POST", "/api/discovery/scan", {});
+      // The window and interfaces are the box's defaults; the list below shows what answered.
+      await ctx.api.send<ScanReply>("POST", "/api/discovery/scan", {} satisfies ScanRequest);
       await load();
     }, "Scan finished.");
   });

@@ -7,7 +7,7 @@
  */
 import { el, replace, svg } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
-import type { Camera, Detection, Page, VigilEvent } from "../lib/types.ts";
+import type { Camera, Detection, DetectionPage, VigilEvent } from "../lib/types.ts";
 import { duration, shortTime } from "../logic/format.ts";
 import { snapshotView } from "../components/snapshot.ts";
 import { statusLine } from "../components/status.ts";
@@ -118,7 +118,7 @@ export function eventPage(ctx: PageContext, id: string): View {
     });
     if (event.label) query.set("label", event.label);
     try {
-      const page = await api.get<Page<Detection>>(`/api/detections?${query}`);
+      const page = await api.get<DetectionPage>(`/api/detections?${query}`);
       const mine = page.items.filter((d) => d.trackId === event.trackId);
       if (mine.length === 0) return trackStatus.done("No detections of this track are stored.");
       picture.root.append(trackPath(mine));

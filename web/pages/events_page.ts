@@ -10,7 +10,7 @@
  */
 import { el } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
-import type { Camera, Page, VigilEvent } from "../lib/types.ts";
+import type { Camera, EventPage, VigilEvent } from "../lib/types.ts";
 import { followEvents } from "../lib/feed.ts";
 import { eventFiltersForm, readFilters } from "../components/event_filters.ts";
 import { matches } from "../logic/event_match.ts";
@@ -53,7 +53,7 @@ export function eventsPage(ctx: PageContext, query: URLSearchParams): View {
       if (value) params.set(key, value);
     }
     if (cursor) params.set("cursor", cursor);
-    const page = await ctx.api.get<Page<VigilEvent>>(`/api/events?${params}`);
+    const page = await ctx.api.get<EventPage>(`/api/events?${params}`);
     for (const event of page.items) add(event, false);
     cursor = page.next;
     older.hidden = !cursor;

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * System: the box's health, and (admin) its tokens.
+ * System: the box's health, (admin) its tokens, and (metrics token) its Prometheus metrics.
  *
  * @module
  */
@@ -8,6 +8,7 @@ import { el } from "../lib/dom.ts";
 import type { PageContext, View } from "../lib/page.ts";
 import { healthPanel } from "../components/health_panel.ts";
 import { tokensPanel } from "../components/tokens_panel.ts";
+import { metricsPanel } from "../components/metrics_panel.ts";
 
 /**
  * @param ctx the page context
@@ -15,12 +16,19 @@ import { tokensPanel } from "../components/tokens_panel.ts";
  */
 export function systemPage(ctx: PageContext): View {
   const health = healthPanel(ctx.api);
+  // Every role may read /metrics, but only a metrics token has nothing else to see here.
+  const metrics = ctx.role === "metrics" ? metricsPanel(ctx.api) : undefined;
   const root = el(
     "section",
     { class: "page" },
     el("h1", {}, "System"),
     el("section", { class: "card" }, el("h2", {}, "Health"), health.root),
+    metrics && el("section", { class: "card" }, el("h2", {}, "Metrics"), metrics.root),
     ctx.canWrite && el("section", { class: "card" }, el("h2", {}, "Tokens"), tokensPanel(ctx.api)),
   );
-  return { title: "System", root, dispose: health.dispose };
+  const dispose = () => {
+    health.dispose();
+    metrics?.dispose();
+  };
+  return { title: "System", root, dispose };
 }
