@@ -15,7 +15,7 @@
  */
 
 import { type Actor, createActor } from "xstate";
-import type { RtspDemand, RtspServer } from "./rtsp_server.ts";
+import type { RtspDemand, RtspServer } from "./rtsp_server_types.ts";
 import { pullerMachine, type PullerState, pullerState } from "./puller.ts";
 import {
   type CameraSources,

@@ -6,10 +6,8 @@
 
 import type { RtspConn } from "./rtsp_conn.ts";
 import type { Stream, StreamReader, StreamStats } from "./rtsp_stream.ts";
-import type { HeaderList, RtspRequest } from "../../models/rtsp/message.ts";
 import type { Sdp } from "../../models/rtsp/sdp.ts";
 import type { Credentials } from "../../models/rtsp/auth.ts";
-import type { Logger } from "../../models/log.ts";
 
 /** What a request asks the authorizer. */
 export interface RtspAuthRequest {
@@ -203,34 +201,3 @@ export const PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, 
 export const SESSION_TIMEOUT_S = 60;
 /** Failed authorisations a connection may make before it is closed. */
 export const MAX_AUTH_FAILURES = 5;
-
-/** What the request handlers share with the server that runs them. */
-export interface ServerCtx {
-  limits: RtspLimits;
-  options: RtspServerOptions;
-  log: Logger;
-  streams: Map<string, Stream>;
-  graceTimers: Map<string, ReturnType<typeof setTimeout>>;
-  readerCounts: Map<string, number>;
-  /** External readers in total (mutable). */
-  readers: { total: number };
-  urlHost: string;
-  port: number;
-  randomHex(bytes: number): string;
-  reply(
-    state: ConnState,
-    req: RtspRequest | null,
-    status: number,
-    headers?: HeaderList,
-    body?: string,
-  ): void;
-  notify(path: string): void;
-  waitForStream(path: string, ms: number): Promise<Stream | undefined>;
-  checkAuth(
-    state: ConnState,
-    req: RtspRequest,
-    action: "read" | "publish",
-    path: string,
-    query: Record<string, string>,
-  ): Promise<boolean>;
-}
