@@ -37,8 +37,6 @@ import { type SegmenterRun, startSegmenter } from "./segmenter.ts";
 import { RecorderHandle, type RecorderStats, type RecordingSource } from "./recorder_handle.ts";
 import { Preroll } from "./preroll.ts";
 
-export { RecorderHandle, type RecorderStats, type RecordingSource };
-
 /** Events mode re-decides its pending segments at least this often. */
 export const DECIDE_EVERY_MS = 2000;
 
