@@ -6,6 +6,14 @@
  * @module
  */
 
+/** First retry delay of a camera stream (capture, puller, recorder) after a failure. */
+export const BACKOFF_BASE_MS = 250;
+/**
+ * Longest retry delay of a camera stream. With ffmpeg reaching its first frame ~0.5–0.9 s after
+ * connecting, a 1 s cap brings a camera back within 2 s of its server answering again.
+ */
+export const BACKOFF_MAX_MS = 1000;
+
 /** Options of {@linkcode backoffDelay}. */
 export interface BackoffOptions {
   /** The delay after the first failure (before jitter). */

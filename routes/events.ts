@@ -11,7 +11,7 @@ import { streamSSE } from "hono/streaming";
 import { join } from "node:path";
 import type { AppDeps } from "./app.ts";
 import { eventView, getEvent, listEvents } from "../models/store/events.ts";
-import { EVENT_KINDS } from "../models/analytics/settings.ts";
+import { EVENT_KINDS } from "../models/analytics/settings_schema.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { cameraFilter, tokenExists, type TokenInfo, tokenMaySee } from "../models/auth.ts";
 import { UUID_PATTERN } from "../models/ids.ts";

@@ -23,7 +23,7 @@ import {
   resolveRecordingSettings,
 } from "../models/recording/settings.ts";
 import { timeline } from "../models/recording/timeline.ts";
-import type { RecorderStats } from "../actors/recording/recorder.ts";
+import type { RecorderStats } from "../actors/recording/recorder_handle.ts";
 import type { Fleet } from "../actors/camera/fleet.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, InstantQuery, rangeIsOrdered, UuidOut } from "./schemas.ts";

@@ -1,7 +1,7 @@
 /**
  * The shape of the codebase, checked: folder and file sizes, where processes are spawned, which
- * layer may import which, no value-import cycles, no hand-rolled encoders. These are the rules of
- * GUIDE §2 and §6 that a reviewer would otherwise have to remember.
+ * layer may import which, no import cycles, no re-export shims, no hand-rolled encoders. These
+ * are the rules of GUIDE §2 and §6 that a reviewer would otherwise have to remember.
  *
  * @module
  */
@@ -67,6 +67,28 @@ function isShared(path: string): boolean {
 
 Deno.test("no value-import cycle between product files", () => {
   assert.deepEqual(valueImportCycles(files), []);
+});
+
+Deno.test("no import cycle between product files, type-only imports included", () => {
+  assert.deepEqual(valueImportCycles(files, { typeImportCycles: true }), []);
+});
+
+Deno.test("no product file re-exports another module's names: importers use the owner", () => {
+  const shims: string[] = [];
+  for (const f of files) {
+    const imported = new Set(
+      [...f.text.matchAll(/^\s*import\s+(?:type\s+)?\{([^}]*)\}\s*from/gm)].flatMap((m) =>
+        m[1]!.split(",").map((n) => n.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop()!)
+      ),
+    );
+    for (const m of f.text.matchAll(/^\s*export\s+(?:type\s+)?(\*|\{([^}]*)\})\s*(from\b)?/gm)) {
+      const names = (m[2] ?? "").split(",").map((n) => n.trim().replace(/^type\s+/, ""));
+      if (m[1] === "*" || m[3] || names.some((n) => imported.has(n))) {
+        shims.push(`${f.path}: ${m[0].replace(/\s+/g, " ").trim()}`);
+      }
+    }
+  }
+  assert.deepEqual(shims, []);
 });
 
 Deno.test("docs/decisions holds at least three decision records", async () => {

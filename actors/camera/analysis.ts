@@ -22,12 +22,8 @@ import { fromCallback } from "xstate";
 import type { AnalyticsSettings } from "../../models/analytics/settings.ts";
 import { createMotionGate, type MotionGate } from "../../models/analytics/motion.ts";
 import { createTracker, type Tracker } from "../../models/analytics/tracker.ts";
-import {
-  createEventEngine,
-  type EventAction,
-  eventConfig,
-  type EventEngine,
-} from "../../models/analytics/events.ts";
+import { createEventEngine, eventConfig, type EventEngine } from "../../models/analytics/events.ts";
+import type { EventAction } from "../../models/analytics/event_types.ts";
 import type { Frame } from "../../models/detectors/types.ts";
 import type { DetectOutcome } from "../../models/detectors/shared_detector.ts";
 import { filterDetections } from "../../models/analytics/filter.ts";

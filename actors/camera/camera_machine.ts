@@ -27,7 +27,7 @@ import {
   setup,
   type SnapshotFrom,
 } from "xstate";
-import { backoffDelay } from "../../models/backoff.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
 import type { FrameSlot } from "../../models/media/frame_slot.ts";
 import type { RtspTransport } from "../../models/media/ffmpeg_args.ts";
 import type { StreamInfo } from "../../models/media/ffmpeg_stderr.ts";
@@ -39,14 +39,6 @@ import {
   type CaptureStats,
   createCaptureLogic,
 } from "./capture.ts";
-
-/** First retry delay after a failure. */
-export const BACKOFF_BASE_MS = 250;
-/**
- * Longest retry delay. With ffmpeg reaching its first frame ~0.5–0.9 s after connecting, a 1 s
- * cap brings a camera back within 2 s of its server answering again.
- */
-export const BACKOFF_MAX_MS = 1000;
 
 /** What a camera actor is created with. */
 export interface CameraInput {

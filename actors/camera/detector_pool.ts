@@ -5,10 +5,8 @@
  *
  * @module
  */
-import {
-  SharedDetector,
-  type SharedDetectorOptions,
-} from "../../models/detectors/shared_detector.ts";
+import { SharedDetector } from "../../models/detectors/shared_detector.ts";
+import type { SharedDetectorOptions } from "../../models/detectors/shared_detector_options.ts";
 import type { CatalogEntry } from "../../models/detectors/catalog.ts";
 import { ValidationError } from "../../models/errors.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { EventAction } from "../../models/analytics/events.ts";
+import type { EventAction } from "../../models/analytics/event_types.ts";
 import type { WebhookSettings } from "../../models/analytics/settings.ts";
 import { drawBoxes } from "../../models/analytics/draw.ts";
 import { normalizeBox } from "../../models/analytics/geometry.ts";

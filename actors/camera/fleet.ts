@@ -57,9 +57,6 @@ import {
 import { deleteCamera as deleteCameraFlow } from "./camera_delete.ts";
 import { type CameraStatus, cameraStatus, fleetHealth, fleetMetrics } from "./fleet_views.ts";
 
-export { ANALYSIS_FPS, ANALYSIS_HEIGHT, ANALYSIS_WIDTH } from "./camera_unit.ts";
-export type { CameraStatus } from "./fleet_views.ts";
-
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
 export const SNAPSHOT_TIMEOUT_MS = 5000;
 /** How long stopRecording waits for the open segment to be finished and indexed. */

@@ -279,9 +279,6 @@ export function movedCameraXaddr(
   return device.xaddrs[0];
 }
 
-// Parsed with the rest of the configuration; re-exported for callers that think of it as discovery's.
-export { discoveryIntervalFromEnv } from "../../models/config.ts";
-
 /** Input of {@linkcode discoveryIntervalActor}. */
 export interface DiscoveryIntervalInput {
   registry: DiscoveryRegistry;

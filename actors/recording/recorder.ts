@@ -29,15 +29,13 @@ import { placeSegment, RunClock } from "../../models/media/segment_output.ts";
 import { incomingDir, incomingPattern, parseIncomingName } from "../../models/recording/paths.ts";
 import { parseRecordingSettings, type RecordingSettings } from "../../models/recording/settings.ts";
 import type { SegmentRow } from "../../models/store/segments.ts";
-import { backoffDelay } from "../../models/backoff.ts";
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, type RecorderEvent } from "../camera/camera_machine.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
+import type { RecorderEvent } from "../camera/camera_machine.ts";
 import type { FeedMessage } from "../camera/event_recorder.ts";
 import { type CheckedSegment, checkSegment, indexSegment, removeFile } from "./segment_files.ts";
 import { type SegmenterRun, startSegmenter } from "./segmenter.ts";
 import { RecorderHandle, type RecorderStats, type RecordingSource } from "./recorder_handle.ts";
 import { Preroll } from "./preroll.ts";
-
-export { RecorderHandle, type RecorderStats, type RecordingSource };
 
 /** Events mode re-decides its pending segments at least this often. */
 export const DECIDE_EVERY_MS = 2000;

@@ -15,7 +15,7 @@
  */
 
 import { type Actor, createActor } from "xstate";
-import type { RtspDemand, RtspServer } from "./rtsp_server.ts";
+import type { RtspDemand, RtspServer } from "./rtsp_server_types.ts";
 import { pullerMachine, type PullerState, pullerState } from "./puller.ts";
 import {
   type CameraSources,
@@ -359,8 +359,8 @@ export class Hub {
 
   /**
    * Who may publish `path` while the hub's own puller for it is alive: the user name that puller
-   * publishes under (the relay refuses anyone else, and a second connection, see rtsp_server.ts
-   * `publishOwner`); undefined when the hub pulls nothing there.
+   * publishes under (the relay refuses anyone else, and a second connection, see
+   * `RtspServerOptions.publishOwner`); undefined when the hub pulls nothing there.
    *
    * @param path a relay path
    * @returns the owning user name, or undefined

@@ -13,8 +13,7 @@
  */
 
 import { assign, type EventObject, fromCallback, setup, type SnapshotFrom } from "xstate";
-import { backoffDelay } from "../../models/backoff.ts";
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from "../camera/camera_machine.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
 import { pullerArgs, type RtspTransport } from "../../models/media/ffmpeg_args.ts";
 import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
 import type { ExtraScheme } from "../../models/media/rtsp_url.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import type postgres from "postgres";
-import { type RtspLimits, type RtspServer, startRtspServer } from "./rtsp_server.ts";
+import { startRtspServer } from "./rtsp_server.ts";
+import type { RtspLimits, RtspServer } from "./rtsp_server_types.ts";
 import { Hub } from "./hub.ts";
 import { relayAuthorizer } from "./rtsp_auth.ts";
 import { internalCredentials, openRelayKeys, type RelayKeys } from "../../models/relay_keys.ts";

@@ -27,7 +27,7 @@
  * @module
  */
 import type postgres from "postgres";
-import type { RtspAuthDecision, RtspAuthRequest } from "./rtsp_server.ts";
+import type { RtspAuthDecision, RtspAuthRequest } from "./rtsp_server_types.ts";
 import { verifyDigest } from "../../models/rtsp/auth.ts";
 import { checkSignedPath } from "../../models/rtsp/signed_url.ts";
 import {

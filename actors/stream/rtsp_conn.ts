@@ -10,9 +10,12 @@
  */
 
 import {
+  header,
+  type HeaderList,
   type MessageLimits,
   parseMessage,
   type ParseResult,
+  type RtspRequest,
   serializeResponse,
 } from "../../models/rtsp/message.ts";
 
@@ -117,6 +120,22 @@ export class RtspConn {
     this.queuedFrames++;
     if (!this.#writing) void this.#flush();
     return true;
+  }
+
+  /**
+   * Queues the reply to a request: its CSeq echoed (when it is a plain number), `Server: Vigil`,
+   * then `headers`.
+   *
+   * @param req the request answered, or null (no CSeq to echo)
+   * @param status RTSP status
+   * @param headers more reply headers
+   * @param body the body (an SDP)
+   */
+  reply(req: RtspRequest | null, status: number, headers: HeaderList = [], body?: string): void {
+    const cseq = req ? header(req.headers, "cseq") : undefined;
+    const all: HeaderList = cseq && /^\d{1,10}$/.test(cseq) ? [["CSeq", cseq]] : [];
+    all.push(["Server", "Vigil"], ...headers);
+    this.send(serializeResponse({ status, headers: all, body }));
   }
 
   /**

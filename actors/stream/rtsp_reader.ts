@@ -1,6 +1,6 @@
 /**
- * Reader handling of Vigil's RTSP server: DESCRIBE, SETUP of a reader and PLAY, and the stream a
- * reader's path resolves to (demanding its source when needed).
+ * Reader requests of Vigil's RTSP server: DESCRIBE, SETUP of a reader and PLAY, the stream a
+ * reader's path resolves to (demanding its source when needed), and the end of a reader's session.
  *
  * @module
  */
@@ -9,88 +9,98 @@ import { header, type RtspRequest } from "../../models/rtsp/message.ts";
 import { splitTrack, validPath } from "../../models/rtsp/url.ts";
 import { formatTransport, parseTransport } from "../../models/rtsp/transport.ts";
 import type { Stream } from "./rtsp_stream.ts";
-import { type ConnState, type ServerCtx, SESSION_TIMEOUT_S } from "./rtsp_server_types.ts";
+import type { RtspAccess } from "./rtsp_access.ts";
+import type { RtspConnections } from "./rtsp_connections.ts";
+import type { StreamPaths } from "./rtsp_paths.ts";
+import {
+  type ConnState,
+  type ReaderSession,
+  type RtspLimits,
+  type RtspServerOptions,
+  SESSION_TIMEOUT_S,
+} from "./rtsp_server_types.ts";
 
-/** The reader request handlers of a server. */
-export function readerHandlers(ctx: ServerCtx) {
-  const { limits, options, log, streams, readerCounts, urlHost, port } = ctx;
-  const { randomHex, reply, checkAuth, waitForStream } = ctx;
+/** What the reader requests use of their server. */
+export interface ReaderDeps {
+  access: Pick<RtspAccess, "allows">;
+  paths: Pick<StreamPaths, "get" | "waitFor">;
+  /** Where external readers are counted against the limits. */
+  connections: Pick<RtspConnections, "addReader" | "removeReader">;
+  demand: RtspServerOptions["demand"];
+  limits: Pick<RtspLimits, "maxPathsPerConnection" | "demandWaitMs">;
+  /** `rtsp://host:port` of the server, for a request URI that names none. */
+  origin: string;
+  /** A new session id. */
+  sessionId(): string;
+}
 
-  const streamFor = async (
-    state: ConnState,
-    path: string,
-  ): Promise<Stream | 404 | 453 | 503> => {
-    let canonical = state.aliases.get(path);
-    if (canonical === undefined) {
-      if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
-      const lease = options.demand?.(path);
-      if (lease) state.leases.set(path, lease);
-      canonical = lease?.path ?? path;
-      state.aliases.set(path, canonical);
-    }
-    const stream = streams.get(canonical);
-    if (stream) return stream;
-    if (!state.leases.has(path)) return 404;
-    return (await waitForStream(canonical, limits.demandWaitMs)) ?? 503;
-  };
+/** The reader side of a server. */
+export class ReaderRequests {
+  readonly #deps: ReaderDeps;
 
-  const baseUrl = (req: RtspRequest, path: string) => {
-    const m = /^(rtsps?:\/\/[^/?#]+)/i.exec(req.uri);
-    return `${m ? m[1] : `rtsp://${urlHost}:${port}`}${path}/`;
-  };
+  /** @param deps what of the server the requests use */
+  constructor(deps: ReaderDeps) {
+    this.#deps = deps;
+  }
 
-  const describe = async (
+  /**
+   * DESCRIBE: the SDP of the path's stream.
+   *
+   * @param state the connection
+   * @param req the request
+   * @param path the path asked for
+   * @param query the request URI's query
+   */
+  async describe(
     state: ConnState,
     req: RtspRequest,
     path: string,
     query: Record<string, string>,
-  ) => {
-    if (!validPath(path)) return reply(state, req, 404);
-    if (!(await checkAuth(state, req, "read", path, query))) return;
-    const stream = await streamFor(state, path);
-    if (typeof stream === "number") return reply(state, req, stream);
-    reply(state, req, 200, [
+  ): Promise<void> {
+    if (!validPath(path)) return state.conn.reply(req, 404);
+    if (!(await this.#deps.access.allows(state, req, "read", path, query))) return;
+    const stream = await this.#streamFor(state, path);
+    if (typeof stream === "number") return state.conn.reply(req, stream);
+    state.conn.reply(req, 200, [
       ["Content-Type", "application/sdp"],
-      ["Content-Base", baseUrl(req, path)],
+      ["Content-Base", this.#baseUrl(req, path)],
     ], stream.description);
-  };
+  }
 
-  const readerSetup = async (
+  /**
+   * SETUP of one track for reading; the first one opens the session (an external reader is
+   * counted, or refused with 453 over the limits).
+   *
+   * @param state the connection
+   * @param req the request
+   * @param target the path (with its track suffix) and query
+   */
+  async setup(
     state: ConnState,
     req: RtspRequest,
     target: { path: string; query: Record<string, string> },
-  ) => {
+  ): Promise<void> {
     const split = splitTrack(target.path) ?? { path: target.path, track: 0 };
-    if (!(await checkAuth(state, req, "read", split.path, target.query))) return;
-    const stream = await streamFor(state, split.path);
-    if (typeof stream === "number") return reply(state, req, stream);
-    if (split.track >= stream.trackCount) return reply(state, req, 404);
+    if (!(await this.#deps.access.allows(state, req, "read", split.path, target.query))) return;
+    const stream = await this.#streamFor(state, split.path);
+    if (typeof stream === "number") return state.conn.reply(req, stream);
+    if (split.track >= stream.trackCount) return state.conn.reply(req, 404);
     const transport = parseTransport(header(req.headers, "transport") ?? "");
-    if (!transport || transport.mode !== "play") return reply(state, req, 461);
+    if (!transport || transport.mode !== "play") return state.conn.reply(req, 461);
     let session = state.session;
-    if (session?.kind === "publisher") return reply(state, req, 455);
+    if (session?.kind === "publisher") return state.conn.reply(req, 455);
     if (session) {
       if (header(req.headers, "session")?.split(";")[0] !== session.id) {
-        return reply(state, req, 454);
+        return state.conn.reply(req, 454);
       }
-      if (session.path !== stream.path || session.reader) return reply(state, req, 455);
+      if (session.path !== stream.path || session.reader) return state.conn.reply(req, 455);
     } else {
-      if (!state.internal) {
-        const onPath = readerCounts.get(stream.path) ?? 0;
-        if (onPath >= limits.maxReadersPerPath || ctx.readers.total >= limits.maxReaders) {
-          log.warn("reader refused: limit reached", {
-            path: stream.path,
-            onPath,
-            totalReaders: ctx.readers.total,
-          });
-          return reply(state, req, 453);
-        }
-        readerCounts.set(stream.path, onPath + 1);
-        ctx.readers.total++;
+      if (!state.internal && !this.#deps.connections.addReader(stream.path)) {
+        return state.conn.reply(req, 453);
       }
       session = {
         kind: "reader",
-        id: randomHex(8),
+        id: this.#deps.sessionId(),
         path: stream.path,
         channels: [],
         reader: null,
@@ -102,26 +112,65 @@ export function readerHandlers(ctx: ServerCtx) {
     const taken = session.channels.some((c, i) =>
       c !== undefined && i !== split.track && (c.includes(pair[0]) || c.includes(pair[1]))
     );
-    if (taken) return reply(state, req, 461);
+    if (taken) return state.conn.reply(req, 461);
     session.channels[split.track] = pair;
-    reply(state, req, 200, [
+    state.conn.reply(req, 200, [
       ["Transport", formatTransport(pair, "play")],
       ["Session", `${session.id};timeout=${SESSION_TIMEOUT_S}`],
     ]);
-  };
+  }
 
-  const play = (state: ConnState, req: RtspRequest) => {
+  /**
+   * PLAY: the reader starts receiving the stream.
+   *
+   * @param state the connection
+   * @param req the request
+   */
+  play(state: ConnState, req: RtspRequest): void {
     const session = state.session;
-    if (session?.kind !== "reader") return reply(state, req, session ? 455 : 454);
-    if (header(req.headers, "session")?.split(";")[0] !== session.id) return reply(state, req, 454);
-    const stream = streams.get(session.path);
-    if (!stream) return reply(state, req, 404);
-    reply(state, req, 200, [["Session", session.id], ["Range", "npt=0.000-"]]);
+    if (session?.kind !== "reader") return state.conn.reply(req, session ? 455 : 454);
+    if (header(req.headers, "session")?.split(";")[0] !== session.id) {
+      return state.conn.reply(req, 454);
+    }
+    const stream = this.#deps.paths.get(session.path);
+    if (!stream) return state.conn.reply(req, 404);
+    state.conn.reply(req, 200, [["Session", session.id], ["Range", "npt=0.000-"]]);
     if (session.reader) return;
     session.reader = { conn: state.conn, channels: session.channels, internal: session.internal };
     state.conn.expireAfter(0);
     stream.attach(session.reader);
-  };
+  }
 
-  return { streamFor, describe, readerSetup, play };
+  /**
+   * A reader's session ended (TEARDOWN or its connection closed): it stops receiving and is no
+   * longer counted.
+   *
+   * @param session the session
+   */
+  end(session: ReaderSession): void {
+    if (session.reader) this.#deps.paths.get(session.path)?.detach(session.reader);
+    if (!session.internal) this.#deps.connections.removeReader(session.path);
+  }
+
+  /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
+  async #streamFor(state: ConnState, path: string): Promise<Stream | 404 | 453 | 503> {
+    const { limits, paths } = this.#deps;
+    let canonical = state.aliases.get(path);
+    if (canonical === undefined) {
+      if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
+      const lease = this.#deps.demand?.(path);
+      if (lease) state.leases.set(path, lease);
+      canonical = lease?.path ?? path;
+      state.aliases.set(path, canonical);
+    }
+    const stream = paths.get(canonical);
+    if (stream) return stream;
+    if (!state.leases.has(path)) return 404;
+    return (await paths.waitFor(canonical, limits.demandWaitMs)) ?? 503;
+  }
+
+  #baseUrl(req: RtspRequest, path: string): string {
+    const m = /^(rtsps?:\/\/[^/?#]+)/i.exec(req.uri);
+    return `${m ? m[1] : this.#deps.origin}${path}/`;
+  }
 }

@@ -19,37 +19,23 @@
  */
 
 import { RtspConn } from "./rtsp_conn.ts";
-import type { Stream } from "./rtsp_stream.ts";
-import { header, type HeaderList, type RtspRequest } from "../../models/rtsp/message.ts";
-import { serializeResponse } from "../../models/rtsp/message.ts";
+import type { StreamStats } from "./rtsp_stream.ts";
+import { header, type RtspRequest } from "../../models/rtsp/message.ts";
 import { parseTarget } from "../../models/rtsp/url.ts";
-import { basicChallenge, digestChallenge, parseAuthorization } from "../../models/rtsp/auth.ts";
-import { createLogger } from "../../models/log.ts";
+import { createLogger, type Logger } from "../../models/log.ts";
 import {
   type ConnState,
   DEFAULT_LIMITS,
-  MAX_AUTH_FAILURES,
   PUBLIC,
-  type RtspAuthDecision,
   type RtspLimits,
   type RtspServer,
   type RtspServerOptions,
-  type ServerCtx,
 } from "./rtsp_server_types.ts";
-import { readerHandlers } from "./rtsp_reader.ts";
-import { publisherHandlers } from "./rtsp_publisher.ts";
-import { admit, startRevalidation } from "./rtsp_limits.ts";
-
-export type { StreamStats } from "./rtsp_stream.ts";
-export { DEFAULT_LIMITS } from "./rtsp_server_types.ts";
-export type {
-  RtspAuthDecision,
-  RtspAuthRequest,
-  RtspDemand,
-  RtspLimits,
-  RtspServer,
-  RtspServerOptions,
-} from "./rtsp_server_types.ts";
+import { RtspAccess } from "./rtsp_access.ts";
+import { RtspConnections } from "./rtsp_connections.ts";
+import { StreamPaths } from "./rtsp_paths.ts";
+import { ReaderRequests } from "./rtsp_reader.ts";
+import { PublisherRequests } from "./rtsp_publisher.ts";
 
 /**
  * Starts the server and resolves once it listens.
@@ -66,7 +52,6 @@ export type {
  * ```
  */
 export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspServer> {
-  const limits: RtspLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const hostname = options.hostname ?? "127.0.0.1";
   let listener: Deno.TcpListener;
   try {
@@ -80,244 +65,112 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       ),
     );
   }
-  const port = listener.addr.port;
-  const realm = options.realm ?? "Vigil";
-  const methods = options.authMethods ?? ["basic"];
-  const authorize = options.authorize ?? (() => ({ allowed: true as const }));
-  const log = createLogger("rtsp");
-  const streams = new Map<string, Stream>();
-  const connections = new Set<ConnState>();
-  const graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  const waiters = new Map<string, Set<() => void>>();
-  const readerCounts = new Map<string, number>();
-  const readers = { total: 0 };
-  const messageLimits = {
-    maxHeaderBytes: limits.maxHeaderBytes,
-    maxBodyBytes: limits.maxBodyBytes,
-  };
-  const urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
-  const loops = new Set<Promise<void>>();
+  return Promise.resolve(new Server(listener, hostname, options));
+}
 
-  const randomHex = (bytes: number) =>
-    Array.from(
-      crypto.getRandomValues(new Uint8Array(bytes)),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join("");
+/** A listening server: its connections, paths and request handlers. */
+class Server implements RtspServer {
+  readonly port: number;
+  readonly hostname: string;
+  readonly #listener: Deno.TcpListener;
+  readonly #limits: RtspLimits;
+  readonly #log: Logger = createLogger("rtsp");
+  readonly #urlHost: string;
+  readonly #connections: RtspConnections;
+  readonly #paths: StreamPaths;
+  readonly #readers: ReaderRequests;
+  readonly #publishers: PublisherRequests;
+  readonly #loops = new Set<Promise<void>>();
+  readonly #acceptLoop: Promise<void>;
+  readonly #recheck: ReturnType<typeof setInterval>;
 
-  const reply = (
-    state: ConnState,
-    req: RtspRequest | null,
-    status: number,
-    headers: HeaderList = [],
-    body?: string,
-  ) => {
-    const cseq = req ? header(req.headers, "cseq") : undefined;
-    const all: HeaderList = [
-      ...(cseq && /^\d{1,10}$/.test(cseq) ? [["CSeq", cseq]] as HeaderList : []),
-    ];
-    all.push(["Server", "Vigil"], ...headers);
-    state.conn.send(serializeResponse({ status, headers: all, body }));
-  };
-
-  const notify = (path: string) => {
-    const set = waiters.get(path);
-    if (!set) return;
-    waiters.delete(path);
-    for (const wake of set) wake();
-  };
-
-  const waitForStream = (path: string, ms: number): Promise<Stream | undefined> => {
-    const found = streams.get(path);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve) => {
-      const set = waiters.get(path) ?? new Set();
-      waiters.set(path, set);
-      const wake = () => {
-        clearTimeout(timer);
-        set.delete(wake);
-        if (set.size === 0 && waiters.get(path) === set) waiters.delete(path);
-        resolve(streams.get(path));
-      };
-      const timer = setTimeout(wake, ms);
-      set.add(wake);
+  constructor(listener: Deno.TcpListener, hostname: string, options: RtspServerOptions) {
+    const limits: RtspLimits = { ...DEFAULT_LIMITS, ...options.limits };
+    const log = this.#log;
+    this.#listener = listener;
+    this.#limits = limits;
+    this.hostname = hostname;
+    this.port = listener.addr.port;
+    this.#urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
+    this.#connections = new RtspConnections(limits, log);
+    this.#paths = new StreamPaths(limits);
+    const access = new RtspAccess({
+      authorize: options.authorize ?? (() => ({ allowed: true as const })),
+      methods: options.authMethods ?? ["basic"],
+      realm: options.realm ?? "Vigil",
+      maxPathsPerConnection: limits.maxPathsPerConnection,
+      log,
     });
-  };
+    const sessionId = () => randomHex(8);
+    this.#readers = new ReaderRequests({
+      access,
+      paths: this.#paths,
+      connections: this.#connections,
+      demand: options.demand,
+      limits,
+      origin: `rtsp://${this.#urlHost}:${this.port}`,
+      sessionId,
+    });
+    this.#publishers = new PublisherRequests({
+      access,
+      paths: this.#paths,
+      publishOwner: options.publishOwner,
+      onPublish: options.onPublish,
+      log,
+      sessionId,
+    });
+    this.#acceptLoop = this.#acceptAll();
+    // Grants that may lapse (a revoked token) are re-checked; a lapsed one closes its connection.
+    this.#recheck = setInterval(() => this.#connections.recheckGrants(), limits.revalidateMs);
+    log.info("rtsp server listening", { hostname, port: this.port });
+  }
 
-  const removeStream = (path: string) => {
-    const stream = streams.get(path);
-    if (!stream) return;
-    streams.delete(path);
-    clearTimeout(graceTimers.get(path));
-    graceTimers.delete(path);
-    for (const reader of [...stream.readers]) reader.conn.close("server");
-  };
+  url(path: string): string {
+    const host = this.#urlHost.includes(":") ? `[${this.#urlHost}]` : this.#urlHost;
+    return `rtsp://${host}:${this.port}${path}`;
+  }
 
-  const checkAuth = async (
-    state: ConnState,
-    req: RtspRequest,
-    action: "read" | "publish",
-    path: string,
-    query: Record<string, string>,
-  ): Promise<boolean> => {
-    const key = `${action} ${path}`;
-    if (state.authorized.has(key)) return true;
-    let credentials = parseAuthorization(header(req.headers, "authorization"));
-    if (
-      credentials &&
-      (!methods.includes(credentials.scheme) ||
-        (credentials.scheme === "digest" &&
-          (credentials.nonce !== state.nonce || credentials.realm !== realm)))
-    ) {
-      credentials = null;
-    }
-    let decision: RtspAuthDecision;
+  stats(path: string): StreamStats | null {
+    return this.#paths.get(path)?.stats(Date.now()) ?? null;
+  }
+
+  paths(): string[] {
+    return this.#paths.names();
+  }
+
+  closeReaders(path: string): number {
+    return this.#connections.closeReaders(path);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#recheck);
     try {
-      decision = await authorize({
-        action,
-        path,
-        query,
-        credentials,
-        method: req.method,
-        remote: state.conn.remote,
-        host: state.host,
-      });
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+    this.#connections.closeAll();
+    this.#paths.close();
+    await this.#acceptLoop;
+    await Promise.all([...this.#loops]);
+    this.#paths.clear();
+  }
+
+  async #acceptAll(): Promise<void> {
+    try {
+      for await (const tcp of this.#listener) this.#accept(tcp);
     } catch (error) {
-      log.error("authorization failed", { path, error });
-      reply(state, req, 503);
-      return false;
+      if (!(error instanceof Deno.errors.BadResource)) this.#log.error("accept failed", { error });
     }
-    if (decision.allowed) {
-      if (state.authorized.size >= limits.maxPathsPerConnection) {
-        reply(state, req, 453);
-        return false;
-      }
-      state.authorized.add(key);
-      if (action === "publish") state.user = credentials?.username ?? null;
-      if (decision.stillValid) state.checks.set(key, decision.stillValid);
-      if (decision.internal) state.internal = true;
-      return true;
-    }
-    const status = decision.status ?? 401;
-    const challenges: HeaderList = status === 401
-      ? methods.map((m) => [
-        "WWW-Authenticate",
-        m === "digest" ? digestChallenge(realm, state.nonce) : basicChallenge(realm),
-      ])
-      : [];
-    if (credentials) {
-      log.info("rtsp authorization refused", { path, action, remote: state.conn.remote });
-    }
-    reply(state, req, status, challenges);
-    if (++state.failures >= MAX_AUTH_FAILURES) state.conn.close("protocol");
-    return false;
-  };
+  }
 
-  const ctx: ServerCtx = {
-    limits,
-    options,
-    log,
-    streams,
-    graceTimers,
-    readerCounts,
-    readers,
-    urlHost,
-    port,
-    randomHex,
-    reply,
-    notify,
-    waitForStream,
-    checkAuth,
-  };
-  const { describe, readerSetup, play } = readerHandlers(ctx);
-  const { announce, publisherSetup, record } = publisherHandlers(ctx);
-
-  /** Resolves the stream a reader of `path` reads, demanding its source if needed. */
-
-  const endSession = (state: ConnState) => {
-    const session = state.session;
-    state.session = null;
-    if (!session) return;
-    if (session.kind === "reader") {
-      if (session.reader) streams.get(session.path)?.detach(session.reader);
-      if (!session.internal) {
-        readers.total--;
-        const n = (readerCounts.get(session.path) ?? 1) - 1;
-        if (n > 0) readerCounts.set(session.path, n);
-        else readerCounts.delete(session.path);
-      }
-      return;
-    }
-    const stream = session.stream;
-    if (!stream || stream.publisher !== state.conn) return;
-    stream.unpublish();
-    log.info("path unpublished", { path: stream.path });
-    options.onPublish?.({ type: "unpublish", path: stream.path });
-    if (stream.readers.size === 0) {
-      streams.delete(stream.path);
-      return;
-    }
-    graceTimers.set(
-      stream.path,
-      setTimeout(() => {
-        graceTimers.delete(stream.path);
-        if (streams.get(stream.path) === stream && !stream.publisher) removeStream(stream.path);
-      }, limits.publisherGraceMs),
-    );
-  };
-
-  const handleRequest = async (state: ConnState, req: RtspRequest) => {
-    const target = parseTarget(req.uri);
-    if (!target) {
-      reply(state, req, 400);
-      state.conn.close("protocol");
-      return;
-    }
-    const streaming = state.session?.kind === "reader"
-      ? state.session.reader
-      : state.session?.stream;
-    // Only an authorised connection earns the long session timeout: an unauthenticated one keeps
-    // its handshake deadline however many OPTIONS it sends, so it cannot hold a slot forever.
-    if (!streaming && state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
-    switch (req.method) {
-      case "OPTIONS":
-        return reply(state, req, 200, [["Public", PUBLIC]]);
-      case "DESCRIBE":
-        return await describe(state, req, target.path, target.query);
-      case "ANNOUNCE":
-        return await announce(state, req, target.path, target.query);
-      case "SETUP": {
-        const session = state.session;
-        if (session?.kind === "publisher") {
-          return publisherSetup(state, req, session, target.path);
-        }
-        return await readerSetup(state, req, target);
-      }
-      case "PLAY":
-        return play(state, req);
-      case "RECORD":
-        return record(state, req);
-      case "TEARDOWN":
-        endSession(state);
-        if (state.authorized.size > 0) state.conn.expireAfter(limits.sessionTimeoutMs);
-        return reply(state, req, 200);
-      case "GET_PARAMETER":
-      case "SET_PARAMETER": {
-        const session = header(req.headers, "session");
-        return reply(state, req, 200, session ? [["Session", session.split(";")[0]!]] : []);
-      }
-      default:
-        return reply(state, req, 501, [["Public", PUBLIC]]);
-    }
-  };
-
-  const accept = (tcp: Deno.TcpConn) => {
+  #accept(tcp: Deno.TcpConn): void {
+    const limits = this.#limits;
+    const log = this.#log;
     const conn = new RtspConn(tcp, limits.readerQueueBytes);
-    const host = tcp.remoteAddr.transport === "tcp" ? tcp.remoteAddr.hostname : "unknown";
-    if (!admit(connections, limits, log, conn, host)) return;
     const state: ConnState = {
       conn,
-      host,
+      host: tcp.remoteAddr.transport === "tcp" ? tcp.remoteAddr.hostname : "unknown",
       nonce: randomHex(16),
       user: null,
       authorized: new Set(),
@@ -328,10 +181,10 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
       aliases: new Map(),
       session: null,
     };
-    connections.add(state);
+    if (!this.#connections.admit(state)) return;
     conn.expireAfter(limits.handshakeTimeoutMs);
     const loop = conn.start({
-      message(result) {
+      message: (result) => {
         if (result.kind === "interleaved") {
           const session = state.session;
           if (session?.kind !== "publisher" || !session.stream) return;
@@ -345,68 +198,83 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
           return conn.replyAndClose(result.status);
         }
         if (result.kind === "response") return; // clients have nothing to answer
-        return handleRequest(state, result.request).catch((error) => {
+        return this.#handleRequest(state, result.request).catch((error) => {
           log.error("request failed", { method: result.request.method, error });
-          reply(state, result.request, 500);
+          conn.reply(result.request, 500);
         });
       },
-      closed(reason) {
-        endSession(state);
+      closed: (reason) => {
+        this.#endSession(state);
         for (const lease of state.leases.values()) lease.release();
         state.leases.clear();
-        connections.delete(state);
+        this.#connections.remove(state);
         if (reason === "overflow") {
           log.warn("reader dropped: it stopped reading", { remote: conn.remote });
         }
       },
-    }, messageLimits);
-    loops.add(loop);
-    loop.finally(() => loops.delete(loop));
-  };
+    }, { maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes });
+    this.#loops.add(loop);
+    loop.finally(() => this.#loops.delete(loop));
+  }
 
-  const acceptLoop = (async () => {
-    try {
-      for await (const tcp of listener) accept(tcp);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.BadResource)) log.error("accept failed", { error });
+  async #handleRequest(state: ConnState, req: RtspRequest): Promise<void> {
+    const { conn } = state;
+    const target = parseTarget(req.uri);
+    if (!target) {
+      conn.reply(req, 400);
+      conn.close("protocol");
+      return;
     }
-  })();
-
-  // Grants that may lapse (a revoked token) are re-checked; a lapsed one closes its connection.
-  const revalidate = startRevalidation(connections, limits, log);
-
-  log.info("rtsp server listening", { hostname, port });
-  return Promise.resolve({
-    port,
-    hostname,
-    url: (path) => `rtsp://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}${path}`,
-    stats: (path) => streams.get(path)?.stats(Date.now()) ?? null,
-    paths: () => [...streams.keys()],
-    closeReaders(path) {
-      let closed = 0;
-      for (const state of [...connections]) {
-        const reading = state.session?.kind === "reader" && state.session.path === path;
-        if (reading || state.aliases.has(path)) {
-          state.conn.close("server");
-          closed++;
+    const streaming = state.session?.kind === "reader"
+      ? state.session.reader
+      : state.session?.stream;
+    // Only an authorised connection earns the long session timeout: an unauthenticated one keeps
+    // its handshake deadline however many OPTIONS it sends, so it cannot hold a slot forever.
+    if (!streaming && state.authorized.size > 0) conn.expireAfter(this.#limits.sessionTimeoutMs);
+    switch (req.method) {
+      case "OPTIONS":
+        return conn.reply(req, 200, [["Public", PUBLIC]]);
+      case "DESCRIBE":
+        return await this.#readers.describe(state, req, target.path, target.query);
+      case "ANNOUNCE":
+        return await this.#publishers.announce(state, req, target.path, target.query);
+      case "SETUP": {
+        const session = state.session;
+        if (session?.kind === "publisher") {
+          return this.#publishers.setup(state, req, session, target.path);
         }
+        return await this.#readers.setup(state, req, target);
       }
-      return closed;
-    },
-    async close() {
-      clearInterval(revalidate);
-      try {
-        listener.close();
-      } catch {
-        // already closed
+      case "PLAY":
+        return this.#readers.play(state, req);
+      case "RECORD":
+        return this.#publishers.record(state, req);
+      case "TEARDOWN":
+        this.#endSession(state);
+        if (state.authorized.size > 0) conn.expireAfter(this.#limits.sessionTimeoutMs);
+        return conn.reply(req, 200);
+      case "GET_PARAMETER":
+      case "SET_PARAMETER": {
+        const session = header(req.headers, "session");
+        return conn.reply(req, 200, session ? [["Session", session.split(";")[0]!]] : []);
       }
-      for (const state of [...connections]) state.conn.close("server");
-      for (const timer of graceTimers.values()) clearTimeout(timer);
-      graceTimers.clear();
-      for (const path of [...waiters.keys()]) notify(path);
-      await acceptLoop;
-      await Promise.all([...loops]);
-      streams.clear();
-    },
-  });
+      default:
+        return conn.reply(req, 501, [["Public", PUBLIC]]);
+    }
+  }
+
+  #endSession(state: ConnState): void {
+    const session = state.session;
+    state.session = null;
+    if (session?.kind === "reader") this.#readers.end(session);
+    else if (session) this.#publishers.end(state, session);
+  }
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
 }

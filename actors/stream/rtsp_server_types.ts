@@ -1,15 +1,15 @@
 /**
- * Types and constants of Vigil's RTSP server (see rtsp_server.ts), shared by its request handlers.
+ * Vigil's RTSP server (see rtsp_server.ts): what it is started with and what it offers, and the
+ * per-connection state its parts (access, connections, paths, reader and publisher requests)
+ * share.
  *
  * @module
  */
 
 import type { RtspConn } from "./rtsp_conn.ts";
 import type { Stream, StreamReader, StreamStats } from "./rtsp_stream.ts";
-import type { HeaderList, RtspRequest } from "../../models/rtsp/message.ts";
 import type { Sdp } from "../../models/rtsp/sdp.ts";
 import type { Credentials } from "../../models/rtsp/auth.ts";
-import type { Logger } from "../../models/log.ts";
 
 /** What a request asks the authorizer. */
 export interface RtspAuthRequest {
@@ -172,6 +172,7 @@ export interface ReaderSession {
   internal: boolean;
 }
 
+/** A publisher's RTSP session. */
 export interface PublisherSession {
   kind: "publisher";
   id: string;
@@ -181,56 +182,34 @@ export interface PublisherSession {
   stream: Stream | null;
 }
 
+/** One client connection and what it was granted, asked for and set up. */
 export interface ConnState {
   conn: RtspConn;
   /** The client's host (no port), for the per-address cap. */
   host: string;
+  /** The Digest nonce offered to this connection. */
   nonce: string;
   /** User name of the last authorised credentials (who publishes, see `publishOwner`). */
   user: string | null;
+  /** Grants as `<action> <path>`. */
   authorized: Set<string>;
   /** Re-checks of the grants in `authorized` that may lapse (revocable tokens). */
   checks: Map<string, () => Promise<boolean>>;
+  /** Authorised with Vigil's own credentials: its readers are not counted against the limits. */
   internal: boolean;
+  /** Refused authorisations so far. */
   failures: number;
+  /** Demanded paths held for this connection, by the path it asked for. */
   leases: Map<string, RtspDemand>;
+  /** The path each asked-for path resolved to. */
   aliases: Map<string, string>;
   session: ReaderSession | PublisherSession | null;
 }
 
+/** The methods the server answers (the `Public` header). */
 export const PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, SET_PARAMETER, " +
   "ANNOUNCE, RECORD";
+/** The session timeout announced to clients. */
 export const SESSION_TIMEOUT_S = 60;
 /** Failed authorisations a connection may make before it is closed. */
 export const MAX_AUTH_FAILURES = 5;
-
-/** What the request handlers share with the server that runs them. */
-export interface ServerCtx {
-  limits: RtspLimits;
-  options: RtspServerOptions;
-  log: Logger;
-  streams: Map<string, Stream>;
-  graceTimers: Map<string, ReturnType<typeof setTimeout>>;
-  readerCounts: Map<string, number>;
-  /** External readers in total (mutable). */
-  readers: { total: number };
-  urlHost: string;
-  port: number;
-  randomHex(bytes: number): string;
-  reply(
-    state: ConnState,
-    req: RtspRequest | null,
-    status: number,
-    headers?: HeaderList,
-    body?: string,
-  ): void;
-  notify(path: string): void;
-  waitForStream(path: string, ms: number): Promise<Stream | undefined>;
-  checkAuth(
-    state: ConnState,
-    req: RtspRequest,
-    action: "read" | "publish",
-    path: string,
-    query: Record<string, string>,
-  ): Promise<boolean>;
-}

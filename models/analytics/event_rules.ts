@@ -9,44 +9,14 @@ import type { Box } from "../detectors/types.ts";
 import { type Point, pointInPolygon, segmentsIntersect, sideOfLine } from "./geometry.ts";
 import type { CrossingLine, Zone } from "./settings.ts";
 import type { Track } from "./tracker.ts";
-import type { CrossDirection, EventAction, EventRecord, EventState } from "./events.ts";
-
-export interface OpenEntry {
-  best: number;
-  trackId?: string;
-}
-
-export interface ZoneVisit {
-  visit: number;
-  enteredAt: number;
-  /** Set while the foot point is outside, until the leave is confirmed. */
-  outsideSince?: number;
-  zoneKey?: string;
-  loiterKey?: string;
-}
-
-export interface PendingCross {
-  key: string;
-  line: string;
-  direction: CrossDirection;
-  at: number;
-}
-
-export interface TrackMemory {
-  lastSeen: number;
-  /** The object event was opened (it never opens twice, even after it closed). */
-  objectOpened: boolean;
-  visits: Map<string, ZoneVisit>;
-  visitCount: Map<string, number>;
-  loitered: Set<string>;
-  /** Per line: the last side (±1) the foot point was on, and where. */
-  sides: Map<string, { side: number; point: Point }>;
-  /** `line:dir:track` keys already reported or pending. */
-  crossed: Set<string>;
-  pending: PendingCross[];
-  /** Keys of this track's open events. */
-  keys: Set<string>;
-}
+import type {
+  CrossDirection,
+  EventAction,
+  EventRecord,
+  EventState,
+  OpenEntry,
+  TrackMemory,
+} from "./event_types.ts";
 
 export function cares(classes: readonly string[] | undefined, label: string): boolean {
   return classes === undefined || classes.includes(label);

@@ -23,55 +23,10 @@
  * @module
  */
 import { boxFootPoint, normalizePoint } from "./geometry.ts";
-import type { Box } from "../detectors/types.ts";
-import type { AnalyticsSettings, CrossingLine, EventKind, Zone } from "./settings.ts";
-import {
-  cares,
-  close,
-  crossLine,
-  leaveZone,
-  open,
-  type OpenEntry,
-  type TrackMemory,
-  visitZone,
-} from "./event_rules.ts";
+import type { AnalyticsSettings } from "./settings.ts";
+import { cares, close, crossLine, leaveZone, open, visitZone } from "./event_rules.ts";
+import type { EventAction, EventConfig, EventState, TrackMemory } from "./event_types.ts";
 import type { Track } from "./tracker.ts";
-
-/** Direction of a line crossing, as seen on screen facing from the line's `a` to its `b`. */
-export type CrossDirection = "left_to_right" | "right_to_left";
-
-/** The content of a new event. */
-export interface EventRecord {
-  kind: EventKind;
-  /** The object's label; absent for `offline`. */
-  label?: string;
-  /** Absent for `offline`. */
-  trackId?: string;
-  /** The zone (`zone`, `loitering`) or line (`line_cross`) name. */
-  zone?: string;
-  /** For `line_cross`. */
-  direction?: CrossDirection;
-  /** When it started, ms (may be before the action: the object was seen before confirmation). */
-  startedAt: number;
-  /** The score at the frame of this action (the snapshot frame); 0 for `offline`. */
-  score: number;
-  /** The box at the frame of this action, source pixels; absent for `offline`. */
-  box?: Box;
-}
-
-/** What the caller must do. `key` identifies the event across actions. */
-export type EventAction =
-  | { type: "open"; key: string; event: EventRecord }
-  | { type: "update-best"; key: string; score: number; box: Box }
-  | { type: "close"; key: string; endedAt: number };
-
-/** The part of the settings the event logic uses. */
-export interface EventConfig {
-  zones: readonly Zone[];
-  lines: readonly CrossingLine[];
-  /** Debounce for zone leaves, ms (settings `rules.leaveAfterMs`). */
-  leaveAfterMs: number;
-}
 
 /** One step of input. */
 export type EventInput =
@@ -100,14 +55,6 @@ export type EventInput =
    * would open a second `object` event under the key of the closed one.
    */
   | { type: "close-all"; now: number };
-
-/** Everything the reducer remembers; plain data (Maps and Sets), cloned on every step. */
-export interface EventState {
-  config: EventConfig;
-  open: Map<string, OpenEntry>;
-  tracks: Map<string, TrackMemory>;
-  offlineKey?: string;
-}
 
 /**
  * Picks the event-logic configuration out of analytics settings.

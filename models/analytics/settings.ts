@@ -21,8 +21,6 @@ import {
   type ZoneSchema,
 } from "./settings_schema.ts";
 
-export { EVENT_KINDS };
-
 /** One of {@link EVENT_KINDS}. */
 export type EventKind = typeof EVENT_KINDS[number];
 /** A named area of interest. */

@@ -4,8 +4,8 @@
  * so a busy camera cannot starve the others and no camera's backlog grows. A newer frame from the
  * same camera replaces a waiting one (the replaced request resolves as `skipped`). Frames cross to
  * the Worker as transferred ArrayBuffers. A crashed Worker is restarted with backoff and the
- * waiting frames are served by the new one; if it cannot be restarted
- * ({@linkcode MAX_FAILED_RESTARTS} in a row fail), frames fail until a background restart works.
+ * waiting frames are served by the new one; if it cannot be restarted (`MAX_FAILED_RESTARTS`
+ * of shared_detector_options.ts in a row fail), frames fail until a background restart works.
  *
  * @module
  */
@@ -16,27 +16,8 @@ import type { FromWorker, ToWorker } from "./inference_protocol.ts";
 import { LatestFrameSlots } from "./latest_frame_slots.ts";
 import { frameProblem } from "./preprocess.ts";
 import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
-import {
-  INFERENCE_TIMEOUT_MS,
-  MAX_FAILED_RESTARTS,
-  MAX_RESTART_DELAY_MS,
-  OPEN_TIMEOUT_MS,
-  PIPELINE_DEPTH,
-  resolveSharedOptions,
-  RESTART_DELAY_MS,
-  type SharedDetectorOptions,
-} from "./shared_detector_options.ts";
+import { resolveSharedOptions, type SharedDetectorOptions } from "./shared_detector_options.ts";
 import { fromWire, timeout, transferable, WorkerRestarts } from "./worker_restarts.ts";
-
-export {
-  INFERENCE_TIMEOUT_MS,
-  MAX_FAILED_RESTARTS,
-  MAX_RESTART_DELAY_MS,
-  OPEN_TIMEOUT_MS,
-  PIPELINE_DEPTH,
-  RESTART_DELAY_MS,
-  type SharedDetectorOptions,
-};
 
 /** What happened to one frame. */
 export type DetectOutcome =

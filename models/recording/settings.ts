@@ -16,7 +16,8 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
-import { EVENT_KINDS, type EventKind } from "../analytics/settings.ts";
+import type { EventKind } from "../analytics/settings.ts";
+import { EVENT_KINDS } from "../analytics/settings_schema.ts";
 import { LABEL_PATTERN } from "../detectors/labels.ts";
 
 /** What gets recorded. */

@@ -9,7 +9,8 @@ import type postgres from "postgres";
 import type { TableSpec } from "./table_spec.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
-import { EVENT_KINDS, type EventKind } from "../analytics/settings.ts";
+import type { EventKind } from "../analytics/settings.ts";
+import { EVENT_KINDS } from "../analytics/settings_schema.ts";
 import { LABEL_PATTERN } from "../detectors/labels.ts";
 
 /** One event as written (and spilled): times in ms since the epoch, so it survives JSON. */

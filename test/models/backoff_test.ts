@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { backoffDelay } from "../../models/backoff.ts";
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from "../../actors/camera/camera_machine.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
 
 Deno.test("backoffDelay() grows exponentially, is capped and jittered", () => {
   const camera = { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS };

@@ -95,12 +95,18 @@ export async function productFiles(
  * Finds the cycles of value imports (Tarjan's strongly connected components).
  *
  * @param files the sources
+ * @param options `typeImportCycles`: count type-only imports too (they cannot break evaluation,
+ *   but still tie the files together)
  * @returns each cycle as its sorted member paths; empty when there is none
  */
-export function valueImportCycles(files: SourceFile[]): string[][] {
+export function valueImportCycles(
+  files: SourceFile[],
+  options: { typeImportCycles?: boolean } = {},
+): string[][] {
   const edges = new Map<string, string[]>();
   for (const f of files) {
-    edges.set(f.path, f.imports.filter((i) => !i.typeOnly).map((i) => i.target));
+    const counted = f.imports.filter((i) => options.typeImportCycles || !i.typeOnly);
+    edges.set(f.path, counted.map((i) => i.target));
   }
   const index = new Map<string, number>();
   const low = new Map<string, number>();

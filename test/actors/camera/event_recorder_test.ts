@@ -3,7 +3,7 @@ import { createEventRecorder, type FeedMessage } from "../../../actors/camera/ev
 import type { EventRow } from "../../../models/store/events.ts";
 import { createEventBus } from "../../../models/event_bus.ts";
 import { configureLogging } from "../../../models/log.ts";
-import type { EventAction } from "../../../models/analytics/events.ts";
+import type { EventAction } from "../../../models/analytics/event_types.ts";
 
 const CAMERA = "01a21446-3c04-7299-9d98-2899dbc2bc75";
 const TRACK = "01a21446-3c04-7299-9d98-2899dbc2bc76";

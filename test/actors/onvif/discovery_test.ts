@@ -12,10 +12,10 @@ import {
   type DiscoveredDevice,
   type DiscoveryEvent,
   discoveryIntervalActor,
-  discoveryIntervalFromEnv,
   DiscoveryRegistry,
   movedCameraXaddr,
 } from "../../../actors/onvif/discovery.ts";
+import { discoveryIntervalFromEnv } from "../../../models/config.ts";
 import { ValidationError } from "../../../models/errors.ts";
 import { buildScopes } from "../../../models/onvif/discovery_messages.ts";
 import { OnvifError } from "../../../models/onvif/onvif_error.ts";

@@ -3,7 +3,8 @@
  * relay and real ffmpeg readers.
  */
 import assert from "node:assert/strict";
-import { type RtspServer, startRtspServer } from "../../../actors/stream/rtsp_server.ts";
+import { startRtspServer } from "../../../actors/stream/rtsp_server.ts";
+import type { RtspServer } from "../../../actors/stream/rtsp_server_types.ts";
 import { Hub } from "../../../actors/stream/hub.ts";
 import {
   processAlive,

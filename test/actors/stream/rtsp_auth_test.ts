@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../../support/databases.ts";
 import { relayAuthorizer } from "../../../actors/stream/rtsp_auth.ts";
-import type { RtspAuthDecision, RtspAuthRequest } from "../../../actors/stream/rtsp_server.ts";
+import type {
+  RtspAuthDecision,
+  RtspAuthRequest,
+} from "../../../actors/stream/rtsp_server_types.ts";
 import { createToken, revokeToken } from "../../../models/auth.ts";
 import { internalCredentials, openRelayKeys } from "../../../models/relay_keys.ts";
 import { digestResponse } from "../../../models/rtsp/auth.ts";

@@ -3,12 +3,12 @@
  * what ffmpeg will not do (garbage, half-open connections, a reader that stops reading).
  */
 import assert from "node:assert/strict";
-import {
-  type RtspAuthRequest,
-  type RtspServer,
-  type RtspServerOptions,
-  startRtspServer,
-} from "../../../actors/stream/rtsp_server.ts";
+import { startRtspServer } from "../../../actors/stream/rtsp_server.ts";
+import type {
+  RtspAuthRequest,
+  RtspServer,
+  RtspServerOptions,
+} from "../../../actors/stream/rtsp_server_types.ts";
 import { headerValues } from "../../../models/rtsp/message.ts";
 import { verifyDigest } from "../../../models/rtsp/auth.ts";
 import { keyframeStart, rtpPayload } from "../../../models/rtsp/rtp.ts";

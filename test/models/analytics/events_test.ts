@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import {
   createEventEngine,
-  type EventAction,
-  type EventConfig,
   initialEventState,
   reduceEvents,
 } from "../../../models/analytics/events.ts";
+import type { EventAction, EventConfig } from "../../../models/analytics/event_types.ts";
 import { filterDetections } from "../../../models/analytics/filter.ts";
 import type { CrossingLine, Zone } from "../../../models/analytics/settings.ts";
 import { createTracker } from "../../../models/analytics/tracker.ts";

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { ValidationError } from "../../../models/errors.ts";
 import {
   DEFAULT_ANALYTICS_SETTINGS,
-  EVENT_KINDS,
   type KnownNames,
   parseAnalyticsSettings,
 } from "../../../models/analytics/settings.ts";
+import { EVENT_KINDS } from "../../../models/analytics/settings_schema.ts";
 
 const COCO_START = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck"];
 const KNOWN: KnownNames = {

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { configureLogging } from "../../../models/log.ts";
 import { DetectorError } from "../../../models/detectors/detector_error.ts";
-import {
-  type DetectOutcome,
-  MAX_FAILED_RESTARTS,
-  SharedDetector,
-} from "../../../models/detectors/shared_detector.ts";
+import { type DetectOutcome, SharedDetector } from "../../../models/detectors/shared_detector.ts";
+import { MAX_FAILED_RESTARTS } from "../../../models/detectors/shared_detector_options.ts";
 import type { Frame } from "../../../models/detectors/types.ts";
 import { constantModel, yoloOutput } from "./tiny_onnx.ts";
 
