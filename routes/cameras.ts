@@ -197,11 +197,12 @@ export function cameraRoutes(deps: AppDeps) {
     })
     .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const { cameras } = requestToken(c);
+      // A token limited to some cameras lists only those.
+      const visible = requestToken(c).cameras;
       const page = await listCameras(db.sql, {
         limit,
         after: cursor?.toLowerCase(),
-        ids: cameras ?? undefined,
+        ids: visible ?? undefined,
       });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
