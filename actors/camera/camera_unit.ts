@@ -15,7 +15,7 @@ import { type EventRow, EVENTS } from "../../models/store/events.ts";
 import { BatchWriter } from "../store/writer.ts";
 import { type Camera, createCamera } from "./camera_machine.ts";
 import { type AnalysisStats, createAnalysisLogic, emptyAnalysisStats } from "./analysis.ts";
-import { createEventRecorder, type EventRecorder, type FeedMessage } from "./event_recorder.ts";
+import { createEventRecorder, type EventRecorder } from "./event_recorder.ts";
 import type { Hub } from "../stream/hub.ts";
 import { type SegmentRow, SEGMENTS } from "../../models/store/segments.ts";
 import { readStoredRecording } from "../../models/recording/settings.ts";
@@ -26,31 +26,12 @@ import { recoverSegments } from "../recording/recovery.ts";
 import { Histogram } from "../../models/metrics/histogram.ts";
 import { INFERENCE_BUCKETS } from "../../models/metrics/vigil_metrics.ts";
 import { TrackBoard } from "../../models/analytics/track_board.ts";
-import type { Database } from "../../models/store/database.ts";
-import type { SecretBox } from "../../models/secret_box.ts";
-import type { EventBus } from "../../models/event_bus.ts";
-import type { DetectorPool } from "./detector_pool.ts";
+import type { FleetOptions } from "./fleet.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
 export const ANALYSIS_HEIGHT = 360;
 export const ANALYSIS_FPS = 5;
-
-/** What a camera's unit is built from (the fleet's options, less its base capture rate). */
-export interface UnitOptions {
-  db: Database;
-  secrets: SecretBox;
-  dataDir: string;
-  detectors: DetectorPool;
-  /** The live event feed. */
-  events: EventBus<FeedMessage>;
-  /** The stream hub every capture and snapshot reads through. */
-  hub: Hub;
-  /** Stall watchdog per camera (default: the capture's). */
-  stallMs?: number;
-  /** Target recording segment length in seconds (default 10). */
-  segmentSeconds?: number;
-}
 
 /** One supervised camera and the resources that outlive a state of its actor. */
 export interface Unit {
@@ -78,7 +59,7 @@ export interface Unit {
  * @returns the camera URL with credentials
  */
 export async function registerSources(
-  options: Pick<UnitOptions, "db" | "secrets" | "hub">,
+  options: Pick<FleetOptions, "db" | "secrets" | "hub">,
   row: CameraRow,
 ): Promise<string> {
   const { db, secrets, hub } = options;
@@ -113,14 +94,14 @@ export async function recordingSource(hub: Hub, id: string): Promise<RecordingSo
  * Builds a camera's unit: registers its sources, opens its writers, recovers segments a crash
  * left unindexed, and creates its actor (idle until told otherwise).
  *
- * @param options what the unit is built from
+ * @param options the fleet's options
  * @param captureFps the base capture rate
  * @param log the fleet's logger
  * @param row the camera
  * @returns the unit
  */
 export async function buildUnit(
-  options: UnitOptions,
+  options: FleetOptions,
   captureFps: number,
   log: Logger,
   row: CameraRow,

@@ -25,6 +25,8 @@
  *
  * @module
  */
+import type { SecretBox } from "../../models/secret_box.ts";
+import type { Database } from "../../models/store/database.ts";
 import { allCameras, type Camera as CameraRow, updateDesired } from "../../models/store/cameras.ts";
 import { removeOrphanFiles } from "../../models/store/camera_data.ts";
 import { cameraSnapshot } from "../../models/media/snapshot.ts";
@@ -32,7 +34,11 @@ import { NotFoundError } from "../../models/errors.ts";
 import { withTimeout } from "../../models/timeout.ts";
 import { createLogger } from "../../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../../models/analytics/settings.ts";
+import type { EventBus } from "../../models/event_bus.ts";
 import type { AnalysisStats } from "./analysis.ts";
+import type { FeedMessage } from "./event_recorder.ts";
+import type { DetectorPool } from "./detector_pool.ts";
+import type { Hub } from "../stream/hub.ts";
 import {
   readStoredRecording,
   type RecordingSettings,
@@ -47,7 +53,6 @@ import {
   registerSources,
   stopUnit as stopCameraUnit,
   type Unit,
-  type UnitOptions,
 } from "./camera_unit.ts";
 import { deleteCamera as deleteCameraFlow } from "./camera_delete.ts";
 import { type CameraStatus, cameraStatus, fleetHealth, fleetMetrics } from "./fleet_views.ts";
@@ -62,10 +67,22 @@ export const FINALIZE_TIMEOUT_MS = 20_000;
 /** How long stopRecording then waits for the segment's row to be committed. */
 const DRAIN_TIMEOUT_MS = 2000;
 
-/** What the fleet needs: what each camera's unit is built from, and the base capture rate. */
-export interface FleetOptions extends UnitOptions {
+/** What the fleet needs. */
+export interface FleetOptions {
+  db: Database;
+  secrets: SecretBox;
+  dataDir: string;
+  detectors: DetectorPool;
+  /** The live event feed. */
+  events: EventBus<FeedMessage>;
+  /** The stream hub every capture and snapshot reads through. */
+  hub: Hub;
+  /** Stall watchdog per camera (default: the capture's). */
+  stallMs?: number;
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
+  /** Target recording segment length in seconds (default 10). */
+  segmentSeconds?: number;
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
