@@ -1,9 +1,9 @@
 /**
  * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
- * stream hub, the camera fleet, the shared detectors, the live event feed, LAN discovery with its
- * camera-move watch, the optional discovery interval, retention and live sessions. main.ts and
- * the tests assemble Vigil through this one function, so a test runs the same wiring as the
- * server; the result is also the dependencies the routes need
+ * stream hub, the camera fleet and its service, the shared detectors, the live event feed, LAN
+ * discovery with its camera-move watch, the optional discovery interval, retention and live
+ * sessions. main.ts and the tests assemble Vigil through this one function, so a test runs the
+ * same wiring as the server; the result is also the dependencies the routes need
  * (`createApp({ ...system, auth, shutdown })`).
  *
  * @module
@@ -18,6 +18,7 @@ import { startRetention } from "./store/retention.ts";
 import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
 import { createLogger } from "../models/log.ts";
 import { createFleet, type Fleet } from "./camera/fleet.ts";
+import { CameraService } from "./camera/camera_service.ts";
 import { DetectorPool } from "./camera/detector_pool.ts";
 import type { FeedMessage } from "./camera/event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./onvif/discovery.ts";
@@ -77,6 +78,8 @@ export interface System {
   dataDir: string;
   secrets: SecretBox;
   fleet: Fleet;
+  /** Adds, changes, moves and deletes cameras: what the API asks of them goes through it. */
+  cameras: CameraService;
   /** The RTSP server, the stream hub and the relay's keys. */
   relay: Relay;
   detectors: DetectorPool;
@@ -196,6 +199,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     timeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
   });
+  const cameras = new CameraService({
+    db,
+    secrets,
+    fleet,
+    watch,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+    neighbours: options.neighbours,
+  });
   const lag = startLagMonitor();
   const metrics = createMetrics({ fleet, db, lag });
   const live = await startLive({
@@ -229,6 +240,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir,
     secrets,
     fleet,
+    cameras,
     relay,
     detectors,
     events,

@@ -11,7 +11,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { type AnalyticsSettings, resolveAnalyticsSettings } from "../models/analytics/settings.ts";
 import {
   AnalyticsSettingsInput,

@@ -1,10 +1,11 @@
 /**
  * Authentication and authorization middleware. Which permission a request needs is decided in
- * one place, from its method and path, so a new route cannot forget to declare it.
+ * one place, from its method and path (`permissionFor` in routes/shared/access.ts), so a new
+ * route cannot forget to declare it.
  *
  * A token limited to some cameras (`cameras`) is held to them here for every path that names a
  * camera (`/api/cameras/{id}/...`: 404 for another camera, as if it did not exist), and refused
- * (403) on every path that is not known to filter by camera ({@linkcode scopeOfPath}): a route
+ * (403) on every path that is not known to filter by camera (`scopeOfPath`, same file): a route
  * added later is closed to such tokens until it filters. The routes that list or follow several
  * cameras filter with the request's token (`c.get("token")`, see models/auth.ts `tokenMaySee`).
  *
@@ -18,117 +19,13 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Database } from "../models/store/database.ts";
-import {
-  allows,
-  type Permission,
-  type TokenInfo,
-  tokenMaySee,
-  UNLIMITED,
-  verifyToken,
-} from "../models/auth.ts";
+import { allows, tokenMaySee, UNLIMITED, verifyToken } from "../models/auth.ts";
 import { AuthLimiter } from "../models/auth_limiter.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
-
-declare module "hono" {
-  interface ContextVariableMap {
-    /** The token of the request (an unlimited admin when authentication is off). */
-    token: TokenInfo;
-  }
-}
+import { permissionFor, scopeOfPath } from "./shared/access.ts";
 import { createLogger } from "../models/log.ts";
 
 const log = createLogger("auth");
-
-/**
- * The permission a request needs: live viewing and dispatch have their own; other reads need
- * `read`; anything that changes state needs `write`.
- *
- * @param method HTTP method
- * @param path request path
- * @returns the permission
- */
-export function permissionFor(method: string, path: string): Permission {
-  if (path === "/metrics") return "metrics";
-  if (path.startsWith("/api/dispatch")) return "dispatch";
-  // Who may call the API is an admin's business, even just to read.
-  if (path.startsWith("/api/tokens")) return "write";
-  // The live event feed is live viewing: dashboards and the media server follow it.
-  // Live media served by the box (HLS, MJPEG) is live viewing too (see routes/live_media.ts).
-  if (path.startsWith("/api/live") || path.startsWith("/live/") || path === "/api/events/stream") {
-    return "live";
-  }
-  // Recordings are watched by viewers and fetched by the media server: reading them is playback.
-  if ((method === "GET" || method === "HEAD") && isPlayback(path)) return "playback";
-  // A signed relay URL is live viewing too: the media server asks for it.
-  if (method === "GET" && /^\/api\/cameras\/[^/]+\/relay$/.test(path)) return "live";
-  return method === "GET" || method === "HEAD" ? "read" : "write";
-}
-
-/** The timeline of a camera's recordings, and clips (their jobs, files and checks). */
-function isPlayback(path: string): boolean {
-  return /^\/api\/cameras\/[^/]+\/recordings\/?$/.test(path) || path === "/api/records" ||
-    path.startsWith("/api/records/");
-}
-
-/**
- * The token of a request, as the middleware set it. A sub-app mounted without the middleware (a
- * test of one resource) answers as with authentication off: it is open anyway.
- *
- * @param c the request's context
- * @returns the token's info
- */
-export function requestToken(c: Context): TokenInfo {
-  const token: TokenInfo | undefined = c.get("token");
-  return token ?? UNLIMITED;
-}
-
-/** How a path relates to cameras, for a token limited to some (see {@linkcode scopeOfPath}). */
-export type PathScope =
-  | { kind: "camera"; camera: string }
-  | { kind: "filtered" }
-  | { kind: "closed" };
-
-const CAMERA_PATH = /^\/api\/(?:cameras|dispatch)\/([^/]+)(\/.*)?$/;
-/** Paths whose handlers filter what they answer by the request's token. */
-const FILTERED_PATHS = [
-  /^\/api\/cameras\/?$/,
-  /^\/api\/events\/?$/,
-  /^\/api\/events\/stream$/,
-  /^\/api\/events\/[^/]+(\/snapshot\.jpg)?$/,
-  /^\/api\/detections\/?$/,
-  // Live sessions and their media answer 404 for a session of a camera the token may not see.
-  /^\/api\/live(\/[^/]+)?\/?$/,
-  /^\/live\/[^/]+\/[^/]+$/,
-];
-
-/**
- * What a path means to a token limited to cameras: it names one camera (checked here), or its
- * handler filters by the token, or it is closed to such tokens (everything else: discovery,
- * tokens, and any route not yet taught to filter).
- *
- * @param path request path
- * @returns the path's scope
- * @example
- * ```ts
- * scopeOfPath("/api/cameras/0192.../snapshot.jpg"); // { kind: "camera", camera: "0192..." }
- * scopeOfPath("/api/discovery"); // { kind: "closed" }
- * ```
- */
-export function scopeOfPath(path: string): PathScope {
-  const camera = CAMERA_PATH.exec(path)?.[1];
-  if (camera !== undefined) return { kind: "camera", camera: safeDecode(camera) };
-  return FILTERED_PATHS.some((pattern) => pattern.test(path))
-    ? { kind: "filtered" }
-    : { kind: "closed" };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 /**
  * Checks the bearer token (unless auth is off) and the role's permission, refusing an address

@@ -13,11 +13,10 @@
  * @module
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
-import { Camera, cameraView } from "./cameras.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
+import { Camera, cameraView } from "./shared/camera.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam } from "./schemas.ts";
-import { UnavailableError } from "../models/errors.ts";
 
 const tags = ["cameras"];
 
@@ -54,21 +53,18 @@ const dismiss = createRoute({
 });
 
 /**
- * @param deps the running system (its move watch)
+ * @param deps the running system (its camera service)
  * @returns the sub-app, mounted at `/api/cameras`
  */
 export function cameraMoveRoutes(deps: AppDeps) {
-  const watch = () => {
-    if (!deps.watch) throw new UnavailableError("camera moves are not watched on this server");
-    return deps.watch;
-  };
+  const { cameras, fleet } = deps;
   return apiApp()
     .openapi(accept, async (c) => {
-      const camera = await watch().acceptMove(c.req.valid("param").id);
-      return c.json(cameraView(camera, deps.fleet), 200);
+      const camera = await cameras.acceptMove(c.req.valid("param").id);
+      return c.json(cameraView(camera, fleet), 200);
     })
     .openapi(dismiss, async (c) => {
-      const camera = await watch().dismissMove(c.req.valid("param").id);
-      return c.json(cameraView(camera, deps.fleet), 200);
+      const camera = await cameras.dismissMove(c.req.valid("param").id);
+      return c.json(cameraView(camera, fleet), 200);
     });
 }

@@ -14,7 +14,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detection_queries.ts";
 import { cameraFilter } from "../models/auth.ts";
-import { requestToken } from "./auth.ts";
+import { requestToken } from "./shared/access.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
 

@@ -11,24 +11,17 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
+import { type DiscoveredDevice, DiscoveryRegistry } from "../actors/onvif/discovery.ts";
+import { NotFoundError } from "../models/errors.ts";
 import {
-  adoptDiscoveredDevice,
-  type DiscoveredDevice,
-  DiscoveryRegistry,
-} from "../actors/onvif/discovery.ts";
-import { camerasByEndpoint } from "../models/store/cameras.ts";
-import { readOnvifIdentity } from "../models/onvif/stored_info.ts";
-import { ConflictError, NotFoundError } from "../models/errors.ts";
-import {
-  addOnvifCamera,
   Camera,
   CameraName,
   cameraView,
   OnvifPassword,
   OnvifUsername,
   Transport,
-} from "./cameras.ts";
+} from "./shared/camera.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { Instant, pageOf, UuidOut } from "./schemas.ts";
 
@@ -152,24 +145,11 @@ const adopt = createRoute({
  * @returns the sub-app
  */
 export function discoveryRoutes(deps: AppDeps) {
+  const { cameras, fleet } = deps;
   const registry = deps.discovery ?? new DiscoveryRegistry();
 
-  /** endpoint address → camera id, for the devices given. */
-  const onboarded = async (devices: DiscoveredDevice[]) => {
-    const cameras = await camerasByEndpoint(
-      deps.db.sql,
-      devices.map((d) => d.endpointAddress),
-    );
-    const byEndpoint = new Map<string, string>();
-    for (const camera of cameras) {
-      const endpoint = readOnvifIdentity(camera.onvif)?.endpointAddress;
-      if (endpoint && !byEndpoint.has(endpoint)) byEndpoint.set(endpoint, camera.id);
-    }
-    return byEndpoint;
-  };
-
   const views = async (devices: DiscoveredDevice[]) => {
-    const cameraIds = await onboarded(devices);
+    const cameraIds = await cameras.camerasOfDevices(devices);
     return devices.map((device) => {
       const cameraId = cameraIds.get(device.endpointAddress) ?? null;
       return {
@@ -212,40 +192,9 @@ export function discoveryRoutes(deps: AppDeps) {
     })
     .openapi(adopt, async (c) => {
       const device = findDevice(c.req.valid("param").id);
-      const body = c.req.valid("json");
-      const existing = (await onboarded([device])).get(device.endpointAddress);
-      if (existing) {
-        throw new ConflictError(`device ${device.id} is already onboarded as camera ${existing}`);
-      }
-      const info = await adoptDiscoveredDevice(device, {
-        username: body.username,
-        password: body.password,
-        timeoutMs: deps.onvifTimeoutMs,
-        neighbours: deps.neighbours,
-      });
-      const camera = await addOnvifCamera(deps, {
-        name: body.name ?? defaultName(device, info.deviceInfo),
-        info,
-        username: body.username,
-        password: body.password,
-        transport: body.transport,
-      });
+      const camera = await cameras.adopt(device, c.req.valid("json"));
       // The same fields as `GET /api/cameras/:id`.
       c.header("location", `/api/cameras/${camera.id}`);
-      return c.json(cameraView(camera, deps.fleet), 201);
+      return c.json(cameraView(camera, fleet), 201);
     });
-}
-
-/**
- * A camera name for an adopted device that was given none: its announced name, else its model
- * and serial number; control characters removed, at most 100 characters (the camera name rules).
- */
-function defaultName(
-  device: DiscoveredDevice,
-  info: { model: string; serialNumber: string },
-): string {
-  const raw = device.name ?? [info.model, info.serialNumber].filter(Boolean).join(" ");
-  // deno-lint-ignore no-control-regex -- dropping control characters is the point
-  const clean = raw.replace(/[\x00-\x1f\x7f]/g, "").trim().slice(0, 100);
-  return clean || `camera ${device.id.slice(0, 8)}`;
 }

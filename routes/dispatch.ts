@@ -7,13 +7,13 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, UuidOut } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { cameraStreams, QUALITIES } from "../models/media/quality.ts";
 import { LIVE_OUTPUTS } from "../actors/live/types.ts";
-import { relayOrigin } from "./relay.ts";
+import { relayOrigin } from "./shared/relay_origin.ts";
 
 const Dispatch = z.object({
   camera: z.object({

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { getEventKeep, setEventKeep } from "../models/store/event_recording.ts";
 import { getEvent } from "../models/store/events.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";

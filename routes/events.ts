@@ -9,14 +9,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { join } from "node:path";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { eventView, getEvent, listEvents } from "../models/store/events.ts";
 import { EVENT_KINDS } from "../models/analytics/settings_schema.ts";
 import { NotFoundError } from "../models/errors.ts";
 import { cameraFilter, tokenExists, type TokenInfo, tokenMaySee } from "../models/auth.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
 import type { FeedMessage } from "../actors/camera/event_recorder.ts";
-import { requestToken } from "./auth.ts";
+import { requestToken } from "./shared/access.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, pageOf, rangeIsOrdered, SeriesQuery, Uuid, UuidOut } from "./schemas.ts";
 

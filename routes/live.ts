@@ -13,15 +13,15 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { IdParam, Instant, Uuid, UuidOut } from "./schemas.ts";
 import { QUALITIES } from "../models/media/quality.ts";
 import { targetProblem } from "../models/media/live_args.ts";
 import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live/types.ts";
 import { signPath } from "../models/rtsp/signed_url.ts";
-import { relayOrigin } from "./relay.ts";
-import { requestToken } from "./auth.ts";
+import { relayOrigin } from "./shared/relay_origin.ts";
+import { requestToken } from "./shared/access.ts";
 import { tokenMaySee } from "../models/auth.ts";
 import { NotFoundError } from "../models/errors.ts";
 

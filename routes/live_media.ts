@@ -15,12 +15,12 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, BEARER, errorReplies } from "./openapi.ts";
 import { Uuid } from "./schemas.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
 import { tokenExists, tokenMaySee } from "../models/auth.ts";
-import { requestToken } from "./auth.ts";
+import { requestToken } from "./shared/access.ts";
 import { isUuid } from "../models/ids.ts";
 import { checkSignedPath } from "../models/rtsp/signed_url.ts";
 import { SEGMENT_FILE } from "../models/media/hls_playlist.ts";

@@ -20,7 +20,7 @@ import { validationError } from "../models/validation.ts";
 import { allows, type Permission, ROLES } from "../models/auth.ts";
 import { createLogger } from "../models/log.ts";
 import { ErrorReply } from "./schemas.ts";
-import { permissionFor } from "./auth.ts";
+import { permissionFor } from "./shared/access.ts";
 
 const log = createLogger("http");
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { recordedSince, segmentsBetween } from "../models/store/segments.ts";
 import { NotFoundError } from "../models/errors.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { getEvent } from "../models/store/events.ts";
 import { segmentsBetween } from "../models/store/segments.ts";
@@ -28,7 +28,7 @@ import { DEFAULT_RECORDING_SETTINGS, readStoredRecording } from "../models/recor
 import { recordFile } from "../models/recording/paths.ts";
 import { sha256File } from "../models/media/file_hash.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { serveFile } from "./file_reply.ts";
+import { serveFile } from "./shared/file_reply.ts";
 import { IdParam, Instant, isInstant, pageOf, PageQuery, Uuid, UuidOut } from "./schemas.ts";
 
 /** The longest clip. */

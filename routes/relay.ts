@@ -7,13 +7,14 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./app.ts";
+import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, Instant } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { STREAM_NAMES, streamPath } from "../models/media/hub_plan.ts";
 import { MAX_SIGNED_TTL_S, signPath } from "../models/rtsp/signed_url.ts";
-import { requestToken } from "./auth.ts";
+import { requestToken } from "./shared/access.ts";
+import { relayOrigin } from "./shared/relay_origin.ts";
 
 /** Lifetime of a signed URL unless `ttl` says otherwise. */
 export const DEFAULT_RELAY_TTL_S = 600;
@@ -62,24 +63,6 @@ const relay = createRoute({
     ...errorReplies({ 404: "No such camera" }),
   },
 });
-
-/**
- * `rtsp://host:port` of the relay as a client should dial it: the address it listens on, or — when
- * it listens on every address — the host the client reached the API on.
- *
- * @param server the relay's server
- * @param requestHost the hostname the client used (or the configured public one)
- * @returns the origin, IPv6 hosts in brackets
- */
-export function relayOrigin(
-  server: { hostname: string; port: number },
-  requestHost: string,
-): string {
-  const wildcard = server.hostname === "0.0.0.0" || server.hostname === "::";
-  const host = wildcard ? requestHost : server.hostname;
-  const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `rtsp://${hostPart}:${server.port}`;
-}
 
 /**
  * @param deps the running system (database and relay)

@@ -17,45 +17,41 @@ import { deleteCameraDetections } from "../../models/store/detection_queries.ts"
 import { removeFile } from "../recording/segment_files.ts";
 import { cameraRecordIds } from "../../models/store/records.ts";
 import { recordFile } from "../../models/recording/paths.ts";
-import type { Unit } from "./camera_unit.ts";
 
-/** What a deletion needs from the fleet. */
+/** What a deletion needs from the fleet: its database and data dir, and two of its operations. */
 export interface DeleteContext {
   db: Database;
   dataDir: string;
   log: Logger;
-  /** The supervised cameras. */
-  units: Map<string, Unit>;
-  /** Stops a unit (actor, hub paths, writers). */
-  stopUnit: (unit: Unit) => Promise<void>;
-  /** Supervises a camera again and restores its state. */
-  add: (row: CameraRow) => Promise<void>;
+  /**
+   * Stops supervising a camera: its unit (actor, hub paths, writers) stops and is forgotten.
+   * @returns false when the camera was not supervised
+   */
+  stopSupervising(id: string): Promise<boolean>;
+  /** Supervises a camera again and restores its stored state. */
+  resumeSupervising(row: CameraRow): Promise<void>;
 }
 
 /**
  * Deletes a camera (see `Fleet.delete`; the fleet shares one call among concurrent requests).
  *
- * @param context the fleet's database, data dir, units and unit lifecycle
+ * @param context the fleet's database, data dir and supervision
  * @param id the camera
  * @throws {NotFoundError} when the camera does not exist
  */
 export async function deleteCamera(context: DeleteContext, id: string): Promise<void> {
-  const { db, dataDir, log, units, stopUnit, add } = context;
+  const { db, dataDir, log } = context;
   const row = await getCamera(db.sql, id);
   // Its clips' rows go with the camera (cascade): their files are found by id first.
   const clips = await cameraRecordIds(db.sql, id);
-  const unit = units.get(id);
-  if (unit) {
-    units.delete(id);
-    await stopUnit(unit);
-  }
+  const supervised = await context.stopSupervising(id);
   try {
     await deleteCameraRow(db.sql, id);
   } catch (error) {
     // Deleted by another box sharing the database: what was asked is done.
     if (error instanceof NotFoundError) return;
     // The camera still exists: keep supervising it as it was.
-    if (unit) await add(row).catch(() => {});
+    if (supervised) await context.resumeSupervising(row).catch(() => {});
     throw error;
   }
   // Detections have no cascading foreign key (see migration 002) and a camera may have

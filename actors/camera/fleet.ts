@@ -224,8 +224,16 @@ export function createFleet(options: FleetOptions): Fleet {
   const add = async (row: CameraRow) => restore(await supervise(row));
   const deletions = new Map<string, Promise<void>>();
 
+  const stopSupervising = async (id: string) => {
+    const unit = units.get(id);
+    if (!unit) return false;
+    units.delete(id);
+    await stopUnit(unit);
+    return true;
+  };
+
   const deleteCamera = (id: string) =>
-    deleteCameraFlow({ db, dataDir, log, units, stopUnit, add }, id);
+    deleteCameraFlow({ db, dataDir, log, stopSupervising, resumeSupervising: add }, id);
 
   const recordingState = (unit: Unit) => unit.camera.summary().recording;
 

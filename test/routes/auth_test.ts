@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { forEachDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
-import { permissionFor } from "../../routes/auth.ts";
+import { permissionFor } from "../../routes/shared/access.ts";
 import { constantTimeEqual } from "../../models/auth.ts";
 
 const camera = { name: "door", rtspUrl: "rtsp://127.0.0.1:9/x" };

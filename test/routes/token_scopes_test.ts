@@ -11,7 +11,7 @@ import { DETECTIONS, newDetection } from "../../models/store/detections.ts";
 import { BatchWriter } from "../../actors/store/writer.ts";
 import { eventView, getEvent } from "../../models/store/events.ts";
 import { cameraFilter, tokenMaySee } from "../../models/auth.ts";
-import { scopeOfPath } from "../../routes/auth.ts";
+import { scopeOfPath } from "../../routes/shared/access.ts";
 import type { TestDatabase } from "../support/databases.ts";
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { NotFoundError } from "../models/errors.ts";
-import { planRange } from "../models/media/http_range.ts";
+import { NotFoundError } from "../../models/errors.ts";
+import { planRange } from "../../models/media/http_range.ts";
 
 /**
  * Serves a file with single-range support: 206 with exactly the asked bytes, 416 past the end,

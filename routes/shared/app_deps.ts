@@ -1,0 +1,60 @@
+/**
+ * What the routes need from the running system (`startSystem` provides most of it; main.ts adds
+ * the HTTP settings). Every route file takes it, and routes/app.ts passes it to each.
+ *
+ * @module
+ */
+import type { Database } from "../../models/store/database.ts";
+import type { EventBus } from "../../models/event_bus.ts";
+import type { Fleet } from "../../actors/camera/fleet.ts";
+import type { CameraService } from "../../actors/camera/camera_service.ts";
+import type { DetectorPool } from "../../actors/camera/detector_pool.ts";
+import type { FeedMessage } from "../../actors/camera/event_recorder.ts";
+import type { DiscoveryRegistry } from "../../actors/onvif/discovery.ts";
+import type { Relay } from "../../actors/stream/relay.ts";
+import type { Compiler } from "../../actors/recording/compiler.ts";
+import type { LiveManager } from "../../actors/live/manager.ts";
+import type { Metrics } from "../../actors/metrics/collector.ts";
+import type { ConsoleFiles } from "../../web/build.ts";
+
+/** What the routes need from the running system. */
+export interface AppDeps {
+  db: Database;
+  fleet: Fleet;
+  /** Adds, changes, moves and deletes cameras (database and fleet together). */
+  cameras: CameraService;
+  /** The RTSP relay (signed relay URLs). */
+  relay: Relay;
+  /** The models this box can run. */
+  detectors: DetectorPool;
+  /** The live event feed. */
+  events: EventBus<FeedMessage>;
+  /** Vigil's data dir (event snapshots). */
+  dataDir: string;
+  /** Aborted when the server begins to stop: long-lived responses (the event feed) end. */
+  shutdown?: AbortSignal;
+  /** Whether requests must carry a bearer token. */
+  auth: boolean;
+  /**
+   * Quiet period after which the event feed sends a keep-alive and re-checks its token (default
+   * 15 s): a revoked token's feed ends within this long.
+   */
+  feedHeartbeatMs?: number;
+  /**
+   * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
+   * its own with the real probe, which still scans only when asked.
+   */
+  discovery?: DiscoveryRegistry;
+  /** What `GET /metrics` serves (a token of any role reads it). */
+  metrics: Metrics;
+  /** compileRecord jobs. */
+  compiler: Compiler;
+  /** Live sessions. */
+  live: LiveManager;
+  /** This box's stable id (the dispatcher's owner). */
+  boxId: string;
+  /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
+  publicUrl?: string;
+  /** The web console's files (default: built from `web/` on the first visit). */
+  console?: () => Promise<ConsoleFiles>;
+}
