@@ -12,7 +12,8 @@
  * @module
  */
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
-import { type AppDeps, createApp } from "../routes/app.ts";
+import { createApp } from "../routes/app.ts";
+import type { AppDeps } from "../routes/shared/app_deps.ts";
 
 /** Where the generated types live. */
 export const API_TYPES_FILE = new URL("../web/lib/api.gen.ts", import.meta.url);
