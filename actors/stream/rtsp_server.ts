@@ -98,12 +98,7 @@ export function startRtspServer(options: RtspServerOptions = {}): Promise<RtspSe
   const urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   const loops = new Set<Promise<void>>();
 
-  const randomHex = (bytes: number) =>
-    Array.from(
-      crypto.getRandomValues(new Uint8Array(bytes)),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join("");
+  const randomHex = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes)).toHex();
 
   const reply = (
     state: ConnState,
