@@ -54,7 +54,7 @@ import { arrayLiteral } from "../../models/store/array_literal.ts";
 import { planStep, type WriterLimits } from "../../models/store/write_plan.ts";
 import { isRowError, isUniqueViolation } from "../../models/store/pg_errors.ts";
 import { backoffDelay } from "../../models/backoff.ts";
-import { withTimeout } from "../../models/timeout.ts";
+import { settlesWithin, withTimeout } from "../../models/timeout.ts";
 
 /** Options of {@linkcode BatchWriter.open}. */
 export interface WriterOptions<R> {
@@ -126,18 +126,6 @@ export const MAX_SPILL_BYTES = 256 * 1024 * 1024;
 /** A full spill file is cut down to this fraction of its cap, so trims are rare. */
 const SPILL_KEEP_FRACTION = 0.75;
 
-/** Whether `work` settles before `deadline` (epoch ms); it is never rejected through this. */
-async function settlesBy(work: Promise<void>, deadline: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 /** A failed spill (disk full...) is retried after this long. */
 const SPILL_RETRY_MS = 5_000;
 /** Beyond this many times `maxBufferedRows` in memory (disk and database both failing), pushes
@@ -328,7 +316,7 @@ export class BatchWriter<R> {
       this.#stopDeadline = options.deadline;
       while (this.#busy && !this.#abandoned) {
         if (this.#busyKind === "spill" || options.deadline === undefined) await this.#busy;
-        else if (!(await settlesBy(this.#busy, options.deadline))) this.#abandon();
+        else if (!(await settlesWithin(this.#busy, options.deadline - Date.now()))) this.#abandon();
       }
       if (!this.#abandoned && !this.#down && this.#spilled === 0) {
         while (this.#rows.length > 0 && !this.#down) await this.#write();
