@@ -8,15 +8,14 @@
  */
 import { ValidationError } from "../errors.ts";
 import type { createLogger } from "../log.ts";
-import { DetectorError, type DetectorErrorCode } from "./detector_error.ts";
+import { isDetectorErrorCode } from "../error_codes.ts";
+import { DetectorError } from "./detector_error.ts";
 import type { WireError } from "./inference_protocol.ts";
 
 /** Turns an error sent by the Worker back into the error it was. */
 export function fromWire(error: WireError): Error {
   if (error.name === "ValidationError") return new ValidationError(error.message, error.field);
-  const code = (DetectorError.CODES as readonly string[]).includes(error.code)
-    ? error.code as DetectorErrorCode
-    : "inference_failed";
+  const code = isDetectorErrorCode(error.code) ? error.code : "inference_failed";
   return new DetectorError(code, error.message);
 }
 

@@ -226,8 +226,8 @@ export async function answersOnvif(deviceUrl: string, timeoutMs: number): Promis
     return true;
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
-    return error.onvifCode === "onvif_fault" || error.onvifCode === "onvif_unauthorized" ||
-      error.onvifCode === "onvif_bad_reply";
+    return error.code === "onvif_fault" || error.code === "onvif_unauthorized" ||
+      error.code === "onvif_bad_reply";
   }
 }
 
@@ -342,5 +342,5 @@ async function optional<T>(run: () => Promise<T | undefined>): Promise<T | undef
 }
 
 function isFault(error: unknown): boolean {
-  return error instanceof OnvifError && error.onvifCode === "onvif_fault";
+  return error instanceof OnvifError && error.code === "onvif_fault";
 }

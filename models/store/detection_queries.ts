@@ -149,7 +149,6 @@ export async function listDetections(
       throw new VigilError(
         "query_timeout",
         `the query took longer than ${timeoutMs} ms: narrow it with from/to or fewer filters`,
-        503,
       );
     }
     throw error;
