@@ -14,6 +14,7 @@ import { ValidationError } from "./models/errors.ts";
 import { openDatabase } from "./models/store/database.ts";
 import { preparePrivateDir } from "./models/data_dir.ts";
 import { ensureAdminToken } from "./models/auth.ts";
+import { settlesWithin } from "./models/timeout.ts";
 import { startSystem } from "./actors/system.ts";
 import { createApp } from "./routes/app.ts";
 import { metricsApp } from "./routes/metrics.ts";
@@ -127,17 +128,14 @@ async function main(): Promise<void> {
     closing.abort();
     // Long-lived responses were told to end; a client that still holds one open must not keep
     // the cameras' writers from flushing.
-    await Promise.race([
-      Promise.all([server.shutdown(), metricsServer?.shutdown()]),
-      new Promise((r) => setTimeout(r, HTTP_DRAIN_MS)),
-    ]);
+    await settlesWithin(Promise.all([server.shutdown(), metricsServer?.shutdown()]), HTTP_DRAIN_MS);
     await system.stop({ deadline: rowsDeadline });
     // Every row is committed or spilled by now: a hung PostgreSQL must not turn a clean stop into
     // a deadline exit (closing only drops sockets; the server keeps its data). The embedded
     // database is ours to flush to disk, so its close is awaited.
     const closed = db.close();
     if (db.kind === "postgres") {
-      await Promise.race([closed, new Promise((r) => setTimeout(r, DB_CLOSE_MS))]);
+      await settlesWithin(closed, DB_CLOSE_MS);
     } else await closed;
     clearTimeout(deadline);
     log.info("stopped");

@@ -17,6 +17,7 @@ import type { RetentionOptions } from "../models/store/retention.ts";
 import { startRetention } from "./store/retention.ts";
 import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
 import { createLogger } from "../models/log.ts";
+import { withTimeout } from "../models/timeout.ts";
 import { createFleet, type Fleet } from "./camera/fleet.ts";
 import { CameraService } from "./camera/camera_service.ts";
 import { DetectorPool } from "./camera/detector_pool.ts";
@@ -125,15 +126,12 @@ export const RELAY_STOP_MS = 5_000;
 /** Waits for `work`, or logs and moves on after `ms`. */
 async function bounded(what: string, work: Promise<void> | undefined, ms: number): Promise<void> {
   if (!work) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  const late = new Error("late");
   try {
-    const outcome = await Promise.race([work.then(() => "done" as const), late]);
-    if (outcome === "late") log.warn(`${what} did not stop in time; going on`, { ms });
+    await withTimeout(work, ms, () => late);
   } catch (error) {
-    log.warn(`${what} failed to stop`, { error });
-  } finally {
-    clearTimeout(timer);
+    if (error === late) log.warn(`${what} did not stop in time; going on`, { ms });
+    else log.warn(`${what} failed to stop`, { error });
   }
 }
 

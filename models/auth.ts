@@ -119,10 +119,7 @@ const TOKEN = /^vgl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 function randomBase64Url(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
+  return raw.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 function randomId(): string {
@@ -132,7 +129,7 @@ function randomId(): string {
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(digest).toHex();
 }
 
 /**

@@ -1,28 +1,29 @@
 /**
- * The small set of errors Vigil raises on purpose. Each carries a machine-readable `code` and the
- * HTTP status a route answers with, so routes map any of them to `{error:{code,message}}` without
- * knowing where they came from.
+ * The small set of errors Vigil raises on purpose. Each carries a machine-readable `code` from the
+ * catalogue (models/error_codes.ts) and the HTTP status listed there, so routes map any of them to
+ * `{error:{code,message}}` without knowing where they came from.
  *
  * @module
  */
+import { ERROR_CODES, type ErrorCode } from "./error_codes.ts";
 
 /** Base class: a failure we expected and can describe to the caller. */
 export class VigilError extends Error {
-  /** Machine-readable code, stable across releases (`"not_found"`, `"invalid_body"`...). */
-  readonly code: string;
-  /** HTTP status a route answers with. */
+  /** Machine-readable code, stable across releases (`"not_found"`, `"invalid_input"`...). */
+  readonly code: ErrorCode;
+  /** HTTP status a route answers with: the catalogue's for the code. */
   readonly status: number;
 
   /**
    * @param code machine-readable code
    * @param message human-readable message naming the problem
-   * @param status HTTP status for routes
+   * @param options `cause` for the underlying error
    */
-  constructor(code: string, message: string, status: number, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "VigilError";
     this.code = code;
-    this.status = status;
+    this.status = ERROR_CODES[code].status;
   }
 }
 
@@ -30,6 +31,8 @@ export class VigilError extends Error {
 export class ValidationError extends VigilError {
   /** The field that is wrong, as a dotted path (`"zones.0.polygon"`), when there is one. */
   readonly field: string | undefined;
+  /** 422, or 400 for a malformed path or query parameter (the catalogue's `invalid_input`). */
+  override readonly status: number;
 
   /**
    * @param message what is wrong, naming the field
@@ -37,9 +40,10 @@ export class ValidationError extends VigilError {
    * @param status 400 for malformed input, 422 for well-formed but unacceptable values
    */
   constructor(message: string, field?: string, status = 422) {
-    super("invalid_input", message, status);
+    super("invalid_input", message);
     this.name = "ValidationError";
     this.field = field;
+    this.status = status;
   }
 }
 
@@ -47,7 +51,7 @@ export class ValidationError extends VigilError {
 export class NotFoundError extends VigilError {
   /** @param what e.g. `camera 0192...` */
   constructor(what: string) {
-    super("not_found", `${what} was not found`, 404);
+    super("not_found", `${what} was not found`);
     this.name = "NotFoundError";
   }
 }
@@ -56,7 +60,7 @@ export class NotFoundError extends VigilError {
 export class ConflictError extends VigilError {
   /** @param message what conflicts */
   constructor(message: string) {
-    super("conflict", message, 409);
+    super("conflict", message);
     this.name = "ConflictError";
   }
 }
@@ -65,7 +69,7 @@ export class ConflictError extends VigilError {
 export class UnavailableError extends VigilError {
   /** @param message what is unavailable */
   constructor(message: string, options?: ErrorOptions) {
-    super("unavailable", message, 503, options);
+    super("unavailable", message, options);
     this.name = "UnavailableError";
   }
 }
@@ -80,7 +84,7 @@ export class CapacityError extends VigilError {
    * @param retryAfterS when to try again
    */
   constructor(message: string, retryAfterS: number) {
-    super("capacity", message, 503);
+    super("capacity", message);
     this.name = "CapacityError";
     this.retryAfterS = retryAfterS;
   }

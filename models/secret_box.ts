@@ -47,10 +47,10 @@ export async function openSecretBox(dataDir: string): Promise<SecretBox> {
       const out = new Uint8Array(IV_BYTES + sealed.length);
       out.set(iv);
       out.set(sealed, IV_BYTES);
-      return btoa(String.fromCharCode(...out));
+      return out.toBase64();
     },
     async open(sealed) {
-      const bytes = Uint8Array.from(atob(sealed), (c) => c.charCodeAt(0));
+      const bytes = Uint8Array.fromBase64(sealed);
       const iv = bytes.subarray(0, IV_BYTES);
       const plain = await crypto.subtle.decrypt(
         { name: "AES-GCM", iv },

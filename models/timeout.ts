@@ -1,5 +1,5 @@
 /**
- * The one time limit on a promise: it settles as the promise does, or rejects once `ms` have
+ * The one time limit on a promise: it settles as the promise does, or gives up once `ms` have
  * passed — and its timer is cleared either way, so nothing is left pending (Deno's test
  * sanitizers, and a process that should exit, both notice a forgotten timer).
  *
@@ -37,4 +37,20 @@ export async function withTimeout<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Waits for work that may be abandoned: a stop, a drain, a connection attempt. Never rejects.
+ *
+ * @param work the work; its result and its error are both ignored
+ * @param ms the limit (≤ 0: only what has already settled counts)
+ * @returns `true` when the work settled (either way) within `ms`, `false` when time ran out
+ * @example
+ * ```ts
+ * if (!(await settlesWithin(server.shutdown(), 2_000))) log.warn("clients still connected");
+ * ```
+ */
+export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const late = new Error("late");
+  return withTimeout(work, ms, () => late).then(() => true, (error) => error !== late);
 }

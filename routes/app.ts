@@ -16,7 +16,7 @@ import { cameraMoveRoutes } from "./camera_moves.ts";
 import { eventRoutes } from "./events.ts";
 import { detectionRoutes } from "./detections.ts";
 import { relayRoutes } from "./relay.ts";
-import { apiApp, errorResponse } from "./openapi.ts";
+import { apiApp, errorJson, errorResponse } from "./openapi.ts";
 import { documentRoutes } from "./document.ts";
 import { docsRoutes } from "./docs.ts";
 import { recordingRoutes } from "./recording.ts";
@@ -41,12 +41,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(deps: AppDeps): OpenAPIHono {
   const app = apiApp();
   app.onError(errorResponse);
-  app.notFound((c) =>
-    c.json(
-      { error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } },
-      404,
-    )
-  );
+  app.notFound((c) => errorJson(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   // Only the methods that take a body read one: a DELETE carrying a large body is answered as a
   // DELETE (its body is never read), not with a 413 its document does not list (found by the
   // route fuzzer against the contract).
@@ -55,10 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json({
-          error: { code: "payload_too_large", message: `the body exceeds ${MAX_BODY_BYTES} bytes` },
-        }, 413),
+      onError: (c) => errorJson(c, "payload_too_large", `the body exceeds ${MAX_BODY_BYTES} bytes`),
     }),
   );
   app.route("/api/health", healthRoutes(deps.db, deps.fleet));

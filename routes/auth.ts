@@ -53,7 +53,6 @@ export function authenticate(
       throw new VigilError(
         "too_many_requests",
         "too many failed authentications from this address; retry later",
-        429,
       );
     }
     const header = c.req.header("authorization") ?? "";
@@ -78,16 +77,16 @@ export function authenticate(
         "WWW-Authenticate",
         presented ? 'Bearer realm="vigil", error="invalid_token"' : 'Bearer realm="vigil"',
       );
-      throw new VigilError("unauthorized", reason, 401);
+      throw new VigilError("unauthorized", reason);
     }
     const needed = permissionFor(c.req.method, c.req.path);
     if (!allows(token.role, needed)) {
-      throw new VigilError("forbidden", `the ${token.role} role cannot ${needed} here`, 403);
+      throw new VigilError("forbidden", `the ${token.role} role cannot ${needed} here`);
     }
     if (token.cameras !== null) {
       const scope = scopeOfPath(c.req.path);
       if (scope.kind === "closed") {
-        throw new VigilError("forbidden", "this token is limited to some cameras", 403);
+        throw new VigilError("forbidden", "this token is limited to some cameras");
       }
       // Another camera answers as a missing one: the token does not learn that it exists.
       if (scope.kind === "camera" && !tokenMaySee(token, scope.camera)) {

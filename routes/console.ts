@@ -46,7 +46,7 @@ export function consoleBuilder(
     pending ??= build().catch((error) => {
       pending = undefined;
       log.error("console build failed", { error });
-      throw new VigilError("console_unavailable", "the web console could not be built", 503);
+      throw new VigilError("console_unavailable", "the web console could not be built");
     });
     return pending;
   };

@@ -55,12 +55,11 @@ export function liveMediaAuth(
       throw new VigilError(
         "unauthorized",
         check === "expired" ? "the signed URL has expired" : "the URL's signature is not valid",
-        401,
       );
     }
     // Bound to the token that asked for it: void once that token is revoked.
     if (query.tok !== undefined && !(await tokenExists(deps.db.sql, query.tok))) {
-      throw new VigilError("unauthorized", "the token that signed this URL was revoked", 401);
+      throw new VigilError("unauthorized", "the token that signed this URL was revoked");
     }
     await next();
   };
@@ -176,7 +175,7 @@ export function liveMediaRoutes(deps: AppDeps) {
       const path = sink.segmentPath(segment);
       const file = path ? await Deno.open(path).catch(() => undefined) : undefined;
       if (!file) {
-        throw new VigilError("not_found", `segment ${segment} is not in the playlist`, 404);
+        throw new VigilError("not_found", `segment ${segment} is not in the playlist`);
       }
       return c.body(file.readable, 200, { "content-type": "video/mp2t", ...NO_STORE });
     });

@@ -10,7 +10,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Metrics } from "../actors/metrics/collector.ts";
 import { CONTENT_TYPE } from "../models/metrics/exposition.ts";
-import { apiApp, errorResponse } from "./openapi.ts";
+import { apiApp, errorJson, errorResponse } from "./openapi.ts";
 
 const metricsRoute = createRoute({
   method: "get",
@@ -50,12 +50,7 @@ export function metricsRoutes(metrics: Metrics) {
 export function metricsApp(metrics: Metrics) {
   const app = apiApp();
   app.onError(errorResponse);
-  app.notFound((c) =>
-    c.json(
-      { error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } },
-      404,
-    )
-  );
+  app.notFound((c) => errorJson(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.route("/metrics", metricsRoutes(metrics));
   return app;
 }

@@ -16,6 +16,7 @@ import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { CapacityError, VigilError } from "../models/errors.ts";
+import { ERROR_CODES, type ErrorCode } from "../models/error_codes.ts";
 import { validationError } from "../models/validation.ts";
 import { allows, type Permission, ROLES } from "../models/auth.ts";
 import { createLogger } from "../models/log.ts";
@@ -128,19 +129,34 @@ export function errorResponse(error: unknown, c: Context): Response {
   }
   if (error instanceof HTTPException) {
     const known = HTTP_ERRORS[error.status];
-    const code = known?.code ?? "bad_request";
-    const message = known?.message ?? error.message;
-    return c.json({ error: { code, message } }, error.status);
+    if (known) return errorJson(c, known, ERROR_CODES[known].meaning);
+    return c.json({ error: { code: "bad_request", message: error.message } }, error.status);
   }
   log.error("request failed", { method: c.req.method, path: c.req.path, error });
-  return c.json({ error: { code: "internal", message: "internal server error" } }, 500);
+  return errorJson(c, "internal", "internal server error");
 }
 
-/** Hono's own request errors, worded as ours. */
-const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
-  400: { code: "malformed_json", message: "the body is not valid JSON" },
-  413: { code: "payload_too_large", message: "the body is too large" },
-  415: { code: "unsupported_media_type", message: "the body must be application/json" },
+/**
+ * An error reply with a catalogue code and its status, for what is answered without a throw.
+ *
+ * @param c the request's context
+ * @param code the code (models/error_codes.ts)
+ * @param message what went wrong
+ * @returns `{"error":{"code","message"}}` with the code's status
+ * @example
+ * ```ts
+ * app.notFound((c) => errorJson(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+ * ```
+ */
+export function errorJson(c: Context, code: ErrorCode, message: string): Response {
+  return c.json({ error: { code, message } }, ERROR_CODES[code].status as 400);
+}
+
+/** Hono's own request errors, answered with our code for the status and its meaning. */
+const HTTP_ERRORS: Partial<Record<number, ErrorCode>> = {
+  400: "malformed_json",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
 };
 
 /** The parts of an OpenAPI document {@linkcode finishDocument} reads and writes. */

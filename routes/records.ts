@@ -229,7 +229,6 @@ export function recordRoutes(deps: AppDeps) {
           throw new VigilError(
             "invalid_input",
             `event: event ${event.id} with its roll lasts over ${MAX_CLIP_HOURS} h; ask for a range`,
-            422,
           );
         }
       } else {
@@ -243,7 +242,6 @@ export function recordRoutes(deps: AppDeps) {
         throw new VigilError(
           "no_recording",
           `camera ${camera} has no recording between ${from.toISOString()} and ${to.toISOString()}`,
-          422,
         );
       }
       const record = await insertRecord(db.sql, {

@@ -167,9 +167,7 @@ const encoder = new TextEncoder();
 
 function attrString(node: TfNode, key: string): string | undefined {
   const s = node.attr?.[key]?.s;
-  return s === undefined
-    ? undefined
-    : decoder.decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+  return s === undefined ? undefined : decoder.decode(Uint8Array.fromBase64(s));
 }
 
 function attrInts(node: TfNode, key: string): number[] {
@@ -177,9 +175,7 @@ function attrInts(node: TfNode, key: string): number[] {
 }
 
 function attrStrings(node: TfNode, key: string): string[] {
-  return (node.attr?.[key]?.list?.s ?? []).map((s) =>
-    decoder.decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)))
-  );
+  return (node.attr?.[key]?.list?.s ?? []).map((s) => decoder.decode(Uint8Array.fromBase64(s)));
 }
 
 function intsAttr(name: string, ints: number[]): pkg.onnx.IAttributeProto {

@@ -50,7 +50,7 @@ export class ConsoleBuildError extends Error {
 
 async function describe(name: string, body: Uint8Array<ArrayBuffer>): Promise<ConsoleFile> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = digest.subarray(0, 16).toHex();
   return {
     body,
     contentType: TYPES[extname(name)] ?? "application/octet-stream",

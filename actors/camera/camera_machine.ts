@@ -6,7 +6,8 @@
  *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered (the stream
  *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
  *   `offline` with `lastError`, no retry loop.
- * - `analytics`: detached ⇄ attached, keeping the settings (detection is wired in later).
+ * - `analytics`: detached ⇄ attached, keeping the settings. `attached` invokes the `analysis`
+ *   child the camera unit supplies (actors/camera/analysis.ts), fed from the capture's frame slot.
  * - `recording`: idle → recording → finalizing → idle, keeping the settings. One `recorder` child
  *   lives through `recording` and `finalizing`: stopping asks it to finish the open segment
  *   (`RECORDER.FINALIZE`), and it answers `RECORDING.FINALIZED` once that segment is indexed.

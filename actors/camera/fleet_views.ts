@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WriterStats } from "../store/writer.ts";
+import type { WriterStats } from "../../models/store/writer_options.ts";
 import type { CameraSummary } from "./camera_machine.ts";
 import type { AnalysisStats } from "./analysis.ts";
 import type { Hub, HubStreamStatus } from "../stream/hub.ts";

@@ -22,6 +22,7 @@ import { createTranscoderPool } from "./transcoder_pool.ts";
 import { getCamera } from "../../models/store/cameras.ts";
 import type { Database } from "../../models/store/database.ts";
 import { createLogger } from "../../models/log.ts";
+import { withTimeout } from "../../models/timeout.ts";
 import type { TrackBoard } from "../../models/analytics/track_board.ts";
 import { Tap } from "./feed.ts";
 import { ProcessGroup } from "../process/process_group.ts";
@@ -133,16 +134,6 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     }
   };
 
-  const timeout = <T>(promise: Promise<T>, what: () => string): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UnavailableError(what())), START_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  };
-
   /** A session on its transcoder with its output, registered; not yet started. */
   const createSession = async (request: OpenRequest): Promise<LiveSession> => {
     const id = crypto.randomUUID();
@@ -211,13 +202,16 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
       }
       const { id, transcoder, tap, sink, actor, closed } = session;
       try {
-        await timeout(
+        await withTimeout(
           Promise.all([tap.follow(transcoder.feed), sink.ready]),
+          START_TIMEOUT_MS,
           () =>
-            `live: the stream did not start within ${START_TIMEOUT_MS / 1000} s` +
-            (transcoder.actor.getSnapshot().context.lastError
-              ? `: ${transcoder.actor.getSnapshot().context.lastError}`
-              : ""),
+            new UnavailableError(
+              `live: the stream did not start within ${START_TIMEOUT_MS / 1000} s` +
+                (transcoder.actor.getSnapshot().context.lastError
+                  ? `: ${transcoder.actor.getSnapshot().context.lastError}`
+                  : ""),
+            ),
         );
       } catch (error) {
         actor.send({ type: "STOP", reason: "it did not start" });
@@ -241,9 +235,13 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
           return;
         }
         try {
-          await timeout(
+          await withTimeout(
             session.tap.follow(next.feed),
-            () => `live: the new quality did not start within ${START_TIMEOUT_MS / 1000} s`,
+            START_TIMEOUT_MS,
+            () =>
+              new UnavailableError(
+                `live: the new quality did not start within ${START_TIMEOUT_MS / 1000} s`,
+              ),
           );
         } catch (error) {
           session.tap.abandon();

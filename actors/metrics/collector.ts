@@ -1,12 +1,11 @@
 /**
  * What `GET /metrics` serves: at each scrape it reads the fleet's numbers, the process's memory,
  * the event-loop lag monitor and a database ping, and renders them in the Prometheus text format.
- * Parts that land later (recording bytes, live sessions and transcoders) add a collector.
  *
  * @module
  */
 import type { Database } from "../../models/store/database.ts";
-import { type MetricFamily, renderExposition } from "../../models/metrics/exposition.ts";
+import { renderExposition } from "../../models/metrics/exposition.ts";
 import { vigilFamilies } from "../../models/metrics/vigil_metrics.ts";
 import type { Fleet } from "../camera/fleet.ts";
 import type { LagMonitor } from "./lag_monitor.ts";
@@ -18,8 +17,6 @@ export const DB_PING_TIMEOUT_MS = 2000;
 export interface Metrics {
   /** The exposition text of this moment. */
   render(): Promise<string>;
-  /** Adds families from another part of the system (called at every scrape). */
-  addCollector(collect: () => MetricFamily[] | Promise<MetricFamily[]>): void;
 }
 
 /**
@@ -34,7 +31,6 @@ export interface Metrics {
  * ```
  */
 export function createMetrics(deps: { fleet: Fleet; db: Database; lag: LagMonitor }): Metrics {
-  const collectors: (() => MetricFamily[] | Promise<MetricFamily[]>)[] = [];
   return {
     async render() {
       const databaseUp = await deps.db.ping(DB_PING_TIMEOUT_MS);
@@ -44,11 +40,7 @@ export function createMetrics(deps: { fleet: Fleet; db: Database; lag: LagMonito
         lag: { histogram: deps.lag.histogram(), p99Seconds: deps.lag.p99Seconds() },
         databaseUp,
       });
-      for (const collect of collectors) families.push(...await collect());
       return renderExposition(families);
-    },
-    addCollector(collect) {
-      collectors.push(collect);
     },
   };
 }

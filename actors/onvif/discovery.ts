@@ -247,7 +247,7 @@ export async function adoptDiscoveredDevice(
     } catch (error) {
       lastError = error;
       if (!(error instanceof OnvifError)) throw error;
-      if (error.onvifCode === "onvif_unauthorized") throw error;
+      if (error.code === "onvif_unauthorized") throw error;
     }
   }
   throw lastError;

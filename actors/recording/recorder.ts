@@ -1,7 +1,7 @@
 /**
  * The recorder of one camera, invoked by the camera's `recording` region: it records the camera's
- * record source (the stream hub, or the camera itself until the hub exists — the fleet decides)
- * with stream copy into segments, and turns each finished segment into an indexed one.
+ * record source (read through the stream hub; the fleet's `recordingSource` picks the stream) with
+ * stream copy into segments, and turns each finished segment into an indexed one.
  *
  * - A run is one ffmpeg (actors/recording/segmenter.ts). When it ends on its own (the camera went away), a
  *   new run starts after a backoff; each run maps its timeline to wall time with its own clock,

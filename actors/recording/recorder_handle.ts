@@ -10,6 +10,7 @@ import type { RtspTransport } from "../../models/media/ffmpeg_args.ts";
 import type { AudioMode } from "../../models/media/segment_args.ts";
 import type { ExtraScheme } from "../../models/media/rtsp_url.ts";
 import { UnavailableError } from "../../models/errors.ts";
+import { withTimeout } from "../../models/timeout.ts";
 import type { CameraActor } from "../camera/camera_machine.ts";
 
 /** The URL the recorder reads and how to let it go (see the fleet's `recordingSource`). */
@@ -108,19 +109,21 @@ export function publicStats(stats: RecorderStats): Omit<RecorderStats, "current"
  * @returns settles when idle
  * @throws {UnavailableError} when it takes longer than `timeoutMs`
  */
-export function recordingIdle(actor: CameraActor, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (actor.getSnapshot().matches({ recording: "idle" })) return resolve();
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new UnavailableError("recording did not finish its segment in time"));
-    }, timeoutMs);
-    const subscription = actor.subscribe((snapshot) => {
-      if (snapshot.matches({ recording: "idle" }) || snapshot.status !== "active") {
-        clearTimeout(timer);
-        subscription.unsubscribe();
-        resolve();
-      }
+export async function recordingIdle(actor: CameraActor, timeoutMs: number): Promise<void> {
+  if (actor.getSnapshot().matches({ recording: "idle" })) return;
+  let subscription: { unsubscribe(): void } | undefined;
+  const idle = new Promise<void>((resolve) => {
+    subscription = actor.subscribe((snapshot) => {
+      if (snapshot.matches({ recording: "idle" }) || snapshot.status !== "active") resolve();
     });
   });
+  try {
+    await withTimeout(
+      idle,
+      timeoutMs,
+      () => new UnavailableError("recording did not finish its segment in time"),
+    );
+  } finally {
+    subscription?.unsubscribe();
+  }
 }

@@ -372,8 +372,7 @@ export class Hub {
   #startPuller(cameraId: string, path: string, url: string): void {
     const credentials = this.#credentials("publish", path);
     const publisher = `${credentials.username}.${
-      Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0"))
-        .join("")
+      crypto.getRandomValues(new Uint8Array(8)).toHex()
     }`;
     const transport = this.#cameras.get(cameraId)?.sources.transport;
     const server = this.#options.server;

@@ -272,9 +272,5 @@ class Server implements RtspServer {
 }
 
 function randomHex(bytes: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(bytes)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  return crypto.getRandomValues(new Uint8Array(bytes)).toHex();
 }

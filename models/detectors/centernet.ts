@@ -8,14 +8,12 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
 import { decodeCenterNet } from "./centernet_decode.ts";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter, classNarrower } from "./labels.ts";
+import { OnnxDetector } from "./onnx_detector.ts";
 import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
-import { frameProblem, frameToTensor } from "./preprocess.ts";
-import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
+import type { Detection, Frame } from "./types.ts";
 
 /** Input side when the model does not fix it. */
 const DEFAULT_INPUT_SIZE = 512;
@@ -94,28 +92,7 @@ export function checkCenterNetSignature(
  * await det.close();
  * ```
  */
-export class CenterNetDetector implements Detector {
-  readonly name: string;
-  readonly labels: readonly string[];
-  readonly #session: ort.InferenceSession;
-  readonly #sig: CenterNetSignature;
-  readonly #config: ResolvedDetectorConfig;
-  readonly #classes: (names: readonly string[] | undefined) => ReadonlySet<number> | undefined;
-
-  private constructor(
-    session: ort.InferenceSession,
-    sig: CenterNetSignature,
-    labels: string[],
-    config: ResolvedDetectorConfig,
-  ) {
-    this.#session = session;
-    this.#sig = sig;
-    this.labels = labels;
-    this.#config = config;
-    this.#classes = classNarrower(labels, classFilter(labels, config.classes));
-    this.name = `centernet:${config.path.split("/").pop()}`;
-  }
-
+export class CenterNetDetector extends OnnxDetector<CenterNetSignature> {
   /**
    * Loads the model and labels and checks they fit this adapter.
    *
@@ -124,65 +101,41 @@ export class CenterNetDetector implements Detector {
    * @throws {DetectorError} for a missing/invalid model, a model of another shape, or bad labels
    */
   static async open(config: ResolvedDetectorConfig): Promise<CenterNetDetector> {
-    const { session, sig, labels } = await openModel(
+    const model = await openModel(
       config,
       (inputs, outputs, count) =>
         checkCenterNetSignature(inputs, outputs, count, config.inputSize, config.path),
     );
-    return new CenterNetDetector(session, sig, labels, config);
+    return new CenterNetDetector("centernet", model, config);
   }
 
-  /**
-   * Finds objects in a frame.
-   *
-   * @param frame rgb24 frame of any size
-   * @param options labels to decode (within the configured classes)
-   * @returns detections in frame pixels, best score first
-   * @throws {DetectorError} `frame_invalid` if the buffer does not match the size
-   */
-  async detect(frame: Frame, options: DetectOptions = {}): Promise<Detection[]> {
-    const problem = frameProblem(frame);
-    if (problem) throw new DetectorError("frame_invalid", `centernet: ${problem}`);
-    const { size } = this.#sig;
-    const { data, placement } = frameToTensor(frame, {
+  /** NHWC RGB 0..255 in; the heatmap and distances decoded at the model's stride. */
+  protected async infer(
+    frame: Frame,
+    classes: ReadonlySet<number> | undefined,
+  ): Promise<Detection[]> {
+    const { size } = this.sig;
+    const { outputs, decode } = await this.run(frame, classes, {
       width: size,
       height: size,
       layout: "nhwc",
-      fit: this.#config.resize,
       range: 255,
     });
-    const input = new ort.Tensor("float32", data, [1, size, size, 3]);
-    const out = await this.#session.run({ [this.#sig.input]: input });
-    const heatmap = out[this.#sig.heatmap];
-    const distances = out[this.#sig.distances];
+    const heatmap = outputs[this.sig.heatmap];
+    const distances = outputs[this.sig.distances];
     if (!heatmap || !distances) {
       throw new DetectorError("model_mismatch", "centernet: outputs missing");
     }
-    const [, classes = 0, height = 0, width = 0] = heatmap.dims;
+    const [, count = 0, height = 0, width = 0] = heatmap.dims;
     return decodeCenterNet(
       {
         heatmap: heatmap.data as Float32Array,
         distances: distances.data as Float32Array,
-        classes,
+        classes: count,
         height,
         width,
       },
-      {
-        stride: size / width,
-        minScore: this.#config.minScore,
-        placement,
-        frameWidth: frame.width,
-        frameHeight: frame.height,
-        labels: this.labels,
-        classes: this.#classes(options.classes),
-        iouThreshold: this.#config.iouThreshold,
-        maxDetections: this.#config.maxDetections,
-      },
+      { ...decode, stride: size / width },
     );
-  }
-
-  /** Releases the onnxruntime session. */
-  async close(): Promise<void> {
-    await this.#session.release();
   }
 }

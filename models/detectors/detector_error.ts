@@ -4,26 +4,13 @@
  *
  * @module
  */
+import type { DetectorErrorCode } from "../error_codes.ts";
 import { VigilError } from "../errors.ts";
 
-/** Machine-readable reasons a detector cannot start or run. */
-export type DetectorErrorCode =
-  | "model_missing"
-  | "model_invalid"
-  | "model_mismatch"
-  | "labels_missing"
-  | "labels_empty"
-  | "labels_mismatch"
-  | "detector_config"
-  | "frame_invalid"
-  | "detector_closed"
-  | "inference_failed"
-  | "worker_crashed"
-  | "detector_unavailable";
-
 /**
- * A detector failure with a code from {@linkcode DetectorErrorCode}. Configuration problems answer
- * 422 (the request asked for a model that cannot work); runtime failures answer 503.
+ * A detector failure with a code from the detector section of the catalogue (models/error_codes.ts):
+ * configuration problems answer 422 (the request asked for a model that cannot work), runtime
+ * failures 503.
  *
  * @example
  * ```ts
@@ -31,22 +18,6 @@ export type DetectorErrorCode =
  * ```
  */
 export class DetectorError extends VigilError {
-  /** Every code, for checking codes that crossed a Worker boundary. */
-  static readonly CODES: readonly DetectorErrorCode[] = [
-    "model_missing",
-    "model_invalid",
-    "model_mismatch",
-    "labels_missing",
-    "labels_empty",
-    "labels_mismatch",
-    "detector_config",
-    "frame_invalid",
-    "detector_closed",
-    "inference_failed",
-    "worker_crashed",
-    "detector_unavailable",
-  ];
-
   declare readonly code: DetectorErrorCode;
 
   /**
@@ -55,9 +26,7 @@ export class DetectorError extends VigilError {
    * @param options `cause` for the underlying error
    */
   constructor(code: DetectorErrorCode, message: string, options?: ErrorOptions) {
-    const runtime = code === "detector_closed" || code === "inference_failed" ||
-      code === "worker_crashed" || code === "detector_unavailable";
-    super(code, message, runtime ? 503 : 422, options);
+    super(code, message, options);
     this.name = "DetectorError";
   }
 }

@@ -17,7 +17,8 @@ import { LatestFrameSlots } from "./latest_frame_slots.ts";
 import { frameProblem } from "./preprocess.ts";
 import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
 import { resolveSharedOptions, type SharedDetectorOptions } from "./shared_detector_options.ts";
-import { fromWire, timeout, transferable, WorkerRestarts } from "./worker_restarts.ts";
+import { settlesWithin, withTimeout } from "../timeout.ts";
+import { fromWire, transferable, WorkerRestarts } from "./worker_restarts.ts";
 
 /** What happened to one frame. */
 export type DetectOutcome =
@@ -218,20 +219,16 @@ export class SharedDetector {
     const worker = this.#worker;
     if (!worker) return;
     if (this.#inFlight.size > 0) {
-      const wait = timeout(CLOSE_TIMEOUT_MS, "detector: frames in flight did not finish");
-      await Promise.race([new Promise<void>((r) => this.#idle = r), wait.promise]).catch(() => {});
-      wait.cancel();
+      await settlesWithin(new Promise<void>((r) => this.#idle = r), CLOSE_TIMEOUT_MS);
     }
     if (this.#ready) {
-      const wait = timeout(CLOSE_TIMEOUT_MS, "detector: worker did not close");
       const closed = new Promise<void>((resolve) => {
         worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
           if (e.data.type === "closed") resolve();
         });
       });
       this.#post(worker, { type: "close" });
-      await Promise.race([closed, wait.promise]).catch(() => {});
-      wait.cancel();
+      await settlesWithin(closed, CLOSE_TIMEOUT_MS);
     }
     this.#cancelOpen?.();
     this.#terminate();
@@ -267,10 +264,6 @@ export class SharedDetector {
     const worker = new Worker(this.#options.workerUrl, { type: "module" });
     this.#worker = worker;
     this.#ready = false;
-    const wait = timeout(
-      this.#options.openTimeoutMs,
-      `detector: loading ${this.#config.path} took longer than ${this.#options.openTimeoutMs} ms`,
-    );
     const opened = new Promise<{ name: string; labels: string[] }>((resolve, reject) => {
       this.#cancelOpen = () =>
         reject(new DetectorError("detector_closed", "detector: closed while loading"));
@@ -303,8 +296,16 @@ export class SharedDetector {
       };
     });
     this.#post(worker, { type: "open", config: this.#config });
-    return Promise.race([opened, wait.promise]).finally(() => {
-      wait.cancel();
+    const limit = this.#options.openTimeoutMs;
+    return withTimeout(
+      opened,
+      limit,
+      () =>
+        new DetectorError(
+          "inference_failed",
+          `detector: loading ${this.#config.path} took longer than ${limit} ms`,
+        ),
+    ).finally(() => {
       this.#cancelOpen = undefined;
     }).catch((err) => {
       if (worker === this.#worker) this.#terminate();

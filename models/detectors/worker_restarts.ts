@@ -2,21 +2,20 @@
  * Restart supervision of the shared inference Worker: the backoff between restarts, the count of
  * restarts, and giving up on waiting frames after `MAX_FAILED_RESTARTS` failed restarts
  * in a row (restarts go on in the background; the first success serves again). Also the small
- * Worker helpers of {@link ./shared_detector.ts}: errors off the wire, transfer, timeouts.
+ * Worker helpers of {@link ./shared_detector.ts}: errors off the wire, transfer.
  *
  * @module
  */
 import { ValidationError } from "../errors.ts";
 import type { createLogger } from "../log.ts";
-import { DetectorError, type DetectorErrorCode } from "./detector_error.ts";
+import { isDetectorErrorCode } from "../error_codes.ts";
+import { DetectorError } from "./detector_error.ts";
 import type { WireError } from "./inference_protocol.ts";
 
 /** Turns an error sent by the Worker back into the error it was. */
 export function fromWire(error: WireError): Error {
   if (error.name === "ValidationError") return new ValidationError(error.message, error.field);
-  const code = (DetectorError.CODES as readonly string[]).includes(error.code)
-    ? error.code as DetectorErrorCode
-    : "inference_failed";
+  const code = isDetectorErrorCode(error.code) ? error.code : "inference_failed";
   return new DetectorError(code, error.message);
 }
 
@@ -25,15 +24,6 @@ export function transferable(data: Uint8Array): ArrayBuffer {
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
   // A view into a larger (or shared) buffer is copied: transferring it would detach unrelated bytes.
   return whole && data.buffer instanceof ArrayBuffer ? data.buffer : data.slice().buffer;
-}
-
-/** A promise that rejects with `inference_failed` after `ms`, unless cancelled. */
-export function timeout(ms: number, what: string): { promise: Promise<never>; cancel: () => void } {
-  let id: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    id = setTimeout(() => reject(new DetectorError("inference_failed", what)), ms);
-  });
-  return { promise, cancel: () => clearTimeout(id) };
 }
 
 /** What the supervisor needs from the detector it restarts. */

@@ -4,13 +4,11 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { classFilter, classNarrower } from "./labels.ts";
+import { OnnxDetector } from "./onnx_detector.ts";
 import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
-import { frameProblem, frameToTensor } from "./preprocess.ts";
-import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
+import type { Detection, Frame } from "./types.ts";
 import { decodeYolo, type YoloLayout, yoloLayout } from "./yolo_decode.ts";
 
 /** Input side for models exported with a dynamic input, Ultralytics' default. */
@@ -91,28 +89,7 @@ export function checkYoloSignature(
  *   path: "models/yolov8n.onnx", labelsPath: "models/coco.txt", minScore: 0.25 }));
  * ```
  */
-export class YoloDetector implements Detector {
-  readonly name: string;
-  readonly labels: readonly string[];
-  readonly #session: ort.InferenceSession;
-  readonly #sig: YoloSignature;
-  readonly #config: ResolvedDetectorConfig;
-  readonly #classes: (names: readonly string[] | undefined) => ReadonlySet<number> | undefined;
-
-  private constructor(
-    session: ort.InferenceSession,
-    sig: YoloSignature,
-    labels: string[],
-    config: ResolvedDetectorConfig,
-  ) {
-    this.#session = session;
-    this.#sig = sig;
-    this.labels = labels;
-    this.#config = config;
-    this.#classes = classNarrower(labels, classFilter(labels, config.classes));
-    this.name = `yolo:${config.path.split("/").pop()}`;
-  }
-
+export class YoloDetector extends OnnxDetector<YoloSignature> {
   /**
    * Loads the model and labels and checks they fit this adapter.
    *
@@ -121,55 +98,36 @@ export class YoloDetector implements Detector {
    * @throws {DetectorError} for a missing/invalid model, a model of another shape, or bad labels
    */
   static async open(config: ResolvedDetectorConfig): Promise<YoloDetector> {
-    const { session, sig, labels } = await openModel(
+    const model = await openModel(
       config,
       (inputs, outputs, count) =>
         checkYoloSignature(inputs, outputs, count, config.inputSize, config.path),
     );
-    return new YoloDetector(session, sig, labels, config);
+    return new YoloDetector("yolo", model, config);
   }
 
   /**
-   * Finds objects in a frame.
+   * NCHW RGB 0..1 in; the output decoded in its layout, found on the first frame when the
+   * export's output shape is dynamic.
    *
-   * @param frame rgb24 frame of any size
-   * @param options labels to decode (within the configured classes)
-   * @returns detections in frame pixels, best score first
-   * @throws {DetectorError} `frame_invalid` for a malformed frame; `model_mismatch` /
-   *   `labels_mismatch` if a dynamic output turns out not to be a YOLO output
+   * @throws {DetectorError} `model_mismatch` / `labels_mismatch` if a dynamic output turns out
+   *   not to be a YOLO output
    */
-  async detect(frame: Frame, options: DetectOptions = {}): Promise<Detection[]> {
-    const problem = frameProblem(frame);
-    if (problem) throw new DetectorError("frame_invalid", `yolo: ${problem}`);
-    const { width, height } = this.#sig;
-    const { data, placement } = frameToTensor(frame, {
+  protected async infer(
+    frame: Frame,
+    classes: ReadonlySet<number> | undefined,
+  ): Promise<Detection[]> {
+    const { width, height } = this.sig;
+    const { outputs, decode } = await this.run(frame, classes, {
       width,
       height,
       layout: "nchw",
-      fit: this.#config.resize,
       range: 1,
     });
-    const out = await this.#session.run({
-      [this.#sig.input]: new ort.Tensor("float32", data, [1, 3, height, width]),
-    });
-    const output = out[this.#sig.output];
+    const output = outputs[this.sig.output];
     if (!output) throw new DetectorError("model_mismatch", "yolo: output missing");
-    const layout = this.#sig.layout ?? yoloLayout(output.dims, this.labels.length);
-    this.#sig.layout = layout;
-    return decodeYolo(output.data as Float32Array, output.dims, layout, {
-      minScore: this.#config.minScore,
-      labels: this.labels,
-      classes: this.#classes(options.classes),
-      placement,
-      frameWidth: frame.width,
-      frameHeight: frame.height,
-      iouThreshold: this.#config.iouThreshold,
-      maxDetections: this.#config.maxDetections,
-    });
-  }
-
-  /** Releases the onnxruntime session. */
-  async close(): Promise<void> {
-    await this.#session.release();
+    const layout = this.sig.layout ?? yoloLayout(output.dims, this.labels.length);
+    this.sig.layout = layout;
+    return decodeYolo(output.data as Float32Array, output.dims, layout, decode);
   }
 }

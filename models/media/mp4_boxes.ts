@@ -64,6 +64,9 @@ export function planRepair(boxes: readonly BoxHeader[], fileSize: number): Repai
 /** Reading stops after this many boxes (a fragment per GOP: a 10 min segment has ~600 pairs). */
 const MAX_BOXES = 100_000;
 
+/** Box types are four printable ASCII bytes; anything else means the header is garbage. */
+const ASCII = new TextDecoder("ascii");
+
 /**
  * Reads the top-level box headers of a file. A header cut short, a size that points back, or a
  * type that is not four printable characters ends the list (the rest is torn or garbage).
@@ -82,7 +85,7 @@ export async function readBoxHeaders(path: string): Promise<{ boxes: BoxHeader[]
     const n = await readFully(file, header.subarray(0, Math.min(16, size - offset)));
     if (n < 8) break;
     const view = new DataView(header.buffer);
-    const type = String.fromCharCode(...header.subarray(4, 8));
+    const type = ASCII.decode(header.subarray(4, 8));
     if (!/^[\x20-\x7e]{4}$/.test(type)) break;
     let boxSize = view.getUint32(0);
     if (boxSize === 1) {

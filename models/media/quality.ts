@@ -84,22 +84,6 @@ export type LivePlan =
   };
 
 /**
- * Checks a quality from user input.
- *
- * @param value anything
- * @param field the field named in errors
- * @returns the quality
- * @throws {ValidationError} naming the accepted values
- */
-export function parseQuality(value: unknown, field = "quality"): Quality {
-  const found = QUALITIES.find((q) => q === value);
-  if (!found) {
-    throw new ValidationError(`${field} must be one of ${QUALITIES.join(", ")}`, field);
-  }
-  return found;
-}
-
-/**
  * Reads what a camera's stored `onvif` column says about its streams. A sub-stream exists when
  * the analysis profile is another profile than the recording (main) one.
  *

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { settlesWithin } from "../timeout.ts";
 
 /** Looks up the MAC of an IP in the neighbour table; undefined when there is no complete entry. */
 export type NeighbourLookup = (ip: string) => Promise<string | undefined>;
@@ -100,15 +101,10 @@ export async function resolveNeighbour(
 ): Promise<string | undefined> {
   const lookup = options.lookup ?? lookupNeighbourMac;
   if (!IPV4.test(host)) return undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const connecting = Deno.connect({ hostname: host, port });
   // A connection that completes after the time limit is closed when it does.
   connecting.then((conn) => conn.close(), () => {});
-  await Promise.race([
-    connecting.catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, options.timeoutMs ?? 2000)),
-  ]);
-  clearTimeout(timer);
+  await settlesWithin(connecting, options.timeoutMs ?? 2000);
   // Even a refused connection (RST) resolved the address: the answer came from its MAC.
   return await lookup(host);
 }

@@ -2,11 +2,8 @@
  * ONVIF onboarding: from a host, port and credentials to everything Vigil needs to capture and
  * record a camera.
  *
- * Why a fetch-based client of our own rather than npm:onvif's `Cam`: every call here has a hard
- * time limit (`AbortSignal.timeout`) and a reply-size limit, replies go through the entity-free XML
- * reader, each failure gets a distinct error code, and the device's clock offset is applied to the
- * WS-Security `Created` of every call — none of which `Cam` lets us control (its replies go through
- * xml2js without limits, and its errors are untyped strings).
+ * A fetch-based client of our own rather than npm:onvif's `Cam` — bounded replies, a hard time
+ * limit per call, entity-free XML, a code per failure: docs/decisions/own-onvif-client.md.
  *
  * The sequence: GetSystemDateAndTime (unauthenticated; gives the clock offset) →
  * GetDeviceInformation (authenticated: wrong credentials fail here) → GetEndpointReference
@@ -226,8 +223,8 @@ export async function answersOnvif(deviceUrl: string, timeoutMs: number): Promis
     return true;
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
-    return error.onvifCode === "onvif_fault" || error.onvifCode === "onvif_unauthorized" ||
-      error.onvifCode === "onvif_bad_reply";
+    return error.code === "onvif_fault" || error.code === "onvif_unauthorized" ||
+      error.code === "onvif_bad_reply";
   }
 }
 
@@ -342,5 +339,5 @@ async function optional<T>(run: () => Promise<T | undefined>): Promise<T | undef
 }
 
 function isFault(error: unknown): boolean {
-  return error instanceof OnvifError && error.onvifCode === "onvif_fault";
+  return error instanceof OnvifError && error.code === "onvif_fault";
 }

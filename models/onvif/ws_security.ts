@@ -81,7 +81,7 @@ export function createUsernameToken(options: {
   return {
     username: options.username,
     digest: passwordDigest(nonce, created, options.password),
-    nonce: bytesToBase64(nonce),
+    nonce: nonce.toBase64(),
     created,
   };
 }
@@ -147,7 +147,7 @@ export function verifyUsernameToken(
   const created = Date.parse(token.created);
   let nonceBytes: Uint8Array;
   try {
-    nonceBytes = base64ToBytes(token.nonce);
+    nonceBytes = Uint8Array.fromBase64(token.nonce);
   } catch {
     return "malformed";
   }
@@ -160,12 +160,4 @@ export function verifyUsernameToken(
   if (seenNonces.has(token.nonce)) return "replayed";
   seenNonces.set(token.nonce, expected.now + 2 * windowMs);
   return "ok";
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function base64ToBytes(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

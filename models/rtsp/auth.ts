@@ -40,7 +40,7 @@ export type DigestCredentials = Extract<Credentials, { scheme: "digest" }>;
  * @returns the credentials, or `null` for anything malformed, oversized or of another scheme
  * @example
  * ```ts
- * parseAuthorization("Basic " + btoa("vigil:s3cret")); // { scheme: "basic", username: "vigil", password: "s3cret" }
+ * parseAuthorization("Basic dmlnaWw6czNjcmV0"); // "vigil:s3cret" → { scheme: "basic", username: "vigil", password: "s3cret" }
  * ```
  */
 export function parseAuthorization(value: string | undefined): Credentials | null {
@@ -57,7 +57,7 @@ function parseBasic(encoded: string): Credentials | null {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
   let text: string;
   try {
-    const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.fromBase64(encoded);
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return null;

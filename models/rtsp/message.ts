@@ -172,18 +172,6 @@ export function header(headers: HeaderList, name: string): string | undefined {
 }
 
 /**
- * Every value of a header (e.g. several `WWW-Authenticate`).
- *
- * @param headers header list
- * @param name header name
- * @returns the values in order
- */
-export function headerValues(headers: HeaderList, name: string): string[] {
-  const lower = name.toLowerCase();
-  return headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
-}
-
-/**
  * Serialises a response; `Content-Length` is added for a body.
  *
  * @param response status, headers (reason defaults to the standard phrase), body

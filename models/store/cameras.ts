@@ -8,6 +8,7 @@ import type postgres from "postgres";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { SuspectedMove } from "../onvif/move_checks.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
+import { cutPage, fetchSize, type Page } from "./pager.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
 export type Transport = "tcp" | "udp";
@@ -129,14 +130,13 @@ export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promis
 export async function listCameras(
   sql: postgres.Sql,
   page: { limit: number; after?: string; ids?: readonly string[] },
-): Promise<{ items: Camera[]; next: string | null }> {
+): Promise<Page<Camera>> {
   const rows = await sql<CameraRow[]>`
     select * from cameras where true
     ${page.after ? sql`and id > ${page.after}` : sql``}
     ${page.ids === undefined ? sql`` : sql`and id = any(${[...page.ids]}::uuid[])`}
-    order by id limit ${page.limit + 1}`;
-  const items = rows.slice(0, page.limit).map(toCamera);
-  return { items, next: rows.length > page.limit ? items.at(-1)!.id : null };
+    order by id limit ${fetchSize(page.limit)}`;
+  return cutPage(rows, page.limit, toCamera, (row) => row.id);
 }
 
 /** Every camera (for the fleet at start). */

@@ -6,6 +6,7 @@
  */
 import type postgres from "postgres";
 import { ValidationError, VigilError } from "../errors.ts";
+import { cutPage, fetchSize, type Page } from "./pager.ts";
 
 /** A detection as the API returns it. */
 export interface Detection {
@@ -36,12 +37,8 @@ export interface DetectionQuery {
   cursor?: string;
 }
 
-/** One page, newest first. */
-export interface DetectionPage {
-  items: Detection[];
-  /** Cursor of the next (older) page, or null on the last page. */
-  next: string | null;
-}
+/** One page, newest first; `next` is the cursor of the next (older) page. */
+export type DetectionPage = Page<Detection>;
 
 interface DetectionDbRow {
   id: string;
@@ -117,7 +114,7 @@ export function detectionsStatement(
           timestamptz 'epoch' + ${after.tsUs}::int8 * interval '1 microsecond', ${after.id}::uuid)`
   }
     order by ts desc, id desc
-    limit ${query.limit + 1}`;
+    limit ${fetchSize(query.limit)}`;
 }
 
 /**
@@ -152,26 +149,20 @@ export async function listDetections(
       throw new VigilError(
         "query_timeout",
         `the query took longer than ${timeoutMs} ms: narrow it with from/to or fewer filters`,
-        503,
       );
     }
     throw error;
   }
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => ({
-      id: row.id,
-      camera: row.camera_id,
-      ts: row.ts.toISOString(),
-      frame: Number(row.frame),
-      trackId: row.track_id,
-      label: row.label,
-      score: row.score,
-      box: [row.x1, row.y1, row.x2, row.y2],
-    })),
-    next: rows.length > query.limit && last ? `${last.ts_us}_${last.id}` : null,
-  };
+  return cutPage(rows, query.limit, (row) => ({
+    id: row.id,
+    camera: row.camera_id,
+    ts: row.ts.toISOString(),
+    frame: Number(row.frame),
+    trackId: row.track_id,
+    label: row.label,
+    score: row.score,
+    box: [row.x1, row.y1, row.x2, row.y2],
+  }), (row) => `${row.ts_us}_${row.id}`);
 }
 
 /**

@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import type { PgliteWorkerReply, PgliteWorkerRequest } from "./pglite_worker.ts";
 import { UnavailableError } from "../errors.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** A running embedded database reachable on a Unix socket. */
 export interface EmbeddedDatabase {
@@ -66,21 +67,17 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   });
   const send = (message: PgliteWorkerRequest) => worker.postMessage(message);
   const next = (timeoutMs: number) =>
-    new Promise<PgliteWorkerReply>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error("no answer from the database worker")),
-        timeoutMs,
-      );
-      worker.onmessage = (event: MessageEvent<PgliteWorkerReply>) => {
-        clearTimeout(timer);
-        resolve(event.data);
-      };
-      worker.onerror = (event) => {
-        clearTimeout(timer);
-        event.preventDefault();
-        reject(new Error(event.message));
-      };
-    });
+    withTimeout(
+      new Promise<PgliteWorkerReply>((resolve, reject) => {
+        worker.onmessage = (event: MessageEvent<PgliteWorkerReply>) => resolve(event.data);
+        worker.onerror = (event) => {
+          event.preventDefault();
+          reject(new Error(event.message));
+        };
+      }),
+      timeoutMs,
+      () => new Error("no answer from the database worker"),
+    );
 
   send({
     type: "open",

@@ -7,6 +7,7 @@
  */
 import type postgres from "postgres";
 import type { TableSpec } from "./table_spec.ts";
+import { cutPage, fetchSize, type Page } from "./pager.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import type { EventKind } from "../analytics/settings.ts";
@@ -212,7 +213,7 @@ export interface EventQuery {
 export async function listEvents(
   sql: postgres.Sql,
   query: EventQuery,
-): Promise<{ items: EventView[]; next: string | null }> {
+): Promise<Page<EventView>> {
   const after = query.cursor === undefined
     ? undefined
     : (await sql<{ started_at: Date }[]>`select started_at from events where id = ${query.cursor}`)[
@@ -237,12 +238,8 @@ export async function listEvents(
       : sql`and (started_at, id) < (${after.started_at}, ${query.cursor!}::uuid)`
   }
     order by started_at desc, id desc
-    limit ${query.limit + 1}`;
-  const page = rows.slice(0, query.limit).map(fromDb);
-  return {
-    items: page.map(eventView),
-    next: rows.length > query.limit ? page.at(-1)!.id : null,
-  };
+    limit ${fetchSize(query.limit)}`;
+  return cutPage(rows, query.limit, (row) => eventView(fromDb(row)), (row) => row.id);
 }
 
 /**

@@ -9,6 +9,7 @@
 import type postgres from "postgres";
 import { NotFoundError } from "../errors.ts";
 import type { Interval } from "../recording/timeline.ts";
+import { cutPage, fetchSize, type Page } from "./pager.ts";
 
 /** A job's state. */
 export type RecordStatus = "queued" | "running" | "done" | "failed";
@@ -173,14 +174,13 @@ export async function getRecord(sql: postgres.Sql, id: string): Promise<RecordRo
 export async function listRecords(
   sql: postgres.Sql,
   query: { camera?: string; limit: number; cursor?: string },
-): Promise<{ items: RecordView[]; next: string | null }> {
+): Promise<Page<RecordView>> {
   const rows = await sql<RecordDbRow[]>`
     select * from records where true
       ${query.camera === undefined ? sql`` : sql`and camera_id = ${query.camera}`}
       ${query.cursor === undefined ? sql`` : sql`and id < ${query.cursor}`}
-    order by id desc limit ${query.limit + 1}`;
-  const items = rows.slice(0, query.limit).map((r) => recordView(fromDb(r)));
-  return { items, next: rows.length > query.limit ? items.at(-1)!.id : null };
+    order by id desc limit ${fetchSize(query.limit)}`;
+  return cutPage(rows, query.limit, (row) => recordView(fromDb(row)), (row) => row.id);
 }
 
 /**

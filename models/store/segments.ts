@@ -212,19 +212,6 @@ export async function segmentPathsSince(
   return new Set(rows.map((r) => r.path));
 }
 
-/**
- * The end of a camera's newest segment.
- *
- * @param sql the database
- * @param camera camera id
- * @returns ms since the epoch, or null without segments
- */
-export async function lastSegmentEnd(sql: postgres.Sql, camera: string): Promise<number | null> {
-  const [row] = await sql<{ end: Date | null }[]>`
-    select max(ended_at) as end from segments where camera_id = ${camera}`;
-  return row?.end?.getTime() ?? null;
-}
-
 /** Bytes all indexed segments take. */
 export async function totalSegmentBytes(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<

@@ -150,7 +150,7 @@ forEachDatabase("createOnvif() stores nothing when onboarding fails", async (db)
       port: closedPort(),
       ...CAMERA_CREDENTIALS,
     }),
-    (error) => error instanceof OnvifError && error.onvifCode === "onvif_unreachable",
+    (error) => error instanceof OnvifError && error.code === "onvif_unreachable",
   );
   assert.deepEqual(await storedRows(db), []);
   assert.deepEqual(calls, []);

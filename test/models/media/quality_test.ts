@@ -4,7 +4,6 @@ import {
   cameraStreams,
   chooseStream,
   type LivePlan,
-  parseQuality,
   planLive,
   type ProbedStream,
   type Quality,
@@ -196,13 +195,7 @@ Deno.test("bitrateFor() fits the rung and shrinks by area below the ladder", () 
   assert.equal(bitrateFor(40), 100);
 });
 
-Deno.test("parseQuality() names the accepted values; servedAs() names the height", () => {
-  assert.equal(parseQuality("720p"), "720p");
-  assert.throws(
-    () => parseQuality("4k"),
-    /quality must be one of source, sub, 1080p, 720p, 480p, 360p/,
-  );
-  assert.throws(() => parseQuality(720), ValidationError);
+Deno.test("servedAs() names the height", () => {
   const plan = planLive({ quality: "1080p", annotated: false, delivery: "h264" }, "main", {
     codec: "h264",
     width: 768,
