@@ -1,7 +1,8 @@
 /**
  * The one place a server child process is started (ffmpeg, ffprobe, the console bundler). Every
  * child runs in its own process group (`detached`: `setsid()` before exec, so a Ctrl-C on the
- * server's terminal reaches the server only, and the server decides how each child stops) with a
+ * server's terminal reaches the server only, and the server decides how each child stops; where
+ * the kernel schedules by autogroup, a new session is also its own CPU-fairness group) with a
  * parent-death signal (see launch.ts). Its stderr is always read: line by line to the caller, and
  * the last lines kept, redacted, for error messages. Stopping sends the caller's signal (SIGINT
  * lets the recorder's ffmpeg finish its segment), then SIGKILL after a grace, and awaits the exit.
@@ -139,7 +140,8 @@ export class ChildProcess {
   }
 
   /**
-   * Sends a signal to the child's process group.
+   * Sends a signal to the child's process group (it always has one: `setsid()` in a freshly
+   * forked child cannot fail, and a group leader cannot leave its group).
    *
    * @param signal the signal
    * @returns false when the child had exited already
