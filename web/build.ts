@@ -11,6 +11,7 @@
  * @module
  */
 import { extname, join } from "node:path";
+import { runProcess } from "../actors/process/run.ts";
 
 /** One file of the built console. */
 export interface ConsoleFile {
@@ -84,18 +85,12 @@ export async function buildConsole(options: { minify?: boolean } = {}): Promise<
       ...(options.minify === false ? [] : ["--minify"]),
       join(WEB_DIR, "main.ts"),
     ];
-    const out = await new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: join(WEB_DIR, ".."),
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
+    const out = await runProcess(Deno.execPath(), { args, cwd: join(WEB_DIR, "..") });
+    if (!out.status.success) {
       // deno colours its messages; the log line should be plain.
       // deno-lint-ignore no-control-regex -- the escape character is what is removed
-      const text = new TextDecoder().decode(out.stderr).replace(/\x1b\[[0-9;]*m/g, "");
-      throw new ConsoleBuildError(text.trim().split("\n").slice(-5).join(" "));
+      const text = out.stderrTail.join(" ").replace(/\x1b\[[0-9;]*m/g, "");
+      throw new ConsoleBuildError(text.trim());
     }
     const files = new Map<string, ConsoleFile>();
     for await (const entry of Deno.readDir(outdir)) {

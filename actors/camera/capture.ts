@@ -15,11 +15,12 @@ import { createLogger, type Logger } from "../../models/log.ts";
 import { captureArgs, type CaptureArgsOptions } from "../../models/media/ffmpeg_args.ts";
 import { StderrParser, type StreamInfo } from "../../models/media/ffmpeg_stderr.ts";
 import { FrameSlot } from "../../models/media/frame_slot.ts";
+import { type ChildProcess, describeExit, spawnChild } from "../process/child.ts";
+import { readExactly } from "../process/exact_reads.ts";
+import { ProcessGroup } from "../process/process_group.ts";
 
 /** Default stall watchdog: no frame for this long → kill ffmpeg and report failure. */
 export const STALL_MS = 5000;
-/** Time ffmpeg gets to exit after SIGTERM before SIGKILL. */
-export const KILL_GRACE_MS = 1000;
 /** Window over which the frame rate is measured. */
 export const FPS_WINDOW_MS = 2000;
 
@@ -80,13 +81,12 @@ export class CaptureHandle {
     fps: 0,
     info: null,
   };
-  #runs = new Set<Promise<void>>();
-  #pids = new Set<number>();
+  #runs = new ProcessGroup();
   #seq = 0;
 
   /** PIDs of ffmpeg processes started through this handle that have not exited yet. */
   get pids(): number[] {
-    return [...this.#pids];
+    return this.#runs.pids;
   }
 
   /**
@@ -94,8 +94,8 @@ export class CaptureHandle {
    *
    * @returns a promise that never rejects
    */
-  async settled(): Promise<void> {
-    while (this.#runs.size > 0) await Promise.all([...this.#runs]);
+  settled(): Promise<void> {
+    return this.#runs.settled();
   }
 
   /** @internal next frame sequence number; continues across runs. */
@@ -105,12 +105,7 @@ export class CaptureHandle {
 
   /** @internal records a run until `done` settles. */
   track(pid: number, done: Promise<void>): void {
-    this.#pids.add(pid);
-    const tracked = done.finally(() => {
-      this.#pids.delete(pid);
-      this.#runs.delete(tracked);
-    });
-    this.#runs.add(tracked);
+    this.#runs.track(pid, done);
   }
 }
 
@@ -118,7 +113,7 @@ export class CaptureHandle {
 export interface CaptureRun {
   /** ffmpeg's PID, or `null` if it never started. */
   pid: number | null;
-  /** Kills ffmpeg (SIGTERM, SIGKILL after {@linkcode KILL_GRACE_MS}) and awaits its exit. */
+  /** Kills ffmpeg (SIGTERM, SIGKILL after the process layer's grace) and awaits its exit. */
   stop(): Promise<void>;
   /** Settles when ffmpeg has exited and its pipes are drained. */
   done: Promise<void>;
@@ -155,20 +150,23 @@ export function startCapture(
     queueMicrotask(() => emit({ type: "CAPTURE.FAILED", error, fatal }));
     return { pid: null, stop: () => Promise.resolve(), done: Promise.resolve() };
   }
-  let child: Deno.ChildProcess;
+  const parser = new StderrParser();
+  let child: ChildProcess;
   try {
-    child = new Deno.Command(config.ffmpegPath ?? "ffmpeg", {
+    child = spawnChild(config.ffmpegPath ?? "ffmpeg", {
       args,
-      stdin: "null",
       stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+      onStderrLine: (line) => {
+        const parsed = parser.push(line);
+        if (parsed.kind === "error") log.debug("ffmpeg error line", { line: parsed.message });
+      },
+    });
   } catch (err) {
     const error = `capture: cannot start ffmpeg: ${err instanceof Error ? err.message : err}`;
     queueMicrotask(() => emit({ type: "CAPTURE.FAILED", error, fatal: true }));
     return { pid: null, stop: () => Promise.resolve(), done: Promise.resolve() };
   }
-  return new Run(config, handle, emit, child, log).start();
+  return new Run(config, handle, emit, child, parser, log).start();
 }
 
 class Run {
@@ -176,8 +174,6 @@ class Run {
   #reported = false;
   #live = false;
   #recent: number[] = [];
-  #parser = new StderrParser();
-  #status: Promise<Deno.CommandStatus>;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #stallMs: number;
 
@@ -185,10 +181,10 @@ class Run {
     readonly config: CaptureConfig,
     readonly handle: CaptureHandle,
     readonly emit: (event: CaptureParentEvent) => void,
-    readonly child: Deno.ChildProcess,
+    readonly child: ChildProcess,
+    readonly parser: StderrParser,
     readonly log: Logger,
   ) {
-    this.#status = child.status;
     this.#stallMs = config.stallMs ?? STALL_MS;
   }
 
@@ -198,11 +194,11 @@ class Run {
     stats.info = null;
     this.log.debug("ffmpeg started", { pid: this.child.pid });
     this.#watchdog = setInterval(() => this.#checkStall(), Math.min(500, this.#stallMs / 4));
-    const pipes = Promise.all([this.#readFrames(), this.#readStderr()]).catch((err: unknown) => {
+    const frames = this.#readFrames().catch((err: unknown) => {
       this.log.warn("reading ffmpeg output failed", { error: err });
       this.#kill();
     });
-    const done = Promise.all([pipes, this.#status]).then(([, status]) => this.#exited(status));
+    const done = Promise.all([frames, this.child.done]).then(([, status]) => this.#exited(status));
     this.handle.track(this.child.pid, done);
     return { pid: this.child.pid, stop: () => this.#stop(done), done };
   }
@@ -215,19 +211,7 @@ class Run {
 
   #kill(): void {
     clearInterval(this.#watchdog);
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      return; // already exited
-    }
-    const timer = setTimeout(() => {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // exited during the grace period
-      }
-    }, KILL_GRACE_MS);
-    this.#status.finally(() => clearTimeout(timer));
+    void this.child.stop();
   }
 
   #fail(error: string): void {
@@ -253,30 +237,16 @@ class Run {
       this.handle.stats.fps = 0;
     }
     this.log.debug("ffmpeg exited", { pid: this.child.pid, code: status.code });
-    const how = status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
-    const error = this.#parser.lastError;
-    this.#fail(`capture: stream ended (ffmpeg ${how})${error ? `: ${error}` : ""}`);
+    const error = this.parser.lastError;
+    this.#fail(
+      `capture: stream ended (ffmpeg ${describeExit(status)})${error ? `: ${error}` : ""}`,
+    );
   }
 
   async #readFrames(): Promise<void> {
     const { width, height } = this.config;
-    const size = width * height * 3;
-    const reader = this.child.stdout.getReader({ mode: "byob" });
-    try {
-      for (;;) {
-        let buf = new Uint8Array(size);
-        let filled = 0;
-        while (filled < size) {
-          const { value, done } = await reader.read(buf.subarray(filled));
-          if (done || value === undefined) return;
-          filled += value.byteLength;
-          // The read transferred the buffer; keep the new one.
-          buf = new Uint8Array(value.buffer, 0, size);
-        }
-        if (!this.#stopping) this.#frame(buf);
-      }
-    } finally {
-      reader.releaseLock();
+    for await (const picture of readExactly(this.child.stdout, width * height * 3)) {
+      if (!this.#stopping) this.#frame(picture);
     }
   }
 
@@ -296,25 +266,10 @@ class Run {
     this.handle.slot.put({ width, height, data, ts: now, seq: this.handle.nextSeq() });
     if (this.#live) return;
     this.#live = true;
-    stats.info = this.#parser.info;
-    const info = this.#parser.info ?? { codec: null, width: null, height: null, fps: null };
+    stats.info = this.parser.info;
+    const info = this.parser.info ?? { codec: null, width: null, height: null, fps: null };
     this.log.info("capture live", { pid: this.child.pid, ...info });
     this.emit({ type: "CAPTURE.LIVE", info });
-  }
-
-  async #readStderr(): Promise<void> {
-    let rest = "";
-    for await (const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? "";
-      for (const line of lines) this.#line(line);
-    }
-    if (rest !== "") this.#line(rest);
-  }
-
-  #line(line: string): void {
-    const parsed = this.#parser.push(line);
-    if (parsed.kind === "error") this.log.debug("ffmpeg error line", { line: parsed.message });
   }
 }
 

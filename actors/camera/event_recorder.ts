@@ -14,7 +14,7 @@ import { normalizeBox } from "../../models/analytics/geometry.ts";
 import type { Frame } from "../../models/detectors/types.ts";
 import { type EventRow, type EventView, eventView } from "../../models/store/events.ts";
 import type { EventBus } from "../../models/event_bus.ts";
-import { encodeJpeg } from "../../models/media/snapshot.ts";
+import { encodeJpeg } from "./snapshot.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { createLogger } from "../../models/log.ts";
 import { snapshotDir } from "../../models/store/camera_data.ts";

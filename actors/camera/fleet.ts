@@ -29,7 +29,7 @@ import type { SecretBox } from "../../models/secret_box.ts";
 import type { Database } from "../../models/store/database.ts";
 import { allCameras, type Camera as CameraRow, updateDesired } from "../../models/store/cameras.ts";
 import { removeOrphanFiles } from "../../models/store/camera_data.ts";
-import { cameraSnapshot } from "../../models/media/snapshot.ts";
+import { cameraSnapshot } from "./snapshot.ts";
 import { NotFoundError } from "../../models/errors.ts";
 import { withTimeout } from "../../models/timeout.ts";
 import { createLogger } from "../../models/log.ts";

@@ -14,7 +14,11 @@
  */
 import { backoffDelay } from "../../models/backoff.ts";
 import type { Feed, MediaUnit, TapSink } from "./feed.ts";
-import { type LiveProcess, type ProcessGroup, StdinPipe } from "../process/process_group.ts";
+import type { ChildProcess } from "../process/child.ts";
+import { readLines } from "../process/lines.ts";
+import type { ProcessGroup } from "../process/process_group.ts";
+import { StdinPipe } from "../process/stdin_pipe.ts";
+import { spawnLive } from "./live_process.ts";
 import { relayArgs, segmenterArgs } from "../../models/media/live_args.ts";
 import type { CopyCodec } from "../../models/media/quality.ts";
 import {
@@ -47,7 +51,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 interface Relay {
-  live?: LiveProcess;
+  live?: ChildProcess;
   pipe?: StdinPipe;
   codec: CopyCodec;
   /** The RTSP handshake is done. */
@@ -106,7 +110,8 @@ export class RtspSink implements SessionSink {
   #start(codec: CopyCodec): void {
     if (this.#closed) return;
     const entry: Relay = { codec, open: false };
-    const live = this.group.spawn(
+    const live = spawnLive(
+      this.group,
       "relay",
       relayArgs({ codec, target: this.target }),
       { stdin: "piped", stdout: "null" },
@@ -130,7 +135,7 @@ export class RtspSink implements SessionSink {
       },
     );
     entry.live = live;
-    entry.pipe = new StdinPipe(live.child.stdin, MAX_QUEUED_BYTES);
+    entry.pipe = new StdinPipe(live.stdin, MAX_QUEUED_BYTES);
     this.#process = entry;
   }
 
@@ -148,11 +153,11 @@ export class HlsSink implements SessionSink {
   #window: HlsWindow = emptyWindow();
   #run = 0;
   #msn = 0;
-  #segmenter: { live: LiveProcess; pipe: StdinPipe; listed: Promise<void> } | undefined;
+  #segmenter: { live: ChildProcess; pipe: StdinPipe; listed: Promise<void> } | undefined;
   #codec: CopyCodec = "h264";
   #lastStart = 0;
   /** Every segmenter started and not yet exited (an old one finishes its last segment). */
-  #running = new Set<LiveProcess>();
+  #running = new Set<ChildProcess>();
   #ready = deferred();
   #closed = false;
   #lastRequest = 0;
@@ -207,7 +212,8 @@ export class HlsSink implements SessionSink {
     const discontinuity = run > 1;
     let first = true;
     this.#lastStart = Date.now();
-    const live = this.group.spawn(
+    const live = spawnLive(
+      this.group,
       "segmenter",
       segmenterArgs({ codec, dir: this.dir, prefix: `r${run}-` }),
       { stdin: "piped", stdout: "piped" },
@@ -217,19 +223,14 @@ export class HlsSink implements SessionSink {
     void live.done.then(() => this.#running.delete(live));
     const listed = (async () => {
       await previous;
-      let rest = "";
-      for await (const chunk of live.child.stdout.pipeThrough(new TextDecoderStream())) {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) {
-          const segment = parseSegmentLine(line);
-          if (!segment || this.#closed) continue;
-          this.#add(segment.file, segment.duration, discontinuity && first);
-          first = false;
-        }
+      for await (const line of readLines(live.stdout)) {
+        const segment = parseSegmentLine(line);
+        if (!segment || this.#closed) continue;
+        this.#add(segment.file, segment.duration, discontinuity && first);
+        first = false;
       }
     })().catch(() => {});
-    this.#segmenter = { live, pipe: new StdinPipe(live.child.stdin, MAX_QUEUED_BYTES), listed };
+    this.#segmenter = { live, pipe: new StdinPipe(live.stdin, MAX_QUEUED_BYTES), listed };
     // The old segmenter finishes its last segment when its input ends.
     if (old) void old.pipe.close();
   }

@@ -19,7 +19,7 @@ import {
   planLive,
   type ProbedStream,
 } from "../../models/media/quality.ts";
-import { probeStream } from "../../models/media/probe.ts";
+import { probeStream } from "../process/ffprobe.ts";
 import type { TrackBoard } from "../../models/analytics/track_board.ts";
 import { createLogger } from "../../models/log.ts";
 import type { ProcessGroup } from "../process/process_group.ts";

@@ -21,7 +21,11 @@ import type { LivePlan } from "../../models/media/quality.ts";
 import { drawOverlay, overlayDecision } from "../../models/analytics/annotate.ts";
 import type { TrackBoard } from "../../models/analytics/track_board.ts";
 import type { Feed } from "./feed.ts";
-import { type LiveProcess, type ProcessGroup, StdinPipe } from "../process/process_group.ts";
+import type { ChildProcess } from "../process/child.ts";
+import { readExactly } from "../process/exact_reads.ts";
+import type { ProcessGroup } from "../process/process_group.ts";
+import { StdinPipe } from "../process/stdin_pipe.ts";
+import { spawnLive } from "./live_process.ts";
 
 /** Longest a picture waits for the analysis of its moment before it goes out without boxes. */
 export const ANNOTATION_MAX_WAIT_MS = 400;
@@ -69,7 +73,7 @@ export function startRun(
   let stopped = false;
   let ready = false;
   let failed = false;
-  const processes: LiveProcess[] = [];
+  const processes: ChildProcess[] = [];
   const fail = (error: string) => {
     if (stopped || failed) return;
     failed = true;
@@ -94,21 +98,21 @@ export function startRun(
   try {
     const { plan } = spec;
     if (spec.board) {
-      const decoder = group.spawn("decoder", decodeArgs(plan, spec.source), {
+      const decoder = spawnLive(group, "decoder", decodeArgs(plan, spec.source), {
         stdin: "null",
         stdout: "piped",
       }, { onExit: fail });
       processes.push(decoder);
-      const encoder = group.spawn("encoder", encodeRawArgs(plan), {
+      const encoder = spawnLive(group, "encoder", encodeRawArgs(plan), {
         stdin: "piped",
         stdout: "piped",
       }, { onExit: fail });
       processes.push(encoder);
-      const pipe = new StdinPipe(encoder.child.stdin, plan.width * plan.height * 6);
+      const pipe = new StdinPipe(encoder.stdin, plan.width * plan.height * 6);
       void annotate(decoder, pipe, spec, annotation, () => stopped).finally(() => pipe.close());
       void readUnits(encoder, plan, publish);
     } else {
-      const transcoder = group.spawn("transcoder", transcodeArgs(plan, spec.source), {
+      const transcoder = spawnLive(group, "transcoder", transcodeArgs(plan, spec.source), {
         stdin: "null",
         stdout: "piped",
       }, { onExit: fail });
@@ -128,20 +132,20 @@ export function startRun(
 
 /** Reads an encoder's stdout, split into units, into `publish`. */
 async function readUnits(
-  process: LiveProcess,
+  process: ChildProcess,
   plan: LivePlan,
   publish: (data: Uint8Array, keyframe: boolean) => void,
 ): Promise<void> {
   try {
     if (plan.codec === "mjpeg") {
       const splitter = new JpegSplitter();
-      for await (const chunk of process.child.stdout) {
+      for await (const chunk of process.stdout) {
         for (const jpeg of splitter.push(chunk)) publish(jpeg, true);
       }
       return;
     }
     const splitter = new AccessUnitSplitter(plan.codec);
-    for await (const chunk of process.child.stdout) {
+    for await (const chunk of process.stdout) {
       for (const unit of splitter.push(chunk)) {
         publish(closeAccessUnit(unit.data, plan.codec), unit.keyframe && unit.parameterSets);
       }
@@ -153,7 +157,7 @@ async function readUnits(
 
 /** Decoder pictures → held until their analysis is in → drawn → encoder. */
 async function annotate(
-  decoder: LiveProcess,
+  decoder: ChildProcess,
   encoder: StdinPipe,
   spec: RunSpec,
   stats: AnnotationStats,
@@ -195,18 +199,10 @@ async function annotate(
       drain();
     }
   })();
-  const reader = decoder.child.stdout.getReader({ mode: "byob" });
   try {
-    for (;;) {
-      let buf = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const { value, done } = await reader.read(buf.subarray(filled));
-        if (done || value === undefined || stopped()) return;
-        filled += value.byteLength;
-        buf = new Uint8Array(value.buffer, 0, size);
-      }
-      held.push({ data: buf, ts: Date.now() });
+    for await (const picture of readExactly(decoder.stdout, size)) {
+      if (stopped()) return;
+      held.push({ data: picture, ts: Date.now() });
       drain();
     }
   } catch {
@@ -214,6 +210,5 @@ async function annotate(
   } finally {
     stop.abort();
     clearTimeout(timer);
-    reader.releaseLock();
   }
 }

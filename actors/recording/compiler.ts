@@ -17,7 +17,7 @@
 import { join } from "node:path";
 import type postgres from "postgres";
 import { createLogger } from "../../models/log.ts";
-import { probeFile } from "../../models/media/media_probe.ts";
+import { probeFile } from "../process/ffprobe.ts";
 import { compileArgs, concatScript } from "../../models/media/segment_args.ts";
 import { parseRecorderLine } from "../../models/media/segment_output.ts";
 import { sha256File } from "../../models/media/file_hash.ts";
@@ -34,6 +34,8 @@ import {
   setRecordProgress,
 } from "../../models/store/records.ts";
 import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
+import { spawnChild } from "../process/child.ts";
+import { readLines } from "../process/lines.ts";
 import { detectionsForClip } from "../../models/store/clip_detections.ts";
 
 /** Progress is written at most this often per job. */
@@ -241,47 +243,28 @@ async function runFfmpeg(
   signal: AbortSignal,
   report: (progress: number) => Promise<void>,
 ): Promise<void> {
-  const child = new Deno.Command("ffmpeg", {
+  const parser = new StderrParser();
+  const child = spawnChild("ffmpeg", {
     args,
     cwd,
-    stdin: "null",
     stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const kill = () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already exited
-    }
-  };
+    stopSignal: "SIGKILL",
+    onStderrLine: (line) => parser.push(line),
+  });
+  const kill = () => void child.stop();
   signal.addEventListener("abort", kill, { once: true });
-  const parser = new StderrParser();
   let reportedAt = 0;
   const readStdout = async () => {
-    let rest = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        const parsed = parseRecorderLine(line);
-        if (parsed.kind !== "progress" || expectedS <= 0) continue;
-        if (Date.now() - reportedAt < PROGRESS_EVERY_MS) continue;
-        reportedAt = Date.now();
-        await report(Math.min(0.99, parsed.outTimeUs / 1e6 / expectedS)).catch(() => {});
-      }
-    }
-  };
-  const readStderr = async () => {
-    let rest = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? "";
-      for (const line of lines) parser.push(line);
+    for await (const line of readLines(child.stdout)) {
+      const parsed = parseRecorderLine(line);
+      if (parsed.kind !== "progress" || expectedS <= 0) continue;
+      if (Date.now() - reportedAt < PROGRESS_EVERY_MS) continue;
+      reportedAt = Date.now();
+      await report(Math.min(0.99, parsed.outTimeUs / 1e6 / expectedS)).catch(() => {});
     }
   };
   try {
-    const [, , status] = await Promise.all([readStdout(), readStderr(), child.status]);
+    const [, status] = await Promise.all([readStdout(), child.done]);
     if (signal.aborted) throw new Error("cancelled");
     if (!status.success) {
       throw new Error(

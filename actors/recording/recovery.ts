@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type postgres from "postgres";
 import { createLogger } from "../../models/log.ts";
 import { repairSegment } from "../../models/media/mp4_boxes.ts";
-import { probeFileAudio } from "../../models/media/media_probe.ts";
+import { probeFileAudio } from "../process/ffprobe.ts";
 import { audioMode } from "../../models/media/segment_args.ts";
 import {
   cameraRecordingsDir,

@@ -7,7 +7,8 @@
  */
 import { dirname, join } from "node:path";
 import { uuidv7 } from "../../models/ids.ts";
-import { type FileProbe, probeFile } from "../../models/media/media_probe.ts";
+import { probeFile } from "../process/ffprobe.ts";
+import type { FileProbe } from "../../models/media/probe_output.ts";
 import type { AudioMode } from "../../models/media/segment_args.ts";
 import { recordingsRoot, segmentPath } from "../../models/recording/paths.ts";
 import type { SegmentRow } from "../../models/store/segments.ts";

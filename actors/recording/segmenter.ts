@@ -6,11 +6,9 @@
  *
  * Stopping is SIGINT: ffmpeg then finishes the open segment and lists it (measured with ffmpeg
  * 5.1: SIGTERM exits "normally" but leaves the open segment as a bare 28-byte header). After
- * {@linkcode FINALIZE_MS} it is killed.
- *
- * A crash of the server must not leave ffmpeg recording on its own (it ignores SIGPIPE, so a
- * closed stdout does not stop it): where util-linux's `setpriv` exists, ffmpeg runs with a
- * parent-death signal (SIGINT), so it finishes its segment and exits when the server dies.
+ * {@linkcode FINALIZE_MS} it is killed. SIGINT is also its parent-death signal (see
+ * actors/process/launch.ts): a crash of the server must not leave ffmpeg recording on its own (it
+ * ignores SIGPIPE, so a closed stdout does not stop it); it finishes its segment and exits.
  *
  * @module
  */
@@ -18,6 +16,8 @@ import { createLogger } from "../../models/log.ts";
 import { recordArgs, type RecordArgsOptions } from "../../models/media/segment_args.ts";
 import { parseRecorderLine } from "../../models/media/segment_output.ts";
 import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
+import { spawnChild } from "../process/child.ts";
+import { readLines } from "../process/lines.ts";
 
 /** Time ffmpeg gets to finish its open segment after SIGINT before SIGKILL. */
 export const FINALIZE_MS = 5000;
@@ -52,26 +52,6 @@ export interface SegmenterRun {
   readonly done: Promise<RunEnd>;
 }
 
-let setprivPath: string | null | undefined;
-
-/** util-linux setpriv, when installed (found once). */
-function setpriv(): string | null {
-  if (setprivPath === undefined) {
-    setprivPath = null;
-    for (const candidate of ["/usr/bin/setpriv", "/bin/setpriv"]) {
-      try {
-        if (Deno.statSync(candidate).isFile) {
-          setprivPath = candidate;
-          break;
-        }
-      } catch {
-        // not there
-      }
-    }
-  }
-  return setprivPath;
-}
-
 /**
  * Starts a run.
  *
@@ -88,69 +68,47 @@ export function startSegmenter(
   cameraId: string,
 ): SegmenterRun {
   const args = recordArgs(options);
-  const wrapper = setpriv();
-  const child = new Deno.Command(wrapper ?? "ffmpeg", {
-    args: wrapper ? ["--pdeathsig", "INT", "--", "ffmpeg", ...args] : args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const log = createLogger("recorder", { camera: cameraId });
   const parser = new StderrParser();
+  const child = spawnChild("ffmpeg", {
+    args,
+    stdout: "piped",
+    stopSignal: "SIGINT",
+    graceMs: FINALIZE_MS,
+    onStderrLine: (line) => parser.push(line),
+  });
+  const log = createLogger("recorder", { camera: cameraId });
   let stopped = false;
   let lastProgressAt = Date.now();
   let lastTime = -1;
 
-  const signal = (name: Deno.Signal) => {
-    try {
-      child.kill(name);
-    } catch {
-      // already exited
-    }
-  };
   const watchdog = setInterval(() => {
     if (Date.now() - lastProgressAt > RUN_STALL_MS) {
       log.warn("recording stalled: no progress; restarting ffmpeg", { pid: child.pid });
       lastProgressAt = Date.now();
-      signal("SIGINT");
-      setTimeout(() => signal("SIGKILL"), FINALIZE_MS);
+      void child.stop();
     }
   }, 1000);
 
   const readStdout = async () => {
-    let rest = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        const parsed = parseRecorderLine(line);
-        const at = Date.now();
-        if (parsed.kind === "segment") {
-          listener.segment(parsed.name, parsed.startS, parsed.endS, at);
-        } else if (parsed.kind === "progress") {
-          const timeS = parsed.outTimeUs / 1e6;
-          if (timeS > lastTime) {
-            lastTime = timeS;
-            lastProgressAt = at;
-          }
-          listener.progress(timeS, at);
+    for await (const line of readLines(child.stdout)) {
+      const parsed = parseRecorderLine(line);
+      const at = Date.now();
+      if (parsed.kind === "segment") {
+        listener.segment(parsed.name, parsed.startS, parsed.endS, at);
+      } else if (parsed.kind === "progress") {
+        const timeS = parsed.outTimeUs / 1e6;
+        if (timeS > lastTime) {
+          lastTime = timeS;
+          lastProgressAt = at;
         }
+        listener.progress(timeS, at);
       }
-    }
-  };
-  const readStderr = async () => {
-    let rest = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? "";
-      for (const line of lines) parser.push(line);
     }
   };
   const done = Promise.all([
     readStdout().catch(() => {}),
-    readStderr().catch(() => {}),
-    child.status,
-  ]).then(([, , status]): RunEnd => {
+    child.done,
+  ]).then(([, status]): RunEnd => {
     clearInterval(watchdog);
     return {
       code: status.signal ? null : status.code,
@@ -165,13 +123,8 @@ export function startSegmenter(
     done,
     async stop() {
       stopped = true;
-      signal("SIGINT");
-      const timer = setTimeout(() => signal("SIGKILL"), FINALIZE_MS);
-      try {
-        return await done;
-      } finally {
-        clearTimeout(timer);
-      }
+      await child.stop();
+      return await done;
     },
   };
 }

@@ -20,13 +20,12 @@ import type { ExtraScheme } from "../../models/media/rtsp_url.ts";
 import { createLogger, redact } from "../../models/log.ts";
 import { ValidationError } from "../../models/errors.ts";
 import type { StreamStats } from "./rtsp_stream.ts";
+import { type ChildProcess, describeExit, spawnChild } from "../process/child.ts";
 
 /** No packet for this long while publishing → ffmpeg is restarted. */
 export const PULLER_STALL_MS = 10_000;
 /** ffmpeg that has not published within this long is restarted. */
 export const PULLER_CONNECT_MS = 20_000;
-/** Time ffmpeg gets to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 1000;
 /** How often the relay's numbers are looked at. */
 const POLL_MS = 200;
 
@@ -86,21 +85,19 @@ const pullProcess = fromCallback<EventObject, PullerInput>(({ input, sendBack })
     queueMicrotask(() => sendBack({ type: "PULLER.FAILED", error: `puller: ${err}`, fatal }));
     return () => {};
   }
-  let child: Deno.ChildProcess;
+  const parser = new StderrParser();
+  let child: ChildProcess;
   try {
-    child = new Deno.Command(input.ffmpegPath ?? "ffmpeg", {
+    child = spawnChild(input.ffmpegPath ?? "ffmpeg", {
       args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+      onStderrLine: (line) => parser.push(line),
+    });
   } catch (err) {
     const error = `puller: cannot start ffmpeg: ${err instanceof Error ? err.message : err}`;
     queueMicrotask(() => sendBack({ type: "PULLER.FAILED", error, fatal: true }));
     return () => {};
   }
   const started = Date.now();
-  const parser = new StderrParser();
   let stopping = false;
   let reported = false;
   let published = false;
@@ -113,31 +110,11 @@ const pullProcess = fromCallback<EventObject, PullerInput>(({ input, sendBack })
   };
   const kill = () => {
     clearInterval(poll);
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // exited meanwhile
-      }
-    }, KILL_GRACE_MS);
-    child.status.finally(() => clearTimeout(timer));
+    void child.stop();
   };
-  const stderr = (async () => {
-    let rest = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? "";
-      for (const line of lines) parser.push(line);
-    }
-  })().catch(() => {});
-  const exited = Promise.all([child.status, stderr]).then(([status]) => {
-    const how = status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
-    fail(`puller: stream ended (ffmpeg ${how})${parser.lastError ? `: ${parser.lastError}` : ""}`);
+  const exited = child.done.then((status) => {
+    const error = parser.lastError;
+    fail(`puller: stream ended (ffmpeg ${describeExit(status)})${error ? `: ${error}` : ""}`);
   });
   input.track(child.pid, exited);
   log.debug("ffmpeg started", { pid: child.pid });

@@ -117,3 +117,18 @@ export class StderrParser {
     return parsed;
   }
 }
+
+/**
+ * An ffmpeg message without the `[context @ 0x…] ` and `[level] ` tags in front of it, for
+ * error messages people read.
+ *
+ * @param line one stderr line
+ * @returns the message
+ * @example
+ * ```ts
+ * withoutLogContext("[rtsp @ 0x55d1] [error] Connection refused"); // "Connection refused"
+ * ```
+ */
+export function withoutLogContext(line: string): string {
+  return line.replace(/^(\[[^\]]*\] )+/, "").trim();
+}

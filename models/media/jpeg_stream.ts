@@ -112,3 +112,19 @@ export function mjpegPart(jpeg: Uint8Array): Uint8Array {
   part.set([13, 10], head.length + jpeg.length);
   return part;
 }
+
+/**
+ * Whether bytes look like a complete JPEG: SOI marker at the start, EOI at the end.
+ *
+ * @param bytes candidate
+ * @returns true when both markers are present
+ * @example
+ * ```ts
+ * isJpeg(new Uint8Array([0xff, 0xd8, 0xff, 0xd9])); // true
+ * ```
+ */
+export function isJpeg(bytes: Uint8Array): boolean {
+  const n = bytes.byteLength;
+  return n >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff &&
+    bytes[n - 1] === 0xd9;
+}

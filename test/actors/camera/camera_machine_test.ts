@@ -4,7 +4,8 @@ import {
   type CameraInput,
   createCamera,
 } from "../../../actors/camera/camera_machine.ts";
-import { cameraSnapshot, isJpeg } from "../../../models/media/snapshot.ts";
+import { cameraSnapshot } from "../../../actors/camera/snapshot.ts";
+import { isJpeg } from "../../../models/media/jpeg_stream.ts";
 import {
   ffmpegChildren,
   processAlive,

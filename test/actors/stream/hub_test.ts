@@ -145,7 +145,9 @@ Deno.test({
       const ms = performance.now() - released;
       assert.ok(ms >= 1400 && ms < 3500, `stopped ${ms} ms after the last release`);
       assert.equal(hub.status("c1")[0]!.puller, "idle");
-      assert.deepEqual(hub.pids, []);
+      // A zombie already counts as not alive; the hub forgets the PID once Deno has reaped it
+      // and its stderr is drained, a few ms later on a loaded box.
+      await waitFor(() => hub.pids.length === 0, 2000, "the hub forgets the exited ffmpeg");
     });
   },
 });

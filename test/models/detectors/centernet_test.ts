@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { iou } from "../../../models/detectors/box.ts";
 import { CenterNetDetector } from "../../../models/detectors/centernet.ts";
 import { resolveDetectorConfig } from "../../../models/detectors/detector_config.ts";
-import { readFrame } from "../../../models/detectors/image_frame.ts";
+import { readFrame } from "../../support/image_frame.ts";
 import { SharedDetector } from "../../../models/detectors/shared_detector.ts";
 import type { Box, Detection } from "../../../models/detectors/types.ts";
 import { asset } from "./assets.ts";

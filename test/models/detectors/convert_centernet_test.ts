@@ -10,7 +10,7 @@ import {
   parseHumanLabels,
   type TfGraphModel,
 } from "../../../scripts/convert_centernet.ts";
-import { readFrame } from "../../../models/detectors/image_frame.ts";
+import { readFrame } from "../../support/image_frame.ts";
 import { sessionSignature } from "../../../models/detectors/onnx_session.ts";
 import { frameToTensor } from "../../../models/detectors/preprocess.ts";
 import { asset } from "./assets.ts";

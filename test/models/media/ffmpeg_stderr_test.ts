@@ -3,6 +3,7 @@ import {
   parseStderrLine,
   parseVideoStream,
   StderrParser,
+  withoutLogContext,
 } from "../../../models/media/ffmpeg_stderr.ts";
 
 Deno.test("parseVideoStream() reads codec, size and fps from real ffmpeg stream lines", async (t) => {
@@ -111,4 +112,12 @@ Deno.test("StderrParser keeps the input stream, not the output stream", () => {
   assert.equal(p.lastError, null);
   p.push("[error] rtsp://127.0.0.1:1/x: Connection refused");
   assert.equal(p.lastError, "rtsp://127.0.0.1:1/x: Connection refused");
+});
+
+Deno.test("withoutLogContext() leaves the message of a tagged line", () => {
+  assert.equal(
+    withoutLogContext("[tcp @ 0x55d1c0] [error] Connection to tcp://127.0.0.1:1 failed "),
+    "Connection to tcp://127.0.0.1:1 failed",
+  );
+  assert.equal(withoutLogContext("rtsp://cam/s: Invalid data"), "rtsp://cam/s: Invalid data");
 });

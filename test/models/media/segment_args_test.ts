@@ -7,7 +7,7 @@ import {
   recordArgs,
   sourceProbeArgs,
 } from "../../../models/media/segment_args.ts";
-import { parseFileProbe, parseSourceProbe } from "../../../models/media/media_probe.ts";
+import { parseFileProbe, parseSourceProbe } from "../../../models/media/probe_output.ts";
 import { ValidationError } from "../../../models/errors.ts";
 
 const OUT = "/data/recordings/cam/incoming/1764000000000-%06d.mp4";

@@ -5,15 +5,17 @@
  * @module
  */
 
-import { UnavailableError } from "../errors.ts";
-import { redact } from "../log.ts";
+import { UnavailableError } from "../../models/errors.ts";
 import {
   DEFAULT_TIMEOUT_MS,
   encodeJpegArgs,
   snapshotArgs,
   type SnapshotArgsOptions,
-} from "./ffmpeg_args.ts";
-import type { CapturedFrame } from "./frame_slot.ts";
+} from "../../models/media/ffmpeg_args.ts";
+import { withoutLogContext } from "../../models/media/ffmpeg_stderr.ts";
+import type { CapturedFrame } from "../../models/media/frame_slot.ts";
+import { isJpeg } from "../../models/media/jpeg_stream.ts";
+import { runProcess } from "../process/run.ts";
 
 /** How long an encode of one frame may take before it is killed. */
 export const ENCODE_TIMEOUT_MS = 5000;
@@ -107,66 +109,14 @@ async function runJpeg(
   ffmpegPath = "ffmpeg",
   input?: Uint8Array,
 ): Promise<Uint8Array> {
-  const child = new Deno.Command(ffmpegPath, {
-    args,
-    stdin: input ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // exited meanwhile
-    }
-  }, timeoutMs);
-  const writing = input ? writeAll(child.stdin, input) : Promise.resolve();
-  try {
-    const [output] = await Promise.all([child.output(), writing]);
-    if (timedOut) throw new UnavailableError(`snapshot: no frame within ${timeoutMs} ms`);
-    const jpeg = output.stdout;
-    if (!output.success || !isJpeg(jpeg)) {
-      const detail = lastLine(new TextDecoder().decode(output.stderr));
-      throw new UnavailableError(
-        `snapshot: ffmpeg failed (exit code ${output.code})${detail ? `: ${detail}` : ""}`,
-      );
-    }
-    return jpeg;
-  } finally {
-    clearTimeout(timer);
+  const output = await runProcess(ffmpegPath, { args, input, timeoutMs });
+  if (output.timedOut) throw new UnavailableError(`snapshot: no frame within ${timeoutMs} ms`);
+  const jpeg = output.stdout;
+  if (!output.status.success || !isJpeg(jpeg)) {
+    const detail = withoutLogContext(output.lastStderrLine);
+    throw new UnavailableError(
+      `snapshot: ffmpeg failed (exit code ${output.status.code})${detail ? `: ${detail}` : ""}`,
+    );
   }
-}
-
-async function writeAll(stdin: WritableStream<Uint8Array>, data: Uint8Array): Promise<void> {
-  const writer = stdin.getWriter();
-  try {
-    await writer.write(data);
-    await writer.close();
-  } catch {
-    // ffmpeg died early; its exit status tells why
-  }
-}
-
-/**
- * Whether bytes look like a complete JPEG: SOI marker at the start, EOI at the end.
- *
- * @param bytes candidate
- * @returns true when both markers are present
- * @example
- * ```ts
- * isJpeg(new Uint8Array([0xff, 0xd8, 0xff, 0xd9])); // true
- * ```
- */
-export function isJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.byteLength;
-  return n >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff &&
-    bytes[n - 1] === 0xd9;
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split("\n");
-  const line = (lines[lines.length - 1] ?? "").replace(/^(\[[^\]]*\] )+/, "").trim();
-  return String(redact(line));
+  return jpeg;
 }

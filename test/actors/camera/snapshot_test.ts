@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { UnavailableError, ValidationError } from "../../../models/errors.ts";
-import { cameraSnapshot, encodeJpeg, grabJpeg, isJpeg } from "../../../models/media/snapshot.ts";
+import { cameraSnapshot, encodeJpeg, grabJpeg } from "../../../actors/camera/snapshot.ts";
+import { isJpeg } from "../../../models/media/jpeg_stream.ts";
 import { ffmpegChildren, startSilentServer, withRtspServer } from "../../support/rtsp.ts";
 import { probeImage } from "../../support/media.ts";
 

@@ -1,10 +1,11 @@
 /**
- * Reads one rgb24 {@linkcode Frame} from an image or video file with ffprobe + ffmpeg: test
- * fixtures, benchmarks and snapshots use it, the live path never does (capture streams frames).
+ * Reads one rgb24 {@linkcode Frame} from an image or video file with ffprobe + ffmpeg, for the
+ * detector tests (the server never does: capture streams frames).
  *
  * @module
  */
-import type { Frame } from "./types.ts";
+import type { Frame } from "../../models/detectors/types.ts";
+import { runProcess } from "../../actors/process/run.ts";
 
 /** Which frame to read. */
 export interface ReadFrameOptions {
@@ -13,10 +14,9 @@ export interface ReadFrameOptions {
 }
 
 async function run(cmd: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
-    throw new Error(`${cmd}: exit ${out.code}: ${err}`);
+  const out = await runProcess(cmd, { args });
+  if (!out.status.success) {
+    throw new Error(`${cmd}: exit ${out.status.code}: ${out.lastStderrLine}`);
   }
   return out.stdout;
 }
