@@ -1,10 +1,9 @@
 /**
  * Everything that runs behind the HTTP API, started and stopped as one: the RTSP relay with its
  * stream hub, the camera fleet and its service, the shared detectors, the live event feed, LAN
- * discovery with its camera-move watch, the optional discovery interval, retention and live
- * sessions. main.ts and the tests assemble Vigil through this one function, so a test runs the
- * same wiring as the server; the result is also the dependencies the routes need
- * (`createApp({ ...system, auth, shutdown })`).
+ * discovery with its camera-move watch and optional interval, the clip compiler, retention, the
+ * metrics and live sessions. main.ts and the tests assemble Vigil through this one function, so
+ * a test runs the same wiring as the server.
  *
  * @module
  */
@@ -103,8 +102,8 @@ export interface System {
    * Stops everything, rows first: the discovery interval, live sessions and the compiles (a
    * running one is put back in the queue for the next start) with recordings retention, then
    * every camera (their recordings finish the open segment; their writers write or spill
-   * everything by the deadline, whatever the database does), then the relay (its pullers' ffmpeg killed and awaited), then
-   * the move watch, retention and the detectors together — given at most
+   * everything by the deadline, whatever the database does), then the relay (its pullers' ffmpeg
+   * killed and awaited), then the move watch, retention and the detectors together — given at most
    * {@linkcode AUX_STOP_MS}, since nothing durable depends on them and a hung database or ONVIF
    * device must not hold the exit. The database stays open: its owner closes it.
    *

@@ -1,20 +1,10 @@
 /**
- * The analysis actor of one camera (invoked while its `analytics` region is `attached`):
- * frames from the capture slot → fps throttle → motion gate → shared detector → class/score/mask
- * filter → tracker → per-frame detection rows (to the detections writer) → event logic → event
- * rows, snapshots, live feed and webhooks (the event recorder).
- *
- * Frames never enter actor context: the loop reads the camera's "latest frame wins" slot, and the
- * detector gets a copy of the pixels (its buffer is transferred to the inference Worker, while
- * the slot's frame stays usable for snapshots). The loop hands a frame to the detector and goes
- * on to the next one without waiting for the answer, so the shared detector always has this
- * camera's next frame ready when the Worker finishes one. It takes that next frame only once the
- * detector has no frame of this camera waiting, so it never gates or copies a frame that would
- * only be replaced, and the one it sends is the freshest. Answers are applied strictly in frame
- * order (tracker, rows, events). New settings arrive as an event and apply to the
- * next frame, without restarting capture. No frame for {@linkcode OFFLINE_AFTER_MS} → the camera
- * is offline (an `offline` event opens; it closes when frames return). Stopping the actor (detach,
- * camera stop) aborts the loop and closes every open event.
+ * The analysis actor of one camera (invoked while `analytics` is `attached`): capture slot → fps
+ * throttle → motion gate → shared detector → class/score/mask filter → tracker → detection rows →
+ * event logic → event recorder. Frames stay out of actor context; the loop sends a frame without
+ * awaiting the previous answer, and answers apply in frame order. New settings apply to the next
+ * frame; no frame for {@linkcode OFFLINE_AFTER_MS} opens an `offline` event; stopping closes every
+ * open event. Why inference is shared and pipelined: docs/decisions/inference-worker.md.
  *
  * @module
  */

@@ -1,19 +1,10 @@
 /**
- * The per-camera statechart. Three parallel regions:
- *
- * - `stream`: offline → connecting → live ⇄ backoff. `connecting` and `live` share one invoked
- *   capture (one ffmpeg); a failure moves to `backoff`, whose delay grows exponentially from
- *   {@linkcode BACKOFF_BASE_MS}, capped at {@linkcode BACKOFF_MAX_MS} and jittered (the stream
- *   hub's pullers use the same), then capture starts again. A bad source URL is fatal: back to
- *   `offline` with `lastError`, no retry loop.
- * - `analytics`: detached ⇄ attached, keeping the settings. `attached` invokes the `analysis`
- *   child the camera unit supplies (actors/camera/analysis.ts), fed from the capture's frame slot.
- * - `recording`: idle → recording → finalizing → idle, keeping the settings. One `recorder` child
- *   lives through `recording` and `finalizing`: stopping asks it to finish the open segment
- *   (`RECORDER.FINALIZE`), and it answers `RECORDING.FINALIZED` once that segment is indexed.
- *
- * The context holds configuration, settings and counters only; frames and per-frame numbers live
- * in the camera's {@linkcode CaptureHandle}, reachable through {@linkcode createCamera}.
+ * The per-camera statechart, three parallel regions: `stream` (offline → connecting → live ⇄
+ * backoff: one invoked capture, retried on the schedule of models/backoff.ts; a bad source URL is
+ * fatal), `analytics` (detached ⇄ attached: the `analysis` child the camera unit supplies) and
+ * `recording` (idle → recording → finalizing, one `recorder` child that answers
+ * `RECORDING.FINALIZED` once the open segment is indexed). Context holds configuration, settings
+ * and counters only; frames live in the camera's {@linkcode CaptureHandle}.
  *
  * @module
  */
@@ -133,16 +124,16 @@ export const cameraMachine = setup({
     // Held while the stream is active (across capture restarts and backoff): the fleet's holds a
     // stream hub lease, so the camera's puller outlives capture's own reconnects.
     source: fromCallback(() => {}),
-    // Replaced by the fleet with the real analysis (actors/camera/analysis.ts) bound to this camera's
-    // frames and writers; on its own the machine only keeps the analytics state.
+    // Replaced by the fleet with the real analysis (actors/camera/analysis.ts) bound to this
+    // camera's frames and writers; on its own the machine only keeps the analytics state.
     analysis: fromCallback<
       { type: "ANALYTICS.SETTINGS"; settings: unknown },
       { settings: unknown }
     >(
       () => {},
     ),
-    // Replaced by the fleet with the real recorder (actors/recording/recorder.ts); on its own the machine
-    // keeps the recording state and waits for `RECORDING.FINALIZED` from outside.
+    // Replaced by the fleet with the real recorder (actors/recording/recorder.ts); on its own the
+    // machine keeps the recording state and waits for `RECORDING.FINALIZED` from outside.
     recorder: fromCallback<RecorderEvent, { settings: unknown }>(() => {}),
   },
   delays: {
@@ -393,8 +384,8 @@ export interface CameraOptions {
    */
   analysis?: (slot: FrameSlot) => AnyActorLogic;
   /**
-   * The recorder actor logic, invoked while recording (see actors/recording/recorder.ts). Without it the
-   * recording region only keeps its state.
+   * The recorder actor logic, invoked while recording (see actors/recording/recorder.ts). Without
+   * it the recording region only keeps its state.
    */
   recorder?: AnyActorLogic;
   /**

@@ -1,10 +1,10 @@
 /**
- * The capture actor: one ffmpeg process pulling a camera's stream and writing raw rgb24 frames of
- * the analysis size to stdout, read in exact frame-size chunks into the camera's "latest frame
- * wins" slot. It tells its parent when the first frame arrives (`CAPTURE.LIVE`) and when the
- * stream is lost (`CAPTURE.FAILED`: ffmpeg exited, or no frame for `stallMs`). Retrying is the
- * parent's job (backoff lives in the camera machine). Per-frame numbers go to a small stats
- * object, never into events or actor context.
+ * The capture actor: one ffmpeg process reading a camera's stream (its relay path on the stream
+ * hub) and writing raw rgb24 frames of the analysis size to stdout, read in exact frame-size
+ * chunks into the camera's "latest frame wins" slot. It tells its parent when the first frame
+ * arrives (`CAPTURE.LIVE`) and when the stream is lost (`CAPTURE.FAILED`: ffmpeg exited, or no
+ * frame for `stallMs`). Retrying is the parent's job (backoff lives in the camera machine).
+ * Per-frame numbers go to a small stats object, never into events or actor context.
  *
  * @module
  */

@@ -1,27 +1,10 @@
 /**
- * The fleet: the supervisor of every camera actor on this box. One actor per camera row, with the
- * resources that outlive a state of the actor: its detections and events writers and its event
- * recorder. Actors are created and stopped as cameras are added and removed, and at start the
- * operator's desired state (capturing, analytics — stored with the camera) is restored, so a
- * restart of the server resumes what was running.
- *
- * Decisions:
- * - A new camera does not capture until asked (videoCapture `start`): adding a camera and pulling
- *   its stream are separate operations. The choice is remembered across restarts.
- * - Attaching analytics starts capture (there is nothing to analyse otherwise); stopping capture
- *   detaches analytics.
- * - Capture runs at {@linkcode ANALYSIS_FPS}, or at the analytics fps when that is higher; it
- *   follows the setting down again (a lower fps, or detach), restarting ffmpeg once per change of
- *   rate. Other settings changes apply without touching capture.
- * - Capture and one-shot snapshots read the camera through the stream hub (actors/stream/hub.ts), never
- *   the camera itself: the camera sees one session per stream whatever reads it. A capturing
- *   camera holds a hub lease while its stream is active, so capture's own restarts never cost a
- *   camera reconnect; a changed source URL restarts the hub's puller, not capture.
- * - Recording is independent of capture: the recorder reads the camera's `main` stream (its
- *   largest ONVIF profile, else its `recordUrl`, else its URL) through the hub with a lease of its
- *   own — {@linkcode FleetOptions} aside, `recordingSource` is the one place that says so — so
- *   starting or stopping capture never touches it. Before a camera's recorder runs, segment files
- *   a crash left unindexed are recovered (actors/recording/recovery.ts).
+ * The fleet: one camera unit per camera row (camera_unit.ts: the actor, its writers, event
+ * recorder and recording handle), created and stopped as cameras come and go, with each camera's
+ * stored desired state (capture, analytics, recording) restored at start. A new camera is idle
+ * until capture starts; attaching analytics starts capture and stopping capture detaches it;
+ * capture runs at the analytics fps when that is higher. Every consumer reads the camera through
+ * the stream hub, so the camera sees one session per stream.
  *
  * @module
  */

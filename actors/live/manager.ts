@@ -1,13 +1,8 @@
 /**
- * Live sessions on request: the manager behind `/api/live`. It puts each session on the shared
- * transcoder for what it asks (transcoder_pool.ts: planning, reference counting, the encode
- * budget), gives each session its output (RTSP publication, RTSP push, HLS, MJPEG; see
- * sinks.ts), switches a running session to another quality without touching its URL
- * (manageQuality), ends sessions nobody reads, and holds the session budget: past `maxSessions`
- * (or the pool's encode budget), a {@linkcode CapacityError} (503 with Retry-After).
- *
- * A request is answered once its output is up: when `POST /api/live` returns, the RTSP path is
- * published, the first HLS segment is listed or the first JPEG is ready.
+ * Live sessions on request, behind `/api/live`: each session on the shared transcoder for what it
+ * asks (transcoder_pool.ts), its output (sinks.ts), quality switches without a new URL, idle
+ * sessions ended, and the session budget (past `maxSessions`, a {@linkcode CapacityError}: 503).
+ * A request is answered once its output is up (RTSP published, first HLS segment, first JPEG).
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
- * A live session's lifecycle, as an XState machine with two parallel regions:
- *
- * - `output`: `starting` until its output is up (RTSP published, first HLS segment, first JPEG),
- *   then `live`. The output (a tap on the transcoders and a sink) is invoked for as long as the
- *   session lives, so ending the session in any way closes it.
- * - `idle`: `waiting` for the output, then `watching`, restarted by every `READ` (someone pulled
- *   the stream, fetched the playlist, holds an MJPEG response); `idleMs` without one ends the
- *   session.
- *
- * `STOP` (DELETE, camera removed, shutdown) ends it too. Quality switches do not pass through
- * here: the tap changes feeds under the running output (see manager.ts).
+ * A live session's lifecycle (XState, two parallel regions): `output` (starting → live once its
+ * tap and sink are up; invoked for the session's whole life, so any end closes it) and `idle`
+ * (every `READ` — a pull, a playlist fetch, an open MJPEG response — restarts the watch; `idleMs`
+ * without one ends the session). `STOP` ends it too. Quality switches happen in the tap, not here
+ * (manager.ts).
  *
  * @module
  */

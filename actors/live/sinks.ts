@@ -1,14 +1,9 @@
 /**
- * The outputs of a live session, each a {@linkcode TapSink} the session's tap writes into:
- *
- * - {@linkcode RtspSink}: a `-c copy` ffmpeg publishing the units over RTSP — to the box's RTSP
- *   server (`rtsp` output, readers pull `/live/<session>`) or to a media server (`rtsp-push`). It
- *   keeps running across quality switches (the new picture comes in-band), and is restarted with
- *   backoff if the server drops it.
- * - {@linkcode HlsSink}: a segmenter cutting MPEG-TS segments into the session's directory; Vigil
- *   keeps the playlist. A switch starts a new segmenter, and its first segment is marked
- *   `#EXT-X-DISCONTINUITY`. Files are bounded (see hls_playlist.ts) and removed at the end.
- * - {@linkcode MjpegSink}: JPEG frames to every open `multipart/x-mixed-replace` response.
+ * The outputs a live session's tap writes into: {@linkcode RtspSink} (a `-c copy` ffmpeg
+ * publishing to the relay or pushing to a media server, kept across quality switches, restarted
+ * with backoff), {@linkcode HlsSink} (MPEG-TS segments; Vigil keeps the playlist, and a switch
+ * starts a new segmenter marked as a discontinuity) and {@linkcode MjpegSink} (JPEGs to every open
+ * `multipart/x-mixed-replace` response).
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
- * The shared live transcoder of one (camera, quality, annotation, delivery): an XState machine
- * with two parallel regions.
- *
- * - `process`: `running` (one run of ffmpeg, see transcoder_run.ts; `starting` until its first
- *   keyframe, then `ready`) ⇄ `backoff` after a failure (a camera that drops out comes back by
- *   itself, the sessions on it keep their URLs).
- * - `usage`: a reference count of the sessions on it. `held` while any; at zero it `lingers`
- *   for `lingerMs` (a viewer switching back or reloading finds it warm), then stops.
- *
- * The machine's context holds the key, counts and the last error, never pictures: those go
- * through the {@linkcode Feed} bound with {@linkcode createTranscoder}.
+ * The shared live transcoder of one (camera, quality, annotation, delivery), as an XState machine
+ * with two parallel regions: `process` (one run, transcoder_run.ts, ⇄ backoff after a failure;
+ * its sessions keep their URLs) and `usage` (a reference count of sessions; at zero it lingers
+ * `lingerMs`, then stops). Pictures go through the {@linkcode Feed} bound with
+ * {@linkcode createTranscoder}, never through context.
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
- * One run of a shared live transcoder: the ffmpeg process(es) of a plan, their output split into
- * access units (or JPEG frames) and published to the transcoder's {@linkcode Feed}.
- *
- * - Plain: one ffmpeg, source in, elementary stream out.
- * - Annotated: a decoder writes raw yuv420p pictures; each is held until the camera's analysis
- *   has posted a result at most one analysis interval older than the picture (or
- *   {@linkcode ANNOTATION_MAX_WAIT_MS} passed: then it goes out bare, never with stale boxes),
- *   drawn on in place, and written to an encoder.
- *
- * The run reports `RUN.READY` at the first keyframe and `RUN.FAILED` once when it ends by itself
- * or stalls; retrying is the transcoder machine's job.
+ * One run of a shared live transcoder: its ffmpeg process(es) and their output split into access
+ * units (or JPEG frames) for the {@linkcode Feed}. Annotated runs hold each decoded picture until
+ * its analysis result is in (or {@linkcode ANNOTATION_MAX_WAIT_MS} passed: never stale boxes),
+ * draw, and re-encode. Reports `RUN.READY` at the first keyframe and `RUN.FAILED` once; retrying
+ * is the machine's job.
  *
  * @module
  */

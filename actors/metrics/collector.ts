@@ -1,6 +1,7 @@
 /**
  * What `GET /metrics` serves: at each scrape it reads the fleet's numbers, the process's memory,
  * the event-loop lag monitor and a database ping, and renders them in the Prometheus text format.
+ * Why our own writer: docs/decisions/own-prometheus-writer.md.
  *
  * @module
  */

@@ -1,12 +1,9 @@
 /**
  * LAN discovery of ONVIF cameras: a registry of the devices that answered WS-Discovery probes,
- * scans on demand (`POST /api/discovery/scan`) or on a configured interval
- * (`VIGIL_DISCOVERY_INTERVAL_S`, default off), and adoption of a found device through ONVIF
- * onboarding. Nothing here probes unless asked.
- *
- * Devices are keyed by their WS-Discovery endpoint address (`urn:uuid:...`), which survives IP
- * changes. When a known device answers with different XAddrs (DHCP gave it a new address), the
- * registry emits `discovery.moved`, so the fleet can refresh that camera's URIs and resume capture.
+ * keyed by their endpoint address (`urn:uuid:...`, which survives IP changes); scans on demand or
+ * every `VIGIL_DISCOVERY_INTERVAL_S` (default off) — nothing probes unless asked; and adoption of a
+ * found device through ONVIF onboarding. A known device answering at new XAddrs is reported as
+ * `discovery.moved`, for the move watch (move_watch.ts). See docs/decisions/own-onvif-client.md.
  *
  * @module
  */

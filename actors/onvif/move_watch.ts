@@ -1,13 +1,9 @@
 /**
- * Follows onboarded ONVIF cameras to new addresses. When discovery reports a device whose
- * endpoint address belongs to a stored camera at another XAddr — `discovery.moved` (DHCP gave it
- * a new IP while Vigil watched) or `discovery.found` with a new XAddr (it moved while Vigil was
- * down) — the claim is checked (actors/onvif/move.ts): the camera is re-onboarded there with its
- * stored credentials and the fleet told, so a capturing camera reconnects by itself — or, when
- * the device cannot show it is the camera before receiving credentials, the camera stays put and
- * shows a suspected move, which an admin accepts (or dismisses) through this watch.
- *
- * Everything about one camera (refreshes, accepts, dismissals) runs one at a time, in order.
+ * Follows onboarded ONVIF cameras to new addresses reported by discovery (`discovery.moved`, or
+ * `discovery.found` at a new XAddr): a claim that passes the checks (actors/onvif/move.ts)
+ * re-onboards the camera there and tells the fleet; one that does not becomes a suspected move an
+ * admin accepts or dismisses through this watch. One camera's work runs in order.
+ * Why the checks: SECURITY.md (camera takeover through discovery).
  *
  * @module
  */

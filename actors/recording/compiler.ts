@@ -1,16 +1,10 @@
 /**
- * compileRecord jobs: a queue over the `records` table, at most `concurrency` jobs at once
- * (default 1: on a 2-core box a second re-encode would starve the cameras). Jobs survive a
- * restart: those left `running` go back to the queue at start, and every queued job runs in
- * creation order.
- *
- * A job: the segments overlapping its range → a plan (models/recording/timeline.ts) → the concat
- * list (and, annotated, an ASS script of the stored detections) → one ffmpeg → a probe of the
- * result → its SHA-256 → the file moved to `records/<id>.mp4` and the row marked done. Work files
- * live in `records/tmp/` until then, so a clip being built is never served.
- *
- * Why a class-like object and not an XState actor: like the writer, its one hard requirement is
- * an awaitable stop (running ffmpegs killed and reaped before the database closes).
+ * compileRecord jobs: a queue over the `records` table (at most `concurrency` at once, default 1
+ * on a 2-core box; jobs left `running` are queued again at start, and run in creation order). A
+ * job plans the segments of its range, runs one ffmpeg (concat + stream copy, or a re-encode with
+ * the ASS script of its detections when annotated), probes and hashes the result in
+ * `records/tmp/`, then moves it into place. An object with an awaitable stop, like the writer
+ * (docs/decisions/writer-unnest.md). Clip format: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */

@@ -1,21 +1,11 @@
 /**
- * The recorder of one camera, invoked by the camera's `recording` region: it records the camera's
- * record source (read through the stream hub; the fleet's `recordingSource` picks the stream) with
- * stream copy into segments, and turns each finished segment into an indexed one.
- *
- * - A run is one ffmpeg (actors/recording/segmenter.ts). When it ends on its own (the camera went away), a
- *   new run starts after a backoff; each run maps its timeline to wall time with its own clock,
- *   so an outage shows as a gap of its real length.
- * - Continuous mode indexes every segment that passes its check. Events mode keeps finished
- *   segments in `incoming/` (the rolling pre-roll) and follows the camera's events on the live
- *   feed; segments an event needs are indexed, the others deleted once no event can need them
- *   (models/recording/event_windows.ts).
- * - `RECORDER.FINALIZE` (recording stopped) ends the run with SIGINT, so ffmpeg closes and lists
- *   the open segment; once it is indexed (and events mode has decided the rest) the recorder
- *   answers `RECORDING.FINALIZED`. Stopping the actor (server shutdown) also ends the run
- *   cleanly, but leaves events mode's undecided segments to the recovery at the next start.
- *
- * Per-segment numbers live in a {@linkcode RecorderHandle}, never in actor context.
+ * The recorder of one camera (invoked by its `recording` region): runs segmenter runs against the
+ * camera's record source through the stream hub (camera_unit.ts `recordingSource` picks it),
+ * restarts them with backoff, and indexes finished segments — all of them (continuous) or those
+ * an event needs (events mode, models/recording/event_windows.ts). `RECORDER.FINALIZE` ends the
+ * run and answers `RECORDING.FINALIZED` once the last segment is indexed; a shutdown leaves events
+ * mode's undecided segments to recovery. Per-segment numbers live in a {@linkcode RecorderHandle}.
+ * Why fragmented MP4 and SIGINT: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */

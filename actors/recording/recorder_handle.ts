@@ -13,7 +13,7 @@ import { UnavailableError } from "../../models/errors.ts";
 import { withTimeout } from "../../models/timeout.ts";
 import type { CameraActor } from "../camera/camera_machine.ts";
 
-/** The URL the recorder reads and how to let it go (see the fleet's `recordingSource`). */
+/** The URL the recorder reads and how to let it go (see camera_unit.ts `recordingSource`). */
 export interface RecordingSource {
   url: string;
   transport?: RtspTransport;

@@ -1,15 +1,9 @@
 /**
- * Recovery at start, before a camera's recorder runs again: segment files the index lacks
- * because the server crashed are repaired, probed and indexed — or removed.
- *
- * - `incoming/`: files of earlier runs. The open segment of a crashed run is torn (no list line,
- *   maybe half a fragment): it is cut after its last complete fragment (models/media/mp4_boxes.ts)
- *   or dropped. A file that then passes the segment check is placed in time by its modification
- *   time (the last fragment reached the disk when it ended), and indexed — in events mode only if
- *   a stored event of the configured kinds and labels needs it (an event still open in the table
- *   counts as open: the crash kept it from closing).
- * - The two newest day directories: files moved there whose row never reached the database
- *   (a crash between the move and the writer's flush) are indexed from their name.
+ * Recovery at start, before a camera's recorder runs: segment files the index lacks after a crash
+ * are repaired (cut after their last complete fragment, models/media/mp4_boxes.ts), probed,
+ * placed in time by their modification time and indexed — in events mode only when a stored event
+ * needs them — or removed. Files moved into a day directory whose row never reached the database
+ * are indexed from their name. Why fragments: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */

@@ -1,14 +1,8 @@
 /**
- * Retention of recordings, run at start and every minute (the disk fills in minutes, not hours):
- *
- * 1. each camera's segments older than its `retainDays` are deleted;
- * 2. the disk guard: while the recordings' file system has less free space than
- *    `VIGIL_RECORDINGS_MIN_FREE`, or recordings use more than `VIGIL_RECORDINGS_MAX_SIZE`, the
- *    oldest segments of any camera go first;
- * 3. finished clips older than `VIGIL_RECORD_RETENTION_DAYS` are deleted.
- *
- * Segments under a queued or running compile, or around a kept event, are never deleted
- * (models/store/segments.ts); when only those are left, the guard says so in the log.
+ * Recording retention, at start and every minute: each camera's `retainDays`, then the disk guard
+ * (`VIGIL_RECORDINGS_MIN_FREE`, `VIGIL_RECORDINGS_MAX_SIZE`: oldest segments of any camera first),
+ * then clips past `VIGIL_RECORD_RETENTION_DAYS`. Segments under a compile or around a kept event
+ * are never deleted (models/store/segments.ts). The rules: README "Recording and clips".
  *
  * @module
  */

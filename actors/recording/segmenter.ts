@@ -1,14 +1,10 @@
 /**
- * One recording run: an ffmpeg writing a source into segments (arguments from
- * models/media/segment_args.ts), its stdout read line by line — finished segments and progress —
- * and its end. The recorder (actors/recording/recorder.ts) starts a run, turns finished segments into
- * indexed ones, and starts another run when one ends.
- *
- * Stopping is SIGINT: ffmpeg then finishes the open segment and lists it (measured with ffmpeg
- * 5.1: SIGTERM exits "normally" but leaves the open segment as a bare 28-byte header). After
- * {@linkcode FINALIZE_MS} it is killed. SIGINT is also its parent-death signal (see
- * actors/process/launch.ts): a crash of the server must not leave ffmpeg recording on its own (it
- * ignores SIGPIPE, so a closed stdout does not stop it); it finishes its segment and exits.
+ * One recording run: an ffmpeg writing a source into fragmented-MP4 segments (arguments:
+ * models/media/segment_args.ts), its stdout read for finished segments and progress. Stops with
+ * SIGINT, ffmpeg's interactive stop (it finishes and lists the open segment), then SIGKILL after
+ * {@linkcode FINALIZE_MS}; SIGINT is also its parent-death signal (actors/process/launch.ts), so
+ * a crashed server's ffmpeg finishes its segment and exits. Why, and what was measured:
+ * docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */

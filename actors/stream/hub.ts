@@ -1,15 +1,9 @@
 /**
- * The stream hub: every consumer of a camera — analysis capture, snapshot grabs, recording, live
- * sessions, and external players — reads the camera from Vigil's RTSP relay, and the relay gets
- * it from ONE puller per distinct source URL of the camera (see models/media/hub_plan.ts for
- * which path serves which stream). Many cameras accept only 2–4 RTSP sessions; with the hub the
- * camera sees one per stream whatever the number of consumers.
- *
- * Consumers hold leases (`acquire`, or a relay reader's demand). A puller starts with the first
- * lease of its path and stops `idleTimeoutMs` (default 10 s) after the last one is released, so a
- * consumer that restarts (a capture reconnecting, a snapshot every few seconds) does not cost a
- * camera reconnect. Internal consumers read with the box's internal credentials (a secret kept
- * in the data dir), which `readUrl` carries.
+ * The stream hub: ONE puller per distinct source URL of a camera publishes to the relay
+ * (models/media/hub_plan.ts: which path serves which stream), and every consumer — capture,
+ * snapshots, recording, live, outside players — reads the relay. A puller starts with the first
+ * lease or reader of its path and stops `idleTimeoutMs` after the last, so a consumer restarting
+ * costs no camera reconnect. Why: cameras accept 2–4 sessions (docs/decisions/own-rtsp-relay.md).
  *
  * @module
  */
@@ -43,8 +37,8 @@ export interface HubOptions {
   /** The relay the pullers publish to and consumers read from. */
   server: RtspServer;
   /**
-   * The box's internal RTSP credentials (see actors/stream/rtsp_auth.ts): per action and path (what the
-   * relay derives, models/relay_keys.ts), or one pair for everything (tests, benchmarks).
+   * The box's internal RTSP credentials (see actors/stream/rtsp_auth.ts): per action and path
+   * (what the relay derives, models/relay_keys.ts), or one pair for everything (tests, benchmarks).
    */
   credentials:
     | { username: string; password: string }

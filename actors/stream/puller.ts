@@ -1,13 +1,9 @@
 /**
- * A puller: the ONE ffmpeg that pulls a camera stream and publishes it, stream copied, to the
- * relay (see models/media/ffmpeg_args.ts `pullerArgs`). Its lifecycle is a statechart:
- * `running.connecting` → `running.publishing` once the relay receives its packets; ffmpeg exiting,
- * or no packet for `stallMs`, moves to `backoff`, whose delay is the camera actor's (one backoff:
- * models/backoff.ts with the camera's first delay and cap), then ffmpeg starts again. Readers of the path stay attached to the relay
- * through a reconnect (see actors/stream/rtsp_stream.ts), so a camera restart costs them a gap, not a
- * reconnect of their own.
- *
- * The hub creates a puller when a path is first needed and stops it after its idle timeout.
+ * A puller: the one `ffmpeg -c copy` that pulls a camera stream and publishes it to the relay
+ * (models/media/ffmpeg_args.ts `pullerArgs`), as a statechart: connecting → publishing; an exit,
+ * or no packet for `stallMs`, → backoff on the camera's schedule (models/backoff.ts) → again.
+ * Readers stay attached to the relay through its reconnects. The hub creates and stops pullers.
+ * See docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */

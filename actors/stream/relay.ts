@@ -2,6 +2,7 @@
  * The relay as one unit: Vigil's RTSP server, with its authorizer, and the stream hub that feeds
  * it. The server asks the hub for paths a reader demands; the hub publishes to the server. Both
  * main.ts (through actors/system.ts) and the benchmarks start it this way.
+ * Why our own relay: docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */

@@ -1,28 +1,10 @@
 /**
- * Who may read and publish on Vigil's RTSP relay:
- *
- * - publishing: only Vigil itself (the internal credentials of that path), whatever
- *   `VIGIL_AUTH` says — nobody on the LAN may replace a camera's picture;
- * - reading: the internal credentials; with `VIGIL_AUTH=off` anyone; otherwise an API token of
- *   role admin, viewer or media as the password of RTSP Basic (any user name) — a token limited
- *   to some cameras only for their paths (`tokenMaySee`, models/auth.ts) — or a signed expiring
- *   URL (`?exp=…&sig=…`, see models/rtsp/signed_url.ts) for players that cannot send
- *   credentials.
- *
- * Failed authentication is rate-limited per client host with the API's limiter (one
- * {@linkcode AuthLimiter} shared by both, models/auth_limiter.ts): a blocked host is refused (403)
- * before any token is looked up, and every credential presented and refused (a wrong token or
- * password, a bad signature) counts; a request with no credentials does not (players ask without
- * first, then answer the 401). Vigil's own internal credentials are checked first and are exempt,
- * so a local guesser cannot lock out the hub's pullers.
- *
- * Sessions opened with a token (or a URL it signed) are re-checked every `revalidateMs` of the
- * server (default 30 s) and closed once the token is revoked.
- *
- * Tokens are stored as SHA-256 hashes only (models/auth.ts), so Digest — which needs the password
- * in clear on the server — can check only the internal credentials; the relay therefore offers
- * Basic (ffmpeg, VLC and GStreamer pick Digest whenever it is offered, which would lock token
- * holders out). MediaMTX has the same limit with hashed credentials.
+ * Who may read and publish on Vigil's RTSP relay: only Vigil publishes (its per-path internal
+ * credentials, whatever `VIGIL_AUTH` says); readers use those credentials, an API token allowed
+ * live viewing (a camera-limited one only on its cameras' paths) as the Basic password, or a
+ * signed expiring URL — or anyone, with `VIGIL_AUTH=off`. Refused credentials count in the API's
+ * limiter; token grants are re-checked while a session lasts. Tokens are stored hashed, so Digest
+ * cannot check them. Why: docs/decisions/own-rtsp-relay.md, SECURITY.md.
  *
  * @module
  */

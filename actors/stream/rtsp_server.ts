@@ -1,19 +1,10 @@
 /**
- * Vigil's own RTSP server: the relay every consumer of a camera reads from (RFC 2326, RTP over TCP
- * interleaved only). Local publishers (ffmpeg `-f rtsp -rtsp_transport tcp`) ANNOUNCE, SETUP and
- * RECORD a path; readers OPTIONS, DESCRIBE, SETUP, PLAY, keep alive with GET_PARAMETER (or
- * OPTIONS) and TEARDOWN. It forwards RTP packets and never decodes (see rtsp_stream.ts).
- *
- * - Paths are anything a publisher publishes (`/cam/<id>` from the hub, `/live/<session>` from
- *   live sessions). A `demand` hook lets the hub start a puller when a reader asks for a path
- *   nobody publishes yet, and keep it while that reader stays (MediaMTX's runOnDemand); a path
- *   neither published nor demandable is 404.
- * - Every request but OPTIONS is authorised through the `authorize` hook, once per connection,
- *   action and path; a failure answers 401 with the configured challenges (or 403).
- * - Bounds: connections, readers per path and in total (over → 453; internal consumers are not
- *   counted), message sizes (see models/rtsp/message.ts), a connection that sends no complete
- *   request in time, and each reader's outgoing queue. A malformed request is answered 400 and
- *   its connection closed; no connection can take the server or another reader down.
+ * Vigil's RTSP server (RFC 2326, RTP over TCP interleaved only): Vigil's publishers ANNOUNCE and
+ * RECORD a path, readers DESCRIBE, SETUP and PLAY it; packets are forwarded, never decoded. Paths
+ * nobody publishes may be started on demand by the hub; every request is authorised per
+ * connection, action and path, and every resource is bounded. The server owns its parts: access
+ * (rtsp_access.ts), connection and reader accounting (rtsp_connections.ts), paths (rtsp_paths.ts)
+ * and the reader and publisher requests. Why our own: docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */

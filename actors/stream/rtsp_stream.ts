@@ -1,17 +1,9 @@
 /**
- * One path of the RTSP server: its publisher's description, its readers, and the fan-out of
- * every RTP/RTCP packet the publisher sends to every reader. Packets are forwarded, never decoded:
- * each is copied once into an interleaved frame, its SSRC/sequence/timestamp rewritten (see
- * models/rtsp/rtp.ts), and the same frame is queued on each reader's connection.
- *
- * A late reader starts from the last keyframe: the packets since the last H.264/H.265 keyframe
- * are kept (bounded; go2rtc and MediaMTX do the same), with the last sender report per track, and
- * replayed to a reader when it starts playing, so its decoder has a picture at once instead of
- * waiting up to a GOP.
- *
- * When the publisher goes away (a camera reconnecting), readers stay attached for a grace period;
- * a new publisher with the same media continues their stream seamlessly, one with other media
- * (new codec or picture size) makes them reconnect.
+ * One relay path: the publisher's description, its readers, and the fan-out of each RTP/RTCP
+ * packet (copied once, SSRC/sequence/timestamp rewritten, queued per reader). A late reader starts
+ * from the cached packets since the last keyframe; readers outlive a publisher for a grace period
+ * (rtsp_paths.ts) and continue seamlessly when one with the same media returns.
+ * Why our own relay: docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */
