@@ -1,13 +1,8 @@
 /**
- * Rate limit of failed authentication per client address: a token bucket per address that each
- * failed attempt (no token, malformed, unknown or wrong) empties by one and that refills at a
- * steady rate. An empty bucket blocks the address — every request from it, valid token or not,
- * since checking the token would tell a guesser when it hit — until one attempt has refilled.
- *
- * Tokens carry 256 random bits, so guessing is hopeless anyway; the limit keeps a guesser (or a
- * misconfigured client in a loop) from costing a database lookup and a log line per request.
- * Addresses: IPv4 as is, IPv6 by their /64 (one host usually holds a whole /64 and could rotate
- * through it). Behind a reverse proxy every client shares the proxy's address: limit there.
+ * Rate limit of failed authentication per client address (IPv4, or IPv6 by its /64): a token
+ * bucket each failure empties by one, refilling at a steady rate. An empty bucket blocks every
+ * request from the address, valid token or not (checking it would tell a guesser when it hit),
+ * until it refills. Shared by the API and the RTSP relay. Why, and behind a proxy: SECURITY.md.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
- * The relay's secrets, derived from one random key kept in `$VIGIL_DATA_DIR/rtsp.key` (mode 0600,
- * created at first start): the password Vigil's own consumers and pullers use on its RTSP server,
- * and the key that signs expiring relay URLs for players. Deriving both from one file keeps one
- * thing to protect, and the two can never be confused (HMAC with distinct labels).
- *
- * Internal credentials are per action and path (`HMAC(internalKey, "read /cam/<id>")`,
- * `HMAC(internalKey, "publish <path>")`, see {@linkcode internalCredentials}): they travel on
- * ffmpeg command lines, which any local user can read in /proc/<pid>/cmdline, so a leaked one
- * grants one action on one path, never the whole relay.
+ * The relay's secrets, derived from one random key in `$VIGIL_DATA_DIR/rtsp.key` (0600, made at
+ * first start) with distinct HMAC labels: the per-action, per-path internal credentials of Vigil's
+ * own consumers and pullers (they travel on ffmpeg command lines, so a leaked one grants one
+ * action on one path) and the key that signs relay URLs. See SECURITY.md (a local user).
  *
  * @module
  */

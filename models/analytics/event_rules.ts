@@ -22,6 +22,16 @@ export function cares(classes: readonly string[] | undefined, label: string): bo
   return classes === undefined || classes.includes(label);
 }
 
+/**
+ * The `zone` and `loitering` rules for one zone and one track seen in this frame. `zone`: the
+ * track's foot point inside a zone whose classes include its label; opens on enter (for a track
+ * confirmed later, at confirmation, started at the enter time) and closes on leave. A leave counts
+ * only after the foot point stayed outside for `leaveAfterMs`, so jitter on the border makes no
+ * enter/leave pairs; the end time is when it stepped out, and a real re-entry is a new visit. Key
+ * `zone:<zone>:<track>:<visit>`. `loitering`: inside one zone for its `loiterSeconds` without
+ * leaving; opens once per track per zone (started at the enter time), closes with the visit. Key
+ * `loitering:<zone>:<track>:<visit>`.
+ */
 export function visitZone(
   state: EventState,
   memory: TrackMemory,
@@ -90,6 +100,12 @@ export function leaveZone(
   memory.visits.delete(zoneName);
 }
 
+/**
+ * The `line_cross` rule: the foot point's path crosses a line segment; an instant event (open and
+ * close together) with a direction, once per track per line per direction. The crossing is held
+ * in the track's memory; one of a track not yet confirmed is reported on confirmation. Key
+ * `line:<line>:<dir>:<track>`.
+ */
 export function crossLine(
   memory: TrackMemory,
   line: CrossingLine,

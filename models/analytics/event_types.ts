@@ -1,6 +1,7 @@
 /**
- * The data of the event reducer ({@link ./events.ts}) and its rule steps ({@link ./event_rules.ts}):
- * the actions it emits, its configuration, and what it remembers between steps.
+ * The data of the event reducer ({@link ./events.ts}) and its rule steps
+ * ({@link ./event_rules.ts}): the actions it emits, its configuration, and what it remembers
+ * between steps.
  *
  * @module
  */

@@ -1,24 +1,9 @@
 /**
- * Significant-event logic as a pure reducer: tracker output, zones, lines and time in; event
- * actions out. The caller (the analysis actor) turns `open` into an event row plus a snapshot of
- * the current frame, `update-best` into a better snapshot, and `close` into the row's end time.
- *
- * Rules, each deduplicated so a track yields at most one event per rule:
- * - `object`: opens when a track is confirmed (started at its first sighting), closes when the
- *   track ends (at its last sighting). Key `object:<track>`.
- * - `zone`: the track's foot point inside a zone whose classes include its label. Opens on enter
- *   (for a track confirmed later, at confirmation, started at the enter time), closes on leave.
- *   A leave counts only after the foot point stayed outside for `leaveAfterMs`, so jitter on the
- *   border does not make enter/leave pairs; the end time is when it stepped out. A real re-entry is
- *   a new visit and a new event. Key `zone:<zone>:<track>:<visit>`.
- * - `loitering`: inside one zone for its `loiterSeconds` without leaving; opens once per track per
- *   zone (started at the enter time), closes with the visit. Key `loitering:<zone>:<track>:<visit>`.
- * - `line_cross`: the foot point's path crosses a line segment; an instant event (open and close
- *   together) with a direction, once per track per line per direction. Crossings of a track that
- *   is not confirmed yet are held and reported on confirmation. Key `line:<line>:<dir>:<track>`.
- * - `offline`: opened by {@link EventInput} `offline`, closed by `online`. Key `offline:<time>`.
- *
- * Only tracks seen in the current frame (`misses === 0`) move: a coasting track keeps its zones.
+ * Significant-event logic as a pure reducer: tracker output, zones, lines and time in; `open`,
+ * `update-best` and `close` actions out, which the event recorder turns into rows and snapshots.
+ * One event per track per rule (object, zone, loitering, line_cross; offline from the caller);
+ * the zone and line rules are in event_rules.ts. Only tracks seen in this frame move: a coasting
+ * track keeps its zones.
  *
  * @module
  */
@@ -89,7 +74,10 @@ export function initialEventState(config: EventConfig): EventState {
 }
 
 /**
- * Applies one input. Pure: the given state is not changed.
+ * Applies one input. Pure: the given state is not changed. An `object` event opens when a track
+ * is confirmed (started at its first sighting) and closes when the track ends (at its last
+ * sighting), key `object:<track>`; `offline` opens on the `offline` input and closes on `online`,
+ * key `offline:<time>`. Zones, loitering and lines: event_rules.ts.
  *
  * @param state the state after the previous input
  * @param input a detector frame, a camera status change, a new configuration, or close-all

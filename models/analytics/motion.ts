@@ -1,13 +1,9 @@
 /**
- * The motion gate: a cheap test that decides whether a frame is worth running the detector on.
- * The frame is shrunk to a small gray image (64x36 by default, a box filter), compared with the
- * frame the detector last ran on, and counted as moving when enough cells changed by more than a
- * threshold. Masked areas (a TV, a tree in the wind) never count. A keep-alive rate still runs the
- * detector on a still scene, so a parked car or a person standing still keeps its track.
- *
- * Comparing with the last DETECTED frame rather than the previous one means slow motion (a
- * person walking far away changes few pixels per frame) accumulates until it crosses the
- * threshold instead of never being seen.
+ * The motion gate: a cheap test of whether a frame is worth running the detector on. The frame,
+ * shrunk to a small gray image (64x36 by default), is compared with the frame the detector last
+ * ran on — not the previous one, so slow motion accumulates until it counts — and moves when
+ * enough cells changed past a threshold. Masked areas never count; a keep-alive rate still runs
+ * the detector on a still scene, so a parked car keeps its track.
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
  * The zod schemas of analytics settings: what `PUT /api/cameras/{id}/analytics` accepts (every
- * field optional, unknown fields refused) and what the API answers (complete, defaults filled).
- * The API document, the route's validation and the TypeScript types all come from these.
- *
- * Checks a JSON schema cannot state are refinements beside the schema they belong to: a polygon
- * must be simple (not self-intersecting, with an area), a line's ends must differ, names are
- * unique among zones and lines, and `rules.keepAliveFps` may not exceed `fps`. Whether a model or
- * label exists depends on the box and is checked by `resolveAnalyticsSettings` in settings.ts.
- *
- * Coordinates are normalized to 0..1 of the frame's width and height (x right, y down), so
- * settings survive a change of the camera's resolution.
+ * field optional, unknown fields refused) and what the API answers; the API document, validation
+ * and types all come from them. Refinements check what JSON Schema cannot (simple polygons,
+ * distinct line ends, unique names, keep-alive ≤ fps); models and labels are checked per box in
+ * settings.ts. Coordinates are 0..1 of the frame, so settings survive a resolution change.
  *
  * @module
  */

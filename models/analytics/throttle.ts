@@ -1,14 +1,9 @@
 /**
- * The analysis fps throttle: which captured frames the analysis takes so that, on average, it
- * analyses exactly the asked rate whatever rate capture delivers.
- *
- * Each taken frame moves a due time on by one period from the previous DUE time, not from the
- * frame's time, so rounding to the capture's frame grid never accumulates: with capture at 5 fps
- * and analysis at 3, the frames taken are 0, 200, 600, 1000, 1200, 1600... — 3 per second.
- * (The old rule, "skip frames closer than half a period to the last one", took every 200 ms frame
- * for 3 or 4 fps and every third for 1 fps: 5/s and 1.67/s.) A frame may come up to half a period
- * early, which absorbs network jitter when both rates are equal; after a gap longer than a period
- * (a stall, a slow detector) the schedule restarts from the frame instead of bursting to catch up.
+ * The analysis fps throttle: which captured frames analysis takes so it analyses exactly the
+ * asked rate on average, whatever rate capture delivers. The due time advances by one period from
+ * the previous due time, not the frame's (no rounding drift: 5 fps analysed at 3 gives 3 frames
+ * a second); a frame may be half a period early; after a gap the schedule restarts instead of
+ * bursting to catch up.
  *
  * @module
  */

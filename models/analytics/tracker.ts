@@ -1,15 +1,9 @@
 /**
- * A multi-object tracker for one camera: it gives each object a track id that stays the same
- * across frames and short occlusions, so "a person appeared" is one event and not one per frame.
- *
- * Association is greedy and per label (a person never continues a car's track): first by IoU
- * between each track's PREDICTED box (last box moved by its smoothed velocity) and the new
- * detections, then, for what is left, by centre distance relative to the track's size, which
- * catches fast objects whose boxes no longer overlap at low fps. Prediction is what keeps two
- * people who cross each other apart: each track looks for its next box where its own motion leads.
- *
- * Time, not frame count, decides when a track has left (`leaveAfterMs`), because the motion gate
- * makes the detector rate vary between the keep-alive rate and the full fps.
+ * A multi-object tracker for one camera: track ids that stay the same across frames and short
+ * occlusions, so "a person appeared" is one event. Greedy, per-label association, first by IoU
+ * with each track's predicted box (what keeps two crossing people apart), then by centre distance
+ * for fast objects; a track leaves after `leaveAfterMs` of time, not frames, because the motion
+ * gate makes the detector rate vary.
  *
  * @module
  */

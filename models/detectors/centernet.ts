@@ -1,10 +1,8 @@
 /**
- * The CenterNet adapter: runs the model converted by `scripts/convert_centernet.ts` (NHWC RGB
- * 0..255 input, NCHW heatmap + distance outputs) and decodes its outputs in TypeScript.
- *
- * Resize defaults to letterbox, not the stretch `@vladmandic/human` uses: measured on the Debian
- * test images, stretch calls skimage's `chelsea` a dog (0.48, cat 0.20) while letterbox finds the
- * cat (0.47), and motorcycle/cup scores rise from 0.48/0.46 to 0.72/0.61.
+ * The CenterNet adapter on {@linkcode OnnxDetector}: checks that a model is the one converted by
+ * `scripts/convert_centernet.ts` (NHWC RGB 0..255 input, NCHW heatmap + distance outputs) and
+ * decodes its outputs in TypeScript. Letterbox resize by default (measured better than the
+ * stretch `@vladmandic/human` uses: docs/decisions/inference-worker.md).
  *
  * @module
  */

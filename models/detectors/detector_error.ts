@@ -8,9 +8,9 @@ import type { DetectorErrorCode } from "../error_codes.ts";
 import { VigilError } from "../errors.ts";
 
 /**
- * A detector failure with a code from the detector section of the catalogue (models/error_codes.ts):
- * configuration problems answer 422 (the request asked for a model that cannot work), runtime
- * failures 503.
+ * A detector failure with a code from the detector section of the catalogue
+ * (models/error_codes.ts): configuration problems answer 422 (the request asked for a model that
+ * cannot work), runtime failures 503.
  *
  * @example
  * ```ts

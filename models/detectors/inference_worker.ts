@@ -1,7 +1,8 @@
 /**
  * The inference Worker: owns ONE onnxruntime session (through a detector adapter) so that
  * `session.run`, which holds its thread for the whole inference, never stalls the main event
- * loop. Started by `shared_detector.ts`; one request at a time.
+ * loop. Started by `shared_detector.ts`; runs one request at a time.
+ * Why: docs/decisions/inference-worker.md.
  *
  * @module
  */

@@ -1,11 +1,10 @@
 /**
  * The main-thread side of inference: ONE Worker per model, shared by every camera. Each camera
- * has a "latest frame wins" slot; the Worker takes the slots round-robin, one frame at a time,
- * so a busy camera cannot starve the others and no camera's backlog grows. A newer frame from the
- * same camera replaces a waiting one (the replaced request resolves as `skipped`). Frames cross to
- * the Worker as transferred ArrayBuffers. A crashed Worker is restarted with backoff and the
- * waiting frames are served by the new one; if it cannot be restarted (`MAX_FAILED_RESTARTS`
- * of shared_detector_options.ts in a row fail), frames fail until a background restart works.
+ * has a "latest frame wins" slot (a newer frame replaces a waiting one, which resolves as
+ * `skipped`); the slots are served round-robin, with up to `pipelineDepth` frames handed to the
+ * Worker so it never waits for the main thread. Frames cross as transferred ArrayBuffers. A
+ * crashed or hung Worker is restarted with backoff (worker_restarts.ts).
+ * Why: docs/decisions/inference-worker.md.
  *
  * @module
  */

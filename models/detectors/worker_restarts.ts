@@ -22,7 +22,8 @@ export function fromWire(error: WireError): Error {
 /** The buffer to transfer for a frame's bytes. */
 export function transferable(data: Uint8Array): ArrayBuffer {
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  // A view into a larger (or shared) buffer is copied: transferring it would detach unrelated bytes.
+  // A view into a larger (or shared) buffer is copied: transferring it would detach unrelated
+  // bytes.
   return whole && data.buffer instanceof ArrayBuffer ? data.buffer : data.slice().buffer;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Pure builders of ffmpeg argument arrays for capture, one-shot snapshots and JPEG encoding.
- * Every command gets `-protocol_whitelist`, so whatever URL slips through, ffmpeg itself refuses to
- * open `file:` (or any protocol the source type does not need).
+ * Pure builders of ffmpeg argument arrays for capture, one-shot snapshots, the hub's pullers and
+ * JPEG encoding. Every command gets `-protocol_whitelist`, so whatever URL slips through, ffmpeg
+ * itself refuses to open `file:` (or any protocol the source type does not need).
  *
  * @module
  */

@@ -1,18 +1,9 @@
 /**
- * Pure builders of the ffmpeg commands behind live sessions. A live stream is made of:
- *
- * - one shared transcoder per (camera, quality, annotation, delivery), writing an Annex B
- *   elementary stream (or JPEG frames) on stdout: a stream copy for `source`/`sub`, or
- *   scale + libx264 (veryfast, zerolatency, a keyframe every second) for a rung. Annotated
- *   streams split it in two: a decoder writing raw yuv420p frames, drawn on in Deno, and an
- *   encoder reading them back;
- * - one small `-c copy` process per session, fed the access units of whichever transcoder the
- *   session is on: it publishes RTSP (to the box's server or a media server's target) or cuts
- *   ~1 s MPEG-TS segments for HLS. Feeding it from Deno is what lets a quality switch keep the
- *   session's URL and connection: the new picture arrives in-band, with its own SPS/PPS.
- *
- * The elementary streams carry no timestamps; the session process stamps access units with the
- * wall clock as they arrive, which is what a live relay wants anyway.
+ * Pure builders of the live ffmpeg commands: one shared transcoder per (camera, quality,
+ * annotation, delivery) writing an Annex B stream or JPEGs on stdout (a copy, or scale + libx264;
+ * annotated = a decoder and an encoder around Deno's drawing), and one `-c copy` process per
+ * session that publishes RTSP or cuts HLS, stamping access units with the wall clock. Feeding the
+ * session process from Deno keeps its URL across quality switches.
  *
  * @module
  */

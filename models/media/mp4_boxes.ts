@@ -2,6 +2,7 @@
  * Repair of fragmented MP4 segments torn by a crash: read the top-level boxes (`ftyp`, `moov`,
  * then `moof`+`mdat` pairs, finally `mfra`) and keep the file up to the end of its last complete
  * fragment. The plan is a pure function of the box headers; reading them is a few small reads.
+ * Why fragments: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */

@@ -1,16 +1,9 @@
 /**
- * The live quality ladder and the plan of one live stream: which of the camera's streams to read,
- * and whether to pass it through untouched or decode, scale and encode it (at what size and
- * bitrate). Pure functions: what the camera offers and what the viewer asks in, a plan out.
- *
- * Decisions (where the issue leaves room):
- * - Never upscale: a rung above the source's height gives the source's height, at the bitrate of
- *   the largest rung that fits; the reply names what was chosen.
- * - A rung reads the smallest camera stream that is at least as tall (an ONVIF sub-stream when it
- *   suffices costs a fraction of the main stream to decode).
- * - `sub` passes the camera's ONVIF sub-stream through; a camera without one gets the `360p` rung.
- * - `source` and `sub` are stream copies, unless the picture must be re-encoded: annotated, or
- *   sent as MJPEG, or a codec the relay cannot pass through (then at the source's size).
+ * The live quality ladder and the plan of one live stream: which camera stream to read and
+ * whether to pass it through or decode, scale and encode it. Pure: what the camera offers and
+ * what the viewer asks in, a plan out. Never upscales; a rung reads the smallest stream tall
+ * enough; `sub` without a sub-stream is `360p`; `source`/`sub` are copies unless the picture must
+ * be re-encoded (annotated, MJPEG, a codec the relay cannot pass). README "Live".
  *
  * @module
  */

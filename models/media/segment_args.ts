@@ -1,14 +1,8 @@
 /**
- * Pure builders of the ffmpeg/ffprobe commands of recording and clips: the segment recorder, the
- * probes of a source and of a finished file, the concat list, and the compile command.
- *
- * Format decision: segments are fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`, one
- * fragment per GOP, flushed as it is written). Browsers, VLC, ffmpeg and QuickTime open it, and a
- * file torn by a crash or power loss stays readable up to its last complete fragment (a plain
- * MP4's index is written at the end: without it the whole file is lost). `-reset_timestamps 1`
- * makes each segment start at 0, so a player shows 0..10 s. The segment list (CSV) and progress go
- * to stdout: a list line means that file is finished — a segment being written is never indexed.
- * Clips are plain MP4 with the index first (`+faststart`), the most widely playable form.
+ * Pure builders of the ffmpeg/ffprobe commands of recording and clips: the segmenter (fragmented
+ * MP4, one fragment per GOP, each segment starting at 0, finished segments listed on stdout), the
+ * probes, the concat list and the compile command (plain MP4, `+faststart`).
+ * Why fragmented MP4: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
  */
@@ -108,8 +102,9 @@ export function recordArgs(options: RecordArgsOptions): string[] {
     String(segmentSeconds),
     "-segment_format",
     "mp4",
-    // flush_packets: each fragment reaches the disk when it is complete, so a crash loses at most
-    // the GOP being written.
+    // flush_packets: each fragment is written out when it is complete, so a crash loses only the
+    // end of the segment (measured: the GOP being written and the last complete one; see
+    // docs/decisions/fragmented-mp4-segments.md).
     "-segment_format_options",
     "movflags=+frag_keyframe+empty_moov+default_base_moof:flush_packets=1",
     "-reset_timestamps",

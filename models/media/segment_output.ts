@@ -1,13 +1,8 @@
 /**
- * What the recorder's ffmpeg writes on stdout — CSV lines of finished segments
- * (`name,start,end`, seconds of the run's timeline) and `-progress` reports (`key=value`) — and
- * the clock that turns the run's timeline into wall time.
- *
- * Why a clock: ffmpeg's times start at 0 with the first packet of the run and follow the camera's
- * RTP clock. Every report of time `t` seen at wall time `now` says the packet at `t` had arrived by
- * `now`, so `now - t` is never earlier than the true offset; the smallest of the recent samples is
- * the best estimate (it is the report with the least delay), and a sliding window follows a camera
- * clock that runs slightly fast or slow.
+ * What the recorder's ffmpeg writes on stdout (CSV lines of finished segments, `-progress`
+ * reports) and the clock that maps a run's timeline to wall time: every report of time `t` seen
+ * at `now` bounds the offset from above, so the least-delayed recent report (smallest `now - t`)
+ * is the best estimate, and a sliding window follows a camera clock that drifts.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
- * The Prometheus text exposition format (version 0.0.4), written from plain data: a metric family
- * is a name, help, type and samples. Names and labels are checked, label values and help text
- * escaped, families written contiguously with `# HELP` and `# TYPE` first, histograms expanded
- * into cumulative `_bucket{le=…}` series plus `_sum` and `_count`.
- *
- * Why not npm:prom-client: every number Vigil exposes already lives in a stats object (capture,
- * analysis, writers) that the API reads too; prom-client's metrics are push-style (`inc`,
- * `observe`) and would keep a second copy of each counter. Here a scrape reads the stats once and
- * renders them.
+ * The Prometheus text exposition format (0.0.4) from plain data: names and labels checked, label
+ * values and help escaped, families contiguous with `# HELP` and `# TYPE` first, histograms as
+ * cumulative `_bucket{le=…}` series plus `_sum` and `_count`.
+ * Why not prom-client: docs/decisions/own-prometheus-writer.md.
  *
  * @module
  */

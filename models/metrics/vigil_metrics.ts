@@ -1,13 +1,8 @@
 /**
- * Vigil's metrics as Prometheus families, built from a plain snapshot of the running system (so
- * this stays a pure function, table-tested without processes). Per camera: stream state, frames
- * in and their rate, reconnects, analysis (frames analysed and their rate, detector runs, frames
- * dropped before inference, motion-gate skips, tracks, events), the inference time histogram,
- * and each writer's queue, spill backlog, spill bytes and rows written. Per process: RSS,
- * event-loop lag, database up.
- *
- * Cameras are labelled by id (`camera`); `vigil_camera_info` carries the name, so a rename does
- * not start new series.
+ * Vigil's metrics as Prometheus families, built from a plain snapshot of the running system (a
+ * pure function, table-tested without processes). Cameras are labelled by id (`camera`);
+ * `vigil_camera_info` carries the name, so a rename starts no new series. The families are listed
+ * in README "Metrics".
  *
  * @module
  */

@@ -1,12 +1,9 @@
 /**
- * The box's IPv4 neighbour (ARP) table: which link-layer (MAC) address answers for an IP on the
- * local network. A camera's MAC is what identifies it after an IP change: a LAN device can claim
- * any WS-Discovery endpoint address and accept any password, but cannot take a camera's MAC
- * without clashing with the camera itself (see actors/onvif/move_watch.ts).
- *
- * Read from `/proc/net/arp` (Linux, the network namespace of this process): no subprocess, no
- * privileges. IPv6 neighbours are not read: a camera reached over IPv6 has no recorded MAC, so
- * its moves always wait for an admin.
+ * The box's IPv4 neighbour (ARP) table, from `/proc/net/arp` (this network namespace; no
+ * subprocess, no privileges): which MAC answers for an IP on the local network. A LAN device can
+ * claim any WS-Discovery endpoint address, but not a camera's MAC without clashing with the camera,
+ * so the MAC identifies a camera after an IP change (actors/onvif/move.ts). IPv6 neighbours are
+ * not read: such a camera has no recorded MAC and its moves wait for an admin. See SECURITY.md.
  *
  * @module
  */

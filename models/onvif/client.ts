@@ -1,16 +1,9 @@
 /**
- * ONVIF onboarding: from a host, port and credentials to everything Vigil needs to capture and
- * record a camera.
- *
- * A fetch-based client of our own rather than npm:onvif's `Cam` — bounded replies, a hard time
- * limit per call, entity-free XML, a code per failure: docs/decisions/own-onvif-client.md.
- *
- * The sequence: GetSystemDateAndTime (unauthenticated; gives the clock offset) →
- * GetDeviceInformation (authenticated: wrong credentials fail here) → GetEndpointReference
- * (optional; the id WS-Discovery reports, to recognise the camera after an IP change) →
- * GetNetworkInterfaces (the MAC the camera reports, compared with the box's neighbour table) →
- * GetServices, or GetCapabilities on older cameras (media XAddr) → GetProfiles → GetStreamUri and
- * GetSnapshotUri per profile.
+ * ONVIF onboarding: host, port and credentials in; what Vigil needs to capture and record out.
+ * GetSystemDateAndTime (the clock offset) → GetDeviceInformation (wrong credentials fail here) →
+ * GetEndpointReference → GetNetworkInterfaces (the MAC) → GetServices, or GetCapabilities on
+ * older cameras → GetProfiles → GetStreamUri/GetSnapshotUri per profile, each call with a time
+ * and size limit. Why our own client: docs/decisions/own-onvif-client.md.
  *
  * @module
  */

@@ -1,22 +1,10 @@
 /**
- * When a device claiming an onboarded camera's WS-Discovery endpoint address answers from a new
- * address, is it the camera? ONVIF gives a device no way to prove it knows the password without
- * receiving it, and a LAN device can echo any endpoint address and accept any credentials — then
- * it would be handed the camera's digest and an RTSP URL with its password. So identity comes
- * from what a device cannot fake cheaply, and a move is followed without an admin only when:
- *
- * 1. the old address no longer answers as an ONVIF device (a camera does not live in two places);
- * 2. the host of the announced XAddr is the address the discovery reply came from (no pointing
- *    us at a third machine);
- * 3. the box's neighbour table gives the new address the MAC recorded at onboarding (which the
- *    camera itself confirmed then, through GetNetworkInterfaces);
- *
- * all three checked BEFORE any credential is sent, and after re-authenticating
- *
- * 4. the serial number and hardware id are the ones recorded at onboarding.
- *
- * Otherwise the camera stays where it was and shows a suspected move that an admin can accept.
- * Pure functions: facts in, reasons out (no reason → follow).
+ * Whether a device claiming an onboarded camera's endpoint address at a new address is the camera.
+ * ONVIF gives no way to prove it without receiving the password, so a move is followed without an
+ * admin only when facts a LAN device cannot fake cheaply agree: before any credential is sent
+ * ({@linkcode moveObjections}), then after re-authenticating ({@linkcode identityMismatches}).
+ * Otherwise the camera shows a {@linkcode SuspectedMove}. Pure: facts in, reasons out (no reason →
+ * follow). Threat model: SECURITY.md (camera takeover through discovery).
  *
  * @module
  */
@@ -60,7 +48,11 @@ export function urlAddress(url: string): string {
 }
 
 /**
- * Conditions 1–3: why a claimed move must not be followed before credentials are sent.
+ * Why a claimed move must not be followed, checked BEFORE any credential is sent. It may proceed
+ * only when (1) the old address no longer answers as an ONVIF device (a camera does not live in
+ * two places), (2) the host of the announced XAddr is the address the discovery reply came from
+ * (no pointing Vigil at a third machine), and (3) the box's neighbour table gives the new address
+ * the MAC recorded at onboarding (which the camera itself confirmed then, GetNetworkInterfaces).
  *
  * @param facts what was observed
  * @returns the reasons against following; empty when the move may proceed to re-authentication
@@ -97,7 +89,8 @@ export function moveObjections(facts: MoveFacts): string[] {
 }
 
 /**
- * Condition 4, after re-authenticating at the new address: is it the same device?
+ * After re-authenticating at the new address: is it the same device (4: endpoint address, serial
+ * number and hardware id as recorded at onboarding)?
  *
  * @param stored the camera as recorded at onboarding
  * @param found what the device at the new address reports

@@ -1,15 +1,9 @@
 /**
- * Events mode: which finished segments an event needs. The recorder keeps its recent segments
- * unindexed (the rolling pre-roll) and asks {@linkcode decidePending} after every segment and
- * every event: a segment within `preRoll` before an event of the configured kinds and labels
- * opened, or within `postRoll` after it closed, is kept; one that no event can need any more is
- * deleted; the rest wait.
- *
- * "Can no longer be needed": an event is published a little after it started (a track is
- * confirmed over a few frames), so a segment waits `graceMs` past its pre-roll horizon. And an
- * event of another kind that is still open may turn into a matching one later (a person in a zone
- * becomes `loitering` after `loiterSeconds`, dated from when it entered): while such an event is
- * open, the segments after its start are held — at most `maxHoldMs`.
+ * Events mode: which finished segments an event needs (within `preRoll` before it opened or
+ * `postRoll` after it closed), which no event can need any more (past the pre-roll horizon plus
+ * `graceMs`, and no open event that could still become a matching one, held at most
+ * `maxHoldMs`), and which must wait. Pure: {@linkcode decidePending} is asked after every segment
+ * and every event. README "Recording and clips" gives the rules.
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
- * Recording settings (the body of `PUT /api/cameras/:id/recording`) and their validation from
- * untrusted JSON: every field but `mode` is optional and falls back to
- * {@linkcode DEFAULT_RECORDING_SETTINGS}; a bad or unknown field is a 422 naming its path.
- *
- * Decisions (as a Frigate user would expect):
- * - `events` mode keeps the segments around the events of the chosen kinds and labels, from
- *   `preRollS` before an event opens to `postRollS` after it closes; `offline` events are left
- *   out by default (there is no picture to keep while a camera is offline).
- * - `labels: []` (the default) means any label; kinds without a label (`offline`) only match when
- *   no label filter is given.
- * - `retainDays` (default 7) applies to this camera's segments; the disk guard may delete sooner.
+ * Recording settings (the body of `PUT /api/cameras/:id/recording`) validated from untrusted
+ * JSON: `mode` required, the rest defaulted from {@linkcode DEFAULT_RECORDING_SETTINGS}; a bad
+ * or unknown field is a 422 naming its path. `offline` events are left out of events mode by
+ * default (no picture to keep); `labels: []` means any label, and only then does a kind without a
+ * label match. Each field's meaning: README "Recording and clips".
  *
  * @module
  */

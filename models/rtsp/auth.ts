@@ -2,10 +2,8 @@
  * RTSP authentication headers (RFC 2326 §D, RFC 7617 Basic, RFC 2617/7616 Digest with MD5, the
  * only algorithm RTSP clients implement): parse `Authorization`, write `WWW-Authenticate`, and
  * compute or check a Digest response. Which credentials are valid is the caller's business.
- *
- * Digest needs the password in clear on the server. Vigil keeps API tokens only as SHA-256
- * hashes, so a token can be checked with Basic only; Digest serves credentials the box knows
- * (its internal secret). See actors/stream/rtsp_auth.ts.
+ * Digest needs the password in clear, so it serves only the box's internal credentials; API
+ * tokens (stored hashed) use Basic. Why: docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */

@@ -1,13 +1,10 @@
 /**
- * What the relay reads and changes in RTP/RTCP packets — never the media itself:
- *
- * - a per-track clock that rewrites SSRC, sequence number and timestamp so readers see one
- *   continuous stream when the publisher behind a path is replaced (a camera reconnect gives a
- *   new ffmpeg with random sequence numbers and timestamps; a reader's decoder would otherwise
- *   see a jump of hours and drop or duplicate frames);
- * - the same rewrite for RTCP sender reports, so NTP↔RTP time stays consistent for A/V sync;
- * - whether a packet starts an H.264/H.265 keyframe (IDR/IRAP or its parameter sets), which
- *   bounds the "since the last keyframe" cache a late reader starts from.
+ * What the relay reads and changes in RTP/RTCP packets — never the media itself: a per-track
+ * clock that rewrites SSRC, sequence number and timestamp (and RTCP sender reports) so readers
+ * see one continuous stream when the publisher behind a path is replaced (a reconnect's new
+ * ffmpeg starts at random numbers: a decoder would see a jump of hours), and whether a packet
+ * starts an H.264/H.265 keyframe, which bounds the cache a late reader starts from.
+ * See docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */

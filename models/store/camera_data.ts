@@ -66,8 +66,9 @@ export async function removeCameraFiles(
 }
 
 /**
- * Removes the snapshots, recordings and spill files of cameras that no longer exist (deleted while the server
- * was down, by another box sharing the database, or by a delete whose purge was interrupted).
+ * Removes the snapshots, recordings and spill files of cameras that no longer exist (deleted
+ * while the server was down, by another box sharing the database, or by a delete whose purge was
+ * interrupted).
  *
  * @param dataDir Vigil's data dir
  * @param cameras ids of every existing camera

@@ -1,7 +1,7 @@
 /**
  * The database connection: postgres.js against either a real PostgreSQL (`DATABASE_URL`) or the
  * embedded PGlite served on a private Unix socket — one driver, one code path. Migrations are
- * applied on open.
+ * applied on open. Why: docs/decisions/embedded-database.md.
  *
  * @module
  */
@@ -70,11 +70,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const dir = join(options.dataDir, "db");
   await Deno.mkdir(dir, { recursive: true });
-  // ONE connection: PGlite is a single backend session behind pglite-socket, so statements
-  // prepared by two client connections share one namespace and their messages interleave —
-  // measured: the events writer's insert ran with the detections writer's parameters. PGlite runs
-  // one query at a time anyway, so a pool would buy no concurrency. Spare server slots let a
-  // reconnect never race the server's connection limit.
+  // ONE connection: two would share PGlite's one backend session and interleave their prepared
+  // statements (docs/decisions/embedded-database.md). Spare server slots let a reconnect never
+  // race the server's connection limit.
   const embedded = await startEmbeddedDatabase({
     dataDir: dir,
     socketDir: join(options.dataDir, "run"),

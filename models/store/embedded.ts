@@ -4,6 +4,7 @@
  * PGlite accepts any user name and password, so whoever reaches its socket owns the database —
  * tokens, camera credentials, everything. It is therefore served on a Unix socket inside a
  * directory only Vigil's user can enter (0700), never on TCP where every local user could connect.
+ * Why: docs/decisions/embedded-database.md.
  *
  * @module
  */

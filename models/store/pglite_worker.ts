@@ -1,28 +1,23 @@
 /**
- * The embedded database: PGlite (PostgreSQL compiled to WASM) served on the Postgres wire protocol
- * by pglite-socket inside a Worker. PGlite is single-threaded, so keeping it off the main thread
- * keeps the event loop free for cameras and HTTP; serving the wire protocol means postgres.js is
- * the one driver for both embedded and real PostgreSQL.
- *
- * It listens on a Unix socket, never on TCP: PGlite accepts any user and any password, so the
- * only access control is the file system — the socket lives in a 0700 directory and is itself
- * 0600, which keeps every other local user out (see `embedded.ts`).
- *
- * Protocol: the parent posts `{type:"open", dataDir, socketPath, maxConnections}`; the worker
- * answers `{type:"ready"}` or `{type:"error", message}`. `{type:"close"}` stops the server (which
- * removes the socket file), closes PGlite (flushing it to disk) and answers `{type:"closed"}`.
+ * The embedded database Worker: PGlite (PostgreSQL in WASM, single-threaded, so off the main
+ * thread) served on the Postgres wire protocol by pglite-socket, so postgres.js is the one driver.
+ * It listens on a Unix socket only (0600, in a 0700 directory): PGlite accepts any user and
+ * password, so the file system is the access control. Why: docs/decisions/embedded-database.md.
  *
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
-/** Messages the parent sends. */
+/** Messages the parent sends: `open` (answered `ready` or `error`), `close` (answered `closed`). */
 export type PgliteWorkerRequest =
   | { type: "open"; dataDir: string; socketPath: string; maxConnections: number }
   | { type: "close" };
 
-/** Messages the worker answers with. */
+/**
+ * Messages the worker answers with. `closed` comes once the server has stopped (removing the
+ * socket file) and PGlite is closed, flushed to disk.
+ */
 export type PgliteWorkerReply =
   | { type: "ready" }
   | { type: "error"; message: string }

@@ -50,8 +50,8 @@ function utcDay(date: Date): string {
  * Runs retention once: makes the day partitions of the next days, drops detection partitions
  * whose whole day is older than `detectionDays`, deletes older rows left in the default
  * partition, and deletes events that started more than `eventDays` ago — in batches, so no
- * statement holds locks for long — with their snapshot files when `dataDir` is given. Dropping a partition costs the same for ten rows or ten
- * million and leaves no dead tuples behind.
+ * statement holds locks for long — with their snapshot files when `dataDir` is given. Dropping a
+ * partition costs the same for ten rows or ten million and leaves no dead tuples behind.
  *
  * @param sql the database
  * @param options retention settings

@@ -1,7 +1,7 @@
 /**
  * How rows of one type go into one table, and the statement a batch is written with: one array
- * parameter per column, unnested (`insert ... select * from unnest($1::uuid[], ...)`). Why unnest
- * and not multi-row VALUES or COPY is measured and explained with `BatchWriter`, which uses it.
+ * parameter per column, unnested (`insert ... select * from unnest($1::uuid[], ...)`).
+ * Why unnest: docs/decisions/writer-unnest.md.
  *
  * @module
  */
