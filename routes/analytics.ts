@@ -1,12 +1,8 @@
 /**
- * attachAnalytics / detachAnalytics:
- * `PUT /api/cameras/{id}/analytics` (settings; 200 with the settings as applied, defaults filled),
- * `GET /api/cameras/{id}/analytics` (the settings, or 404 when detached),
- * `DELETE /api/cameras/{id}/analytics` (204).
- *
- * Settings are validated by their schema (422 naming the field), then against the models this
- * box has, stored with the camera (restored after a restart) and sent to its actor; changing them
- * while attached applies to the next frame without restarting capture.
+ * attachAnalytics / detachAnalytics (`/api/cameras/{id}/analytics`: PUT, GET, DELETE). Settings
+ * are checked by their schema, then against the models this box has, stored with the camera and
+ * sent to its actor; a change while attached applies to the next frame without restarting
+ * capture. Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

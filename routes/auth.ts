@@ -1,19 +1,9 @@
 /**
- * Authentication and authorization middleware. Which permission a request needs is decided in
- * one place, from its method and path (`permissionFor` in routes/shared/access.ts), so a new
- * route cannot forget to declare it.
- *
- * A token limited to some cameras (`cameras`) is held to them here for every path that names a
- * camera (`/api/cameras/{id}/...`: 404 for another camera, as if it did not exist), and refused
- * (403) on every path that is not known to filter by camera (`scopeOfPath`, same file): a route
- * added later is closed to such tokens until it filters. The routes that list or follow several
- * cameras filter with the request's token (`c.get("token")`, see models/auth.ts `tokenMaySee`).
- *
- * Failed authentication is rate-limited per client address (models/auth_limiter.ts, one limiter
- * shared with the RTSP relay): only a presented-but-wrong token counts, not a request without
- * one. Past the burst, the address gets 429 with `Retry-After` for every request until it may try again. Each
- * failure is logged with the client's address, the reason and the token's public id (the part
- * before its secret) — never the token.
+ * Authentication and authorization middleware: the permission a request needs comes from its
+ * method and path in one place (`permissionFor`, routes/shared/access.ts), so a new route cannot
+ * forget it; camera-limited tokens are held to their cameras (404 for another) and refused (403)
+ * on paths not known to filter (`scopeOfPath`, same file); failed authentication is rate-limited
+ * per address (models/auth_limiter.ts) and logged without the token. Why: SECURITY.md.
  *
  * @module
  */

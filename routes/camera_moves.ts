@@ -1,14 +1,7 @@
 /**
- * Suspected moves of ONVIF cameras (see models/onvif/move_checks.ts): a device claimed to be the
- * camera at a new address but could not show it before receiving credentials, so Vigil did not
- * follow it. The camera's `suspectedMove` says where and why; an admin decides:
- *
- * - `POST /api/cameras/{id}/suspected-move/accept` re-onboards the camera at the claimed address
- *   with its stored credentials (the device must report the camera's endpoint address) and
- *   answers the updated camera;
- * - `DELETE /api/cameras/{id}/suspected-move` forgets the claim and answers the camera.
- *
- * Both need the `write` permission (admins). 409 when the camera has no suspected move.
+ * Suspected moves of ONVIF cameras (models/onvif/move_checks.ts): an admin accepts one (the camera
+ * service re-onboards the camera at the claimed address) or dismisses it; 409 when the camera has
+ * none. Routes and replies: GET /api/openapi.json. Why a move waits: SECURITY.md.
  *
  * @module
  */

@@ -1,14 +1,8 @@
 /**
- * Camera CRUD and videoCapture:
- * `POST /api/cameras`, `GET /api/cameras`, `GET|PATCH|DELETE /api/cameras/:id`,
- * `POST /api/cameras/:id/capture` `{action:"start"|"stop"}`, `GET /api/cameras/:id/snapshot.jpg`.
- *
- * A camera is added either by its `rtspUrl` or by ONVIF (`{"name","onvif":{"host","port",
- * "username","password"}}`): Vigil onboards it, captures its analysis (smallest) profile, and
- * keeps what onboarding learnt (minus secrets) in `onvif`. An ONVIF failure stores nothing.
- *
- * Handlers validate, then hand changes to the camera service (actors/camera/camera_service.ts);
- * the reply never carries a password.
+ * Camera routes (CRUD, videoCapture, snapshot): a camera is added by its `rtspUrl` or over ONVIF
+ * (an ONVIF failure stores nothing). Handlers validate, delegate to the camera service
+ * (actors/camera/camera_service.ts) and shape the reply; no reply carries a password.
+ * Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
- * The web console: `GET /` answers the page, `GET /console/<file>` its script, style and icon.
- * Files come from {@linkcode buildConsole}, built once per process (the first build is started
- * by main.ts at start so the first visit does not wait for it; a failed build is retried by the
- * next request).
- *
- * Every answer carries a strict Content-Security-Policy: scripts and styles only from this box,
- * no inline script, no `eval`, no plugins, no framing, and Trusted Types enforced so that no
- * string can ever be assigned as HTML in the page. Pictures and video come from this box or from
- * `blob:` URLs (snapshots are fetched with the bearer token, then shown from a blob).
+ * The web console: `GET /` and `GET /console/<file>` (script, style, icon), bundled once per
+ * process by web/build.ts (started at boot so the first visit does not wait; a failed build is
+ * retried by the next request). Every answer carries a strict Content-Security-Policy with Trusted
+ * Types enforced, so no string can become HTML in the page. The policy: README "Web console".
  *
  * @module
  */

@@ -1,12 +1,7 @@
 /**
- * `GET /api/detections?camera=&label=&from=&to=&limit=&cursor=`: detections newest first, paged
- * with an opaque cursor. `from` is inclusive and `to` exclusive, both ISO 8601 with a time zone
- * (`2026-11-25T14:00:00Z`), so "all cars on camera 3 between 14:00 and 15:00" is
- * `?camera=<id>&label=car&from=...T14:00:00Z&to=...T15:00:00Z`. The reply is
- * `{"items":[...],"next":"<cursor>"|null}`; pass `next` back as `cursor` for the older page.
- *
- * Malformed or unknown parameters answer 400, a well-formed but impossible range (`from` after
- * `to`) 422, both as `{"error":{"code","message"}}`.
+ * `GET /api/detections`: per-frame detections newest first, filtered by camera, label and time,
+ * paged with an opaque cursor. `from` is inclusive and `to` exclusive (ISO 8601 with a zone); a
+ * malformed parameter is 400, `from` after `to` 422. Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,12 +1,8 @@
 /**
- * LAN discovery of ONVIF cameras:
- * `POST /api/discovery/scan` `{interfaces?, windowMs?}` (a WS-Discovery probe — only ever sent
- * when asked, or on the configured interval), `GET /api/discovery` (every device seen since start,
- * with whether it is already a camera), `POST /api/discovery/:id/adopt`
- * `{name?, username, password, transport?}` (onboard it over ONVIF: 201 with the camera).
- *
- * A device is matched to a camera by its WS-Discovery endpoint address (`urn:uuid:...`), which
- * onboarding stores and which survives address changes.
+ * LAN discovery of ONVIF cameras: scan (a WS-Discovery probe, sent only when asked or on the
+ * configured interval), the devices seen since start (matched to cameras by their endpoint
+ * address, which survives address changes), and adopting one through the camera service.
+ * Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,13 +1,9 @@
 /**
- * Live sessions (and manageQuality):
- * `POST /api/live` `{"camera","quality","annotated"?,"output"?,"target"?}` → 201 with the session
- * and its URLs, `GET /api/live`, `GET /api/live/:session`, `PUT /api/live/:session` `{"quality"}`
- * (switch without ending it: same URL, a discontinuity for the player), `DELETE /api/live/:session`.
- *
- * Each reply carries the session's URLs on this box, and the same URLs signed (`?exp=&sig=`, valid
- * for {@linkcode SIGNED_TTL_S}, bound to the asking token: revoking it voids them) for players
- * that cannot send a token. Handlers validate and
- * delegate to the live manager (actors/live/manager.ts).
+ * Live sessions and manageQuality (`/api/live`: open, list, read, switch quality, end). Each
+ * reply carries the session's URLs on this box, and the same URLs signed (valid
+ * {@linkcode SIGNED_TTL_S}, bound to the asking token: revoking it voids them) for players that
+ * cannot send a token. Handlers validate and delegate to the live manager (actors/live/manager.ts).
+ * Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,15 +1,9 @@
 /**
- * The media of live sessions served by the box itself, outside `/api`:
- * `GET /live/:session/index.m3u8` (HLS playlist), `GET /live/:session/<segment>.ts`,
- * `GET /live/:session/mjpeg` (`multipart/x-mixed-replace`).
- *
- * Every request needs a token with the `live` permission (`Authorization: Bearer`; a token limited
- * to some cameras sees only their sessions), or a signed URL (`?exp=&sig=`, from the session's
- * `signedUrls`) for players that cannot send headers. A
- * signature covers the session's whole directory; a signed playlist lists its segments with the
- * same signature, since players resolve segment URIs without the playlist's query. The session id
- * must be a UUID and a segment a name the session's playlist lists: nothing from the request
- * reaches a file path unchecked.
+ * Live media served by the box outside `/api`: the HLS playlist and segments, and MJPEG. Each
+ * request needs a token allowed live viewing (a camera-limited one sees only its cameras'
+ * sessions) or a signed URL covering the session's directory (a signed playlist lists its
+ * segments with the same signature); nothing from the request reaches a file path unchecked (a
+ * UUID session, a segment name the playlist lists). Routes: GET /api/openapi.json; SECURITY.md.
  *
  * @module
  */

@@ -1,9 +1,9 @@
 /**
- * `GET /metrics`: the Prometheus text exposition of the box (see actors/metrics/collector.ts), outside
+ * `GET /metrics`: the Prometheus text exposition of the box (actors/metrics/collector.ts), outside
  * `/api` where scrapers expect it. On the API port it needs a token of any role (the `metrics`
  * role may read only this), not limited to some cameras (the metrics name every camera);
  * `VIGIL_METRICS_ADDR` serves it on a separate address without a token (bind that to a private
- * interface), like node_exporter.
+ * interface), like node_exporter. Why our own writer: docs/decisions/own-prometheus-writer.md.
  *
  * @module
  */

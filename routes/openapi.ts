@@ -1,14 +1,9 @@
 /**
- * The base every route is built on: `@hono/zod-openapi` apps whose failed validations answer our
- * `{"error":{"code","message"}}` shape, helpers to declare bodies and replies, the error shaping of
- * the whole API, and the OpenAPI 3.1 document (`GET /api/openapi.json`).
- *
- * A route is data: `createRoute({ method, path, request, responses })` declares its parameters,
- * body and replies with zod; `app.openapi(route, handler)` validates with the same schemas and types
- * `c.req.valid(...)`. What every operation shares is added to the document in one place
- * ({@linkcode finishDocument}): the bearer scheme, the roles allowed (from `permissionFor`, the
- * same rule the auth middleware enforces), and the error replies (400, 401, 403, 413, 415, 422,
- * 429, 500) the operation can give by its shape. A route declares only its own: 404, 409, 502, 503.
+ * The base of every route: `@hono/zod-openapi` apps whose failed validations answer
+ * `{"error":{"code","message"}}`, helpers to declare bodies and replies, the error shaping of the
+ * whole API (codes and statuses from models/error_codes.ts), and {@linkcode finishDocument}, which
+ * adds to the OpenAPI document what every operation shares: the bearer scheme, the roles allowed
+ * (`permissionFor`) and the error replies its shape can give. A route declares only its own.
  *
  * @module
  */

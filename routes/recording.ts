@@ -1,12 +1,8 @@
 /**
- * startRecording / stopRecording and the timeline:
- * `PUT /api/cameras/{id}/recording` (settings; 200 with the recording as it now is),
- * `GET /api/cameras/{id}/recording` (settings, state and live numbers; 404 if never set),
- * `DELETE /api/cameras/{id}/recording` (204 once the open segment is finished and indexed),
- * `GET /api/cameras/{id}/recordings?from=&to=` (the covered intervals and the gaps).
- *
- * Settings are stored with the camera and restored after a restart, like analytics; a stop keeps
- * them (marked inactive), so retention keeps applying the camera's `retainDays`.
+ * startRecording / stopRecording (`/api/cameras/{id}/recording`: PUT, GET, DELETE) and the
+ * timeline (`GET /api/cameras/{id}/recordings`). A stop answers once the open segment is indexed
+ * and keeps the settings (inactive), so retention keeps applying the camera's `retainDays`.
+ * Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,12 +1,8 @@
 /**
- * compileRecord: `POST /api/records` `{"camera","from","to"}` or `{"event"}` (the event with its
- * pre/post roll), optional `"annotated":true` → 202 with the job; `GET /api/records` (newest
- * first), `GET /api/records/{id}` (state, progress, duration, bytes, gaps, sha256),
- * `GET /api/records/{id}/file` (the MP4; HTTP ranges; `ETag` is the SHA-256),
- * `GET /api/records/{id}/verify` (re-hashes the file), `DELETE /api/records/{id}`.
- *
- * A request is checked before anything is written: an unknown camera or event is 404, a range
- * backwards, over 24 h, or without any recording is 422.
+ * compileRecord and its clips (`/api/records`: create by range or event, list, read, file with
+ * HTTP ranges, verify, delete). A request is checked before anything is written: an unknown camera
+ * or event is 404; a range backwards, over 24 h or without any recording is 422.
+ * Routes and replies: GET /api/openapi.json.
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * Tokens (admin only, whatever the method — see `permissionFor`): `POST /api/tokens`
  * `{"name","role","cameras"?}` creates one, the secret in the reply only (`cameras` limits a
- * viewer or media token to those cameras: see models/auth.ts `tokenMaySee`); `GET /api/tokens` lists them
- * without secrets; `DELETE /api/tokens/{id}` revokes one (not the last admin token: 409).
+ * viewer or media token to those cameras: models/auth.ts `tokenMaySee`); `GET /api/tokens` lists
+ * them without secrets; `DELETE /api/tokens/{id}` revokes one (not the last admin token: 409).
  *
  * @module
  */
