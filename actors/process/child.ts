@@ -1,8 +1,7 @@
 /**
  * The one place a server child process is started (ffmpeg, ffprobe, the console bundler). Every
- * child runs in its own process group (`detached`: `setsid()` before exec, so a Ctrl-C on the
- * server's terminal reaches the server only, and the server decides how each child stops; where
- * the kernel schedules by autogroup, a new session is also its own CPU-fairness group) with a
+ * child runs in a process group of its own, in the server's session (a Ctrl-C on the server's
+ * terminal reaches the server only, and the server decides how each child stops), with a
  * parent-death signal (see launch.ts). Its stderr is always read: line by line to the caller, and
  * the last lines kept, redacted, for error messages. Stopping sends the caller's signal (SIGINT
  * lets the recorder's ffmpeg finish its segment), then SIGKILL after a grace, and awaits the exit.
@@ -10,7 +9,14 @@
  * @module
  */
 import { redact } from "../../models/log.ts";
-import { findSetpriv, resolveProgram, type StopSignal, withParentDeathSignal } from "./launch.ts";
+import {
+  findPerl,
+  findSetpriv,
+  inOwnProcessGroup,
+  resolveProgram,
+  type StopSignal,
+  withParentDeathSignal,
+} from "./launch.ts";
 import { readLines } from "./lines.ts";
 
 /** Time a child gets to exit after its stop signal before SIGKILL. */
@@ -64,10 +70,15 @@ export function describeExit(status: Deno.CommandStatus): string {
  */
 export function spawnChild(program: string, options: SpawnOptions = {}): ChildProcess {
   const stopSignal = options.stopSignal ?? "SIGTERM";
-  const launch = withParentDeathSignal(
-    findSetpriv(),
+  const grouped = inOwnProcessGroup(
+    findPerl(),
     resolveProgram(program, options.cwd),
     options.args ?? [],
+  );
+  const launch = withParentDeathSignal(
+    findSetpriv(),
+    grouped.program,
+    grouped.args,
     options.parentDeathSignal ?? stopSignal,
   );
   const child = new Deno.Command(launch.program, {
@@ -76,14 +87,13 @@ export function spawnChild(program: string, options: SpawnOptions = {}): ChildPr
     stdin: options.stdin ?? "null",
     stdout: options.stdout ?? "null",
     stderr: "piped",
-    detached: true,
   }).spawn();
   return new ChildProcess(child, stopSignal, options.graceMs ?? KILL_GRACE_MS, options);
 }
 
 /** A running child started by {@linkcode spawnChild}. */
 export class ChildProcess {
-  /** The program's PID (a wrapper execs it in place); also its process group. */
+  /** The program's PID (the wrappers exec in place); also its process group once it runs. */
   readonly pid: number;
   /** Resolves when the child has exited and its stderr is read to the end; never rejects. */
   readonly done: Promise<Deno.CommandStatus>;
@@ -140,20 +150,23 @@ export class ChildProcess {
   }
 
   /**
-   * Sends a signal to the child's process group (it always has one: `setsid()` in a freshly
-   * forked child cannot fail, and a group leader cannot leave its group).
+   * Sends a signal to the child's process group, or to the child alone in the instant before its
+   * wrapper has made the group (or when there is no wrapper to make one).
    *
    * @param signal the signal
    * @returns false when the child had exited already
    */
   signal(signal: Deno.Signal): boolean {
     if (this.#exited) return false;
-    try {
-      Deno.kill(-this.pid, signal);
-      return true;
-    } catch {
-      return false; // exited meanwhile
+    for (const target of [-this.pid, this.pid]) {
+      try {
+        Deno.kill(target, signal);
+        return true;
+      } catch {
+        // no such group yet (or any more): try the child itself
+      }
     }
+    return false; // exited meanwhile
   }
 
   /**

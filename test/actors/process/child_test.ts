@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnChild } from "../../../actors/process/child.ts";
 import { readExactly } from "../../../actors/process/exact_reads.ts";
-import { resolveProgram, withParentDeathSignal } from "../../../actors/process/launch.ts";
+import {
+  inOwnProcessGroup,
+  resolveProgram,
+  withParentDeathSignal,
+} from "../../../actors/process/launch.ts";
 import { readLines } from "../../../actors/process/lines.ts";
 import { ProcessGroup } from "../../../actors/process/process_group.ts";
 import { runProcess } from "../../../actors/process/run.ts";
@@ -25,16 +29,50 @@ async function firstLine(stdout: ReadableStream<Uint8Array<ArrayBuffer>>): Promi
   return "";
 }
 
-Deno.test("a child runs in its own process group and session", async () => {
+/** Waits until the wrappers have exec'd the program (its name shows in /proc). */
+async function running(pid: number, name: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() !== name) {
+    if (Date.now() > deadline) throw new Error(`${pid} never became ${name}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("a child runs in a process group of its own, in the server's session (one CPU autogroup)", async () => {
   const child = spawnChild("sleep", { args: ["30"] });
   try {
+    await running(child.pid, "sleep");
     const [, pgrp, session] = procStat(child.pid);
+    const [, serverGroup, serverSession] = procStat(Deno.pid);
     assert.equal(pgrp, child.pid);
-    assert.equal(session, child.pid);
-    assert.notEqual(pgrp, procStat(Deno.pid)[1]);
+    assert.notEqual(pgrp, serverGroup);
+    assert.equal(session, serverSession, "a new session would be a CPU autogroup of its own");
   } finally {
     await child.stop();
   }
+});
+
+Deno.test("a child stopped before its wrapper made the group still stops", async () => {
+  for (let i = 0; i < 20; i++) {
+    const child = spawnChild("sleep", { args: ["30"] });
+    const status = await child.stop();
+    assert.equal(status.success, false);
+  }
+});
+
+Deno.test("the process-group wrapper execs the program in place", () => {
+  assert.deepEqual(
+    inOwnProcessGroup("/usr/bin/perl", "/usr/bin/ffmpeg", ["-i", "x"]).args.slice(2),
+    [
+      "/usr/bin/ffmpeg",
+      "-i",
+      "x",
+    ],
+  );
+  assert.deepEqual(inOwnProcessGroup(null, "/usr/bin/ffmpeg", ["-i", "x"]), {
+    program: "/usr/bin/ffmpeg",
+    args: ["-i", "x"],
+  });
 });
 
 Deno.test("stop() sends the stop signal, and a child that exits on it is not killed", async () => {
