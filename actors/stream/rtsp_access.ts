@@ -26,6 +26,8 @@ export interface AccessOptions {
   realm: string;
   /** Paths (per action) one connection may be authorised for; more get 453. */
   maxPathsPerConnection: number;
+  /** An authorised connection that is not streaming is closed after this long idle. */
+  sessionTimeoutMs: number;
   log: Logger;
 }
 
@@ -84,6 +86,8 @@ export class RtspAccess {
       state.conn.reply(req, 503);
       return false;
     }
+    // Closed while the hook ran (its handshake deadline, an eviction): nothing more may happen.
+    if (state.conn.closed) return false;
     if (decision.allowed) {
       if (state.authorized.size >= this.#options.maxPathsPerConnection) {
         state.conn.reply(req, 453);
@@ -93,6 +97,9 @@ export class RtspAccess {
       if (action === "publish") state.user = credentials?.username ?? null;
       if (decision.stillValid) state.checks.set(key, decision.stillValid);
       if (decision.internal) state.internal = true;
+      // The first grant ends the handshake deadline, which could otherwise close the connection
+      // in the middle of this very request (a SETUP waiting for a demanded path).
+      if (!isStreaming(state)) state.conn.expireAfter(this.#options.sessionTimeoutMs);
       return true;
     }
     const status = decision.status ?? 401;
@@ -109,4 +116,15 @@ export class RtspAccess {
     if (++state.failures >= MAX_AUTH_FAILURES) state.conn.close("protocol");
     return false;
   }
+}
+
+/**
+ * Whether a connection is playing or recording (it then has no idle timeout).
+ *
+ * @param state the connection
+ * @returns true while media flows
+ */
+export function isStreaming(state: ConnState): boolean {
+  const session = state.session;
+  return Boolean(session?.kind === "reader" ? session.reader : session?.stream);
 }

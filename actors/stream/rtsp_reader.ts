@@ -60,6 +60,7 @@ export class ReaderRequests {
     if (!validPath(path)) return state.conn.reply(req, 404);
     if (!(await this.#deps.access.allows(state, req, "read", path, query))) return;
     const stream = await this.#streamFor(state, path);
+    if (state.conn.closed) return;
     if (typeof stream === "number") return state.conn.reply(req, stream);
     state.conn.reply(req, 200, [
       ["Content-Type", "application/sdp"],
@@ -83,6 +84,9 @@ export class ReaderRequests {
     const split = splitTrack(target.path) ?? { path: target.path, track: 0 };
     if (!(await this.#deps.access.allows(state, req, "read", split.path, target.query))) return;
     const stream = await this.#streamFor(state, split.path);
+    // A connection that closed while this request waited has ended its session already: counting
+    // a reader (or opening a session) now would never be undone.
+    if (state.conn.closed) return;
     if (typeof stream === "number") return state.conn.reply(req, stream);
     if (split.track >= stream.trackCount) return state.conn.reply(req, 404);
     const transport = parseTransport(header(req.headers, "transport") ?? "");
@@ -157,6 +161,8 @@ export class ReaderRequests {
     const { limits, paths } = this.#deps;
     let canonical = state.aliases.get(path);
     if (canonical === undefined) {
+      // A lease taken after the close would never be released (the close released the others).
+      if (state.conn.closed) return 503;
       if (state.aliases.size >= limits.maxPathsPerConnection) return 453;
       const lease = this.#deps.demand?.(path);
       if (lease) state.leases.set(path, lease);

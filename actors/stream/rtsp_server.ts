@@ -22,7 +22,7 @@ import {
   type RtspServer,
   type RtspServerOptions,
 } from "./rtsp_server_types.ts";
-import { RtspAccess } from "./rtsp_access.ts";
+import { isStreaming, RtspAccess } from "./rtsp_access.ts";
 import { RtspConnections } from "./rtsp_connections.ts";
 import { StreamPaths } from "./rtsp_paths.ts";
 import { ReaderRequests } from "./rtsp_reader.ts";
@@ -90,6 +90,7 @@ class Server implements RtspServer {
       methods: options.authMethods ?? ["basic"],
       realm: options.realm ?? "Vigil",
       maxPathsPerConnection: limits.maxPathsPerConnection,
+      sessionTimeoutMs: limits.sessionTimeoutMs,
       log,
     });
     const sessionId = () => randomHex(8);
@@ -216,12 +217,11 @@ class Server implements RtspServer {
       conn.close("protocol");
       return;
     }
-    const streaming = state.session?.kind === "reader"
-      ? state.session.reader
-      : state.session?.stream;
     // Only an authorised connection earns the long session timeout: an unauthenticated one keeps
     // its handshake deadline however many OPTIONS it sends, so it cannot hold a slot forever.
-    if (!streaming && state.authorized.size > 0) conn.expireAfter(this.#limits.sessionTimeoutMs);
+    if (!isStreaming(state) && state.authorized.size > 0) {
+      conn.expireAfter(this.#limits.sessionTimeoutMs);
+    }
     switch (req.method) {
       case "OPTIONS":
         return conn.reply(req, 200, [["Public", PUBLIC]]);
