@@ -152,8 +152,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
  * @param role what it may do
  * @param cameras the cameras it may see (viewer and media only); absent for every camera
  * @returns the token (shown once) and its public info
- * @throws {ValidationError} naming `cameras` or `cameras.N` for an admin with cameras, an empty or
- *   oversized list, or an id that is not a camera
+ * @throws {ValidationError} naming `cameras` or `cameras.N` for an admin or metrics token with
+ *   cameras, an empty or oversized list, or an id that is not a camera
  */
 export async function createToken(
   sql: postgres.Sql,
@@ -166,6 +166,13 @@ export async function createToken(
     if (role === "admin") {
       throw new ValidationError(
         "cameras must be left out for an admin: admins see every camera",
+        "cameras",
+      );
+    }
+    if (role === "metrics") {
+      // /metrics is the whole box's numbers, closed to tokens limited to some cameras.
+      throw new ValidationError(
+        "cameras must be left out for a metrics token: /metrics covers every camera",
         "cameras",
       );
     }

@@ -14,6 +14,7 @@ import {
   type Camera,
   type CameraChanges,
   camerasByEndpoint,
+  deleteCamera,
   getCamera,
   insertCamera,
   type Transport,
@@ -141,8 +142,7 @@ export class CameraService {
       transport: camera.transport ?? "tcp",
       recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
     });
-    await this.#fleet.add(row);
-    return row;
+    return await this.#supervise(row);
   }
 
   /**
@@ -317,7 +317,17 @@ export class CameraService {
       transport: access.transport ?? "tcp",
       onvif: storedOnvifInfo(info),
     });
-    await this.#fleet.add(row);
+    return await this.#supervise(row);
+  }
+
+  /** Hands a new row to the fleet; a row the fleet cannot supervise is deleted again. */
+  async #supervise(row: Camera): Promise<Camera> {
+    try {
+      await this.#fleet.add(row);
+    } catch (error) {
+      await deleteCamera(this.#db.sql, row.id).catch(() => {});
+      throw error;
+    }
     return row;
   }
 }

@@ -183,6 +183,10 @@ forEachDatabase(
           { name: "x", role: "admin", cameras: [camera.id] },
           /cameras must be left out for an admin/,
         ],
+        [
+          { name: "x", role: "metrics", cameras: [camera.id] },
+          /cameras must be left out for a metrics token/,
+        ],
         [{ name: "x", role: "viewer", cameras: [] }, /cameras/],
         [{ name: "x", role: "viewer", cameras: ["not-a-uuid"] }, /cameras\.0/],
         [

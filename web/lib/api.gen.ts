@@ -3448,7 +3448,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field is wrong, or `cameras` names no camera or is given an admin */
+        /** @description A field is wrong, or `cameras` names no camera or is given an admin or metrics token */
         422: {
           headers: {
             [name: string]: unknown;

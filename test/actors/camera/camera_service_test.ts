@@ -19,11 +19,13 @@ const PASSWORD = "s3cr3t-Pa55";
 /** What the service told the fleet and the watch, in order. */
 type Call = [string, string];
 
-async function startService(db: TestDatabase) {
+async function startService(db: TestDatabase, options: { fleetRefusesAdd?: boolean } = {}) {
   const calls: Call[] = [];
   const record = (call: Call) => {
     calls.push(call);
-    return Promise.resolve();
+    return options.fleetRefusesAdd && call[0] === "add"
+      ? Promise.reject(new Error("fleet: cannot open the camera's writers"))
+      : Promise.resolve();
   };
   const secrets = await openSecretBox(db.dataDir);
   const cameras = new CameraService({
@@ -271,3 +273,14 @@ forEachDatabase("capture, moves and deletes go to the fleet and the move watch",
     ["delete", camera.id],
   ]);
 });
+
+forEachDatabase(
+  "create() keeps no camera the fleet cannot supervise, so a retry is not a name conflict",
+  async (db) => {
+    const { cameras } = await startService(db, { fleetRefusesAdd: true });
+    const camera = { name: "porch", rtspUrl: `rtsp://admin:${PASSWORD}@127.0.0.1:9/live` };
+    await assert.rejects(cameras.create(camera), /cannot open the camera's writers/);
+    assert.deepEqual(await storedRows(db), []);
+    await assert.rejects(cameras.create(camera), /cannot open the camera's writers/);
+  },
+);
