@@ -60,7 +60,9 @@ const create = createRoute({
   request: { body: jsonBody(NewToken) },
   responses: {
     201: jsonReply(CreatedToken, "The token; its secret is never shown again"),
-    ...errorReplies({ 422: "A field is wrong, or `cameras` names no camera or is given an admin or metrics token" }),
+    ...errorReplies({
+      422: "A field is wrong, or `cameras` names no camera or is given an admin or metrics token",
+    }),
   },
 });
 
