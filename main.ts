@@ -128,12 +128,14 @@ async function main(): Promise<void> {
     closing.abort();
     // Long-lived responses were told to end; a client that still holds one open must not keep
     // the cameras' writers from flushing.
-    await settlesWithin(Promise.all([server.shutdown(), metricsServer?.shutdown()]), HTTP_DRAIN_MS);
+    const drained = Promise.all([server.shutdown(), metricsServer?.shutdown()])
+      .catch((error) => log.error("http shutdown failed; stopping the cameras anyway", { error }));
+    await settlesWithin(drained, HTTP_DRAIN_MS);
     await system.stop({ deadline: rowsDeadline });
     // Every row is committed or spilled by now: a hung PostgreSQL must not turn a clean stop into
     // a deadline exit (closing only drops sockets; the server keeps its data). The embedded
     // database is ours to flush to disk, so its close is awaited.
-    const closed = db.close();
+    const closed = db.close().catch((error) => log.error("database close failed", { error }));
     if (db.kind === "postgres") {
       await settlesWithin(closed, DB_CLOSE_MS);
     } else await closed;
