@@ -36,6 +36,7 @@ import {
   registerSources,
   stopUnit as stopCameraUnit,
   type Unit,
+  type UnitOptions,
 } from "./camera_unit.ts";
 import { deleteCamera as deleteCameraFlow } from "./camera_delete.ts";
 import { type CameraStatus, cameraStatus, fleetHealth, fleetMetrics } from "./fleet_views.ts";
@@ -47,22 +48,10 @@ export const FINALIZE_TIMEOUT_MS = 20_000;
 /** How long stopRecording then waits for the segment's row to be committed. */
 const DRAIN_TIMEOUT_MS = 2000;
 
-/** What the fleet needs. */
-export interface FleetOptions {
-  db: Database;
-  secrets: SecretBox;
-  dataDir: string;
-  detectors: DetectorPool;
-  /** The live event feed. */
-  events: EventBus<FeedMessage>;
-  /** The stream hub every capture and snapshot reads through. */
-  hub: Hub;
-  /** Stall watchdog per camera (default: the capture's). */
-  stallMs?: number;
+/** What the fleet needs: what each camera's unit is built with, and the capture rate. */
+export interface FleetOptions extends UnitOptions {
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
-  /** Target recording segment length in seconds (default 10). */
-  segmentSeconds?: number;
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
