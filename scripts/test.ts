@@ -4,10 +4,21 @@
  * `N passed, M failed`. Exits non-zero when any test fails.
  *
  * Extra arguments are passed to `deno test` (e.g. a test file to run alone).
+ * `VIGIL_TEST_VERBOSE=1` prints everything the tests print; `VIGIL_TEST_REPORT` names the JUnit
+ * file (default `test-results.xml` at the root).
+ *
+ * Quiet output: a passing test's logs are dropped, a failing test's are printed with its result.
+ * Decision: filter `deno test`'s stdout here (scripts/test_output.ts) rather than give
+ * models/log.ts a test sink. `deno test` already frames everything a test prints — its log lines,
+ * a Worker's, an inherited ffmpeg's — between `output` markers before the test's result line
+ * (tried on Deno 2.9), so one filter on that stream sees all of it and product code stays as it
+ * runs in production; a log sink would miss subprocesses and Workers. Deno's own messages (type
+ * check, crashes) come on stderr, which is passed through untouched.
  *
  * @module
  */
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
+import { createQuietFilter } from "./test_output.ts";
 
 /** Counts of a JUnit report. */
 export interface TestCounts {
@@ -36,9 +47,36 @@ export function countJunit(xml: string): TestCounts {
   return counts;
 }
 
+/**
+ * Copies `deno test`'s stdout to ours, through the quiet filter unless `verbose`.
+ *
+ * @param stdout the child's stdout
+ * @param verbose print everything
+ * @param signal stops reading (a process the tests leaked may hold the pipe open)
+ */
+async function relay(
+  stdout: ReadableStream<Uint8Array>,
+  verbose: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const filter = createQuietFilter();
+  const encoder = new TextEncoder();
+  const print = async (text: string) => {
+    if (text !== "") await Deno.stdout.write(encoder.encode(text));
+  };
+  try {
+    for await (const text of stdout.pipeThrough(new TextDecoderStream(), { signal })) {
+      await print(verbose ? text : filter.write(text));
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  if (!verbose) await print(filter.end());
+}
+
 async function main(args: string[]): Promise<number> {
   const root = new URL("../", import.meta.url).pathname;
-  const report = `${root}test-results.xml`;
+  const report = Deno.env.get("VIGIL_TEST_REPORT") ?? `${root}test-results.xml`;
   await Deno.remove(report).catch(() => {});
   const cluster = await startPostgresCluster();
   let code: number;
@@ -48,12 +86,19 @@ async function main(args: string[]): Promise<number> {
       cwd: root,
       env: { VIGIL_TEST_DATABASE_URL: cluster.url },
       stdin: "null",
+      stdout: "piped",
     }).spawn();
     // Interrupted (Ctrl-C, a CI timeout): stop the tests, then still stop the cluster below.
     const stop = () => child.kill("SIGTERM");
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
+    const leaked = new AbortController();
+    const verbose = Deno.env.get("VIGIL_TEST_VERBOSE") === "1";
+    const relaying = relay(child.stdout, verbose, leaked.signal);
     ({ code } = await child.status);
+    const timer = setTimeout(() => leaked.abort(), 5000);
+    await relaying;
+    clearTimeout(timer);
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
   } finally {
