@@ -14,6 +14,10 @@ import { TINY_MODEL, tinyModelsDir } from "./support/tiny_models.ts";
 import { decodeSpillLine } from "../models/store/spill.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the database hangs before SIGTERM. */
+const HANG_MS = 3_000;
+/** A gap between consecutive rows (200 ms apart at 5 fps) that only lost rows explain. */
+const MAX_GAP_MS = 2_500;
 
 /** Rows of every spill file of a table (in file order). */
 async function spilled(dataDir: string, table: string): Promise<Record<string, unknown>[]> {
@@ -81,14 +85,16 @@ Deno.test({
 
       // The database stops answering; the writers' statements hang while rows keep coming.
       proxy.hang();
-      await sleep(2_000);
+      await sleep(HANG_MS);
       const signalledAt = Date.now();
       const { code, ms } = await server.stop("SIGTERM");
       stopped = true;
       console.log(`exited with ${code} after ${Math.round(ms)} ms`);
       console.log(server.lines.filter((l) => /spill|lost|shut|stopp/.test(l)).join("\n"));
       assert.equal(code, 0, "a clean exit");
-      assert.ok(ms < 10_000, `exited after ${ms} ms`);
+      // Code 0 is the deadline's proof (past it the server exits with 1); the slack is for
+      // signalling a loaded box.
+      assert.ok(ms < 20_000, `exited after ${ms} ms`);
 
       const stored = await direct<{ id: string; ts: Date }[]>`
         select id, ts from detections where camera_id = ${id}`;
@@ -98,10 +104,12 @@ Deno.test({
       for (const row of spilledDetections) times.set(String(row.id), Number(row.ts));
       const sorted = [...times.values()].sort((a, b) => a - b);
       const last = sorted.at(-1)!;
-      assert.ok(last >= signalledAt - 1_000, `the last row is ${signalledAt - last} ms old`);
-      // 5 analysed frames a second, one row each: a hole means rows were lost.
+      // Rows from the hang were kept: the last is younger than the hang (slack for a slow box).
+      assert.ok(last >= signalledAt - MAX_GAP_MS, `the last row is ${signalledAt - last} ms old`);
+      // 5 analysed frames a second, one row each: losing the rows buffered during the hang
+      // would leave a hole as long as the hang.
       sorted.forEach((ts, i) => {
-        if (i > 0) assert.ok(ts - sorted[i - 1]! < 1_500, `a ${ts - sorted[i - 1]!} ms gap`);
+        if (i > 0) assert.ok(ts - sorted[i - 1]! < MAX_GAP_MS, `a ${ts - sorted[i - 1]!} ms gap`);
       });
 
       // The person's event was closed by the shutdown, and that close was kept.

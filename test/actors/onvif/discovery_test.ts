@@ -35,6 +35,7 @@ import {
   withSimulatedCamera,
 } from "../../support/onvif.ts";
 import { startRtspServer } from "../../support/rtsp.ts";
+import { CLOSED_PORT } from "../../support/ports.ts";
 
 const UUID_A = "urn:uuid:00000000-0000-4000-8000-00000000000a";
 const UUID_B = "urn:uuid:00000000-0000-4000-8000-00000000000b";
@@ -208,7 +209,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
     });
     const actor = createActor(parent).start();
     try {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000;
       while (received.length < 2 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -238,11 +239,9 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
 
   Deno.test("adopting a device tries its XAddrs in order and stops at refused credentials", async () => {
     await withSimulatedCamera({ rtspUrl: "rtsp://127.0.0.1:8554/x" }, async (camera) => {
-      const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const deadXaddr = `http://127.0.0.1:${dead.addr.port}/onvif/device_service`;
-      dead.close();
+      const deadXaddr = `http://127.0.0.1:${CLOSED_PORT}/onvif/device_service`;
       const device = { xaddrs: [deadXaddr, camera.xaddr] };
-      const info = await adoptDiscoveredDevice(device, { ...CAMERA_CREDENTIALS, timeoutMs: 2000 });
+      const info = await adoptDiscoveredDevice(device, { ...CAMERA_CREDENTIALS, timeoutMs: 5000 });
       assert.equal(info.deviceUrl, camera.xaddr);
 
       const before = camera.actions.length;

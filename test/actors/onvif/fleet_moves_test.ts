@@ -30,7 +30,8 @@ import { startServer } from "../../support/server_process.ts";
 
 /** Seconds between the server's own scans (the smallest the config allows). */
 const INTERVAL_S = 10;
-const LIVE_WITHIN_MS = 20_000;
+/** A bound that proves the cameras go live at all; the log line prints the real figures. */
+const LIVE_WITHIN_MS = 45_000;
 /** The moved camera's new address: on the cameras' interface, so its MAC stays the same. */
 const NEW_ADDRESS = "10.99.0.4";
 

@@ -96,7 +96,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
         );
         await waitFor(
           async () => (await api("GET", `/api/cameras/${id}`)).body.state.stream === "live",
-          20_000,
+          60_000,
           "live",
         );
         const before = (await api("GET", `/api/cameras/${id}`)).body;
@@ -128,7 +128,7 @@ if (Deno.env.get(NETNS_ENV) === undefined) {
             const followed = camera.onvif.deviceUrl !== before.onvif.deviceUrl;
             return camera.suspectedMove || followed ? camera : undefined;
           },
-          15_000,
+          45_000,
           "a decision on the claim",
         );
         // Whatever a follow would do next (re-onboard, restart capture) has had time to happen.
