@@ -1,7 +1,8 @@
 /**
  * The test command (`deno task test`): starts the services the suite needs — one throwaway
- * PostgreSQL 15 cluster on 127.0.0.1 — runs `deno test`, stops them, and prints one closing line
- * `N passed, M failed`. Exits non-zero when any test fails.
+ * PostgreSQL 15 cluster on 127.0.0.1, and one migrated embedded database that the tests copy
+ * (instead of every test file paying PGlite's initdb) — runs `deno test`, stops them, and prints
+ * one closing line `N passed, M failed`. Exits non-zero when any test fails.
  *
  * Extra arguments are passed to `deno test` (e.g. a test file to run alone).
  * `VIGIL_TEST_VERBOSE=1` prints everything the tests print; `VIGIL_TEST_REPORT` names the JUnit
@@ -18,6 +19,8 @@
  * @module
  */
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
+import { makeEmbeddedTemplate, TEMPLATE_ENV } from "../test/support/databases.ts";
+import { configureLogging } from "../models/log.ts";
 import { createQuietFilter } from "./test_output.ts";
 
 /** Counts of a JUnit report. */
@@ -78,13 +81,16 @@ async function main(args: string[]): Promise<number> {
   const root = new URL("../", import.meta.url).pathname;
   const report = Deno.env.get("VIGIL_TEST_REPORT") ?? `${root}test-results.xml`;
   await Deno.remove(report).catch(() => {});
+  configureLogging("warn");
   const cluster = await startPostgresCluster();
+  let template: string | undefined;
   let code: number;
   try {
+    template = await makeEmbeddedTemplate();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["test", "-A", `--junit-path=${report}`, ...(args.length ? args : ["test/"])],
       cwd: root,
-      env: { VIGIL_TEST_DATABASE_URL: cluster.url },
+      env: { VIGIL_TEST_DATABASE_URL: cluster.url, [TEMPLATE_ENV]: template },
       stdin: "null",
       stdout: "piped",
     }).spawn();
@@ -103,6 +109,7 @@ async function main(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGTERM", stop);
   } finally {
     await cluster.close();
+    if (template) await Deno.remove(template, { recursive: true });
   }
   let counts: TestCounts = { passed: 0, failed: 0, skipped: 0 };
   try {
