@@ -60,6 +60,15 @@ function tamperSignature(url: string): string {
   return url.replace(/sig=(.)/, (_, first: string) => first === "A" ? "sig=B" : "sig=A");
 }
 
+/** Whether the stand-in's playlist lists a finished segment. */
+function hasSegment(server: MediaServer): boolean {
+  try {
+    return Deno.readTextFileSync(`${server.dir}/index.m3u8`).includes(".ts");
+  } catch {
+    return false;
+  }
+}
+
 async function withStandIn<T>(fn: (server: MediaServer) => Promise<T>): Promise<T> {
   const server = await startMediaServer({ listen: true });
   try {
@@ -91,6 +100,8 @@ Deno.test({
         await waitFor(() => server.sizes.length > 0, 10_000, "the first decoded frame");
         assert.deepEqual([server.sizes[0]!.width, server.sizes[0]!.height], [640, 360]);
         await waitFor(() => server.frames() > 30, 10_000, "frames at the stand-in");
+        // Decoded frames come before the HLS segment holding them is complete.
+        await waitFor(() => hasSegment(server), 20_000, "a segment at the stand-in");
         assert.deepEqual(await server.probeLatest(), { codec: "h264", width: 640, height: 360 });
 
         const asked = Date.now();
@@ -277,13 +288,7 @@ Deno.test({
         const server = await startMediaServer({ pull: session.signedUrls.rtsp }, { decode: false });
         try {
           await waitFor(
-            () => {
-              try {
-                return Deno.readTextFileSync(`${server.dir}/index.m3u8`).includes(".ts");
-              } catch {
-                return false;
-              }
-            },
+            () => hasSegment(server),
             20_000,
             `a segment of ${quality} at the stand-in`,
           );
