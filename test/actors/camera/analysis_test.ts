@@ -203,7 +203,20 @@ Deno.test({
         webhook: { url: `http://127.0.0.1:${receiver.addr.port}/hook`, events: ["zone"] },
       });
       await waitLive(rig, id);
-      await sleep(15_000);
+      // At least 15 s of people walking by, and until there is enough to judge: on a loaded box
+      // the analysis gets through fewer frames in that time.
+      const enough = async () => {
+        const [row] = await rig.db.sql<{ n: number; left: number }[]>`
+          select count(*)::int as n, count(*) filter (where (x1 + x2) / 2 < 0.5)::int as left
+          from detections where camera_id = ${id}`;
+        const zones = rig.feed.filter((f) => f.message.event.kind === "zone").length;
+        return row!.n > 50 && row!.left > 0 && zones > 0 && hooks.length > 0;
+      };
+      const watching = Date.now();
+      while (Date.now() - watching < 15_000 || !(await enough())) {
+        if (Date.now() - watching > 90_000) break;
+        await sleep(1000);
+      }
 
       const streamed = await sseText;
       assert.match(streamed, /event: open\ndata: \{"id":"[0-9a-f-]{36}"/);
