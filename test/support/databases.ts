@@ -67,6 +67,17 @@ function embeddedTemplate(): Promise<string> {
   return template;
 }
 
+/**
+ * Fills an embedded database directory (the `db` of a data dir) with a migrated database, for
+ * tests about opening one rather than creating it: it skips initdb.
+ *
+ * @param dbDir where PGlite keeps its files; made if missing
+ */
+export async function copyEmbeddedTemplate(dbDir: string): Promise<void> {
+  await Deno.mkdir(dbDir, { recursive: true });
+  await copyDir(`${await embeddedTemplate()}/db`, dbDir);
+}
+
 async function copyDir(from: string, to: string): Promise<void> {
   const { code } = await new Deno.Command("cp", { args: ["-a", `${from}/.`, to] }).output();
   if (code !== 0) throw new Error(`cp ${from} ${to} failed`);
