@@ -29,7 +29,7 @@ Deno.test({
         });
         assert.equal(started.status, 200);
         await started.body?.cancel();
-        await waitFor(() => app.fleet.status(id).stream !== "offline", 5_000, "capture");
+        await waitFor(() => app.fleet.status(id).stream !== "offline", 15_000, "capture");
 
         const replies = await Promise.all(
           Array.from({ length: concurrent }, () => app.call("DELETE", `/api/cameras/${id}`)),
