@@ -60,6 +60,8 @@ Deno.test({
       VIGIL_DATA_DIR: dataDir,
       DATABASE_URL: url.href,
       VIGIL_MODELS_DIR: modelsDir,
+      // Its own listener needs no token: a token check reads the database, which will hang.
+      VIGIL_METRICS_ADDR: "127.0.0.1:0",
     });
     let stopped = false;
     try {
@@ -90,13 +92,14 @@ Deno.test({
       // The database stops answering; the writers' statements hang while rows keep coming. On a
       // loaded box the analysis can fall silent for seconds: wait until rows are held in memory
       // (the scrape's own database ping gives up after 2 s).
+      const listening = server.lines.find((l) => l.includes('"msg":"metrics listening"'));
+      assert.ok(listening, "the metrics listener is up");
+      const metricsUrl = `http://127.0.0.1:${JSON.parse(listening).port}/metrics`;
       proxy.hang();
       const hungAt = Date.now();
       let held = 0;
       const queued = async () => {
-        const reply = await fetch(`${server.base}/metrics`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
+        const reply = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) });
         const metrics = parsePrometheusText(await reply.text());
         held = sampleValue(metrics, "vigil_writer_queue_rows", { camera: id, table: "detections" });
         return held;
