@@ -39,7 +39,7 @@ Deno.test({
       await put.body?.cancel();
 
       // Two segments indexed, then 2 s into the next one.
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       while ((await segmentsOf(db.sql, id)).length < 2 && Date.now() < deadline) await sleep(250);
       const before = await segmentsOf(db.sql, id);
       assert.ok(before.length >= 2, "recording runs");
@@ -49,11 +49,11 @@ Deno.test({
       assert.ok(ffmpeg > 0 && processAlive(ffmpeg));
       const killedAt = Date.now();
       await vigil.stop("SIGKILL");
-      await waitFor(() => !processAlive(ffmpeg), 10_000, "the orphaned ffmpeg to exit");
+      await waitFor(() => !processAlive(ffmpeg), 20_000, "the orphaned ffmpeg to exit");
 
       vigil = await startServer(env);
       const restartedAt = Date.now();
-      const resumed = Date.now() + 30_000;
+      const resumed = Date.now() + 60_000;
       let after = await segmentsOf(db.sql, id);
       while (!after.some((s) => s.startMs > restartedAt) && Date.now() < resumed) {
         await sleep(500);

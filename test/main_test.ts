@@ -33,7 +33,8 @@ async function exerciseServer(env: Record<string, string>, dataDir: string): Pro
   } finally {
     const { code, ms } = await first.stop("SIGTERM");
     assert.equal(code, 0);
-    assert.ok(ms < 10_000, `graceful shutdown took ${ms} ms`);
+    // Past its 10 s deadline the server exits with 1; the slack is for signalling a loaded box.
+    assert.ok(ms < 20_000, `graceful shutdown took ${ms} ms`);
   }
   assert.ok(first.lines.some((line) => line.includes('"msg":"stopped"')));
 
@@ -98,7 +99,7 @@ Deno.test({
       assert.equal((await down.json()).db, "down");
       await cluster.start();
       let up: Response | undefined;
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 80; i++) {
         up = await fetch(`${server.base}/api/health`);
         if (up.status === 200) break;
         await up.body?.cancel();
@@ -142,7 +143,8 @@ Deno.test({
       await reader.read(); // the `ready` message: the feed is open
       const { code, ms } = await server.stop("SIGTERM");
       assert.equal(code, 0, "exit code");
-      assert.ok(ms < 10_000, `stopped after ${ms} ms`);
+      // Past its 10 s deadline the server exits with 1; the slack is for signalling a loaded box.
+      assert.ok(ms < 20_000, `stopped after ${ms} ms`);
       assert.ok(server.lines.some((line) => line.includes('"msg":"stopped"')));
       await reader.cancel().catch(() => {});
     } finally {

@@ -62,7 +62,7 @@ Deno.test({
       // Leaving the page ends the session.
       await page.goto(`${rig.base}/#/cameras`);
       let left = -1;
-      for (let i = 0; i < 50 && left !== 0; i++) {
+      for (let i = 0; i < 200 && left !== 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
         left = (await (await app.call("GET", "/api/live")).json()).items.length;
       }

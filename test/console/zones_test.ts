@@ -41,7 +41,7 @@ Deno.test({
       // The overlay takes the camera's proportions (768x576 is 4:3) once the camera reports
       // them, whatever size the snapshot is.
       let box = (await surface.boundingBox())!;
-      for (let i = 0; i < 100 && Math.abs(box.width / box.height - 4 / 3) >= 0.02; i++) {
+      for (let i = 0; i < 300 && Math.abs(box.width / box.height - 4 / 3) >= 0.02; i++) {
         await new Promise((r) => setTimeout(r, 100));
         box = (await surface.boundingBox())!;
       }
@@ -77,7 +77,7 @@ Deno.test({
       await page.getByRole("button", { name: "Save zones" }).click();
       await rig.shot("zones-edited");
       let polygon: number[][] = [];
-      for (let i = 0; i < 100 && polygon.length !== 3; i++) {
+      for (let i = 0; i < 300 && polygon.length !== 3; i++) {
         await new Promise((r) => setTimeout(r, 100));
         polygon = (await (await app.call("GET", path)).json()).settings.zones[0].polygon;
       }
@@ -91,7 +91,7 @@ Deno.test({
       await page.keyboard.press("Space");
       await page.getByRole("button", { name: "Save zones" }).click();
       let lines: { a: number[]; b: number[] }[] = [];
-      for (let i = 0; i < 100 && lines.length === 0; i++) {
+      for (let i = 0; i < 300 && lines.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
         lines = (await (await app.call("GET", path)).json()).settings.lines;
       }

@@ -40,8 +40,10 @@ function acceptsOrRefuses(fn: () => unknown, ...allowed: (new (...a: never[]) =>
     if (!allowed.some((kind) => error instanceof kind)) throw error;
   } finally {
     const ms = performance.now() - started;
-    // A regex that backtracks, or work that grows with the input's square, shows up here.
-    assert.ok(ms < 250, `took ${ms.toFixed(0)} ms`);
+    // A regex that backtracks, or work that grows with the input's square, shows up here: on
+    // the 100-300 kB inputs below that is minutes, while a linear parse takes tens of ms idle
+    // and ~1 s on a box at 99% CPU pressure (measured); the bound is for the latter.
+    assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
   }
 }
 

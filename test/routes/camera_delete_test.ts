@@ -6,14 +6,7 @@ import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
 import { ffmpegChildren, waitFor } from "../support/rtsp.ts";
-
-/** A port nothing listens on: ffmpeg fails at once and the camera retries with backoff. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
+import { CLOSED_PORT } from "../support/ports.ts";
 
 Deno.test({
   name: "concurrent deletes of a capturing camera leave it neither stored nor supervised",
@@ -23,7 +16,8 @@ Deno.test({
     const db = await openTestDatabase("embedded");
     const app = await startTestApp(db);
     try {
-      const port = closedPort();
+      // Nothing listens: ffmpeg fails at once and the camera retries with backoff.
+      const port = CLOSED_PORT;
       for (const concurrent of [2, 5]) {
         const created = await app.call("POST", "/api/cameras", {
           body: { name: `gate ${concurrent}`, rtspUrl: `rtsp://127.0.0.1:${port}/s` },
@@ -35,7 +29,7 @@ Deno.test({
         });
         assert.equal(started.status, 200);
         await started.body?.cancel();
-        await waitFor(() => app.fleet.status(id).stream !== "offline", 5_000, "capture");
+        await waitFor(() => app.fleet.status(id).stream !== "offline", 15_000, "capture");
 
         const replies = await Promise.all(
           Array.from({ length: concurrent }, () => app.call("DELETE", `/api/cameras/${id}`)),

@@ -156,8 +156,15 @@ Deno.test({
         assert.equal(response.status, 200);
         return new Uint8Array(await response.arrayBuffer());
       };
-      // Let both run a few segments past their start.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Let both run a few segments past their start (counted, not slept: a loaded box is slow).
+      const segments = async (id: string) => {
+        const list = await (await app.call("GET", `/live/${id}/index.m3u8`)).text();
+        return list.split("\n").filter((line) => line !== "" && !line.startsWith("#")).length;
+      };
+      for (let i = 0; i < 300; i++) {
+        if ((await segments(annotated)) >= 3 && (await segments(plain)) >= 3) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const info = app.live.get(annotated);
       assert.ok(info.annotation!.drawn > 0, JSON.stringify(info.annotation));
       const a = await firstFrame(await latestSegment(annotated));

@@ -263,7 +263,7 @@ Deno.test({
       assert.deepEqual(await probeImage(jpeg), { codec: "mjpeg", width: 640, height: 360 });
       await waitFor(
         () => app.live.get(session.id).state === "live",
-        5000,
+        20_000,
         "the session to be live",
       );
       await reader.cancel();

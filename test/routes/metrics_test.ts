@@ -109,19 +109,16 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "vigil-metrics-addr-" });
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = probe.addr.port;
-    probe.close();
+    // Port 0, read back from the log: a port probed free could be taken before the server binds.
     const server = await startServer({
       VIGIL_DATA_DIR: dataDir,
-      VIGIL_METRICS_ADDR: `127.0.0.1:${port}`,
+      VIGIL_METRICS_ADDR: "127.0.0.1:0",
     });
     try {
-      await waitFor(
-        () => server.lines.some((l) => l.includes('"msg":"metrics listening"')),
-        10_000,
-        "the metrics listener",
-      );
+      const listening = () => server.lines.find((l) => l.includes('"msg":"metrics listening"'));
+      await waitFor(() => listening() !== undefined, 30_000, "the metrics listener");
+      const { port } = JSON.parse(listening()!);
+      assert.notEqual(String(port), server.base.split(":").at(-1), "its own port, not the API's");
       const open = await fetch(`http://127.0.0.1:${port}/metrics`);
       assert.equal(open.status, 200);
       const parsed = parsePrometheusText(await open.text());

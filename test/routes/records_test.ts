@@ -245,7 +245,7 @@ forEachDatabase("deleting a camera deletes its recordings and clips", async (db)
 
     assert.equal((await app.call("DELETE", `/api/cameras/${camera}`)).status, 204);
     const gone = async (file: string) => await Deno.stat(file).then(() => false, () => true);
-    for (let i = 0; i < 100 && !(await gone(recordFile(db.dataDir, clip))); i++) {
+    for (let i = 0; i < 300 && !(await gone(recordFile(db.dataDir, clip))); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(await gone(cameraRecordingsDir(db.dataDir, camera)), "its recordings are gone");

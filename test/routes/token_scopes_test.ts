@@ -58,12 +58,25 @@ async function twoCameras(t: TestApp, db: TestDatabase) {
   return { a, b, eventA: events[0]!, eventB: events[1]! };
 }
 
-/** Reads an SSE response until `until` appears in it or the feed has been quiet a while. */
-async function readFeed(response: Response, until: string, quietMs = 1500): Promise<string> {
+/**
+ * Reads an SSE response until `until` appears in it or the feed has been quiet a while; calls
+ * `publish` once the feed says `ready` (it is subscribed by then, however slow the box).
+ */
+async function readFeed(
+  response: Response,
+  until: string,
+  publish: () => Promise<void>,
+  quietMs = 5000,
+): Promise<string> {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
+  let published = false;
   try {
     while (!text.includes(until)) {
+      if (!published && text.includes("event: ready")) {
+        published = true;
+        await publish();
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const quiet = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), quietMs);
@@ -132,13 +145,13 @@ forEachDatabase(
         assert.equal((await as(`/api/events/stream?camera=${b}`)).status, 404);
         const feed = await as("/api/events/stream");
         assert.equal(feed.status, 200);
-        const reading = readFeed(feed, eventA);
-        await new Promise((resolve) => setTimeout(resolve, 200));
         const viewB = eventView(await getEvent(db.sql, eventB));
         const viewA = eventView(await getEvent(db.sql, eventA));
-        t.events.publish({ action: "open", event: viewB });
-        t.events.publish({ action: "open", event: viewA });
-        const text = await reading;
+        const text = await readFeed(feed, eventA, () => {
+          t.events.publish({ action: "open", event: viewB });
+          t.events.publish({ action: "open", event: viewA });
+          return Promise.resolve();
+        });
         assert.ok(text.includes(eventA), "its camera's event arrives");
         assert.ok(!text.includes(eventB), "the other camera's does not");
         assert.ok(!text.includes(b), "nor anything naming the other camera");
@@ -157,11 +170,10 @@ forEachDatabase(
           body: { name: "relay", role: "media", cameras: [a] },
         })).json();
         const feed = await t.call("GET", "/api/events/stream", { token: media.token });
-        const reading = readFeed(feed, eventA);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        t.events.publish({ action: "close", event: eventView(await getEvent(db.sql, eventB)) });
-        t.events.publish({ action: "close", event: eventView(await getEvent(db.sql, eventA)) });
-        const text = await reading;
+        const text = await readFeed(feed, eventA, async () => {
+          t.events.publish({ action: "close", event: eventView(await getEvent(db.sql, eventB)) });
+          t.events.publish({ action: "close", event: eventView(await getEvent(db.sql, eventA)) });
+        });
         assert.ok(text.includes(eventA) && !text.includes(eventB));
       });
     } finally {

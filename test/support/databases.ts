@@ -5,8 +5,9 @@
  * for the whole run) or, when a test file is run by hand, a cluster started for that test. Each
  * test gets a fresh database of its own, dropped afterwards.
  *
- * Embedded: a migrated PGlite directory is made once per process and copied for each test, since
- * a fresh PGlite costs ~3 s (initdb in WASM) but opening a copy ~0.4 s.
+ * Embedded: a migrated PGlite directory is made once and copied for each test, since a fresh
+ * PGlite costs ~3 s (initdb in WASM) but opening a copy ~0.4 s. `scripts/test.ts` makes it once
+ * for the whole run ({@linkcode TEMPLATE_ENV}); a file run by hand makes its own.
  *
  * @module
  */
@@ -27,17 +28,54 @@ export interface TestDatabase extends Database {
   url: string | undefined;
 }
 
+/** Names a migrated embedded database to copy for each test (set by `scripts/test.ts`). */
+export const TEMPLATE_ENV = "VIGIL_TEST_EMBEDDED_TEMPLATE";
+
 let template: Promise<string> | undefined;
 
-function embeddedTemplate(): Promise<string> {
-  template ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "vigil-template-" });
+/**
+ * Makes a migrated embedded database in a new temp dir, to be copied for each test.
+ *
+ * @returns the directory; the caller removes it
+ */
+export async function makeEmbeddedTemplate(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "vigil-template-" });
+  try {
     const db = await openDatabase({ dataDir: dir });
     await db.close();
-    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     return dir;
-  })();
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+function embeddedTemplate(): Promise<string> {
+  const shared = Deno.env.get(TEMPLATE_ENV);
+  if (shared) return Promise.resolve(shared);
+  template ??= makeEmbeddedTemplate().then(
+    (dir) => {
+      globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+      return dir;
+    },
+    (error) => {
+      // Not kept: one slow start on a loaded box must not fail every later test of the file.
+      template = undefined;
+      throw error;
+    },
+  );
   return template;
+}
+
+/**
+ * Fills an embedded database directory (the `db` of a data dir) with a migrated database, for
+ * tests about opening one rather than creating it: it skips initdb.
+ *
+ * @param dbDir where PGlite keeps its files; made if missing
+ */
+export async function copyEmbeddedTemplate(dbDir: string): Promise<void> {
+  await Deno.mkdir(dbDir, { recursive: true });
+  await copyDir(`${await embeddedTemplate()}/db`, dbDir);
 }
 
 async function copyDir(from: string, to: string): Promise<void> {

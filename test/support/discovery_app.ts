@@ -88,14 +88,14 @@ export function scriptedProbe(
  *
  * @param t the app
  * @param id camera id
- * @param timeoutMs give up after this long (default 20 s)
+ * @param timeoutMs give up after this long (default 45 s: a bound for a loaded box, not a goal)
  * @returns ms waited
  * @throws Error with the last state on timeout
  */
 export async function waitUntilLive(
   t: Pick<TestApp, "call">,
   id: string,
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
 ): Promise<number> {
   const started = performance.now();
   let last: unknown;

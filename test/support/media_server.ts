@@ -91,8 +91,7 @@ export async function startMediaServer(
       }
     }
   })();
-  // In listen mode ffmpeg needs a moment to bind before a publisher connects.
-  if ("listen" in source) await new Promise((r) => setTimeout(r, 300));
+  if ("listen" in source) await untilListening(Number(new URL(url).port), child.status);
   return {
     url,
     dir,
@@ -141,4 +140,26 @@ export async function startMediaServer(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/**
+ * Waits until ffmpeg in listen mode has bound its port, read from /proc/net/tcp: a probing
+ * connection would be taken as its one publisher.
+ *
+ * @param port the port it was told to listen on
+ * @param exited settles if ffmpeg exits first
+ * @throws AssertionError when it does not listen within 20 s
+ */
+async function untilListening(port: number, exited: Promise<unknown>): Promise<void> {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let gone = false;
+  exited.then(() => gone = true);
+  for (let waited = 0; waited < 20_000 && !gone; waited += 50) {
+    const table = await Deno.readTextFile("/proc/net/tcp");
+    // Columns: sl, local_address (hex ip:port), rem_address, st (0A = LISTEN), ...
+    const rows = table.split("\n").map((row) => row.trim().split(/\s+/));
+    if (rows.some((row) => row[1]?.endsWith(local) && row[3] === "0A")) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`the stand-in ffmpeg did not listen on port ${port}`);
 }

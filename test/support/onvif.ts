@@ -124,6 +124,21 @@ export interface NamespaceRun {
 }
 
 /**
+ * Whether the inner run reports a test as passed: `<name> ... ok`, also when Deno put its
+ * one-minute notice in between (`<name> ...'<name>' has been running for over (1m0s)` and then
+ * ` ok (1m4s)` on the next line), as it does for a slow test on a loaded box.
+ *
+ * @param run the inner run
+ * @param name words from the test's name
+ * @returns true when that test passed
+ */
+export function passedInRun(run: NamespaceRun, name: string): boolean {
+  const words = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const notice = "'[^\\n]*' has been running for over \\([^)]*\\)\\n";
+  return new RegExp(`${words}[^\\n]* \\.\\.\\.(?:${notice})? ok \\(`).test(run.output);
+}
+
+/**
  * Runs `deno test` on one file inside a network namespace made for this run: only `lo`, up, with
  * multicast (224.0.0.0/4) routed to it. The namespace is deleted afterwards whatever happens, and a
  * run over `timeoutMs` is killed (by PID) and awaited.

@@ -109,7 +109,7 @@ export async function segmentsOf(sql: postgres.Sql, camera: string): Promise<Seg
  * @param camera camera id
  * @param timeoutMs give up after
  */
-export async function waitRecording(app: TestApp, camera: string, timeoutMs = 20_000) {
+export async function waitRecording(app: TestApp, camera: string, timeoutMs = 45_000) {
   await waitFor(
     () => app.fleet.recorderStats(camera)?.state === "recording",
     timeoutMs,

@@ -71,8 +71,10 @@ export async function startServer(
   })();
   const stdout = child.stdout.pipeTo(new WritableStream());
   const timer = setTimeout(
-    () => listening.reject(new Error("server did not listen in 60 s")),
-    60_000,
+    // A first start creates the embedded database (initdb in WASM): ~3 s idle, far more on a
+    // box whose other suites hold every core.
+    () => listening.reject(new Error("server did not listen in 180 s")),
+    180_000,
   );
   try {
     port = await listening.promise;

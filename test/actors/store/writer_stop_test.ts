@@ -52,7 +52,9 @@ Deno.test({
       const started = Date.now();
       await writer.stop({ deadline: started + 1_000 });
       const took = Date.now() - started;
-      assert.ok(took < 2_500, `stop took ${took} ms`);
+      // A stop that ignored its 1 s deadline would wait out the 10 s write timeout; the bound
+      // between them leaves a loaded box room.
+      assert.ok(took < 6_000, `stop took ${took} ms`);
       const stats = writer.stats();
       assert.equal(stats.buffered, 0);
       assert.equal(stats.spilled, 150, "the hung batch and the rest were spilled");

@@ -118,9 +118,13 @@ Deno.test("the relay lets in tokens, signed URLs and Vigil itself, and only Vigi
       ["a viewer token reads", ask(on, "read", basic("any", viewer)), { allowed: true }],
       ["a media token reads", ask(on, "read", basic("", media)), { allowed: true }],
       ["a token cannot publish", ask(on, "publish", basic("any", viewer)), { allowed: false }],
-      ["a wrong token", ask(on, "read", basic("any", viewer.slice(0, -1) + "x")), {
-        allowed: false,
-      }],
+      [
+        "a wrong token",
+        ask(on, "read", basic("any", viewer.slice(0, -1) + (viewer.endsWith("x") ? "y" : "x"))),
+        {
+          allowed: false,
+        },
+      ],
       ["nothing", ask(on, "read", null), { allowed: false }],
       ["a signed URL", ask(on, "read", null, signed("/cam/1", now + 60)), { allowed: true }],
       ["an expired one", ask(on, "read", null, signed("/cam/1", now - 1)), { allowed: false }],

@@ -24,11 +24,14 @@ import { waitFor } from "../../support/rtsp.ts";
 const dir = await Deno.makeTempDir({ prefix: "vigil-rtsp-test-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 let clips: Promise<{ av: string; longGop: string; heavy: string }> | undefined;
-/** Clips made once for the file: 640x360@25 with audio, one with 4 s GOPs, one at 8 Mbit/s. */
+/**
+ * Clips made once for the file: 640x360@25 with audio, one whose only keyframe starts each 10 s
+ * loop, one at 8 Mbit/s.
+ */
 const clip = () =>
   clips ??= (async () => ({
     av: await makeClip(dir, { audio: true }),
-    longGop: await makeClip(dir, { gop: 100, kbps: 1000 }),
+    longGop: await makeClip(dir, { gop: 250, kbps: 1000 }),
     heavy: await makeClip(dir, { width: 1280, height: 720, kbps: 8000 }),
   }))();
 
@@ -112,20 +115,21 @@ Deno.test({
     await withServer({ authorize }, async (server, publish) => {
       publish("/cam/gop", longGop);
       await published(server, "/cam/gop");
-      // Join in the middle of a 4 s GOP.
+      // Join 2.5 s into the 10 s GOP.
       await new Promise((r) => setTimeout(r, 2500));
       const client = await RawRtsp.connect(server.port);
       try {
         const start = performance.now();
         assert.equal(await client.play(server.url("/cam/gop"), [basicAuth("v", "pw")]), 200);
         client.startReading();
-        await waitFor(() => client.frames > 0, 5000, "first frame");
+        await waitFor(() => client.frames > 0, 15_000, "first frame");
         const first = client.firstVideoPacket!;
         assert.ok(keyframeStart("H264", rtpPayload(first)), "the first packet starts a keyframe");
-        assert.ok(
-          client.firstFrameAt! - start < 1500,
-          `first frame after ${client.firstFrameAt! - start} ms`,
-        );
+        // The next keyframe is 7.5 s away (one per 10 s loop, joined 2.5 s in): a reader made to
+        // wait for it could not start within this bound, which leaves a loaded box seconds of
+        // room (the cached keyframe came ~0.1 s after PLAY when measured at load 15).
+        const waited = client.firstFrameAt! - start;
+        assert.ok(waited < 4000, `first frame ${waited.toFixed(0)} ms after PLAY`);
       } finally {
         await client.close();
       }
@@ -164,7 +168,8 @@ Deno.test({
         }
         const read = await reading;
         assert.ok(read.success, `an ffmpeg reader read on: ${read.stderr}`);
-        assert.ok(read.frames >= 0.9 * 7 * 25, `ffmpeg frames: ${read.frames}`);
+        // 9 s read across a ~1 s swap; the margin covers a slow publisher restart.
+        assert.ok(read.frames >= 0.9 * 5 * 25, `ffmpeg frames: ${read.frames}`);
         assert.equal(server.stats("/cam/swap")!.publishers, 2);
       } finally {
         await raw.close();
@@ -274,19 +279,19 @@ Deno.test({
       const half: RawRtsp[] = [];
       try {
         const garbage = await RawRtsp.connect(server.port);
-        await garbage.write(
-          crypto.getRandomValues(new Uint8Array(4096)).map((b) => b === 36 ? 0 : b),
-        );
+        // Fixed pseudo-random bytes, without '$' (an interleaved frame's start).
+        const noise = Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24);
+        await garbage.write(noise.map((b) => b === 36 ? 0 : b));
         await garbage.write("\r\n\r\n");
         assert.equal((await garbage.response())?.status, 400);
-        assert.ok(await garbage.waitClosed(3000), "closed after 400");
+        assert.ok(await garbage.waitClosed(10_000), "closed after 400");
         await garbage.close();
 
         const long = await RawRtsp.connect(server.port);
         const line = "DESCRIBE rtsp://127.0.0.1/" + "a".repeat(1 << 20);
         await long.write(line).catch(() => {}); // the server may close before it has all of it
         assert.equal((await long.response())?.status, 400);
-        assert.ok(await long.waitClosed(3000));
+        assert.ok(await long.waitClosed(10_000));
         await long.close();
 
         const http = await RawRtsp.connect(server.port);
@@ -303,16 +308,18 @@ Deno.test({
           }
           half.push(c);
         }
+        // Within the 1.5 s handshake deadline, while all 100 are still open: ~25 frames at 25
+        // fps; a few prove the reader is not starved on a loaded box.
         await new Promise((r) => setTimeout(r, 1000));
         assert.ok(
-          reader.frames > framesBefore + 15,
+          reader.frames > framesBefore + 5,
           `reader got ${reader.frames - framesBefore} frames`,
         );
-        const closed = await Promise.all(half.map((c) => c.waitClosed(5000)));
+        const closed = await Promise.all(half.map((c) => c.waitClosed(15_000)));
         assert.equal(closed.filter(Boolean).length, 100, "half-open connections are closed");
         assert.ok(!reader.closed, "the reader is still connected");
         const after = reader.frames;
-        await waitFor(() => reader.frames > after + 25, 5000, "frames after the burst");
+        await waitFor(() => reader.frames > after + 25, 15_000, "frames after the burst");
       } finally {
         await Promise.all(half.map((c) => c.close()));
         await reader.close();
@@ -347,8 +354,13 @@ Deno.test({
           assert.equal(await play("/cam/l1", INTERNAL), 200, "an internal consumer still gets in");
           assert.equal(await play("/cam/l2"), 200);
           assert.equal(await play("/cam/l2"), 453, "fourth reader in total");
+          const readers = server.stats("/cam/l1")!.readers;
           await clients[0]!.close();
-          await new Promise((r) => setTimeout(r, 200));
+          await waitFor(
+            () => server.stats("/cam/l1")!.readers < readers,
+            10_000,
+            "the server to see the reader leave",
+          );
           assert.equal(await play("/cam/l2"), 200, "a slot freed by a reader leaving");
         } finally {
           await Promise.all(clients.map((c) => c.close()));
@@ -397,7 +409,7 @@ Deno.test({
           assert.equal(server.stats("/cam/stall")!.readers, 1);
           assert.ok(server.stats("/cam/stall")!.packetsDropped > 0);
           const before = good.frames;
-          await waitFor(() => good.frames > before + 25, 5000, "the reading reader keeps going");
+          await waitFor(() => good.frames > before + 25, 15_000, "the reading reader keeps going");
           assert.ok(!good.closed);
         } finally {
           await Promise.all(stalled.map((c) => c.close()));
@@ -430,7 +442,7 @@ Deno.test({
       const url = withReader(server.url("/cam/alias"));
       assert.deepEqual(await probeStream(url), { codec: "h264", width: 640, height: 360, fps: 25 });
       assert.equal(leases, 1);
-      await waitFor(() => released === 1, 5000, "lease released");
+      await waitFor(() => released === 1, 15_000, "lease released");
       start = undefined;
       const c = await RawRtsp.connect(server.port);
       try {
@@ -459,9 +471,12 @@ Deno.test({
         assert.equal(await c.play(server.url("/cam/gone"), [basicAuth("v", "pw")]), 200);
         c.startReading();
         await pub.stop();
-        await waitFor(() => server.stats("/cam/gone")?.publishing === false, 5000, "unpublished");
-        assert.ok(!c.closed, "kept during the grace period");
-        assert.ok(await c.waitClosed(5000), "closed after it");
+        const left = performance.now();
+        await waitFor(() => server.stats("/cam/gone")?.publishing !== true, 10_000, "unpublished");
+        assert.ok(await c.waitClosed(15_000), "closed after the grace period");
+        // A lower bound, which load cannot break: the reader was kept for the 1 s grace.
+        const ms = performance.now() - left;
+        assert.ok(ms >= 900, `closed ${ms.toFixed(0)} ms after the publisher left`);
         assert.equal(server.stats("/cam/gone"), null);
       } finally {
         await c.close();
@@ -515,7 +530,7 @@ Deno.test({
             }
           }
         })();
-        const closed = await Promise.all(idle.slice(1).map((c) => c.waitClosed(6000)));
+        const closed = await Promise.all(idle.slice(1).map((c) => c.waitClosed(15_000)));
         keepAlive = false;
         await pinging;
         assert.deepEqual(closed, [true, true], "OPTIONS does not extend the handshake deadline");
@@ -543,7 +558,7 @@ Deno.test({
         assert.equal((await c.request("DESCRIBE", server.url("/cam/r")))?.status, 404);
         assert.equal(await c.waitClosed(600), false, "open while the grant holds");
         valid = false;
-        assert.ok(await c.waitClosed(3000), "closed once it lapses");
+        assert.ok(await c.waitClosed(10_000), "closed once it lapses");
       } finally {
         await c.close();
       }

@@ -5,6 +5,7 @@ import {
   parseProcNetArp,
   resolveNeighbour,
 } from "../../../models/net/neighbours.ts";
+import { CLOSED_PORT } from "../../support/ports.ts";
 
 Deno.test("normalizeMac() accepts the usual spellings and refuses junk and the zero address", () => {
   const cases: [string, string | undefined][] = [
@@ -66,10 +67,7 @@ Deno.test("resolveNeighbour() connects without sending a byte, then reads the ta
 });
 
 Deno.test("resolveNeighbour() still reads the table when the connection is refused", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  const mac = await resolveNeighbour("127.0.0.1", port, {
+  const mac = await resolveNeighbour("127.0.0.1", CLOSED_PORT, {
     lookup: () => Promise.resolve("02:00:00:00:00:02"),
   });
   assert.equal(mac, "02:00:00:00:00:02");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { forEachDatabase } from "../../support/databases.ts";
+import { copyEmbeddedTemplate, forEachDatabase } from "../../support/databases.ts";
 import { migrate } from "../../../models/store/migrate.ts";
 import { openDatabase } from "../../../models/store/database.ts";
 import { insertCamera } from "../../../models/store/cameras.ts";
@@ -65,6 +65,8 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "vigil-test-" });
     try {
+      // A migrated copy (no initdb in WASM): what is tested is the restart.
+      await copyEmbeddedTemplate(`${dataDir}/db`);
       const id = uuidv7();
       const first = await openDatabase({ dataDir });
       await insertCamera(first.sql, {

@@ -10,6 +10,7 @@ import { applyRetention } from "../../../models/store/retention.ts";
 import { BatchWriter } from "../../../actors/store/writer.ts";
 import { configureLogging } from "../../../models/log.ts";
 import { uuidv7 } from "../../../models/ids.ts";
+import { CLOSED_PORT } from "../../support/ports.ts";
 import { openTestDatabase } from "../../support/databases.ts";
 import { startTestApp } from "../../support/app.ts";
 
@@ -73,9 +74,7 @@ Deno.test({
     const lines: string[] = [];
     configureLogging("info", (line) => lines.push(line));
     // A database that is down: nothing listens on this port.
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const down = postgres({ host: "127.0.0.1", port: listener.addr.port, max: 1 });
-    listener.close();
+    const down = postgres({ host: "127.0.0.1", port: CLOSED_PORT, max: 1 });
     try {
       const camera = crypto.randomUUID();
       await db.sql`insert into cameras (id, name, source_url) values (${camera}, 'c', 'rtsp://x')`;
@@ -164,10 +163,11 @@ Deno.test({
         `${db.dataDir}/spill/events/${camera}.jsonl`,
         `${db.dataDir}/snapshots/${camera}/${uuidv7()}.jpg`,
       ];
-      for (const path of files(id)) await jpeg(path);
-      assert.equal((await app.call("DELETE", `/api/cameras/${id}`)).status, 204);
+      // The same paths are written and then checked (each call names a new snapshot).
       const deleted = files(id);
-      for (let i = 0; i < 100 && (await Promise.all(deleted.map(exists))).some(Boolean); i++) {
+      for (const path of deleted) await jpeg(path);
+      assert.equal((await app.call("DELETE", `/api/cameras/${id}`)).status, 204);
+      for (let i = 0; i < 300 && (await Promise.all(deleted.map(exists))).some(Boolean); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const path of [...deleted, `${db.dataDir}/snapshots/${id}`]) {

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../../models/store/database.ts";
 import { SOCKET_NAME, startEmbeddedDatabase } from "../../../models/store/embedded.ts";
+import { copyEmbeddedTemplate } from "../../support/databases.ts";
 
 /** A listening endpoint, as psql's `-h` and `-p` name it. */
 interface Endpoint {
@@ -95,6 +96,8 @@ Deno.test({
     const dataDir = await Deno.makeTempDir({ prefix: "vigil-embedded-" });
     // A world-readable data dir, as `mkdir` makes it: the socket must stay private anyway.
     await Deno.chmod(dataDir, 0o755);
+    // A migrated copy (no initdb in WASM): these tests are about serving it, not creating it.
+    await copyEmbeddedTemplate(join(dataDir, "db"));
     const before = new Set((await listeningEndpoints()).map(key));
     const db = await openDatabase({ dataDir });
     try {
@@ -124,6 +127,7 @@ Deno.test({
     const socketDir = join(dataDir, "run");
     await Deno.mkdir(socketDir, { mode: 0o755 });
     await Deno.chmod(socketDir, 0o755);
+    await copyEmbeddedTemplate(join(dataDir, "db"));
     const server = await startEmbeddedDatabase({
       dataDir: join(dataDir, "db"),
       socketDir,
@@ -152,6 +156,7 @@ Deno.test({
       maxConnections: 1,
     };
     await Deno.mkdir(options.socketDir, { mode: 0o700 });
+    await copyEmbeddedTemplate(options.dataDir);
     // A process that bound the socket and died leaves its file behind (Deno unlinks its own).
     const bind = "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
     const args = ["-c", bind, join(options.socketDir, SOCKET_NAME)];
@@ -174,7 +179,7 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "vigil-embedded-" });
     const deep = join(dataDir, "d".repeat(60), "e".repeat(60));
-    await Deno.mkdir(join(deep, "db"), { recursive: true });
+    await copyEmbeddedTemplate(join(deep, "db"));
     const server = await startEmbeddedDatabase({
       dataDir: join(deep, "db"),
       socketDir: join(deep, "run"),
