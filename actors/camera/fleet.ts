@@ -8,8 +8,6 @@
  *
  * @module
  */
-import type { SecretBox } from "../../models/secret_box.ts";
-import type { Database } from "../../models/store/database.ts";
 import { allCameras, type Camera as CameraRow, updateDesired } from "../../models/store/cameras.ts";
 import { removeOrphanFiles } from "../../models/store/camera_data.ts";
 import { cameraSnapshot } from "./snapshot.ts";
@@ -17,11 +15,7 @@ import { NotFoundError } from "../../models/errors.ts";
 import { withTimeout } from "../../models/timeout.ts";
 import { createLogger } from "../../models/log.ts";
 import { type AnalyticsSettings, parseAnalyticsSettings } from "../../models/analytics/settings.ts";
-import type { EventBus } from "../../models/event_bus.ts";
 import type { AnalysisStats } from "./analysis.ts";
-import type { FeedMessage } from "./event_recorder.ts";
-import type { DetectorPool } from "./detector_pool.ts";
-import type { Hub } from "../stream/hub.ts";
 import {
   readStoredRecording,
   type RecordingSettings,
