@@ -38,7 +38,12 @@ export interface EmbeddedOptions {
 export const SOCKET_NAME = ".s.PGSQL.5432";
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const OPEN_TIMEOUT_MS = 60_000;
+/**
+ * A first start runs initdb in WASM (~3 s here, idle); a small or busy box can take many times
+ * that (over 60 s was seen at load average 20 on 2 cores), and giving up only turns a slow start
+ * into a failed one. The limit is there for a worker that never answers.
+ */
+const OPEN_TIMEOUT_MS = 180_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**

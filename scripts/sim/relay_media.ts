@@ -127,7 +127,16 @@ export interface VideoInfo {
 export async function probeStream(url: string): Promise<VideoInfo | string> {
   const out = await new Deno.Command("ffprobe", {
     args: [
-      ...["-v", "error", "-rtsp_transport", "tcp", "-timeout", "5000000", "-select_streams", "v:0"],
+      ...[
+        "-v",
+        "error",
+        "-rtsp_transport",
+        "tcp",
+        "-timeout",
+        "20000000",
+        "-select_streams",
+        "v:0",
+      ],
       ...["-show_entries", "stream=codec_name,width,height,r_frame_rate", "-of", "json", url],
     ],
     stdout: "piped",

@@ -308,7 +308,8 @@ Deno.test({
       await sleep(Math.max(0, stillUntil - Date.now()));
       const still = rig.app.fleet.status(id).analysis!;
       console.log(`still scene: ${still.detectorRuns} detector runs of ${still.frames} frames`);
-      assert.ok(still.frames >= 15, `${still.frames} frames analysed`);
+      // ~20 frames on an idle box; a loaded one analyses fewer, and the gate's share is the point.
+      assert.ok(still.frames >= 8, `${still.frames} frames analysed`);
       assert.ok(still.detectorRuns <= still.frames / 2, "the motion gate kept most frames back");
       assert.ok(still.gateSkipRatio >= 0.5);
 

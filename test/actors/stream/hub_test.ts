@@ -163,7 +163,8 @@ Deno.test({
     await withHub({}, async ({ hub, server, camera }) => {
       hub.setCamera("c1", { default: camera.url });
       assert.equal(hub.status("c1")[0]!.puller, "idle");
-      assert.equal(typeof await probeStream(server.url("/cam/c1/main")), "object");
+      const probed = await probeStream(server.url("/cam/c1/main"));
+      assert.equal(typeof probed, "object", String(probed));
       assert.equal(camera.clientsConnected, 1);
       const raw = await RawRtsp.connect(server.port);
       try {
