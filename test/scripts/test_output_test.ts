@@ -257,7 +257,9 @@ Deno.test({
         stderr: "piped",
       }).output();
       const stdout = new TextDecoder().decode(run.stdout);
+      const stderr = new TextDecoder().decode(run.stderr);
       assert.equal(run.code, 1, stdout);
+      assert.ok(stdout.includes("a failing test logs"), `the runner ran no test:\n${stderr}`);
       assert.match(stdout, /failing evidence[\s\S]*a failing test logs \.\.\. FAILED/);
       assert.doesNotMatch(stdout, /passing noise/);
       assert.match(stdout, /a passing test logs \.\.\. ok/);
