@@ -1,15 +1,16 @@
 /**
  * A puller: the one `ffmpeg -c copy` that pulls a camera stream and publishes it to the relay
  * (models/media/ffmpeg_args.ts `pullerArgs`), as a statechart: connecting → publishing; an exit,
- * or no packet for `stallMs`, → backoff on the camera's schedule (models/backoff.ts) → again.
- * Readers stay attached to the relay through its reconnects. The hub creates and stops pullers.
- * See docs/decisions/own-rtsp-relay.md.
+ * or no packet for `stallMs`, → probing (a TCP connect to the camera, actors/stream/source_probe.ts,
+ * until it answers: a dead camera starts no ffmpeg) → backoff on the camera's schedule
+ * (models/backoff.ts) → again. Readers stay attached to the relay through its reconnects. The hub
+ * creates and stops pullers. See docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */
 
 import { assign, type EventObject, fromCallback, setup, type SnapshotFrom } from "xstate";
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
+import { BACKOFF_BASE_MS, backoffDelay, PROBE_SLOW_INTERVAL_MS } from "../../models/backoff.ts";
 import { pullerArgs, type RtspTransport } from "../../models/media/ffmpeg_args.ts";
 import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
 import type { ExtraScheme } from "../../models/media/rtsp_url.ts";
@@ -17,11 +18,18 @@ import { createLogger, redact } from "../../models/log.ts";
 import { ValidationError } from "../../models/errors.ts";
 import type { StreamStats } from "./rtsp_stream.ts";
 import { type ChildProcess, describeExit, spawnChild } from "../process/child.ts";
+import { probeSource } from "./source_probe.ts";
 
 /** No packet for this long while publishing → ffmpeg is restarted. */
 export const PULLER_STALL_MS = 10_000;
 /** ffmpeg that has not published within this long is restarted. */
 export const PULLER_CONNECT_MS = 20_000;
+/**
+ * Longest wait before ffmpeg starts again once the camera answers the probe. A camera that
+ * answers but whose stream fails (a wrong path or password) is retried ever more slowly, up to
+ * the probes' slow pace; the first retry after an outage still comes 125–250 ms after the answer.
+ */
+export const PULLER_RETRY_MAX_MS = PROBE_SLOW_INTERVAL_MS;
 /** How often the relay's numbers are looked at. */
 const POLL_MS = 200;
 
@@ -48,7 +56,8 @@ export interface PullerInput {
 /** Events of the puller machine. */
 export type PullerEvent =
   | { type: "PULLER.PUBLISHED"; pid: number }
-  | { type: "PULLER.FAILED"; error: string; fatal: boolean };
+  | { type: "PULLER.FAILED"; error: string; fatal: boolean }
+  | { type: "PROBE.ANSWERED" };
 
 /** A puller's context: counters, never media. */
 export interface PullerContext {
@@ -59,6 +68,8 @@ export interface PullerContext {
   pid: number | null;
   /** When it last started publishing, epoch ms. */
   since: number | null;
+  /** When the source stopped answering (first failure since publishing), epoch ms. */
+  downSince: number | null;
 }
 
 /**
@@ -145,22 +156,28 @@ export const pullerMachine = setup({
     events: {} as PullerEvent,
     input: {} as PullerInput,
   },
-  actors: { pull: pullProcess },
-  // The camera actor's schedule: a camera found gone by its puller comes back at the same pace.
+  actors: { pull: pullProcess, probe: probeSource },
+  // The camera actor's first delays: a camera found gone by its puller comes back at that pace.
   delays: {
     backoff: ({ context }) =>
-      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }),
+      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: PULLER_RETRY_MAX_MS }),
   },
   guards: { fatal: ({ event }) => event.type === "PULLER.FAILED" && event.fatal },
   actions: {
     recordFailure: assign(({ context, event }) =>
       event.type === "PULLER.FAILED"
-        ? { failures: context.failures + 1, lastError: event.error, pid: null, since: null }
+        ? {
+          failures: context.failures + 1,
+          lastError: event.error,
+          pid: null,
+          since: null,
+          downSince: context.downSince ?? Date.now(),
+        }
         : {}
     ),
     markPublishing: assign(({ event }) =>
       event.type === "PULLER.PUBLISHED"
-        ? { failures: 0, lastError: null, pid: event.pid, since: Date.now() }
+        ? { failures: 0, lastError: null, pid: event.pid, since: Date.now(), downSince: null }
         : {}
     ),
     countReconnect: assign(({ context }) => ({ reconnects: context.reconnects + 1 })),
@@ -175,6 +192,7 @@ export const pullerMachine = setup({
     lastError: null,
     pid: null,
     since: null,
+    downSince: null,
   }),
   states: {
     running: {
@@ -183,7 +201,7 @@ export const pullerMachine = setup({
       on: {
         "PULLER.FAILED": [
           { guard: "fatal", target: "failed", actions: "recordFailure" },
-          { target: "backoff", actions: "recordFailure" },
+          { target: "probing", actions: "recordFailure" },
         ],
       },
       states: {
@@ -192,6 +210,17 @@ export const pullerMachine = setup({
         },
         publishing: {},
       },
+    },
+    /** No ffmpeg while the camera does not answer: probes only. */
+    probing: {
+      invoke: {
+        src: "probe",
+        input: ({ context }) => ({
+          url: context.input.url,
+          downSince: context.downSince ?? Date.now(),
+        }),
+      },
+      on: { "PROBE.ANSWERED": "backoff" },
     },
     backoff: {
       after: { backoff: { target: "running", actions: "countReconnect" } },
@@ -211,11 +240,11 @@ export type PullerState = "idle" | "connecting" | "publishing" | "backoff" | "fa
  * The flat state of a puller snapshot.
  *
  * @param snapshot the puller's snapshot
- * @returns connecting, publishing, backoff or failed
+ * @returns connecting, publishing, backoff (waiting to retry, probing included) or failed
  */
 export function pullerState(snapshot: PullerSnapshot): PullerState {
   if (snapshot.matches({ running: "publishing" })) return "publishing";
   if (snapshot.matches({ running: "connecting" })) return "connecting";
-  if (snapshot.matches("backoff")) return "backoff";
+  if (snapshot.matches("backoff") || snapshot.matches("probing")) return "backoff";
   return "failed";
 }
