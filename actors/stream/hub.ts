@@ -172,7 +172,8 @@ export class Hub {
    *
    * @param cameraId the camera's id
    * @param stream the stream name
-   * @param listener called with `true` while its puller publishes, else `false` and its last error
+   * @param listener called with `true` while its puller publishes and packets flow, else `false`
+   *   and the puller's last error
    * @returns a function that stops the calls
    */
   watchSource(cameraId: string, stream: StreamName, listener: SourceListener): () => void {
@@ -187,7 +188,7 @@ export class Hub {
     for (const watcher of this.#watchers) {
       const path = this.#cameras.get(watcher.cameraId)?.plan[watcher.stream].path;
       const snap = path === undefined ? undefined : this.#pullers.get(path)?.actor.getSnapshot();
-      const up = snap !== undefined && pullerState(snap) === "publishing";
+      const up = snap !== undefined && pullerState(snap) === "publishing" && !snap.context.quiet;
       if (up === watcher.up) continue;
       watcher.up = up;
       watcher.listener(up, snap?.context.lastError ?? null);

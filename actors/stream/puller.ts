@@ -22,6 +22,12 @@ import { probeSource } from "./source_probe.ts";
 
 /** No packet for this long while publishing → ffmpeg is restarted. */
 export const PULLER_STALL_MS = 10_000;
+/**
+ * No packet for this long while publishing → the source counts as down (the camera's state leaves
+ * `live`) although ffmpeg waits on: a camera sends several packets a second, and a user should see
+ * within 2 s that it stopped (issue 21, finding 6).
+ */
+export const PULLER_QUIET_MS = 1500;
 /** ffmpeg that has not published within this long is restarted. */
 export const PULLER_CONNECT_MS = 20_000;
 /**
@@ -57,6 +63,7 @@ export interface PullerInput {
 export type PullerEvent =
   | { type: "PULLER.PUBLISHED"; pid: number }
   | { type: "PULLER.FAILED"; error: string; fatal: boolean }
+  | { type: "PULLER.QUIET"; quiet: boolean }
   | { type: "PROBE.ANSWERED" };
 
 /** A puller's context: counters, never media. */
@@ -70,6 +77,8 @@ export interface PullerContext {
   since: number | null;
   /** When the source stopped answering (first failure since publishing), epoch ms. */
   downSince: number | null;
+  /** Publishing, but no packet for {@linkcode PULLER_QUIET_MS}. */
+  quiet: boolean;
 }
 
 /**
@@ -108,6 +117,7 @@ const pullProcess = fromCallback<EventObject, PullerInput>(({ input, sendBack })
   let stopping = false;
   let reported = false;
   let published = false;
+  let quiet = false;
   const fail = (error: string) => {
     if (stopping || reported) return;
     reported = true;
@@ -141,6 +151,9 @@ const pullProcess = fromCallback<EventObject, PullerInput>(({ input, sendBack })
       }
     } else if (last !== null && now - last > stallMs) {
       fail(`puller: no packet for ${stallMs} ms (stalled)`);
+    } else if ((last !== null && now - last > PULLER_QUIET_MS) !== quiet) {
+      quiet = !quiet;
+      sendBack({ type: "PULLER.QUIET", quiet });
     }
   }, POLL_MS);
   return () => {
@@ -172,12 +185,25 @@ export const pullerMachine = setup({
           pid: null,
           since: null,
           downSince: context.downSince ?? Date.now(),
+          quiet: false,
         }
         : {}
     ),
     markPublishing: assign(({ event }) =>
       event.type === "PULLER.PUBLISHED"
-        ? { failures: 0, lastError: null, pid: event.pid, since: Date.now(), downSince: null }
+        ? {
+          failures: 0,
+          lastError: null,
+          pid: event.pid,
+          since: Date.now(),
+          downSince: null,
+          quiet: false,
+        }
+        : {}
+    ),
+    markQuiet: assign(({ event }) =>
+      event.type === "PULLER.QUIET"
+        ? { quiet: event.quiet, lastError: event.quiet ? "puller: the camera sends nothing" : null }
         : {}
     ),
     countReconnect: assign(({ context }) => ({ reconnects: context.reconnects + 1 })),
@@ -193,6 +219,7 @@ export const pullerMachine = setup({
     pid: null,
     since: null,
     downSince: null,
+    quiet: false,
   }),
   states: {
     running: {
@@ -208,7 +235,7 @@ export const pullerMachine = setup({
         connecting: {
           on: { "PULLER.PUBLISHED": { target: "publishing", actions: "markPublishing" } },
         },
-        publishing: {},
+        publishing: { on: { "PULLER.QUIET": { actions: "markQuiet" } } },
       },
     },
     /** No ffmpeg while the camera does not answer: probes only. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { openTestDatabase } from "../../support/databases.ts";
 import { startTestApp, type TestApp } from "../../support/app.ts";
 import { startRtspServer, waitFor } from "../../support/rtsp.ts";
+import { TcpProxy } from "../../support/tcp_proxy.ts";
 
 async function startCapturing(app: TestApp, url: string): Promise<string> {
   const created = await app.call("POST", "/api/cameras", { body: { name: "porch", rtspUrl: url } });
@@ -58,6 +59,35 @@ Deno.test({
     } finally {
       await app.close();
       await db.close();
+      await camera.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a camera whose source goes silent (connection open, no packet) is not live 4 s later",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const camera = await startRtspServer({ fps: 25 });
+    const proxy = new TcpProxy(camera.port);
+    const db = await openTestDatabase("postgres");
+    const app = await startTestApp(db);
+    try {
+      const id = await startCapturing(
+        app,
+        camera.url.replace(`:${camera.port}/`, `:${proxy.port}/`),
+      );
+      proxy.hang();
+      const ms = await waitFor(() => app.fleet.status(id).stream !== "live", 4000, "not live");
+      console.log(`the camera left live ${ms.toFixed(0)} ms after its source went silent`);
+      const view = await (await app.call("GET", `/api/cameras/${id}`)).json();
+      assert.match(String(view.state.lastError), /sends nothing/);
+    } finally {
+      proxy.unhang();
+      await app.close();
+      await db.close();
+      await proxy.close();
       await camera.stop();
     }
   },
