@@ -31,9 +31,9 @@ export const PULLER_QUIET_MS = 1500;
 /** ffmpeg that has not published within this long is restarted. */
 export const PULLER_CONNECT_MS = 20_000;
 /**
- * Longest wait before ffmpeg starts again once the camera answers the probe. A camera that
- * answers but whose stream fails (a wrong path or password) is retried ever more slowly, up to
- * the probes' slow pace; the first retry after an outage still comes 125–250 ms after the answer.
+ * Longest wait before ffmpeg starts again once the camera answers the probe. The first start after
+ * an outage comes at once; a camera that answers but whose stream fails again (a wrong path or
+ * password) is retried ever more slowly, 250 ms doubling up to the probes' slow pace.
  */
 export const PULLER_RETRY_MAX_MS = PROBE_SLOW_INTERVAL_MS;
 /** How often the relay's numbers are looked at. */
@@ -170,10 +170,13 @@ export const pullerMachine = setup({
     input: {} as PullerInput,
   },
   actors: { pull: pullProcess, probe: probeSource },
-  // The camera actor's first delays: a camera found gone by its puller comes back at that pace.
   delays: {
+    // The probe's answer is the go-ahead after an outage; retries that fail again slow down.
     backoff: ({ context }) =>
-      backoffDelay(context.failures, { baseMs: BACKOFF_BASE_MS, maxMs: PULLER_RETRY_MAX_MS }),
+      context.failures <= 1 ? 0 : backoffDelay(context.failures - 1, {
+        baseMs: BACKOFF_BASE_MS,
+        maxMs: PULLER_RETRY_MAX_MS,
+      }),
   },
   guards: { fatal: ({ event }) => event.type === "PULLER.FAILED" && event.fatal },
   actions: {
