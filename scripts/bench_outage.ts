@@ -5,7 +5,7 @@
  * the hub takes to see the camera gone (its source watch turns down: what the camera's stream
  * state follows), how many ffmpeg the puller started while the camera was dead (probes start
  * none), and the figure: time from the camera answering again to packets on the relay (goal
- * < 2 s). Also the cost of the running puller ffmpeg (RSS, PSS, CPU share of a core over 10 s):
+ * < 2 s), split into the wait for the probe and ffmpeg's own connection. Also the cost of the running puller ffmpeg (RSS, PSS, CPU share of a core over 10 s):
  * what each pulled camera costs with an ffmpeg puller.
  *
  * Usage: `deno task bench outage` (`--seconds N`: the outage length), or alone
@@ -40,6 +40,8 @@ export interface OutageRound {
   ffmpegStarts: number;
   /** From the camera answering again to packets on the relay, ms. */
   healMs: number;
+  /** Of which waiting for the probe to answer (until ffmpeg starts), ms. */
+  probeMs: number;
 }
 
 /** What {@linkcode runOutage} measured. */
@@ -91,12 +93,14 @@ export async function runOutage(
       await camera.start();
       const ffmpegStarts = hub.status("c")[0]!.reconnects - starts0;
       const answering = Date.now();
+      await waitFor(() => hub.status("c")[0]!.puller !== "backoff", 20_000, "ffmpeg to start");
+      const probeMs = Date.now() - answering;
       await waitFor(
         () => (server.stats("/cam/c")?.lastPacketAt ?? 0) > answering,
         20_000,
         "packets",
       );
-      rounds.push({ detectMs, ffmpegStarts, healMs: Date.now() - answering });
+      rounds.push({ detectMs, ffmpegStarts, healMs: Date.now() - answering, probeMs });
       await waitFor(() => up, 10_000, "the puller publishing again");
       await sleep(2000);
     }
@@ -114,7 +118,9 @@ function describe(r: OutageResult): string {
   const list = (f: (x: OutageRound) => number) => r.rounds.map((x) => f(x).toFixed(0)).join(", ");
   return `${r.rounds.length} outages of ${r.outageSeconds} s: back ${
     list((x) => x.healMs)
-  } ms after the camera answered; the hub saw it gone after ${
+  } ms after the camera answered (of which waiting for the probe ${
+    list((x) => x.probeMs)
+  } ms, the rest ffmpeg connecting); the hub saw it gone after ${
     list((x) => x.detectMs)
   } ms; ffmpeg started while dead: ${list((x) => x.ffmpegStarts)}; the running puller ffmpeg: ` +
     `RSS ${(r.puller.rssBytes / MB).toFixed(1)} MB, PSS ${

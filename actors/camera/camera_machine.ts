@@ -1,9 +1,9 @@
 /**
  * The per-camera statechart, three parallel regions: `stream` (offline → connecting → live ⇄
- * backoff: one invoked capture, retried on the schedule of models/backoff.ts; a bad source URL is
- * fatal; live ⇄ sourceLost while the `source` child says the camera itself is gone, which capture
- * reading the relay cannot see), `analytics` (detached ⇄ attached: the `analysis` child the camera unit supplies) and
- * `recording` (idle → recording → finalizing, one `recorder` child that answers
+ * backoff: one invoked capture, retried on the schedule of models/backoff.ts, a bad source URL
+ * fatal; live ⇄ sourceLost while the `source` child says the camera is gone, which capture cannot
+ * see through the relay), `analytics` (detached ⇄ attached: the `analysis` child the unit
+ * supplies) and `recording` (idle → recording → finalizing, one `recorder` child that answers
  * `RECORDING.FINALIZED` once the open segment is indexed). Context holds configuration, settings
  * and counters only; frames live in the camera's {@linkcode CaptureHandle}.
  *
@@ -158,10 +158,12 @@ export const cameraMachine = setup({
     markLive: assign(({ event }) =>
       event.type === "CAPTURE.LIVE" ? { failures: 0, lastError: null, info: event.info } : {}
     ),
-    sourceDown: assign(({ event }) =>
-      event.type === "SOURCE.DOWN" ? { sourceDown: true, lastError: event.error } : {}
+    // SOURCE.DOWN brings the source's error; anything else (up, stop) takes it away.
+    noteSource: assign(({ context: c, event: e }) =>
+      e.type === "SOURCE.DOWN"
+        ? { sourceDown: true, lastError: e.error }
+        : { sourceDown: false, lastError: c.sourceDown ? null : c.lastError }
     ),
-    sourceUp: assign({ sourceDown: false }),
     countReconnect: assign(({ context }) => ({ reconnects: context.reconnects + 1 })),
     resetFailures: assign({ failures: 0 }),
     updateSource: assign(({ context, event }) =>
@@ -207,9 +209,8 @@ export const cameraMachine = setup({
           initial: "capturing",
           invoke: { src: "source" },
           on: {
-            "CAPTURE.STOP": { target: "offline", actions: "sourceUp" },
-            "SOURCE.DOWN": { actions: "sourceDown" },
-            "SOURCE.UP": { actions: "sourceUp" },
+            "CAPTURE.STOP": { target: "offline", actions: "noteSource" },
+            "SOURCE.*": { actions: "noteSource" },
             // A new URL or size means a new ffmpeg: re-enter to restart the capture.
             "CAMERA.UPDATE": {
               target: ".capturing",
@@ -231,7 +232,7 @@ export const cameraMachine = setup({
                 connecting: { on: { "CAPTURE.LIVE": { target: "live", actions: "markLive" } } },
                 live: { always: { guard: "sourceDown", target: "sourceLost" } },
                 // Capture is still attached to the relay, which waits for the camera to return.
-                sourceLost: { on: { "SOURCE.UP": { target: "live", actions: "sourceUp" } } },
+                sourceLost: { on: { "SOURCE.UP": { target: "live", actions: "noteSource" } } },
               },
             },
             backoff: {
@@ -336,11 +337,10 @@ export interface CameraSummary {
  * The flat stream state of a snapshot.
  *
  * @param snapshot a camera snapshot
- * @returns offline, connecting, live or backoff
+ * @returns offline, connecting (or capture on a relay whose camera is gone), live or backoff
  */
 export function streamState(snapshot: CameraSnapshot): StreamState {
   if (snapshot.matches({ stream: { active: { capturing: "live" } } })) return "live";
-  // Connecting, or live on a relay whose camera is gone: waiting for pictures either way.
   if (snapshot.matches({ stream: { active: "capturing" } })) return "connecting";
   if (snapshot.matches({ stream: { active: "backoff" } })) return "backoff";
   return "offline";

@@ -42,6 +42,7 @@ Deno.test("a live camera whose source goes down is connecting, with the source's
   assert.equal(cam.actor.getSnapshot().context.lastError, "puller: stream ended");
   cam.source({ type: "SOURCE.UP" });
   assert.equal(cam.state(), "live");
+  assert.equal(cam.actor.getSnapshot().context.lastError, null);
   cam.actor.stop();
 });
 
