@@ -4,7 +4,7 @@
  * or no packet for `stallMs`, → probing (a TCP connect to the camera, actors/stream/source_probe.ts,
  * until it answers: a dead camera starts no ffmpeg) → backoff on the camera's schedule
  * (models/backoff.ts) → again. Readers stay attached to the relay through its reconnects. The hub
- * creates and stops pullers. See docs/decisions/own-rtsp-relay.md.
+ * creates and stops pullers. See docs/decisions/own-rtsp-relay.md and dead-camera-probe.md.
  *
  * @module
  */
