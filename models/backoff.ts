@@ -49,3 +49,27 @@ export function backoffDelay(failures: number, options: BackoffOptions): number 
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
   return jitter ? Math.round(exp / 2 + (random() * exp) / 2) : exp;
 }
+
+/** How often a dead camera's source is probed at first. */
+export const PROBE_INTERVAL_MS = 1000;
+/** How often it is probed once it has been dead for {@linkcode PROBE_SLOW_AFTER_MS}. */
+export const PROBE_SLOW_INTERVAL_MS = 10_000;
+/** How long a source is probed every second before the probes slow down. */
+export const PROBE_SLOW_AFTER_MS = 180_000;
+
+/**
+ * The wait before the next probe of a source that does not answer: once a second, so an outage
+ * of a few minutes heals within about a second of the camera answering, then every ten seconds,
+ * so a camera that is gone for good costs almost nothing.
+ *
+ * @param downForMs how long the source has not answered
+ * @returns the delay in ms
+ * @example
+ * ```ts
+ * probeDelay(5_000); // 1000
+ * probeDelay(600_000); // 10000
+ * ```
+ */
+export function probeDelay(downForMs: number): number {
+  return downForMs < PROBE_SLOW_AFTER_MS ? PROBE_INTERVAL_MS : PROBE_SLOW_INTERVAL_MS;
+}

@@ -1,8 +1,9 @@
 /**
  * The per-camera statechart, three parallel regions: `stream` (offline → connecting → live ⇄
- * backoff: one invoked capture, retried on the schedule of models/backoff.ts; a bad source URL is
- * fatal), `analytics` (detached ⇄ attached: the `analysis` child the camera unit supplies) and
- * `recording` (idle → recording → finalizing, one `recorder` child that answers
+ * backoff: one invoked capture, retried on the schedule of models/backoff.ts, a bad source URL
+ * fatal; live ⇄ sourceLost while the `source` child says the camera is gone, which capture cannot
+ * see through the relay), `analytics` (detached ⇄ attached: the `analysis` child the unit
+ * supplies) and `recording` (idle → recording → finalizing, one `recorder` child that answers
  * `RECORDING.FINALIZED` once the open segment is indexed). Context holds configuration, settings
  * and counters only; frames live in the camera's {@linkcode CaptureHandle}.
  *
@@ -68,6 +69,8 @@ export type CameraEvent =
   | { type: "CAPTURE.STOP" }
   | CaptureParentEvent
   | { type: "CAMERA.UPDATE"; source: CameraSourceUpdate }
+  | { type: "SOURCE.UP" }
+  | { type: "SOURCE.DOWN"; error: string | null }
   | { type: "ANALYTICS.ATTACH"; settings: unknown }
   | { type: "ANALYTICS.DETACH" }
   | { type: "RECORDING.START"; settings: unknown }
@@ -86,6 +89,8 @@ export interface CameraContext {
   reconnects: number;
   /** Last failure, redacted. */
   lastError: string | null;
+  /** The `source` child last said the camera's source is down. */
+  sourceDown: boolean;
   /** Input stream as last reported by ffmpeg. */
   info: StreamInfo | null;
   /** Analytics settings while attached. */
@@ -122,7 +127,7 @@ export const cameraMachine = setup({
   actors: {
     capture: createCaptureLogic(),
     // Held while the stream is active (across capture restarts and backoff): the fleet's holds a
-    // stream hub lease, so the camera's puller outlives capture's own reconnects.
+    // hub lease (the puller outlives capture's reconnects) and sends SOURCE.UP/DOWN from it.
     source: fromCallback(() => {}),
     // Replaced by the fleet with the real analysis (actors/camera/analysis.ts) bound to this
     // camera's frames and writers; on its own the machine only keeps the analytics state.
@@ -142,6 +147,7 @@ export const cameraMachine = setup({
   },
   guards: {
     fatal: ({ event }) => event.type === "CAPTURE.FAILED" && event.fatal,
+    sourceDown: ({ context }) => context.sourceDown,
   },
   actions: {
     recordFailure: assign(({ context, event }) =>
@@ -151,6 +157,12 @@ export const cameraMachine = setup({
     ),
     markLive: assign(({ event }) =>
       event.type === "CAPTURE.LIVE" ? { failures: 0, lastError: null, info: event.info } : {}
+    ),
+    // SOURCE.DOWN brings the source's error; anything else (up, stop) takes it away.
+    noteSource: assign(({ context: c, event: e }) =>
+      e.type === "SOURCE.DOWN"
+        ? { sourceDown: true, lastError: e.error }
+        : { sourceDown: false, lastError: c.sourceDown ? null : c.lastError }
     ),
     countReconnect: assign(({ context }) => ({ reconnects: context.reconnects + 1 })),
     resetFailures: assign({ failures: 0 }),
@@ -177,6 +189,7 @@ export const cameraMachine = setup({
       failures: 0,
       reconnects: 0,
       lastError: null,
+      sourceDown: false,
       info: null,
       analytics: null,
       recording: null,
@@ -196,7 +209,8 @@ export const cameraMachine = setup({
           initial: "capturing",
           invoke: { src: "source" },
           on: {
-            "CAPTURE.STOP": "offline",
+            "CAPTURE.STOP": { target: "offline", actions: "noteSource" },
+            "SOURCE.*": { actions: "noteSource" },
             // A new URL or size means a new ffmpeg: re-enter to restart the capture.
             "CAMERA.UPDATE": {
               target: ".capturing",
@@ -216,7 +230,9 @@ export const cameraMachine = setup({
               },
               states: {
                 connecting: { on: { "CAPTURE.LIVE": { target: "live", actions: "markLive" } } },
-                live: {},
+                live: { always: { guard: "sourceDown", target: "sourceLost" } },
+                // Capture is still attached to the relay, which waits for the camera to return.
+                sourceLost: { on: { "SOURCE.UP": { target: "live", actions: "noteSource" } } },
               },
             },
             backoff: {
@@ -321,11 +337,11 @@ export interface CameraSummary {
  * The flat stream state of a snapshot.
  *
  * @param snapshot a camera snapshot
- * @returns offline, connecting, live or backoff
+ * @returns offline, connecting (or capture on a relay whose camera is gone), live or backoff
  */
 export function streamState(snapshot: CameraSnapshot): StreamState {
   if (snapshot.matches({ stream: { active: { capturing: "live" } } })) return "live";
-  if (snapshot.matches({ stream: { active: { capturing: "connecting" } } })) return "connecting";
+  if (snapshot.matches({ stream: { active: "capturing" } })) return "connecting";
   if (snapshot.matches({ stream: { active: "backoff" } })) return "backoff";
   return "offline";
 }

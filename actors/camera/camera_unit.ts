@@ -165,9 +165,21 @@ export async function buildUnit(
     fps: captureFps,
     stallMs: options.stallMs,
   }, {
-    source: fromCallback(() => {
+    // The stream state follows the hub's puller, which sees the camera go within a second.
+    source: fromCallback(({ sendBack }) => {
       const lease = hub.acquire(row.id, {}, "capture");
-      return () => void lease.then((l) => l.release(), () => {});
+      let held = true;
+      const unwatch = hub.watchSource(row.id, "default", (up, error) => {
+        // Not from inside the hub's call (the first comes while this actor starts).
+        queueMicrotask(() => {
+          if (held) sendBack(up ? { type: "SOURCE.UP" } : { type: "SOURCE.DOWN", error });
+        });
+      });
+      return () => {
+        held = false;
+        unwatch();
+        void lease.then((l) => l.release(), () => {});
+      };
     }),
     analysis: (slot) =>
       createAnalysisLogic({

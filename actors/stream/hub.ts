@@ -89,6 +89,9 @@ export interface HubStreamStatus {
   lastError: string | null;
 }
 
+/** Told whether a camera stream's source is up (its puller publishing) each time that changes. */
+export type SourceListener = (up: boolean, error: string | null) => void;
+
 interface Puller {
   cameraId: string;
   url: string;
@@ -125,6 +128,9 @@ export class Hub {
   readonly #pullers = new Map<string, Puller>();
   readonly #exits = new Map<number, Promise<unknown>>();
   readonly #pidCamera = new Map<number, string>();
+  readonly #watchers = new Set<
+    { cameraId: string; stream: StreamName; listener: SourceListener; up: boolean | undefined }
+  >();
   readonly #log = createLogger("hub");
   #leases = 0;
   #stopped = false;
@@ -156,6 +162,37 @@ export class Hub {
       }
     }
     this.#reconcile(cameraId);
+    this.#notify();
+  }
+
+  /**
+   * Follows whether a camera stream's source is up: `listener` hears the current state at once,
+   * then every change. The camera's stream state comes from here, not from capture, which the
+   * relay keeps attached through a publisher's absence (issue 21, finding 6).
+   *
+   * @param cameraId the camera's id
+   * @param stream the stream name
+   * @param listener called with `true` while its puller publishes and packets flow, else `false`
+   *   and the puller's last error
+   * @returns a function that stops the calls
+   */
+  watchSource(cameraId: string, stream: StreamName, listener: SourceListener): () => void {
+    const watcher = { cameraId, stream, listener, up: undefined };
+    this.#watchers.add(watcher);
+    this.#notify();
+    return () => void this.#watchers.delete(watcher);
+  }
+
+  /** Tells each watcher whose source changed. */
+  #notify(): void {
+    for (const watcher of this.#watchers) {
+      const path = this.#cameras.get(watcher.cameraId)?.plan[watcher.stream].path;
+      const snap = path === undefined ? undefined : this.#pullers.get(path)?.actor.getSnapshot();
+      const up = snap !== undefined && pullerState(snap) === "publishing" && !snap.context.quiet;
+      if (up === watcher.up) continue;
+      watcher.up = up;
+      watcher.listener(up, snap?.context.lastError ?? null);
+    }
   }
 
   /**
@@ -393,6 +430,7 @@ export class Hub {
       },
     });
     this.#pullers.set(path, { cameraId, url, transport, actor, idle: undefined, publisher });
+    actor.subscribe(() => this.#notify());
     actor.start();
     this.#log.info("puller started", { camera: cameraId, path });
   }
@@ -403,5 +441,6 @@ export class Hub {
     clearTimeout(puller.idle);
     this.#pullers.delete(path);
     puller.actor.stop();
+    this.#notify();
   }
 }

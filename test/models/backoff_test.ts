@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
+import {
+  BACKOFF_BASE_MS,
+  BACKOFF_MAX_MS,
+  backoffDelay,
+  PROBE_INTERVAL_MS,
+  PROBE_SLOW_AFTER_MS,
+  PROBE_SLOW_INTERVAL_MS,
+  probeDelay,
+} from "../../models/backoff.ts";
 
 Deno.test("backoffDelay() grows exponentially, is capped and jittered", () => {
   const camera = { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS };
@@ -29,4 +37,19 @@ Deno.test("backoffDelay() without jitter is the plain capped doubling", () => {
 
 Deno.test("backoffDelay() refuses a delay that is not positive", () => {
   assert.throws(() => backoffDelay(1, { baseMs: 0, maxMs: 10 }), /'baseMs' and 'maxMs'/);
+});
+
+Deno.test("probeDelay() probes a dead source every second, then every ten seconds", () => {
+  assert.deepEqual(
+    [0, 5_000, PROBE_SLOW_AFTER_MS - 1, PROBE_SLOW_AFTER_MS, 3_600_000].map(probeDelay),
+    [
+      PROBE_INTERVAL_MS,
+      PROBE_INTERVAL_MS,
+      PROBE_INTERVAL_MS,
+      PROBE_SLOW_INTERVAL_MS,
+      PROBE_SLOW_INTERVAL_MS,
+    ],
+  );
+  assert.equal(PROBE_INTERVAL_MS, 1000);
+  assert.equal(PROBE_SLOW_INTERVAL_MS, 10_000);
 });
