@@ -237,7 +237,7 @@ class Server implements RtspServer {
         return await this.#readers.setup(state, req, target);
       }
       case "PLAY":
-        return this.#readers.play(state, req);
+        return this.#readers.play(state, req, target.path);
       case "RECORD":
         return this.#publishers.record(state, req);
       case "TEARDOWN":
