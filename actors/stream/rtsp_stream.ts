@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { RtspConn } from "./rtsp_conn.ts";
-import { readerSdp, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
+import type { CloseReason } from "./rtsp_conn.ts";
+import { readerSdp, sameCodecs, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
 import {
   catchUpDue,
   catchUpTimestamps,
@@ -31,9 +31,27 @@ export const SENDER_REPORT_INTERVAL_MS = 5000;
 const PACING_SLACK_MS = 4;
 import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
 
+/** Where a reader's packets go: a client's connection, or a path forwarded in process. */
+export interface ReaderConn {
+  /** Queues interleaved frames; false (and closed) when the reader is too far behind. */
+  send(bytes: Uint8Array): boolean;
+  close(reason: CloseReason): void;
+  /** Largest queue allowed (a reader's start burst raises it). */
+  queueLimit: number;
+  readonly reason: CloseReason;
+  /** Frames lost when it closed. */
+  readonly droppedFrames: number;
+}
+
+/** Who publishes a path: a client's connection, or a path forwarded in process. */
+export interface StreamPublisher {
+  /** Another publisher took the path, or the server closes. */
+  close(reason: CloseReason): void;
+}
+
 /** A reader attached to a stream. */
 export interface StreamReader {
-  conn: RtspConn;
+  conn: ReaderConn;
   /** `[rtp, rtcp]` channel per track index; undefined for tracks not set up. */
   channels: ([number, number] | undefined)[];
   /** Internal consumers do not count against the reader limits. */
@@ -86,7 +104,7 @@ export class Stream {
   sdp: Sdp;
   /** The SDP readers get. */
   description: string;
-  publisher: RtspConn | null = null;
+  publisher: StreamPublisher | null = null;
   readonly readers = new Set<StreamReader>();
   #tracks: Track[];
   #gop: Cached[] = [];
@@ -115,8 +133,10 @@ export class Stream {
    * @param path the path
    * @param sdp the first publisher's description
    * @param gopLimit bytes the keyframe cache may hold
+   * @param switchable whether publishers may change codec parameters under its readers (a live
+   *   session's quality switch: the new size comes in band)
    */
-  constructor(path: string, sdp: Sdp, gopLimit: number) {
+  constructor(path: string, sdp: Sdp, gopLimit: number, readonly switchable = false) {
     this.path = path;
     this.sdp = sdp;
     this.description = readerSdp(sdp, path, this.#sessionId);
@@ -130,19 +150,19 @@ export class Stream {
   }
 
   /**
-   * A publisher takes the path. With the same media, readers continue; otherwise they are
-   * closed (they reconnect and learn the new description).
+   * A publisher takes the path. With the same media (on a switchable path: the same codecs),
+   * readers continue; otherwise they are closed (they reconnect and learn the new description).
    *
-   * @param conn the publisher's connection
+   * @param conn the publisher
    * @param sdp its description
    * @returns the readers that had to be closed
    */
-  publish(conn: RtspConn, sdp: Sdp): number {
+  publish(conn: StreamPublisher, sdp: Sdp): number {
     this.#flushPaced(Infinity);
     this.publisher = conn;
     this.#stats.publishers++;
     this.#clearGop();
-    if (sameMedia(this.sdp, sdp)) {
+    if (sameMedia(this.sdp, sdp) || (this.switchable && sameCodecs(this.sdp, sdp))) {
       for (const track of this.#tracks) resyncClock(track.clock);
       return 0;
     }

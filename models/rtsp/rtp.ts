@@ -31,6 +31,8 @@ export interface TrackClock {
   lastAt: number;
   /** False until the first packet of the current publisher has set the offsets. */
   synced: boolean;
+  /** Whether the last packet ended a picture (its marker bit). */
+  lastMarker: boolean;
   /** When the current publisher's first packet came, ms, and its rewritten timestamp. */
   syncedAt: number;
   syncTs: number;
@@ -84,6 +86,7 @@ export function newTrackClock(
     lastTs: null,
     lastAt: 0,
     synced: false,
+    lastMarker: false,
     syncedAt: 0,
     syncTs: 0,
   };
@@ -103,7 +106,10 @@ export function isRtp(packet: Uint8Array): boolean {
 /**
  * Rewrites an RTP packet in place for readers: SSRC to the clock's, sequence number and timestamp
  * shifted so that the first packet of a new publisher follows the last one sent (one sequence
- * number later, and later in time by the wall-clock gap).
+ * number later, and later in time by the wall-clock gap). A video picture that would get the
+ * timestamp of the one before (an ffmpeg stamping pictures read together with the same wall-clock
+ * time) gets one tick more: a timestamp names one picture (RFC 6184 §5.1), and readers that stamp
+ * pictures from it drop duplicates.
  *
  * @param clock the track's clock (updated)
  * @param packet an RTP packet, modified in place
@@ -131,7 +137,12 @@ export function rewriteRtp(clock: TrackClock, packet: Uint8Array, now: number): 
     clock.syncTs = (ts + clock.tsOffset) >>> 0;
   }
   const outSeq = (seq + clock.seqOffset) & 0xffff;
-  const outTs = (ts + clock.tsOffset) >>> 0;
+  let outTs = (ts + clock.tsOffset) >>> 0;
+  if (clock.lastMarker && outTs === clock.lastTs && clock.clockRate === 90000) {
+    clock.tsOffset = (clock.tsOffset + 1) >>> 0;
+    outTs = (outTs + 1) >>> 0;
+  }
+  clock.lastMarker = (packet[1]! & 0x80) !== 0;
   view.setUint16(2, outSeq);
   view.setUint32(4, outTs);
   view.setUint32(8, clock.ssrc);

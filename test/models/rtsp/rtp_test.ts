@@ -81,6 +81,28 @@ Deno.test("catchUpDue() paces a publisher's first seconds at twice real time, th
   assert.equal(catchUpDue(clock, fields(next).ts), 20_000, "a new publisher is paced again");
 });
 
+Deno.test("rewriteRtp() gives a video picture stamped like the one before one tick more", () => {
+  const clock = newTrackClock(7, 90000, { seq: 0, ts: 1000 });
+  const marked = (seq: number, ts: number, marker: boolean) => {
+    const p = rtp(seq, ts);
+    if (marker) p[1] = p[1]! | 0x80;
+    rewriteRtp(clock, p, 0);
+    return fields(p).ts;
+  };
+  assert.equal(marked(1, 50, false), 1000, "first packet of a picture");
+  assert.equal(marked(2, 50, true), 1000, "its last packet: same picture, same time");
+  assert.equal(marked(3, 50, false), 1001, "the next picture, stamped alike by its publisher");
+  assert.equal(marked(4, 50, true), 1001);
+  assert.equal(marked(5, 50 + 3600, true), 1001 + 3600, "later pictures keep their spacing");
+  const audio = newTrackClock(8, 48000, { seq: 0, ts: 0 });
+  const a = rtp(1, 10);
+  a[1] = a[1]! | 0x80;
+  rewriteRtp(audio, a, 0);
+  const b = rtp(2, 10);
+  rewriteRtp(audio, b, 0);
+  assert.equal(fields(b).ts, 0, "audio is left as it is");
+});
+
 Deno.test("catchUpTimestamps() makes a late reader's burst the present, in order, ties kept", () => {
   assert.deepEqual(catchUpTimestamps([0, 0, 3600, 7200]), [7198, 7198, 7199, 7200]);
   assert.deepEqual(catchUpTimestamps([]), []);
