@@ -217,6 +217,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           internalCredentials(relay.keys, "publish", `/live/${id}`),
         ),
       readers: (id) => relay.server.stats(`/live/${id}`)?.readers ?? 0,
+      forward: (id, from) => relay.server.forward(from, `/live/${id}`),
     },
     dir: join(dataDir, "live"),
     idleMs: options.live?.idleMs ?? 30_000,

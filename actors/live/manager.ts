@@ -37,6 +37,12 @@ export interface LivePublisher {
   publishUrl(sessionId: string): string;
   /** How many readers pull `/live/<session>` now. */
   readers(sessionId: string): number;
+  /**
+   * Serves `/live/<session>` with the video of relay path `from`, in the relay itself, until
+   * stopped (a `source` session: no process); `started` settles at its first keyframe. An ffmpeg
+   * publishing the session (an encoded quality) takes the path from it.
+   */
+  forward(sessionId: string, from: string): { started: Promise<void>; stop(): void };
 }
 
 /** What the manager needs. */
@@ -129,6 +135,26 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     }
   };
 
+  /**
+   * The relay forwards the hub's path as the session's (a `source` session): resolves once the
+   * path is served from a keyframe, any earlier forwarding of the session replaced. An encoding
+   * ffmpeg that publishes the session later takes the path from it (and so stops it).
+   */
+  const forward = async (session: LiveSession, from: string): Promise<void> => {
+    const forwarding = options.publisher!.forward(session.id, from);
+    try {
+      await withTimeout(forwarding.started, START_TIMEOUT_MS, () =>
+        new UnavailableError(
+          `live: the hub path did not start within ${START_TIMEOUT_MS / 1000} s`,
+        ));
+    } catch (error) {
+      forwarding.stop();
+      throw error;
+    }
+    session.forwarding?.stop();
+    session.forwarding = forwarding;
+  };
+
   /** A session on its transcoder with its output, registered; not yet started. */
   const createSession = async (request: OpenRequest): Promise<LiveSession> => {
     const id = crypto.randomUUID();
@@ -156,6 +182,7 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     sessions.set(id, session);
     actor.subscribe({
       complete: () => {
+        session.forwarding?.stop();
         sessions.delete(id);
         session.transcoder.actor.send({ type: "RELEASE" });
         log.info("live session ended", { id, because: actor.getSnapshot().context.endedBecause });
@@ -197,8 +224,11 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
       }
       const { id, transcoder, tap, sink, actor, closed } = session;
       try {
+        const started: Promise<unknown> = transcoder.relayFrom && sink instanceof RtspSink
+          ? forward(session, transcoder.relayFrom).then(() => sink.forwarded())
+          : Promise.all([tap.follow(transcoder.feed), sink.ready]);
         await withTimeout(
-          Promise.all([tap.follow(transcoder.feed), sink.ready]),
+          started,
           START_TIMEOUT_MS,
           () =>
             new UnavailableError(
@@ -229,9 +259,10 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
           session.request = request;
           return;
         }
+        const relay = next.relayFrom && session.sink instanceof RtspSink;
         try {
           await withTimeout(
-            session.tap.follow(next.feed),
+            relay ? forward(session, next.relayFrom!) : session.tap.follow(next.feed),
             START_TIMEOUT_MS,
             () =>
               new UnavailableError(
@@ -243,7 +274,12 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
           next.actor.send({ type: "RELEASE" });
           throw error;
         }
-        if (session.tap.feed !== next.feed || !sessions.has(id)) {
+        if (relay) {
+          // The relay serves the path from the hub now; the encoding publisher stops.
+          session.tap.close();
+          await (session.sink as RtspSink).suspend();
+        }
+        if ((!relay && session.tap.feed !== next.feed) || !sessions.has(id)) {
           next.actor.send({ type: "RELEASE" });
           throw new ConflictError(`live session ${id} ended while switching`);
         }

@@ -1,7 +1,7 @@
 /**
  * The outputs a live session's tap writes into: {@linkcode RtspSink} (a `-c copy` ffmpeg
  * publishing to the relay or pushing to a media server, kept across quality switches, restarted
- * with backoff), {@linkcode HlsSink} (MPEG-TS segments; Vigil keeps the playlist, and a switch
+ * with backoff; suspended while a `source` session's path is forwarded in the relay instead), {@linkcode HlsSink} (MPEG-TS segments; Vigil keeps the playlist, and a switch
  * starts a new segmenter marked as a discontinuity) and {@linkcode MjpegSink} (JPEGs to every open
  * `multipart/x-mixed-replace` response).
  *
@@ -95,11 +95,25 @@ export class RtspSink implements SessionSink {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.suspend();
+    this.#ready.resolve();
+  }
+
+  /**
+   * The relay serves the session's path itself now (a `source` session forwarded in process):
+   * the output is up without a process of its own.
+   */
+  forwarded(): void {
+    this.#ready.resolve();
+  }
+
+  /** Stops publishing until the next feed is switched in (the relay forwards the path meanwhile). */
+  async suspend(): Promise<void> {
     clearTimeout(this.#retry);
+    this.#retry = undefined;
     const current = this.#process;
     this.#process = undefined;
     await current?.live?.stop();
-    this.#ready.resolve();
   }
 
   #start(codec: CopyCodec): void {

@@ -15,6 +15,8 @@ import type { Hub } from "../stream/hub.ts";
 export interface AcquiredSource {
   /** RTSP URL, credentials included. */
   url: string;
+  /** The box's relay path that publishes it, when it is one (a `source` session forwards it). */
+  path?: string;
   transport?: RtspTransport;
   /** The transcoder is done with it. */
   release(): void;
@@ -43,6 +45,11 @@ export function hubSource(hub: Pick<Hub, "acquire">): LiveSource {
   return async (camera, stream, consumer) => {
     const lease = await hub.acquire(camera.id, { stream }, consumer);
     // The relay speaks RTP over TCP (interleaved) only.
-    return { url: lease.readUrl, transport: "tcp", release: () => lease.release() };
+    return {
+      url: lease.readUrl,
+      path: lease.path,
+      transport: "tcp",
+      release: () => lease.release(),
+    };
   };
 }

@@ -131,6 +131,11 @@ export const transcoderMachine = setup({
 export interface Transcoder {
   readonly key: string;
   readonly spec: RunSpec;
+  /**
+   * A stream copy for the box's relay: no process and no feed units — its sessions' paths
+   * forward this relay path (see docs/decisions/relay-rtcp-and-source-alias.md).
+   */
+  readonly relayFrom?: string;
   readonly feed: Feed;
   readonly actor: Actor<typeof transcoderMachine>;
   /** Annotated runs: pictures drawn and sent bare. */
@@ -145,20 +150,24 @@ export interface Transcoder {
  * @param input key and linger time
  * @param spec plan, source and (annotated) track board
  * @param group the live process group
+ * @param relayFrom a stream copy served by forwarding this relay path: no process runs
  * @returns the transcoder
  */
 export function createTranscoder(
   input: TranscoderInput,
   spec: RunSpec,
   group: ProcessGroup,
+  relayFrom?: string,
 ): Transcoder {
   const feed = new Feed(spec.plan.codec === "mjpeg" ? "jpeg" : spec.plan.codec);
   const annotation: AnnotationStats = { drawn: 0, bare: 0 };
   const machine = transcoderMachine.provide({
     actors: {
-      run: fromCallback<TranscoderEvent>(({ sendBack }) =>
-        startRun(spec, feed, group, sendBack, annotation)
-      ),
+      run: fromCallback<TranscoderEvent>(({ sendBack }) => {
+        if (relayFrom === undefined) return startRun(spec, feed, group, sendBack, annotation);
+        sendBack({ type: "RUN.READY" });
+        return () => {};
+      }),
     },
   });
   const actor = createActor(machine, { input, id: `transcoder:${input.key}` });
@@ -166,6 +175,7 @@ export function createTranscoder(
   return {
     key: input.key,
     spec,
+    relayFrom,
     feed,
     actor,
     annotation,

@@ -5,7 +5,8 @@
  * it when it ends or switches away; the transcoder stops itself after lingering unused.
  *
  * Budget: at most `maxTranscodes` transcoders that encode. Stream copies are nearly free and do
- * not count. Past the budget a lingering (unused) encoder is stopped to make room; if none is,
+ * not count; a plain `source` session on the box's relay runs no process at all (its path forwards
+ * the hub's). Past the budget a lingering (unused) encoder is stopped to make room; if none is,
  * the request fails with a {@linkcode CapacityError}.
  *
  * @module
@@ -26,6 +27,15 @@ import type { ProcessGroup } from "../process/process_group.ts";
 import type { LiveSource } from "./source.ts";
 import { createTranscoder, type Transcoder } from "./transcoder.ts";
 import { type OpenRequest, transcoderKey } from "./types.ts";
+
+/**
+ * How a request is served: JPEG frames, H.264 units through a feed, or — a plain `source` session
+ * on the box's relay — the hub's path forwarded in the relay (no process, no feed).
+ */
+function deliveryOf(request: OpenRequest, quality: string): "h264" | "jpeg" | "relay" {
+  if (request.output === "mjpeg") return "jpeg";
+  return request.output === "rtsp" && quality === "source" && !request.annotated ? "relay" : "h264";
+}
 
 /** A probed camera stream is trusted this long (quality switches skip the probe). */
 const PROBE_TTL_MS = 60_000;
@@ -97,13 +107,19 @@ export function createTranscoderPool(options: PoolOptions): TranscoderPool {
         chosen.stream,
         probe.probed,
       );
+      const relay = key.endsWith("|relay") && plan.mode === "copy" ? source.path : undefined;
       if (plan.mode === "encode") makeRoom();
       const board = request.annotated ? options.fleet.board(camera.id) : undefined;
-      const transcoder = createTranscoder({ key, lingerMs: options.lingerMs }, {
-        plan,
-        source: { url: source.url, transport: source.transport },
-        board,
-      }, options.group);
+      const transcoder = createTranscoder(
+        { key, lingerMs: options.lingerMs },
+        {
+          plan,
+          source: { url: source.url, transport: source.transport },
+          board,
+        },
+        options.group,
+        relay,
+      );
       transcoders.set(key, transcoder);
       transcoder.actor.subscribe({
         complete: () => {
@@ -124,8 +140,12 @@ export function createTranscoderPool(options: PoolOptions): TranscoderPool {
     async acquire(request) {
       const camera = await getCamera(options.db.sql, request.camera);
       const { quality } = chooseStream(request.quality, cameraStreams(camera.onvif));
-      const delivery = request.output === "mjpeg" ? "jpeg" : "h264";
-      const key = transcoderKey(camera.id, quality, request.annotated, delivery);
+      const key = transcoderKey(
+        camera.id,
+        quality,
+        request.annotated,
+        deliveryOf(request, quality),
+      );
       const existing = transcoders.get(key) ?? await creating.get(key);
       if (existing) {
         existing.actor.send({ type: "ACQUIRE" });

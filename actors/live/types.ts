@@ -39,6 +39,8 @@ export interface LiveSession {
   createdAt: string;
   /** Quality switches of this session run one after another. */
   switching: Promise<void>;
+  /** A `source` rtsp session: the relay forwards the hub's path as the session's (no process). */
+  forwarding?: { stop(): void };
 }
 
 /** A session as the API shows it. */
@@ -83,7 +85,7 @@ export function transcoderKey(
   camera: string,
   quality: Quality,
   annotated: boolean,
-  delivery: "h264" | "jpeg",
+  delivery: "h264" | "jpeg" | "relay",
 ): string {
   return `${camera}|${quality}|${annotated ? "annotated" : "plain"}|${delivery}`;
 }

@@ -74,6 +74,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     }),
     demand: (path) => ref.hub?.demand(path),
     publishOwner: (path) => ref.hub?.publishOwner(path),
+    // Live sessions switch quality under their readers; the new size comes in band.
+    switchable: (path) => path.startsWith("/live/"),
     limits: options.limits,
   });
   const hub = ref.hub = new Hub({

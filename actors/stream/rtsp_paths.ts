@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { RtspConn } from "./rtsp_conn.ts";
-import { Stream } from "./rtsp_stream.ts";
+import { Stream, type StreamPublisher } from "./rtsp_stream.ts";
 import type { RtspLimits } from "./rtsp_server_types.ts";
 import type { Sdp } from "../../models/rtsp/sdp.ts";
 
@@ -18,8 +17,14 @@ export class StreamPaths {
   #waiters = new Map<string, Set<() => void>>();
   readonly #limits: Pick<RtspLimits, "gopCacheBytes" | "publisherGraceMs">;
 
-  /** @param limits the keyframe cache of a stream and the grace after its publisher left */
-  constructor(limits: Pick<RtspLimits, "gopCacheBytes" | "publisherGraceMs">) {
+  /**
+   * @param limits the keyframe cache of a stream and the grace after its publisher left
+   * @param switchable paths whose publishers may change codec parameters under their readers
+   */
+  constructor(
+    limits: Pick<RtspLimits, "gopCacheBytes" | "publisherGraceMs">,
+    readonly switchable: (path: string) => boolean = () => false,
+  ) {
     this.#limits = limits;
   }
 
@@ -68,17 +73,17 @@ export class StreamPaths {
    * are woken.
    *
    * @param path the path
-   * @param conn the publisher's connection
+   * @param conn the publisher
    * @param sdp its description
    * @returns the stream, and how many of its readers were closed (the media differ)
    */
-  publish(path: string, conn: RtspConn, sdp: Sdp): { stream: Stream; closed: number } {
+  publish(path: string, conn: StreamPublisher, sdp: Sdp): { stream: Stream; closed: number } {
     let stream = this.#streams.get(path);
     let closed = 0;
     if (stream) {
       closed = stream.publish(conn, sdp);
     } else {
-      stream = new Stream(path, sdp, this.#limits.gopCacheBytes);
+      stream = new Stream(path, sdp, this.#limits.gopCacheBytes, this.switchable(path));
       stream.publish(conn, sdp);
       this.#streams.set(path, stream);
     }

@@ -83,14 +83,16 @@ export class ReaderRequests {
   ): Promise<void> {
     const split = splitTrack(target.path) ?? { path: target.path, track: 0 };
     if (!(await this.#deps.access.allows(state, req, "read", split.path, target.query))) return;
+    // Only RTP over the RTSP connection: a UDP-only SETUP gets 461 (RFC 2326 §11.3.11) before
+    // anything starts, and the client asks again over TCP.
+    const transport = parseTransport(header(req.headers, "transport") ?? "");
+    if (!transport || transport.mode !== "play") return state.conn.reply(req, 461);
     const stream = await this.#streamFor(state, split.path);
     // A connection that closed while this request waited has ended its session already: counting
     // a reader (or opening a session) now would never be undone.
     if (state.conn.closed) return;
     if (typeof stream === "number") return state.conn.reply(req, stream);
     if (split.track >= stream.trackCount) return state.conn.reply(req, 404);
-    const transport = parseTransport(header(req.headers, "transport") ?? "");
-    if (!transport || transport.mode !== "play") return state.conn.reply(req, 461);
     let session = state.session;
     if (session?.kind === "publisher") return state.conn.reply(req, 455);
     if (session) {
@@ -125,12 +127,15 @@ export class ReaderRequests {
   }
 
   /**
-   * PLAY: the reader starts receiving the stream.
+   * PLAY: the reader starts receiving the stream. The reply says where (RFC 2326 §12.33 and
+   * RFC 7826 §18.45): per track set up, `RTP-Info` with the sequence number and RTP time of the
+   * first packet it gets (known once the track has had a packet), and a live `Range`.
    *
    * @param state the connection
    * @param req the request
+   * @param path the request URI's path (the tracks' URLs are made from it, like DESCRIBE's base)
    */
-  play(state: ConnState, req: RtspRequest): void {
+  play(state: ConnState, req: RtspRequest, path: string): void {
     const session = state.session;
     if (session?.kind !== "reader") return state.conn.reply(req, session ? 455 : 454);
     if (header(req.headers, "session")?.split(";")[0] !== session.id) {
@@ -138,10 +143,20 @@ export class ReaderRequests {
     }
     const stream = this.#deps.paths.get(session.path);
     if (!stream) return state.conn.reply(req, 404);
-    state.conn.reply(req, 200, [["Session", session.id], ["Range", "npt=0.000-"]]);
+    const headers: [string, string][] = [["Session", session.id], ["Range", "npt=0.000-"]];
+    if (!session.reader) {
+      const base = this.#baseUrl(req, path.replace(/\/$/, ""));
+      const info = session.channels.flatMap((pair, track) => {
+        const at = pair && stream.startPosition(track);
+        return at ? [`url=${base}trackID=${track};seq=${at.seq};rtptime=${at.ts}`] : [];
+      });
+      if (info.length > 0) headers.push(["RTP-Info", info.join(",")]);
+    }
+    state.conn.reply(req, 200, headers);
     if (session.reader) return;
     session.reader = { conn: state.conn, channels: session.channels, internal: session.internal };
     state.conn.expireAfter(0);
+    // Attached in the same turn as the reply: no packet can come between what it says and them.
     stream.attach(session.reader);
   }
 

@@ -17,11 +17,13 @@ import { createLogger, type Logger } from "../../models/log.ts";
 import {
   type ConnState,
   DEFAULT_LIMITS,
+  type Forwarding,
   PUBLIC,
   type RtspLimits,
   type RtspServer,
   type RtspServerOptions,
 } from "./rtsp_server_types.ts";
+import { PathForward } from "./rtsp_forward.ts";
 import { isStreaming, RtspAccess } from "./rtsp_access.ts";
 import { RtspConnections } from "./rtsp_connections.ts";
 import { StreamPaths } from "./rtsp_paths.ts";
@@ -84,7 +86,7 @@ class Server implements RtspServer {
     this.port = listener.addr.port;
     this.#urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
     this.#connections = new RtspConnections(limits, log);
-    this.#paths = new StreamPaths(limits);
+    this.#paths = new StreamPaths(limits, options.switchable);
     const access = new RtspAccess({
       authorize: options.authorize ?? (() => ({ allowed: true as const })),
       methods: options.authMethods ?? ["basic"],
@@ -132,6 +134,13 @@ class Server implements RtspServer {
 
   closeReaders(path: string): number {
     return this.#connections.closeReaders(path);
+  }
+
+  forward(from: string, to: string): Forwarding {
+    const forward = new PathForward(this.#paths, from, to, this.#limits.demandWaitMs);
+    const started = forward.start();
+    started.catch(() => forward.stop());
+    return { started, stop: () => forward.stop() };
   }
 
   async close(): Promise<void> {
@@ -237,7 +246,7 @@ class Server implements RtspServer {
         return await this.#readers.setup(state, req, target);
       }
       case "PLAY":
-        return this.#readers.play(state, req);
+        return this.#readers.play(state, req, target.path);
       case "RECORD":
         return this.#publishers.record(state, req);
       case "TEARDOWN":

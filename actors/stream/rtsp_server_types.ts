@@ -137,6 +137,19 @@ export interface RtspServerOptions {
   publishOwner?: (path: string) => string | undefined;
   /** Told when a path gets or loses its publisher. */
   onPublish?: (event: { type: "publish" | "unpublish"; path: string }) => void;
+  /**
+   * Paths whose publishers may change codec parameters under their readers (live sessions: a
+   * quality switch brings the new size in band). Default: none.
+   */
+  switchable?: (path: string) => boolean;
+}
+
+/** A path published in process from another's video (see rtsp_forward.ts). */
+export interface Forwarding {
+  /** Settles once the target is published at a keyframe (rejects when the source is missing). */
+  started: Promise<void>;
+  /** Stops forwarding; the target loses its publisher unless another took it. */
+  stop(): void;
 }
 
 /** A running server. */
@@ -158,6 +171,12 @@ export interface RtspServer {
    * @returns how many were closed
    */
   closeReaders(path: string): number;
+  /**
+   * Publishes `to` with the video of `from`, in process, until stopped: a live `source` session
+   * served from the hub's path without a process. Another publisher of `to` (an encoding ffmpeg)
+   * takes the path from it, and it can take the path back; readers of `to` read on.
+   */
+  forward(from: string, to: string): Forwarding;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
 }

@@ -1,30 +1,57 @@
 /**
- * One relay path: the publisher's description, its readers, and the fan-out of each RTP/RTCP
- * packet (copied once, SSRC/sequence/timestamp rewritten, queued per reader). A late reader starts
- * from the cached packets since the last keyframe; readers outlive a publisher for a grace period
- * (rtsp_paths.ts) and continue seamlessly when one with the same media returns.
+ * One relay path: the publisher's description, its readers, and the fan-out of each RTP packet
+ * (copied once, SSRC/sequence/timestamp rewritten, queued per reader) with the relay's own RTCP
+ * sender reports (models/rtsp/rtcp.ts: at a reader's start, then every few seconds). A late
+ * reader starts from the cached packets since the last keyframe; readers outlive a publisher for
+ * a grace period (rtsp_paths.ts) and continue seamlessly when one with the same media returns.
  * Why our own relay: docs/decisions/own-rtsp-relay.md.
  *
  * @module
  */
 
-import type { RtspConn } from "./rtsp_conn.ts";
-import { readerSdp, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
+import type { CloseReason } from "./rtsp_conn.ts";
+import { readerSdp, sameCodecs, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
 import {
+  catchUpDue,
+  catchUpTimestamps,
   keyframeStart,
   newTrackClock,
+  nextPosition,
   resyncClock,
   rewriteRtp,
-  rewriteSenderReport,
   rtpPayload,
   rtpTimestamp,
   type TrackClock,
 } from "../../models/rtsp/rtp.ts";
+import { learnSenderReport, senderReport } from "../../models/rtsp/rtcp.ts";
+
+/** Sender reports go to a track's readers this often (RFC 3550 §6.2: at least 5 s apart). */
+export const SENDER_REPORT_INTERVAL_MS = 5000;
+/** A packet due this soon goes out now (timers are not finer than that anyway). */
+const PACING_SLACK_MS = 4;
 import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
+
+/** Where a reader's packets go: a client's connection, or a path forwarded in process. */
+export interface ReaderConn {
+  /** Queues interleaved frames; false (and closed) when the reader is too far behind. */
+  send(bytes: Uint8Array): boolean;
+  close(reason: CloseReason): void;
+  /** Largest queue allowed (a reader's start burst raises it). */
+  queueLimit: number;
+  readonly reason: CloseReason;
+  /** Frames lost when it closed. */
+  readonly droppedFrames: number;
+}
+
+/** Who publishes a path: a client's connection, or a path forwarded in process. */
+export interface StreamPublisher {
+  /** Another publisher took the path, or the server closes. */
+  close(reason: CloseReason): void;
+}
 
 /** A reader attached to a stream. */
 export interface StreamReader {
-  conn: RtspConn;
+  conn: ReaderConn;
   /** `[rtp, rtcp]` channel per track index; undefined for tracks not set up. */
   channels: ([number, number] | undefined)[];
   /** Internal consumers do not count against the reader limits. */
@@ -59,8 +86,8 @@ interface Track {
   clock: TrackClock;
   encoding: string;
   keyframes: boolean;
-  /** Last sender report, rewritten, for late readers. */
-  lastSr: Uint8Array | null;
+  /** When the last sender report went to the track's readers (epoch ms; 0: none yet). */
+  srAt: number;
 }
 
 interface Cached {
@@ -77,7 +104,7 @@ export class Stream {
   sdp: Sdp;
   /** The SDP readers get. */
   description: string;
-  publisher: RtspConn | null = null;
+  publisher: StreamPublisher | null = null;
   readonly readers = new Set<StreamReader>();
   #tracks: Track[];
   #gop: Cached[] = [];
@@ -98,13 +125,18 @@ export class Stream {
   #windowBytes = 0;
   #bitrate = 0;
   #sessionId = Math.floor(Math.random() * 2 ** 31);
+  /** A publisher's buffered start, held until due (`catchUpDue`), in arrival order. */
+  #paced: { track: number; frame: Uint8Array; due: number }[] = [];
+  #pacer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param path the path
    * @param sdp the first publisher's description
    * @param gopLimit bytes the keyframe cache may hold
+   * @param switchable whether publishers may change codec parameters under its readers (a live
+   *   session's quality switch: the new size comes in band)
    */
-  constructor(path: string, sdp: Sdp, gopLimit: number) {
+  constructor(path: string, sdp: Sdp, gopLimit: number, readonly switchable = false) {
     this.path = path;
     this.sdp = sdp;
     this.description = readerSdp(sdp, path, this.#sessionId);
@@ -118,22 +150,20 @@ export class Stream {
   }
 
   /**
-   * A publisher takes the path. With the same media, readers continue; otherwise they are
-   * closed (they reconnect and learn the new description).
+   * A publisher takes the path. With the same media (on a switchable path: the same codecs),
+   * readers continue; otherwise they are closed (they reconnect and learn the new description).
    *
-   * @param conn the publisher's connection
+   * @param conn the publisher
    * @param sdp its description
    * @returns the readers that had to be closed
    */
-  publish(conn: RtspConn, sdp: Sdp): number {
+  publish(conn: StreamPublisher, sdp: Sdp): number {
+    this.#flushPaced(Infinity);
     this.publisher = conn;
     this.#stats.publishers++;
     this.#clearGop();
-    if (sameMedia(this.sdp, sdp)) {
-      for (const track of this.#tracks) {
-        resyncClock(track.clock);
-        track.lastSr = null;
-      }
+    if (sameMedia(this.sdp, sdp) || (this.switchable && sameCodecs(this.sdp, sdp))) {
+      for (const track of this.#tracks) resyncClock(track.clock);
       return 0;
     }
     const closed = this.readers.size;
@@ -148,17 +178,37 @@ export class Stream {
 
   /** The publisher left; readers stay until a new one comes or the path is removed. */
   unpublish(): void {
+    this.#flushPaced(Infinity);
     this.publisher = null;
     this.#clearGop();
   }
 
   /**
-   * Starts a reader: the last sender reports and the packets since the last keyframe first,
+   * Where a reader attached now starts on a track (its PLAY reply's `RTP-Info`): the first cached
+   * packet, or the next one.
+   *
+   * @param track the track index
+   * @returns its sequence number and RTP time, or null when nothing is known yet
+   */
+  startPosition(track: number): { seq: number; ts: number } | null {
+    const first = this.#catchUpBurst().find((c) => c.track === track) ??
+      this.#paced.find((p) => p.track === track);
+    if (first) {
+      const rtp = first.frame.subarray(INTERLEAVED_HEADER);
+      return { seq: (rtp[2]! << 8) | rtp[3]!, ts: rtpTimestamp(rtp) };
+    }
+    const clock = this.#tracks[track]?.clock;
+    return clock ? nextPosition(clock) : null;
+  }
+
+  /**
+   * Starts a reader: a sender report per track and the packets since the last keyframe first,
    * then every new packet.
    *
    * @param reader the reader with its channels
+   * @param now wall clock, ms
    */
-  attach(reader: StreamReader): void {
+  attach(reader: StreamReader, now = Date.now()): void {
     let burst = 0;
     const send = (track: number, rtcp: boolean, frame: Uint8Array) => {
       const pair = reader.channels[track];
@@ -168,9 +218,10 @@ export class Stream {
       reader.conn.send(out);
     };
     this.#tracks.forEach((track, i) => {
-      if (track.lastSr) send(i, true, frame(0, track.lastSr));
+      const sr = senderReport(track.clock, now);
+      if (sr) send(i, true, frame(0, sr));
     });
-    if (this.#gopValid) { for (const c of this.#gop) send(c.track, c.rtcp, c.frame); }
+    for (const c of this.#catchUpBurst()) send(c.track, c.rtcp, c.frame);
     // The burst drains at once; only what piles up after it counts as not reading.
     reader.conn.queueLimit += burst;
     this.readers.add(reader);
@@ -197,20 +248,63 @@ export class Stream {
     const t = this.#tracks[track];
     if (!t) return;
     this.#count(packet.length, now);
-    let out: Uint8Array;
     if (rtcp) {
-      const sr = rewriteSenderReport(t.clock, packet);
-      if (!sr) return;
-      t.lastSr = sr;
-      out = frame(0, sr);
-    } else {
-      if (packet.length < 12 || packet[0]! >> 6 !== 2) return;
-      out = frame(0, packet);
-      const rtp = out.subarray(INTERLEAVED_HEADER);
-      rewriteRtp(t.clock, rtp, now);
-      if (t.keyframes) this.#cacheKeyframe(t, rtp);
+      // The relay reports for the rewritten stream itself; the publisher's report sets its clock.
+      learnSenderReport(t.clock, packet, now);
+      return;
     }
-    if (this.#gopValid) this.#cache({ track, rtcp, frame: out });
+    if (packet.length < 12 || packet[0]! >> 6 !== 2) return;
+    const out = frame(0, packet);
+    const rtp = out.subarray(INTERLEAVED_HEADER);
+    rewriteRtp(t.clock, rtp, now);
+    const due = catchUpDue(t.clock, rtpTimestamp(rtp));
+    if (this.#paced.length > 0 || due > now + PACING_SLACK_MS) {
+      this.#paced.push({ track, frame: out, due });
+      this.#pace();
+      return;
+    }
+    this.#deliver(track, out, now);
+  }
+
+  /** A rewritten packet goes out: cached, after a sender report when one is due, to its readers. */
+  #deliver(track: number, out: Uint8Array, now: number): void {
+    const t = this.#tracks[track];
+    if (!t) return;
+    if (t.keyframes) this.#cacheKeyframe(t, out.subarray(INTERLEAVED_HEADER));
+    if (now - t.srAt >= SENDER_REPORT_INTERVAL_MS) {
+      t.srAt = now;
+      const sr = senderReport(t.clock, now);
+      if (sr) this.#fanOut(track, true, frame(0, sr));
+    }
+    if (this.#gopValid) this.#cache({ track, rtcp: false, frame: out });
+    this.#fanOut(track, false, out);
+  }
+
+  /** Sends the held packets as they fall due. */
+  #pace(): void {
+    if (this.#pacer !== undefined || this.#paced.length === 0) return;
+    const wait = Math.max(0, this.#paced[0]!.due - Date.now());
+    this.#pacer = setTimeout(() => {
+      this.#pacer = undefined;
+      this.#flushPaced(Date.now() + PACING_SLACK_MS);
+      this.#pace();
+    }, wait);
+  }
+
+  /** Sends the held packets due by `until` (all with `Infinity`). */
+  #flushPaced(until: number): void {
+    while (this.#paced.length > 0 && this.#paced[0]!.due <= until) {
+      const next = this.#paced.shift()!;
+      this.#deliver(next.track, next.frame, Date.now());
+    }
+    if (this.#paced.length === 0) {
+      clearTimeout(this.#pacer);
+      this.#pacer = undefined;
+    }
+  }
+
+  /** Queues a framed packet to every reader of its track (dropping readers that stopped reading). */
+  #fanOut(track: number, rtcp: boolean, out: Uint8Array): void {
     let byChannel: Map<number, Uint8Array> | undefined;
     for (const reader of this.readers) {
       const pair = reader.channels[track];
@@ -270,6 +364,24 @@ export class Stream {
     }
   }
 
+  /** The cached packets for a late reader, with caught-up timestamps (copies where changed). */
+  #catchUpBurst(): Cached[] {
+    if (!this.#gopValid) return [];
+    const burst = [...this.#gop];
+    this.#tracks.forEach((_, track) => {
+      const at = burst.flatMap((c, i) => (c.track === track ? [i] : []));
+      const old = at.map((i) => rtpTimestamp(burst[i]!.frame.subarray(INTERLEAVED_HEADER)));
+      const now = catchUpTimestamps(old);
+      at.forEach((i, n) => {
+        if (now[n] === old[n]) return;
+        const frame = burst[i]!.frame.slice();
+        new DataView(frame.buffer).setUint32(INTERLEAVED_HEADER + 4, now[n]!);
+        burst[i] = { ...burst[i]!, frame };
+      });
+    });
+    return burst;
+  }
+
   #cacheKeyframe(track: Track, rtp: Uint8Array): void {
     const ts = rtpTimestamp(rtp);
     if (ts === this.#gopKeyTs || !keyframeStart(track.encoding, rtpPayload(rtp))) return;
@@ -297,12 +409,16 @@ export class Stream {
   }
 
   #newTracks(sdp: Sdp): Track[] {
-    const ssrc = crypto.getRandomValues(new Uint32Array(sdp.media.length));
+    // Per track: SSRC, first sequence number and first timestamp (random, RFC 3550 §5.1).
+    const random = crypto.getRandomValues(new Uint32Array(sdp.media.length * 3));
     return sdp.media.map((m, i) => ({
-      clock: newTrackClock(ssrc[i]!, m.clockRate),
+      clock: newTrackClock(random[3 * i]!, m.clockRate, {
+        seq: random[3 * i + 1]! & 0x7fff,
+        ts: random[3 * i + 2]!,
+      }),
       encoding: m.encoding,
       keyframes: m.encoding === "H264" || m.encoding === "H265",
-      lastSr: null,
+      srAt: 0,
     }));
   }
 }

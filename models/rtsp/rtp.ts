@@ -2,8 +2,9 @@
  * What the relay reads and changes in RTP/RTCP packets — never the media itself: a per-track
  * clock that rewrites SSRC, sequence number and timestamp (and RTCP sender reports) so readers
  * see one continuous stream when the publisher behind a path is replaced (a reconnect's new
- * ffmpeg starts at random numbers: a decoder would see a jump of hours), and whether a packet
- * starts an H.264/H.265 keyframe, which bounds the cache a late reader starts from.
+ * ffmpeg starts at random numbers: a decoder would see a jump of hours), the track's mapping of
+ * RTP time to wall-clock time (for the sender reports of rtcp.ts), and whether a packet starts an
+ * H.264/H.265 keyframe, which bounds the cache a late reader starts from.
  * See docs/decisions/own-rtsp-relay.md.
  *
  * @module
@@ -30,21 +31,53 @@ export interface TrackClock {
   lastAt: number;
   /** False until the first packet of the current publisher has set the offsets. */
   synced: boolean;
+  /** Whether the last packet ended a picture (its marker bit). */
+  lastMarker: boolean;
+  /** When the current publisher's first packet came, ms, and its rewritten timestamp. */
+  syncedAt: number;
+  syncTs: number;
+  /** Where the first publisher's first packet is mapped to (readers learn it in `RTP-Info`). */
+  readonly start: { seq: number; ts: number } | null;
+  /**
+   * Wall-clock time of one rewritten timestamp: the publisher's last sender report, or else the
+   * packet that arrived least late (a burst of buffered packets must not look like the present).
+   */
+  wall: { ts: number; at: number; fromPublisher: boolean } | null;
+  /** RTP packets and payload octets sent (sender reports carry them). */
+  packets: number;
+  octets: number;
 }
+
+/** Past this many ticks from the mapping's timestamp, it is moved along (32-bit wrap). */
+const WALL_REANCHOR_TICKS = 2 ** 30;
+/**
+ * How long after a publisher's first packet its buffered start (a burst of media it read while
+ * probing its source, sent at once) is paced (see {@linkcode catchUpDue}).
+ */
+export const CATCH_UP_MS = 4000;
 
 /**
  * A clock for a new track.
  *
  * @param ssrc the SSRC readers will see
  * @param clockRate the track's RTP clock rate
+ * @param start where the first packet is mapped to; null keeps the first publisher's numbers
  * @returns a clock that syncs on the first packet
  * @example
  * ```ts
- * const clock = newTrackClock(0x1234, 90000);
+ * const clock = newTrackClock(0x1234, 90000, { seq: 100, ts: 5000 });
  * ```
  */
-export function newTrackClock(ssrc: number, clockRate: number): TrackClock {
+export function newTrackClock(
+  ssrc: number,
+  clockRate: number,
+  start: { seq: number; ts: number } | null = null,
+): TrackClock {
   return {
+    start,
+    wall: null,
+    packets: 0,
+    octets: 0,
     ssrc: ssrc >>> 0,
     clockRate,
     seqOffset: 0,
@@ -53,6 +86,9 @@ export function newTrackClock(ssrc: number, clockRate: number): TrackClock {
     lastTs: null,
     lastAt: 0,
     synced: false,
+    lastMarker: false,
+    syncedAt: 0,
+    syncTs: 0,
   };
 }
 
@@ -70,7 +106,10 @@ export function isRtp(packet: Uint8Array): boolean {
 /**
  * Rewrites an RTP packet in place for readers: SSRC to the clock's, sequence number and timestamp
  * shifted so that the first packet of a new publisher follows the last one sent (one sequence
- * number later, and later in time by the wall-clock gap).
+ * number later, and later in time by the wall-clock gap). A video picture that would get the
+ * timestamp of the one before (an ffmpeg stamping pictures read together with the same wall-clock
+ * time) gets one tick more: a timestamp names one picture (RFC 6184 §5.1), and readers that stamp
+ * pictures from it drop duplicates.
  *
  * @param clock the track's clock (updated)
  * @param packet an RTP packet, modified in place
@@ -89,17 +128,83 @@ export function rewriteRtp(clock: TrackClock, packet: Uint8Array, now: number): 
       const gap = Math.max(1, Math.round(((now - clock.lastAt) * clock.clockRate) / 1000));
       clock.seqOffset = (clock.lastSeq + 1 - seq) & 0xffff;
       clock.tsOffset = (clock.lastTs + gap - ts) >>> 0;
+    } else if (clock.start) {
+      clock.seqOffset = (clock.start.seq - seq) & 0xffff;
+      clock.tsOffset = (clock.start.ts - ts) >>> 0;
     }
     clock.synced = true;
+    clock.syncedAt = now;
+    clock.syncTs = (ts + clock.tsOffset) >>> 0;
   }
   const outSeq = (seq + clock.seqOffset) & 0xffff;
-  const outTs = (ts + clock.tsOffset) >>> 0;
+  let outTs = (ts + clock.tsOffset) >>> 0;
+  if (clock.lastMarker && outTs === clock.lastTs && clock.clockRate === 90000) {
+    clock.tsOffset = (clock.tsOffset + 1) >>> 0;
+    outTs = (outTs + 1) >>> 0;
+  }
+  clock.lastMarker = (packet[1]! & 0x80) !== 0;
   view.setUint16(2, outSeq);
   view.setUint32(4, outTs);
   view.setUint32(8, clock.ssrc);
   clock.lastSeq = outSeq;
   clock.lastTs = outTs;
   clock.lastAt = now;
+  clock.packets++;
+  clock.octets += Math.max(0, packet.length - RTP_HEADER);
+  noteArrival(clock, outTs, now);
+}
+
+/**
+ * When a packet of a publisher's first seconds is due to readers: at twice real time from its
+ * first packet. A publisher that starts with a burst of buffered media (ffmpeg sends what it read
+ * while probing its source at once) is so forwarded faster than real time until it has caught
+ * up, never in one instant: a reader's jitter buffer that stamps pictures from arrival and RTP
+ * time (GStreamer's) would stamp the live pictures after an instant burst earlier than the
+ * burst's. Timestamps are left as they are.
+ *
+ * @param clock the track's clock (after {@linkcode rewriteRtp} of the packet)
+ * @param ts the packet's rewritten timestamp
+ * @returns when it is due (epoch ms); 0 outside the publisher's first {@linkcode CATCH_UP_MS}
+ * @example
+ * ```ts
+ * const due = catchUpDue(clock, rtpTimestamp(packet));
+ * if (due > Date.now()) queue(packet, due);
+ * ```
+ */
+export function catchUpDue(clock: TrackClock, ts: number): number {
+  if (clock.lastAt - clock.syncedAt >= CATCH_UP_MS) return 0;
+  const media = (((ts - clock.syncTs) | 0) * 1000) / clock.clockRate;
+  return clock.syncedAt + Math.max(0, media) / 2;
+}
+
+/**
+ * Where a reader starting now will be: the sequence number and timestamp of the next packet
+ * (the timestamp of the last one while its successor is unknown).
+ *
+ * @param clock the track's clock
+ * @returns the position, or null before anything is known
+ */
+export function nextPosition(clock: TrackClock): { seq: number; ts: number } | null {
+  if (clock.lastSeq !== null && clock.lastTs !== null) {
+    return { seq: (clock.lastSeq + 1) & 0xffff, ts: clock.lastTs };
+  }
+  return clock.start;
+}
+
+/** Keeps the mapping on the least late packet (unless the publisher's report sets it). */
+function noteArrival(clock: TrackClock, ts: number, now: number): void {
+  const wall = clock.wall;
+  if (!wall) {
+    clock.wall = { ts, at: now, fromPublisher: false };
+    return;
+  }
+  const ticks = (ts - wall.ts) | 0;
+  const expected = wall.at + (ticks * 1000) / clock.clockRate;
+  if (!wall.fromPublisher && now < expected) {
+    clock.wall = { ts, at: now, fromPublisher: false };
+  } else if (Math.abs(ticks) > WALL_REANCHOR_TICKS) {
+    clock.wall = { ts, at: expected, fromPublisher: wall.fromPublisher };
+  }
 }
 
 /**
@@ -109,33 +214,32 @@ export function rewriteRtp(clock: TrackClock, packet: Uint8Array, now: number): 
  */
 export function resyncClock(clock: TrackClock): void {
   clock.synced = false;
+  // The old publisher's report says nothing of the new one's clock: arrivals set it again.
+  if (clock.wall) clock.wall.fromPublisher = false;
 }
 
 /**
- * The sender report of an RTCP compound packet, rewritten like the track's RTP (SSRC and RTP
- * timestamp), without the rest of the compound (SDES etc. name the publisher's SSRC).
+ * Timestamps of a late reader's catch-up burst (one track's packets since the last keyframe,
+ * sent at once): in the same order, one tick apart, ending at the newest. Sent with their own
+ * timestamps, seconds of media would arrive in an instant and the live packets after them would
+ * look late by as much, which a jitter buffer that stamps pictures from arrival (GStreamer's)
+ * answers with pictures stamped out of order; caught up, the burst is the present.
  *
- * @param clock the track's clock
- * @param packet an RTCP compound packet from the publisher
- * @returns a new buffer holding just the SR, or `null` when there is none or the clock has not
- *   synced yet (the mapping would be wrong)
+ * @param timestamps RTP timestamps of the packets, in sending order
+ * @returns the timestamps to send instead, one per packet
  * @example
  * ```ts
- * const sr = rewriteSenderReport(clock, rtcp);
+ * catchUpTimestamps([0, 0, 3600, 7200]); // [7198, 7198, 7199, 7200]
  * ```
  */
-export function rewriteSenderReport(clock: TrackClock, packet: Uint8Array): Uint8Array | null {
-  if (!clock.synced || packet.length < 28 || packet[0]! >> 6 !== 2 || packet[1] !== 200) {
-    return null;
-  }
-  const words = ((packet[2]! << 8) | packet[3]!) + 1;
-  const length = words * 4;
-  if (length < 28 || length > packet.length) return null;
-  const sr = packet.slice(0, length);
-  const view = new DataView(sr.buffer);
-  view.setUint32(4, clock.ssrc);
-  view.setUint32(16, (view.getUint32(16) + clock.tsOffset) >>> 0);
-  return sr;
+export function catchUpTimestamps(timestamps: readonly number[]): number[] {
+  if (timestamps.length === 0) return [];
+  const first = timestamps[0]!;
+  const rel = timestamps.map((t) => (t - first) | 0);
+  const distinct = [...new Set(rel)].sort((a, b) => a - b);
+  const newest = distinct.at(-1)!;
+  const rank = new Map(distinct.map((t, i) => [t, distinct.length - 1 - i]));
+  return rel.map((t) => (first + newest - rank.get(t)!) >>> 0);
 }
 
 /**

@@ -168,6 +168,48 @@ export function sameMedia(a: Sdp, b: Sdp): boolean {
     });
 }
 
+/**
+ * Whether a new publisher can continue an old one for readers that learn a new picture size in
+ * band (a live session's quality switch: the parameter sets come with each keyframe): the same
+ * sections, codecs, clock rates and payload types; codec parameters may differ.
+ *
+ * @param a the description readers have
+ * @param b the new publisher's
+ * @returns true when readers can keep reading
+ * @example
+ * ```ts
+ * sameCodecs(parseSdp(at1080p), parseSdp(at360p)); // true: both H264/90000 on 96
+ * ```
+ */
+export function sameCodecs(a: Sdp, b: Sdp): boolean {
+  return a.media.length === b.media.length &&
+    a.media.every((m, i) => {
+      const n = b.media[i]!;
+      return m.type === n.type && m.encoding === n.encoding && m.clockRate === n.clockRate &&
+        m.formats[0] === n.formats[0];
+    });
+}
+
+/**
+ * The H.264 parameter sets (SPS, PPS) of a section's `sprop-parameter-sets` (RFC 6184 §8.1).
+ *
+ * @param fmtp the section's `a=fmtp` parameters
+ * @returns the NAL units, none when absent or malformed
+ * @example
+ * ```ts
+ * spropParameterSets("packetization-mode=1;sprop-parameter-sets=Z0IAHpWoKA9k,aM48gA=="); // [sps, pps]
+ * ```
+ */
+export function spropParameterSets(fmtp: string | undefined): Uint8Array[] {
+  const value = /(?:^|;)\s*sprop-parameter-sets=([^;]*)/i.exec(fmtp ?? "")?.[1]?.trim();
+  if (!value) return [];
+  try {
+    return value.split(",").filter((b) => b !== "").map((b) => Uint8Array.fromBase64(b));
+  } catch {
+    return [];
+  }
+}
+
 function normalizeFmtp(fmtp: string | undefined): string {
   return (fmtp ?? "").split(";").map((p) => p.trim()).filter((p) => p !== "").sort().join(";");
 }

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  CATCH_UP_MS,
+  catchUpDue,
+  catchUpTimestamps,
   keyframeStart,
   newTrackClock,
+  nextPosition,
   resyncClock,
   rewriteRtp,
-  rewriteSenderReport,
   rtpPayload,
   rtpTimestamp,
 } from "../../../models/rtsp/rtp.ts";
@@ -48,28 +51,64 @@ Deno.test("rewriteRtp() continues sequence and time across a new publisher", () 
   assert.deepEqual(fields(after), { seq: 1, ts: (0xffffff00 + 183000) >>> 0, ssrc: 7 });
 });
 
-Deno.test("rewriteSenderReport() maps the SR's RTP time like the packets and drops the rest", () => {
-  const clock = newTrackClock(7, 90000);
-  const sr = new Uint8Array(28 + 12);
-  const v = new DataView(sr.buffer);
-  sr[0] = 0x80;
-  sr[1] = 200;
-  v.setUint16(2, 6); // 7 words
-  v.setUint32(4, 0x99);
-  v.setUint32(16, 1000);
-  sr[28] = 0x81;
-  sr[29] = 202; // SDES after it
-  assert.equal(rewriteSenderReport(clock, sr), null, "no mapping before the first packet");
-  rewriteRtp(clock, rtp(1, 500), 0);
+Deno.test("rewriteRtp() maps a new path's first packet to the clock's start, which nextPosition() tells", () => {
+  const clock = newTrackClock(7, 90000, { seq: 500, ts: 1_000_000 });
+  assert.deepEqual(nextPosition(clock), { seq: 500, ts: 1_000_000 }, "known before any packet");
+  const first = rtp(40_000, 123);
+  rewriteRtp(clock, first, 0);
+  assert.deepEqual(fields(first), { seq: 500, ts: 1_000_000, ssrc: 7 });
+  const second = rtp(40_001, 123 + 3600);
+  rewriteRtp(clock, second, 40);
+  assert.deepEqual(fields(second), { seq: 501, ts: 1_003_600, ssrc: 7 });
+  assert.deepEqual(nextPosition(clock), { seq: 502, ts: 1_003_600 });
+});
+
+Deno.test("catchUpDue() paces a publisher's first seconds at twice real time, then nothing", () => {
+  const clock = newTrackClock(7, 90000, { seq: 0, ts: 1000 });
+  const p = rtp(3, 50);
+  rewriteRtp(clock, p, 10_000);
+  assert.equal(catchUpDue(clock, fields(p).ts), 10_000, "the first packet at once");
+  // A burst: a second of media arriving 5 ms later is due half a second after the first.
+  const burst = rtp(28, 50 + 90000);
+  rewriteRtp(clock, burst, 10_005);
+  assert.equal(catchUpDue(clock, fields(burst).ts), 10_500);
+  const late = rtp(200, 50 + 90000 * 5);
+  rewriteRtp(clock, late, 10_000 + CATCH_UP_MS);
+  assert.equal(catchUpDue(clock, fields(late).ts), 0, "after the window: no pacing");
   resyncClock(clock);
-  rewriteRtp(clock, rtp(9, 100), 1000); // tsOffset = 500 + 90000 - 100
-  const out = rewriteSenderReport(clock, sr);
-  assert.ok(out);
-  assert.equal(out.length, 28);
-  const o = new DataView(out.buffer);
-  assert.equal(o.getUint32(4), 7);
-  assert.equal(o.getUint32(16), 1000 + 500 + 90000 - 100);
-  assert.equal(rewriteSenderReport(clock, sr.subarray(28)), null, "not an SR");
+  const next = rtp(9, 7);
+  rewriteRtp(clock, next, 20_000);
+  assert.equal(catchUpDue(clock, fields(next).ts), 20_000, "a new publisher is paced again");
+});
+
+Deno.test("rewriteRtp() gives a video picture stamped like the one before one tick more", () => {
+  const clock = newTrackClock(7, 90000, { seq: 0, ts: 1000 });
+  const marked = (seq: number, ts: number, marker: boolean) => {
+    const p = rtp(seq, ts);
+    if (marker) p[1] = p[1]! | 0x80;
+    rewriteRtp(clock, p, 0);
+    return fields(p).ts;
+  };
+  assert.equal(marked(1, 50, false), 1000, "first packet of a picture");
+  assert.equal(marked(2, 50, true), 1000, "its last packet: same picture, same time");
+  assert.equal(marked(3, 50, false), 1001, "the next picture, stamped alike by its publisher");
+  assert.equal(marked(4, 50, true), 1001);
+  assert.equal(marked(5, 50 + 3600, true), 1001 + 3600, "later pictures keep their spacing");
+  const audio = newTrackClock(8, 48000, { seq: 0, ts: 0 });
+  const a = rtp(1, 10);
+  a[1] = a[1]! | 0x80;
+  rewriteRtp(audio, a, 0);
+  const b = rtp(2, 10);
+  rewriteRtp(audio, b, 0);
+  assert.equal(fields(b).ts, 0, "audio is left as it is");
+});
+
+Deno.test("catchUpTimestamps() makes a late reader's burst the present, in order, ties kept", () => {
+  assert.deepEqual(catchUpTimestamps([0, 0, 3600, 7200]), [7198, 7198, 7199, 7200]);
+  assert.deepEqual(catchUpTimestamps([]), []);
+  // Across the 32-bit wrap, and a B-frame shown before the last P-frame.
+  const wrapped = catchUpTimestamps([0xffffff00, 0x00000100, 0x00000080]);
+  assert.deepEqual(wrapped, [0x000000fe, 0x00000100, 0x000000ff]);
 });
 
 Deno.test("rtpPayload() skips CSRCs and the header extension", () => {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { mediaIndexForControl, parseSdp, readerSdp, sameMedia } from "../../../models/rtsp/sdp.ts";
+import {
+  mediaIndexForControl,
+  parseSdp,
+  readerSdp,
+  sameCodecs,
+  sameMedia,
+} from "../../../models/rtsp/sdp.ts";
 import { ValidationError } from "../../../models/errors.ts";
 
 /** What ffmpeg 5.1 ANNOUNCEs for H.264 + AAC (captured from `-f rtsp`). */
@@ -79,6 +85,24 @@ Deno.test("sameMedia() lets readers continue only when codecs and parameters mat
   const videoOnly = parseSdp(FFMPEG_SDP.slice(0, FFMPEG_SDP.indexOf("m=audio")));
   assert.ok(!sameMedia(a, videoOnly), "a track less");
   assert.ok(!sameMedia(parseSdp(H265_SDP), videoOnly), "another codec");
+});
+
+Deno.test("sameCodecs() lets a live session's readers continue at another picture size", () => {
+  const a = parseSdp(FFMPEG_SDP);
+  assert.ok(sameCodecs(a, parseSdp(FFMPEG_SDP.replace("Z/QADJGb", "Z/QADJGc"))), "new size");
+  const videoOnly = parseSdp(FFMPEG_SDP.slice(0, FFMPEG_SDP.indexOf("m=audio")));
+  assert.ok(!sameCodecs(a, videoOnly), "a track less");
+  assert.ok(!sameCodecs(parseSdp(H265_SDP), videoOnly), "another codec");
+  assert.ok(
+    !sameCodecs(
+      videoOnly,
+      parseSdp(
+        FFMPEG_SDP.replace(/RTP\/AVP 96/, "RTP/AVP 97")
+          .replace(/rtpmap:96/, "rtpmap:97").slice(0, FFMPEG_SDP.indexOf("m=audio")),
+      ),
+    ),
+    "payload type",
+  );
 });
 
 Deno.test("mediaIndexForControl() finds the section a publisher's SETUP names", () => {
