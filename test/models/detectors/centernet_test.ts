@@ -104,21 +104,21 @@ Deno.test("CenterNet through the shared worker gives the same detections as in-p
   }
 });
 
-Deno.test("fittedInputSize() keeps the frame's aspect ratio with a grey margin, in multiples of 32", () => {
+Deno.test("fittedInputSize() keeps the frame's aspect ratio with a grey margin, in multiples of 64", () => {
   const cases: [number, number, number, { width: number; height: number }][] = [
-    [640, 360, 512, { width: 512, height: 352 }],
-    [1920, 1080, 512, { width: 512, height: 352 }],
+    [640, 360, 512, { width: 512, height: 384 }],
+    [1920, 1080, 512, { width: 512, height: 384 }],
     [768, 576, 512, { width: 512, height: 448 }],
-    [360, 640, 512, { width: 352, height: 512 }],
+    [360, 640, 512, { width: 384, height: 512 }],
     [512, 512, 512, { width: 512, height: 512 }],
-    [1000, 10, 320, { width: 320, height: 96 }],
+    [1000, 10, 320, { width: 320, height: 128 }],
   ];
   for (const [w, h, side, expected] of cases) {
     assert.deepEqual(fittedInputSize(w, h, side), expected);
   }
 });
 
-Deno.test("CenterNet runs a 16:9 frame at 512x352 with the setup step's model and still finds the persons", async () => {
+Deno.test("CenterNet runs a 16:9 frame at 512x384 with the setup step's model and still finds the persons", async () => {
   // Records the input dims of every run (onnxruntime-node's session class, typed as a factory).
   type Run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => Promise<unknown>;
   const proto = (ort.InferenceSession as unknown as { prototype: { run: Run } }).prototype;
@@ -145,7 +145,7 @@ Deno.test("CenterNet runs a 16:9 frame at 512x352 with the setup step's model an
       data: full.data.slice(top * full.width * 3, (top + height) * full.width * 3),
     };
     const dets = await det.detect(frame);
-    assert.deepEqual(seen.at(-1), [1, 352, 512, 3]);
+    assert.deepEqual(seen.at(-1), [1, 384, 512, 3]);
     const moved = VTEST_PERSONS.map((b): Box => [b[0], b[1] - top, b[2], b[3] - top]);
     const found = moved.filter((box) => bestMatch(dets, "person", box) >= 0.5);
     assert.ok(found.length >= 3, `${found.length} of 5 persons found: ${describe(dets)}`);
