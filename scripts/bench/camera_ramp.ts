@@ -59,6 +59,12 @@ export interface CamerasOptions {
    */
   postgres?: boolean;
   log?: (line: string) => void;
+  /** Video files served to the cameras, camera i gets file i mod n (default: vtest.avi). */
+  sources?: string[];
+  /** Camera counts to measure at (default every count); cameras in between join unmeasured. */
+  schedule?: number[];
+  /** An extra judgement of a step (its reason, or undefined when it passes). */
+  check?: (step: Step) => string | undefined;
 }
 
 /** CPU over a window, in % of one core. */
@@ -88,6 +94,10 @@ export interface Step {
   detectorFps: number;
   /** Share of frames the motion gate kept from the detector, over all cameras. */
   gateSkipRatio: number;
+  /** Per camera, the times (s into the window) of the person events it opened. */
+  eventOpens: number[][];
+  /** The window's length, s. */
+  seconds: number;
   lag: { p50: number; p99: number; max: number };
   cpu: CpuSplit;
   /** Vigil's memory: this process's RSS + the PSS of every camera's ffmpegs (capture, puller). */
@@ -118,6 +128,8 @@ export interface CamerasResult {
 interface Rig {
   fleet: Fleet;
   ids: string[];
+  /** Person events opened, by camera id: performance.now() of each. */
+  opens: Map<string, number[]>;
   addCamera(): Promise<void>;
   removeCamera(): Promise<void>;
   simulatorPids(): number[];
@@ -142,10 +154,8 @@ function pullerPids(fleet: Fleet, ids: string[]): number[] {
 }
 
 /**
- * Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. Frames are large
- * short-lived buffers, so RSS swings by 100+ MB with garbage-collection timing; with
- * `--v8-flags=--expose-gc` (the bench task passes it) a collection runs first, and the median of
- * three samples is kept.
+ * Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. RSS swings by 100+ MB
+ * with GC timing; with `--v8-flags=--expose-gc` a collection runs first; median of three samples.
  */
 async function memory(fleet: Fleet, ids: string[]): Promise<MemoryParts> {
   const samples: MemoryParts[] = [];
@@ -228,6 +238,9 @@ async function measure(
   };
   lags.sort((a, b) => a - b);
   const lag = { p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: lags.at(-1) ?? 0 };
+  const eventOpens = ids.map((id) =>
+    (rig.opens.get(id) ?? []).filter((t) => t >= before.at).map((t) => (t - before.at) / 1000)
+  );
   const minFps = Math.min(...fps);
   const slow = fps.findIndex((f) => f < KEEP_SHARE * ANALYSIS_FPS);
   const reason = slow >= 0
@@ -247,6 +260,8 @@ async function measure(
     fps,
     detectorFps: runs / (ms / 1000),
     gateSkipRatio: analysed > 0 ? gateSkipped / analysed : 0,
+    eventOpens,
+    seconds: ms / 1000,
     lag,
     cpu,
     ...await memory(fleet, ids).then((parts) => ({ memoryBytes: parts.total, memory: parts })),
@@ -299,11 +314,21 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     throw new Error("bench: assets/models/centernet.onnx missing: run scripts/setup.sh");
   }
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-bench-cameras-" });
-  const server = await startRtspServer({ source: VTEST, width: 640, height: 360, fps: SOURCE_FPS });
+  const servers = await Promise.all(
+    (options.sources ?? [VTEST]).map((source) =>
+      startRtspServer({ source, width: 640, height: 360, fps: SOURCE_FPS })
+    ),
+  );
   const url = options.postgres ? Deno.env.get("DATABASE_URL") : undefined;
   const cluster = options.postgres && !url ? await startPostgresCluster() : undefined;
   const db = await openDatabase({ url: url ?? cluster?.url, dataDir });
   const detectors = new DetectorPool(catalog);
+  const events = createEventBus<FeedMessage>();
+  const opens = new Map<string, number[]>();
+  events.subscribe(({ action, event }) => {
+    if (action !== "open" || event.label !== "person") return;
+    opens.set(event.camera, [...opens.get(event.camera) ?? [], performance.now()]);
+  });
   // Captures read the camera through Vigil's stream hub, as in the product.
   const relay = await startRelay({ sql: db.sql, dataDir });
   const fleet = createFleet({
@@ -311,7 +336,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     secrets: await openSecretBox(dataDir),
     dataDir,
     detectors,
-    events: createEventBus<FeedMessage>(),
+    events,
     hub: relay.hub,
   });
   const settings = parseAnalyticsSettings(
@@ -322,11 +347,12 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   const rig: Rig = {
     fleet,
     ids,
+    opens,
     async addCamera() {
       const row = await insertCamera(db.sql, {
         id: uuidv7(),
         name: `sim ${ids.length + 1}`,
-        sourceUrl: server.url,
+        sourceUrl: servers[ids.length % servers.length]!.url,
         transport: "tcp",
       });
       await fleet.add(row);
@@ -337,7 +363,8 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       const id = ids.pop();
       if (id) await fleet.delete(id);
     },
-    simulatorPids: () => [server.pid, server.feederPid].filter((p): p is number => p !== null),
+    simulatorPids: () =>
+      servers.flatMap((s) => [s.pid, s.feederPid]).filter((p): p is number => p !== null),
   };
   try {
     const idleLags: number[] = [];
@@ -368,6 +395,8 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       // Past the limit, steps only add points for the memory slope: shorter windows do.
       const window = failedAt === undefined ? options.windowSeconds : options.windowSeconds / 2;
       const step = await measure(rig, inferenceComms, window);
+      const extra = step.ok ? options.check?.(step) : undefined;
+      if (extra) Object.assign(step, { ok: false, reason: extra });
       steps.push(step);
       log(
         `cameras ${step.cameras}: min ${step.minFps.toFixed(2)} frames/s, lag p99 ` +
@@ -381,9 +410,12 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       if (!step.ok) failedAt ??= step.cameras;
       if (ids.length >= options.maxCameras) break;
       if (failedAt !== undefined && ids.length >= MEMORY_MIN_CAMERAS) break;
-      await rig.addCamera();
+      const next = options.schedule?.find((n) => n > ids.length) ?? ids.length + 1;
+      if (options.schedule && failedAt !== undefined) break;
+      while (ids.length < Math.min(next, options.maxCameras)) await rig.addCamera();
     }
-    const max = failedAt === undefined ? ids.length : failedAt - 1;
+    const good = steps.filter((s) => failedAt === undefined || s.cameras < failedAt);
+    const max = failedAt === undefined ? ids.length : (good.at(-1)?.cameras ?? 0);
     const perCameraBytes = slope(steps.map((s) => [s.cameras, s.memoryBytes]));
     const hold: [number, number][] = [];
     if (options.holdSeconds > 0) {
@@ -411,7 +443,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     await detectors.close();
     await db.close();
     await cluster?.close();
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     await Deno.remove(dataDir, { recursive: true });
   }
 }
