@@ -30,9 +30,9 @@ import {
   KEEP_SHARE,
   MB,
   runCameras,
-  slope,
   SOURCE_FPS,
 } from "./bench/camera_ramp.ts";
+import { slope } from "./bench/fit.ts";
 
 function shared(options: RowOptions): Promise<CamerasResult> {
   const hold = options.selected.has("rss-drift")

@@ -30,6 +30,7 @@ import {
   TICKS_PER_S,
   ticksOf,
 } from "./proc.ts";
+import { drift, slope } from "./fit.ts";
 const VTEST = new URL("../../assets/media/vtest.avi", import.meta.url).pathname;
 /** A typical camera substream: 640x360 at 15 fps. */
 export const SOURCE_FPS = 15;
@@ -77,7 +78,7 @@ export interface CpuSplit {
   inference: number;
   /** Everything else in Vigil's process (capture reads, gate, tracker, writers, PGlite, HTTP). */
   rest: number;
-  /** The RTSP simulator and its feeder (not Vigil). */
+  /** The RTSP simulators and their feeders (not Vigil). */
   simulator: number;
   /** Everything else on the machine (other users of a shared box). */
   other: number;
@@ -271,36 +272,6 @@ async function measure(
 }
 
 /**
- * Least-squares slope of y over x.
- *
- * @param points [x, y] pairs
- * @returns the slope, 0 with fewer than two distinct x
- */
-export function slope(points: readonly [number, number][]): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  const sxx = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
-  if (sxx === 0) return 0;
-  return points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / sxx;
-}
-
-/**
- * Median of the last fifth minus median of the first fifth of samples (GC makes single samples
- * jump by several MB; medians of windows do not).
- *
- * @param values samples in time order
- * @returns the growth, `null` with fewer than 5 samples
- */
-export function drift(values: readonly number[]): number | null {
-  if (values.length < 5) return null;
-  const k = Math.max(1, Math.floor(values.length / 5));
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return med(values.slice(-k)) - med(values.slice(0, k));
-}
-
-/**
  * Runs the ramp (and the hold).
  *
  * @param options durations and limits
@@ -321,7 +292,11 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   );
   const url = options.postgres ? Deno.env.get("DATABASE_URL") : undefined;
   const cluster = options.postgres && !url ? await startPostgresCluster() : undefined;
-  const db = await openDatabase({ url: url ?? cluster?.url, dataDir });
+  // A database that does not start (a loaded box) must not leave the simulators running.
+  const db = await openDatabase({ url: url ?? cluster?.url, dataDir }).catch(async (error) => {
+    await Promise.all([...servers.map((s) => s.stop()), cluster?.close()]);
+    throw error;
+  });
   const detectors = new DetectorPool(catalog);
   const events = createEventBus<FeedMessage>();
   const opens = new Map<string, number[]>();
