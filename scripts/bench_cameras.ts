@@ -109,7 +109,9 @@ registerRow({
         } MB at ${first?.cameras ?? 0} → ${((last?.memoryBytes ?? 0) / MB).toFixed(0)} MB at ${
           last?.cameras ?? 0
         } cameras; per camera by part: Vigil's process ${part("process")} MB, capture ffmpeg ` +
-        `${part("capture")} MB, hub puller ${part("pullers")} MB`,
+        `${part("capture")} MB, hub puller ${part("pullers")} MB; without the puller ${
+          (mb - Number(part("pullers"))).toFixed(1)
+        } MB`,
       details: { points: r.steps.map((s) => [s.cameras, s.memoryBytes]) },
     };
   },
