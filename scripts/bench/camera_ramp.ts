@@ -292,8 +292,10 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   );
   const url = options.postgres ? Deno.env.get("DATABASE_URL") : undefined;
   const cluster = options.postgres && !url ? await startPostgresCluster() : undefined;
-  // A database that does not start (a loaded box) must not leave the simulators running.
-  const db = await openDatabase({ url: url ?? cluster?.url, dataDir }).catch(async (error) => {
+  // On a loaded box the embedded database can miss its start timeout: three tries, and a
+  // database that never starts must not leave the simulators running.
+  const open = () => openDatabase({ url: url ?? cluster?.url, dataDir });
+  const db = await open().catch(open).catch(open).catch(async (error) => {
     await Promise.all([...servers.map((s) => s.stop()), cluster?.close()]);
     throw error;
   });
