@@ -6,12 +6,15 @@
  * decoding the TF.js graph does after them (MaxPool peaks, TopK, gather) is done in TypeScript by
  * `models/detectors/centernet_decode.ts`, where thresholds and the class filter are configurable.
  *
- * ONNX interface of the result (opset 18, IR 8):
- * - input `images`: float32 NHWC `[1,512,512,3]`, RGB 0..255, plain stretch resize, no
- *   normalization (transposed to NCHW inside the graph);
- * - output `heatmap`: float32 NCHW `[1,80,128,128]`, per-class centre probability (sigmoid);
- * - output `boxes`: float32 NCHW `[1,4,128,128]`, distances left, top, right, bottom from the
+ * ONNX interface of the result (opset 18, IR 8), as the setup step writes it (`dynamic`):
+ * - input `images`: float32 NHWC `[N,H,W,3]` (H and W multiples of 32; the TF.js model was
+ *   trained at 512x512), RGB 0..255, no normalization (transposed to NCHW inside the graph);
+ * - output `heatmap`: float32 NCHW `[N,80,H/4,W/4]`, per-class centre probability (sigmoid);
+ * - output `boxes`: float32 NCHW `[N,4,H/4,W/4]`, distances left, top, right, bottom from the
  *   cell centre `(4x, 4y)` in input pixels (stride 4).
+ *
+ * A 16:9 frame then runs at 512x288 instead of being letterboxed into 512x512: the same pixels
+ * per object, 44% less input and about a third of the time (docs/decisions/analysis-capacity.md).
  *
  * Usage:
  * ```sh
@@ -205,16 +208,26 @@ function int64Tensor(name: string, values: number[]): pkg.onnx.ITensorProto {
   };
 }
 
-function tensorValue(name: string, dims: number[]): pkg.onnx.IValueInfoProto {
+function tensorValue(name: string, dims: (number | string)[]): pkg.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => ({ dimValue: d })) },
+        shape: { dim: dims.map((d) => typeof d === "number" ? { dimValue: d } : { dimParam: d }) },
       },
     },
   };
+}
+
+function floatsTensor(name: string, values: number[]): pkg.onnx.ITensorProto {
+  return floatTensor(name, [values.length], new Float32Array(values));
+}
+
+/** `[N, C, H, W]` from the batch and cell dims and the channel count. */
+function outputDims(cells: (number | string)[], channels: number): (number | string)[] {
+  const [n = 1, h = 1, w = 1] = cells;
+  return [n, channels, h, w];
 }
 
 /** HWIO (TF conv filter) → OIHW (ONNX conv weight). */
@@ -250,21 +263,41 @@ function depthwiseToOihw(c: ConstValue): { dims: number[]; data: Float32Array } 
   return { dims: [ci * mult, 1, kh, kw], data };
 }
 
+/** Options of {@linkcode convertCenterNet}. */
+export interface ConvertOptions {
+  /**
+   * Any batch and any input size that is a multiple of 32 (`[N,H,W,3]` in, `[N,C,H/4,W/4]` out):
+   * the upsampling steps become "twice the size" instead of fixed sizes, so crops and batches run
+   * on the same weights. Default false: the fixed `[1,512,512,3]` graph of the TF.js model.
+   */
+  dynamic?: boolean;
+}
+
 /**
  * Converts the CenterNet TF.js graph into an ONNX model (see the module comment for its interface).
  *
  * @param model the parsed `centernet.json`
  * @param bin the weight file(s) concatenated in manifest order
+ * @param options `dynamic` for any batch and input size
  * @returns the serialized ONNX model
  * @throws {Error} naming the node when the graph uses an op or attribute the converter does not
  *   map
  */
-export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Array {
+export function convertCenterNet(
+  model: TfGraphModel,
+  bin: Uint8Array,
+  options: ConvertOptions = {},
+): Uint8Array {
   const consts = decodeWeights(model.weightsManifest.flatMap((g) => g.weights), bin);
   const byName = new Map(model.modelTopology.node.map((n) => [n.name, n]));
   const nodes: pkg.onnx.INodeProto[] = [];
   const initializers: pkg.onnx.ITensorProto[] = [];
   const done = new Set<string>();
+  const size = Number(
+    byName.get(TF_INPUT)?.attr?.shape?.shape?.dim?.[1]?.size ?? DEFAULT_INPUT_SIZE,
+  );
+  /** Input pixels per cell of each converted tensor: what a fixed resize size means as a factor. */
+  const strides = new Map<string, number>();
 
   const constOf = (name: string, user: string): ConstValue => {
     const c = consts.get(name);
@@ -286,7 +319,7 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
   const convNode = (node: TfNode, x: string, depthwise: boolean, biasName?: string) => {
     const filter = constOf(node.input?.[1] ?? "", node.name);
     const weight = depthwise ? depthwiseToOihw(filter) : hwioToOihw(filter);
-    const strides = attrInts(node, "strides");
+    const steps = attrInts(node, "strides");
     const dilations = attrInts(node, "dilations");
     const padding = attrString(node, "padding");
     if (attrString(node, "data_format") !== "NHWC") {
@@ -304,6 +337,7 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
       );
       inputs.push(`${node.name}:bias`);
     }
+    strides.set(node.name, (strides.get(x) ?? 1) * (steps[1] ?? 1));
     const fused = attrStrings(node, "fused_ops").slice(1);
     const convOut = fused.length > 0 ? `${node.name}:conv` : node.name;
     nodes.push({
@@ -313,7 +347,7 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
       output: [convOut],
       attribute: [
         intsAttr("kernel_shape", weight.dims.slice(2)),
-        intsAttr("strides", [strides[1] ?? 1, strides[2] ?? 1]),
+        intsAttr("strides", [steps[1] ?? 1, steps[2] ?? 1]),
         intsAttr("dilations", [dilations[1] ?? 1, dilations[2] ?? 1]),
         intAttr("group", depthwise ? weight.dims[0] ?? 1 : 1),
         stringAttr("auto_pad", padding === "SAME" ? "SAME_UPPER" : "VALID"),
@@ -336,6 +370,7 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
     }
     done.add(name);
     const first = inputs[0] ?? "";
+    strides.set(name, Math.max(1, ...inputs.map((i) => strides.get(i) ?? 1)));
     switch (node.op) {
       case "Placeholder":
         if (name !== TF_INPUT) throw new Error(`convert: unexpected graph input ${name}`);
@@ -395,12 +430,23 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
         if (node.attr?.align_corners?.b || node.attr?.half_pixel_centers?.b) {
           throw new Error(`convert: ${name}: only the legacy (asymmetric) resize is supported`);
         }
-        const size = [...constOf(inputs[1] ?? "", name).data];
-        initializers.push(int64Tensor(`${name}:sizes`, size));
+        const sizes = [...constOf(inputs[1] ?? "", name).data];
+        const stride = size / (sizes[0] ?? 0);
+        const factor = (strides.get(first) ?? 1) / stride;
+        if (options.dynamic && (sizes[0] !== sizes[1] || !Number.isInteger(factor))) {
+          throw new Error(`convert: ${name}: resize to ${sizes} is not an integer upsampling`);
+        }
+        strides.set(name, stride);
+        const target = options.dynamic ? ["", `${name}:scales`] : ["", "", `${name}:sizes`];
+        initializers.push(
+          options.dynamic
+            ? floatsTensor(`${name}:scales`, [factor, factor])
+            : int64Tensor(`${name}:sizes`, sizes),
+        );
         nodes.push({
           name,
           opType: "Resize",
-          input: [first, "", "", `${name}:sizes`],
+          input: [first, ...target],
           output: [name],
           attribute: [
             stringAttr("mode", "linear"),
@@ -448,10 +494,10 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
   });
   nodes.push({ name: ONNX_BOXES, opType: "Identity", input: [TF_BOXES], output: [ONNX_BOXES] });
 
-  const size = Number(
-    byName.get(TF_INPUT)?.attr?.shape?.shape?.dim?.[1]?.size ?? DEFAULT_INPUT_SIZE,
-  );
   const grid = size / OUTPUT_STRIDE;
+  const [batch, height, width, cells] = options.dynamic
+    ? ["batch", "height", "width", ["batch", "height/4", "width/4"]]
+    : [1, size, size, [1, grid, grid]];
   const modelProto: pkg.onnx.IModelProto = {
     irVersion: 8,
     producerName: "vigil convert_centernet",
@@ -460,19 +506,23 @@ export function convertCenterNet(model: TfGraphModel, bin: Uint8Array): Uint8Arr
       name: "centernet",
       node: nodes,
       initializer: initializers,
-      input: [tensorValue(ONNX_INPUT, [1, size, size, 3])],
+      input: [tensorValue(ONNX_INPUT, [batch, height, width, 3])],
       output: [
-        tensorValue(ONNX_HEATMAP, [1, outputChannels(TF_HEATMAP), grid, grid]),
-        tensorValue(ONNX_BOXES, [1, outputChannels(TF_BOXES), grid, grid]),
+        tensorValue(ONNX_HEATMAP, outputDims(cells, outputChannels(TF_HEATMAP))),
+        tensorValue(ONNX_BOXES, outputDims(cells, outputChannels(TF_BOXES))),
       ],
     },
   };
   return onnx.ModelProto.encode(modelProto).finish();
 }
 
+/** What `centernet.format` says of the written model; scripts/fetch_assets.sh compares it. */
+export const MODEL_FORMAT = "dynamic-nhwc";
+
 /**
- * Reads the TF.js model and labels, converts them and writes `centernet.onnx` and
- * `coco_labels.txt` (one label per line) into the output directory.
+ * Reads the TF.js model and labels, converts them and writes `centernet.onnx` (any batch and
+ * size), `coco_labels.txt` (one label per line) and the `centernet.format` stamp into the output
+ * directory.
  *
  * @param args command-line arguments: `--model <centernet.json> --labels <labels.ts> --out <dir>`
  * @returns the paths written
@@ -499,7 +549,7 @@ export async function main(args: string[] = Deno.args): Promise<{ model: string;
   );
   const bin = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   parts.reduce((off, p) => (bin.set(p, off), off + p.byteLength), 0);
-  const onnxBytes = convertCenterNet(json, bin);
+  const onnxBytes = convertCenterNet(json, bin, { dynamic: true });
   const labels = parseHumanLabels(await Deno.readTextFile(values.labels));
   const out = values.out ?? ".";
   await Deno.mkdir(out, { recursive: true });
@@ -509,6 +559,8 @@ export async function main(args: string[] = Deno.args): Promise<{ model: string;
   await Deno.writeFile(`${modelPath}.tmp`, onnxBytes);
   await Deno.rename(`${modelPath}.tmp`, modelPath);
   await Deno.writeTextFile(labelsPath, labels.join("\n") + "\n");
+  // The setup step converts again when this stamp is not the current format.
+  await Deno.writeTextFile(join(out, "centernet.format"), `${MODEL_FORMAT}\n`);
   return { model: modelPath, labels: labelsPath };
 }
 

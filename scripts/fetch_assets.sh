@@ -66,7 +66,9 @@ if [[ ! -s "$TFJS/centernet.json" || ! -s "$TFJS/centernet.bin" || ! -s "$TFJS/l
   echo "fetch_assets: $TFJS (@vladmandic/human@$HUMAN_VERSION)"
 fi
 
-if [[ ! -s "$MODELS/centernet.onnx" || ! -s "$MODELS/coco_labels.txt" ]]; then
+# Converted again when the stamp is older than the converter's format (any batch and input size).
+if [[ ! -s "$MODELS/centernet.onnx" || ! -s "$MODELS/coco_labels.txt" ||
+  "$(cat "$MODELS/centernet.format" 2>/dev/null)" != "dynamic-nhwc" ]]; then
   (cd "$ROOT" && deno run -A scripts/convert_centernet.ts --model "$TFJS/centernet.json" \
     --labels "$TFJS/labels.ts" --out "$MODELS" >/dev/null)
   echo "fetch_assets: $MODELS/centernet.onnx, $MODELS/coco_labels.txt"

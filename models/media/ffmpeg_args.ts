@@ -68,6 +68,13 @@ export function captureArgs(options: CaptureArgsOptions): string[] {
     ...BASE_FLAGS,
     "-loglevel",
     "level+info",
+    // One decoding and one filtering thread: a camera's analysis stream needs no more, and each
+    // extra thread holds its own frames (measured: 20.2 → 15.4 MB private memory per capture of a
+    // 640x360 H.264 stream, 10 → 3 threads).
+    "-filter_threads",
+    "1",
+    "-threads",
+    "1",
     ...inputArgs(options),
     "-an",
     "-sn",

@@ -30,6 +30,7 @@ import {
   TICKS_PER_S,
   ticksOf,
 } from "./proc.ts";
+import { drift, slope } from "./fit.ts";
 const VTEST = new URL("../../assets/media/vtest.avi", import.meta.url).pathname;
 /** A typical camera substream: 640x360 at 15 fps. */
 export const SOURCE_FPS = 15;
@@ -59,6 +60,12 @@ export interface CamerasOptions {
    */
   postgres?: boolean;
   log?: (line: string) => void;
+  /** Video files served to the cameras, camera i gets file i mod n (default: vtest.avi). */
+  sources?: string[];
+  /** Camera counts to measure at (default every count); cameras in between join unmeasured. */
+  schedule?: number[];
+  /** An extra judgement of a step (its reason, or undefined when it passes). */
+  check?: (step: Step) => string | undefined;
 }
 
 /** CPU over a window, in % of one core. */
@@ -71,7 +78,7 @@ export interface CpuSplit {
   inference: number;
   /** Everything else in Vigil's process (capture reads, gate, tracker, writers, PGlite, HTTP). */
   rest: number;
-  /** The RTSP simulator and its feeder (not Vigil). */
+  /** The RTSP simulators and their feeders (not Vigil). */
   simulator: number;
   /** Everything else on the machine (other users of a shared box). */
   other: number;
@@ -88,6 +95,10 @@ export interface Step {
   detectorFps: number;
   /** Share of frames the motion gate kept from the detector, over all cameras. */
   gateSkipRatio: number;
+  /** Per camera, the times (s into the window) of the person events it opened. */
+  eventOpens: number[][];
+  /** The window's length, s. */
+  seconds: number;
   lag: { p50: number; p99: number; max: number };
   cpu: CpuSplit;
   /** Vigil's memory: this process's RSS + the PSS of every camera's ffmpegs (capture, puller). */
@@ -118,6 +129,8 @@ export interface CamerasResult {
 interface Rig {
   fleet: Fleet;
   ids: string[];
+  /** Person events opened, by camera id: performance.now() of each. */
+  opens: Map<string, number[]>;
   addCamera(): Promise<void>;
   removeCamera(): Promise<void>;
   simulatorPids(): number[];
@@ -142,10 +155,8 @@ function pullerPids(fleet: Fleet, ids: string[]): number[] {
 }
 
 /**
- * Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. Frames are large
- * short-lived buffers, so RSS swings by 100+ MB with garbage-collection timing; with
- * `--v8-flags=--expose-gc` (the bench task passes it) a collection runs first, and the median of
- * three samples is kept.
+ * Memory of Vigil: this process's RSS and the PSS of each camera's ffmpeg. RSS swings by 100+ MB
+ * with GC timing; with `--v8-flags=--expose-gc` a collection runs first; median of three samples.
  */
 async function memory(fleet: Fleet, ids: string[]): Promise<MemoryParts> {
   const samples: MemoryParts[] = [];
@@ -228,6 +239,9 @@ async function measure(
   };
   lags.sort((a, b) => a - b);
   const lag = { p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: lags.at(-1) ?? 0 };
+  const eventOpens = ids.map((id) =>
+    (rig.opens.get(id) ?? []).filter((t) => t >= before.at).map((t) => (t - before.at) / 1000)
+  );
   const minFps = Math.min(...fps);
   const slow = fps.findIndex((f) => f < KEEP_SHARE * ANALYSIS_FPS);
   const reason = slow >= 0
@@ -247,42 +261,14 @@ async function measure(
     fps,
     detectorFps: runs / (ms / 1000),
     gateSkipRatio: analysed > 0 ? gateSkipped / analysed : 0,
+    eventOpens,
+    seconds: ms / 1000,
     lag,
     cpu,
     ...await memory(fleet, ids).then((parts) => ({ memoryBytes: parts.total, memory: parts })),
     ok: reason === undefined,
     ...(reason ? { reason } : {}),
   };
-}
-
-/**
- * Least-squares slope of y over x.
- *
- * @param points [x, y] pairs
- * @returns the slope, 0 with fewer than two distinct x
- */
-export function slope(points: readonly [number, number][]): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  const sxx = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
-  if (sxx === 0) return 0;
-  return points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / sxx;
-}
-
-/**
- * Median of the last fifth minus median of the first fifth of samples (GC makes single samples
- * jump by several MB; medians of windows do not).
- *
- * @param values samples in time order
- * @returns the growth, `null` with fewer than 5 samples
- */
-export function drift(values: readonly number[]): number | null {
-  if (values.length < 5) return null;
-  const k = Math.max(1, Math.floor(values.length / 5));
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return med(values.slice(-k)) - med(values.slice(0, k));
 }
 
 /**
@@ -299,11 +285,27 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     throw new Error("bench: assets/models/centernet.onnx missing: run scripts/setup.sh");
   }
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-bench-cameras-" });
-  const server = await startRtspServer({ source: VTEST, width: 640, height: 360, fps: SOURCE_FPS });
+  const servers = await Promise.all(
+    (options.sources ?? [VTEST]).map((source) =>
+      startRtspServer({ source, width: 640, height: 360, fps: SOURCE_FPS })
+    ),
+  );
   const url = options.postgres ? Deno.env.get("DATABASE_URL") : undefined;
   const cluster = options.postgres && !url ? await startPostgresCluster() : undefined;
-  const db = await openDatabase({ url: url ?? cluster?.url, dataDir });
+  // On a loaded box the embedded database can miss its start timeout: three tries, and a
+  // database that never starts must not leave the simulators running.
+  const open = () => openDatabase({ url: url ?? cluster?.url, dataDir });
+  const db = await open().catch(open).catch(open).catch(async (error) => {
+    await Promise.all([...servers.map((s) => s.stop()), cluster?.close()]);
+    throw error;
+  });
   const detectors = new DetectorPool(catalog);
+  const events = createEventBus<FeedMessage>();
+  const opens = new Map<string, number[]>();
+  events.subscribe(({ action, event }) => {
+    if (action !== "open" || event.label !== "person") return;
+    opens.set(event.camera, [...opens.get(event.camera) ?? [], performance.now()]);
+  });
   // Captures read the camera through Vigil's stream hub, as in the product.
   const relay = await startRelay({ sql: db.sql, dataDir });
   const fleet = createFleet({
@@ -311,7 +313,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     secrets: await openSecretBox(dataDir),
     dataDir,
     detectors,
-    events: createEventBus<FeedMessage>(),
+    events,
     hub: relay.hub,
   });
   const settings = parseAnalyticsSettings(
@@ -322,11 +324,12 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
   const rig: Rig = {
     fleet,
     ids,
+    opens,
     async addCamera() {
       const row = await insertCamera(db.sql, {
         id: uuidv7(),
         name: `sim ${ids.length + 1}`,
-        sourceUrl: server.url,
+        sourceUrl: servers[ids.length % servers.length]!.url,
         transport: "tcp",
       });
       await fleet.add(row);
@@ -337,7 +340,8 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       const id = ids.pop();
       if (id) await fleet.delete(id);
     },
-    simulatorPids: () => [server.pid, server.feederPid].filter((p): p is number => p !== null),
+    simulatorPids: () =>
+      servers.flatMap((s) => [s.pid, s.feederPid]).filter((p): p is number => p !== null),
   };
   try {
     const idleLags: number[] = [];
@@ -368,6 +372,8 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       // Past the limit, steps only add points for the memory slope: shorter windows do.
       const window = failedAt === undefined ? options.windowSeconds : options.windowSeconds / 2;
       const step = await measure(rig, inferenceComms, window);
+      const extra = step.ok ? options.check?.(step) : undefined;
+      if (extra) Object.assign(step, { ok: false, reason: extra });
       steps.push(step);
       log(
         `cameras ${step.cameras}: min ${step.minFps.toFixed(2)} frames/s, lag p99 ` +
@@ -381,9 +387,12 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
       if (!step.ok) failedAt ??= step.cameras;
       if (ids.length >= options.maxCameras) break;
       if (failedAt !== undefined && ids.length >= MEMORY_MIN_CAMERAS) break;
-      await rig.addCamera();
+      const next = options.schedule?.find((n) => n > ids.length) ?? ids.length + 1;
+      if (options.schedule && failedAt !== undefined) break;
+      while (ids.length < Math.min(next, options.maxCameras)) await rig.addCamera();
     }
-    const max = failedAt === undefined ? ids.length : failedAt - 1;
+    const good = steps.filter((s) => failedAt === undefined || s.cameras < failedAt);
+    const max = failedAt === undefined ? ids.length : (good.at(-1)?.cameras ?? 0);
     const perCameraBytes = slope(steps.map((s) => [s.cameras, s.memoryBytes]));
     const hold: [number, number][] = [];
     if (options.holdSeconds > 0) {
@@ -411,7 +420,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     await detectors.close();
     await db.close();
     await cluster?.close();
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     await Deno.remove(dataDir, { recursive: true });
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { formatNumber, formatTable, type TableRow } from "../../scripts/bench/report.ts";
-import { drift, slope } from "../../scripts/bench/camera_ramp.ts";
+import { drift, slope } from "../../scripts/bench/fit.ts";
 
 Deno.test("formatNumber() keeps enough digits to compare and groups thousands", () => {
   assert.deepEqual([101296.4, 512.3, 17.44, 0.934, 0, 3].map(formatNumber), [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { iou } from "../../../models/detectors/box.ts";
-import { CenterNetDetector } from "../../../models/detectors/centernet.ts";
+import * as ort from "onnxruntime-node";
+import { CenterNetDetector, fittedInputSize } from "../../../models/detectors/centernet.ts";
 import { resolveDetectorConfig } from "../../../models/detectors/detector_config.ts";
 import { readFrame } from "../../support/image_frame.ts";
 import { SharedDetector } from "../../../models/detectors/shared_detector.ts";
@@ -100,5 +101,56 @@ Deno.test("CenterNet through the shared worker gives the same detections as in-p
     if (outcome.status === "done") assert.deepEqual(outcome.detections, expected);
   } finally {
     await shared.close();
+  }
+});
+
+Deno.test("fittedInputSize() keeps the frame's aspect ratio with a grey margin, in multiples of 64", () => {
+  const cases: [number, number, number, { width: number; height: number }][] = [
+    [640, 360, 512, { width: 512, height: 384 }],
+    [1920, 1080, 512, { width: 512, height: 384 }],
+    [768, 576, 512, { width: 512, height: 448 }],
+    [360, 640, 512, { width: 384, height: 512 }],
+    [512, 512, 512, { width: 512, height: 512 }],
+    [1000, 10, 320, { width: 320, height: 128 }],
+  ];
+  for (const [w, h, side, expected] of cases) {
+    assert.deepEqual(fittedInputSize(w, h, side), expected);
+  }
+});
+
+Deno.test("CenterNet runs a 16:9 frame at 512x384 with the setup step's model and still finds the persons", async () => {
+  // Records the input dims of every run (onnxruntime-node's session class, typed as a factory).
+  type Run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => Promise<unknown>;
+  const proto = (ort.InferenceSession as unknown as { prototype: { run: Run } }).prototype;
+  const seen: number[][] = [];
+  const run = proto.run;
+  proto.run = function (this: unknown, feeds, ...rest) {
+    seen.push([...Object.values(feeds)[0]!.dims]);
+    return run.call(this, feeds, ...rest);
+  };
+  const det = await CenterNetDetector.open(
+    resolveDetectorConfig({
+      kind: "centernet",
+      path: asset("models/centernet.onnx"),
+      minScore: 0.3,
+    }),
+  );
+  try {
+    // vtest.avi's 768x576 frame at 3 s, cropped to 16:9 around the persons of VTEST_PERSONS.
+    const full = await readFrame(asset("media/vtest.avi"), { seekSeconds: 3 });
+    const top = 140, height = 432;
+    const frame = {
+      width: full.width,
+      height,
+      data: full.data.slice(top * full.width * 3, (top + height) * full.width * 3),
+    };
+    const dets = await det.detect(frame);
+    assert.deepEqual(seen.at(-1), [1, 384, 512, 3]);
+    const moved = VTEST_PERSONS.map((b): Box => [b[0], b[1] - top, b[2], b[3] - top]);
+    const found = moved.filter((box) => bestMatch(dets, "person", box) >= 0.5);
+    assert.ok(found.length >= 3, `${found.length} of 5 persons found: ${describe(dets)}`);
+  } finally {
+    proto.run = run;
+    await det.close();
   }
 });

@@ -7,6 +7,7 @@ import {
   convertCenterNet,
   decodeWeights,
   halfToFloat,
+  MODEL_FORMAT,
   parseHumanLabels,
   type TfGraphModel,
 } from "../../../scripts/convert_centernet.ts";
@@ -77,14 +78,58 @@ Deno.test("converted CenterNet loads in onnxruntime with the documented signatur
   const session = await ort.InferenceSession.create(asset("models/centernet.onnx"));
   try {
     assert.deepEqual(sessionSignature(session), {
-      inputs: [{ name: "images", dims: [1, 512, 512, 3] }],
+      inputs: [{ name: "images", dims: [undefined, undefined, undefined, 3] }],
       outputs: [
-        { name: "heatmap", dims: [1, 80, 128, 128] },
-        { name: "boxes", dims: [1, 4, 128, 128] },
+        { name: "heatmap", dims: [undefined, 80, undefined, undefined] },
+        { name: "boxes", dims: [undefined, 4, undefined, undefined] },
       ],
     });
+    assert.equal(
+      (await Deno.readTextFile(asset("models/centernet.format"))).trim(),
+      MODEL_FORMAT,
+    );
   } finally {
     await session.release();
+  }
+});
+
+Deno.test("dynamic CenterNet runs a batch of 16:9 inputs and equals the fixed graph at 512x512", async () => {
+  const dir = asset("models/tfjs/centernet.json").replace(/centernet\.json$/, "");
+  const json: TfGraphModel = JSON.parse(await Deno.readTextFile(`${dir}centernet.json`));
+  const bin = await Deno.readFile(`${dir}centernet.bin`);
+  const fixed = await ort.InferenceSession.create(convertCenterNet(json, bin));
+  const dynamic = await ort.InferenceSession.create(convertCenterNet(json, bin, { dynamic: true }));
+  try {
+    const frame = await readFrame(asset("media/chelsea.png"));
+    const spec = { layout: "nhwc", fit: "letterbox", range: 255 } as const;
+    const square = frameToTensor(frame, { ...spec, width: 512, height: 512 }).data;
+    const input = (data: Float32Array, dims: number[]) => ({
+      images: new ort.Tensor("float32", data, dims),
+    });
+    const a = await fixed.run(input(square, [1, 512, 512, 3]));
+    const b = await dynamic.run(input(square, [1, 512, 512, 3]));
+    const diff = (x: ort.Tensor, y: ort.Tensor) =>
+      (x.data as Float32Array).reduce(
+        (m, v, i) => Math.max(m, Math.abs(v - (y.data as Float32Array)[i]!)),
+        0,
+      );
+    const heatDiff = diff(a.heatmap!, b.heatmap!), boxDiff = diff(a.boxes!, b.boxes!);
+    assert.ok(heatDiff < 1e-4, `heatmap differs from the fixed graph by up to ${heatDiff}`);
+    assert.ok(boxDiff < 0.05, `box distances differ from the fixed graph by up to ${boxDiff} px`);
+
+    const wide = frameToTensor(frame, { ...spec, width: 512, height: 288 }).data;
+    const two = new Float32Array(wide.length * 2);
+    two.set(wide);
+    two.set(wide, wide.length);
+    const batch = await dynamic.run(input(two, [2, 288, 512, 3]));
+    assert.deepEqual(batch.heatmap!.dims, [2, 80, 72, 128]);
+    assert.deepEqual(batch.boxes!.dims, [2, 4, 72, 128]);
+    const heat = batch.heatmap!.data as Float32Array;
+    const half = heat.length / 2;
+    assert.ok(heat.subarray(0, half).every((v, i) => Math.abs(v - heat[half + i]!) < 1e-4));
+  } finally {
+    await fixed.release();
+    await dynamic.release();
   }
 });
 

@@ -52,22 +52,28 @@ const HEAD = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"]
 const base: CaptureArgsOptions = { url: "rtsp://cam/s", width: 640, height: 360, fps: 5 };
 
 Deno.test("captureArgs() builds the exact command line", async (t) => {
+  // Capture decodes and filters on one thread each (less memory per camera).
+  const CAPTURE_HEAD = [...HEAD, "-filter_threads", "1", "-threads", "1"];
   const cases: { name: string; options: CaptureArgsOptions; want: string[] }[] = [
     {
       name: "defaults to TCP, a 5 s socket timeout and rgb24 at the analysis size and rate",
       options: base,
-      want: [...HEAD, ...rtspInput("rtsp://cam/s"), ...rawOut("fps=5,scale=640:360")],
+      want: [...CAPTURE_HEAD, ...rtspInput("rtsp://cam/s"), ...rawOut("fps=5,scale=640:360")],
     },
     {
       name: "uses the per-camera UDP override",
       options: { ...base, transport: "udp" },
-      want: [...HEAD, ...rtspInput("rtsp://cam/s", "udp"), ...rawOut("fps=5,scale=640:360")],
+      want: [
+        ...CAPTURE_HEAD,
+        ...rtspInput("rtsp://cam/s", "udp"),
+        ...rawOut("fps=5,scale=640:360"),
+      ],
     },
     {
       name: "converts the timeout from ms to µs",
       options: { ...base, timeoutMs: 2500 },
       want: [
-        ...HEAD,
+        ...CAPTURE_HEAD,
         ...rtspInput("rtsp://cam/s", "tcp", "2500000"),
         ...rawOut("fps=5,scale=640:360"),
       ],
@@ -76,7 +82,7 @@ Deno.test("captureArgs() builds the exact command line", async (t) => {
       name: "passes credentials and query untouched as one argument",
       options: { ...base, url: "rtsps://u:p%40w@cam:322/s?ch=1&sub=0", fps: 2.5, width: 320 },
       want: [
-        ...HEAD,
+        ...CAPTURE_HEAD,
         ...rtspInput("rtsps://u:p%40w@cam:322/s?ch=1&sub=0"),
         ...rawOut("fps=2.5,scale=320:360"),
       ],
@@ -85,7 +91,7 @@ Deno.test("captureArgs() builds the exact command line", async (t) => {
       name: "uses http protocols and -rw_timeout for an allowed http source",
       options: { ...base, url: "http://cam/mjpeg", allowSchemes: ["http"] },
       want: [
-        ...HEAD,
+        ...CAPTURE_HEAD,
         "-protocol_whitelist",
         "http,https,tcp,tls,crypto",
         "-rw_timeout",
@@ -101,6 +107,16 @@ Deno.test("captureArgs() builds the exact command line", async (t) => {
   for (const c of cases) {
     await t.step(c.name, () => assert.deepEqual(captureArgs(c.options), c.want));
   }
+});
+
+Deno.test("capture ffmpeg decodes and filters on one thread each, before its input", () => {
+  const args = captureArgs(base);
+  const input = args.indexOf("-i");
+  assert.deepEqual(args.slice(args.indexOf("-threads"), args.indexOf("-threads") + 2), [
+    "-threads",
+    "1",
+  ]);
+  assert.ok(args.indexOf("-threads") < input && args.indexOf("-filter_threads") < input);
 });
 
 Deno.test("captureArgs() rejects bad input before ffmpeg sees it", async (t) => {
