@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     auth: config.auth,
     shutdown: closing.signal,
     publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
     console: consoleFiles,
   });
 

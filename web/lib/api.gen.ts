@@ -3586,6 +3586,81 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The token of this request: name, role, camera scope
+     * @description Roles: admin, viewer, media, metrics (permission `self`).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Who the token is */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Me"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/discovery/scan": {
     parameters: {
       query?: never;
@@ -5978,6 +6053,21 @@ export interface components {
       items: components["schemas"]["Token"][];
       /** @description Pass it back as `cursor` for the next page; null on the last one */
       next: string | null;
+    };
+    /**
+     * @example {
+     *       "name": "hall display",
+     *       "role": "viewer",
+     *       "cameras": null
+     *     }
+     */
+    Me: {
+      /** @description The token's name (`authentication off` when it is) */
+      name: string;
+      /** @enum {string} */
+      role: "admin" | "viewer" | "media" | "metrics";
+      /** @description The cameras the token may see; null for every camera */
+      cameras: string[] | null;
     };
     ScanReply: {
       devices: components["schemas"]["DiscoveredDevice"][];
