@@ -244,7 +244,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   });
   client.on("error", (error) => log.debug("connection error", { error }));
   client.on("close", () => {
-    if (connected) log.warn("disconnected");
+    if (connected && !stopped) log.warn("disconnected");
     connected = false;
     // Writes handed to the old connection will not report back: start counting afresh.
     generation++;

@@ -2110,6 +2110,8 @@ export interface paths {
      * The live event feed (Server-Sent Events)
      * @description `event: ready` once, then `open`, `update` and `close` with the event as JSON data and its id as the SSE id; `: keep-alive` comments every 15 s. A subscriber more than 1000 messages behind is disconnected.
      *
+     *     **Resume**: a client that reconnects with `Last-Event-ID` (the id of the last message it got; EventSource sends it by itself) first receives, after `ready`, what it may have missed, from the database: every event that started after that one (as `open`, or `close` if it has ended) and every earlier event that ended since (`close`), oldest change first, each with its state now and only of cameras the token may see (and `camera`, if given); then the feed goes on live. At most 1000 are replayed: when more were missed, `event: truncated` follows them, and the client should list `GET /api/events` instead. Delivery is at least once: an event may come again (its id is the key).
+     *
      *     Roles: admin, viewer, media (permission `live`).
      */
     get: {
@@ -2117,7 +2119,10 @@ export interface paths {
         query?: {
           camera?: string;
         };
-        header?: never;
+        header?: {
+          /** @description Resume after this event id (a UUID) */
+          "last-event-id"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -2132,7 +2137,7 @@ export interface paths {
             "text/event-stream": string;
           };
         };
-        /** @description A path or query parameter is malformed or unknown */
+        /** @description `Last-Event-ID` is not an event id */
         400: {
           headers: {
             [name: string]: unknown;
