@@ -6,6 +6,7 @@
  * analysis: feed messages go through a bounded {@linkcode Outbox} (the oldest dropped and counted),
  * retained state is kept as "latest per topic" and sent again on every connect, at most
  * {@linkcode MAX_IN_FLIGHT} writes wait on the socket, and the connection comes back with backoff.
+ * Why so: docs/decisions/mqtt-and-feed-resume.md.
  *
  * @module
  */

@@ -10,6 +10,7 @@
  * @module
  */
 import type { EventView } from "../store/events.ts";
+import { isUuid } from "../ids.ts";
 
 /** One message to publish. */
 export interface MqttMessage {
@@ -218,8 +219,10 @@ export function parseCommand(
 ): { camera: string; name: SwitchName; on: boolean } | undefined {
   const parts = topic.split("/");
   if (parts.length !== 4 || parts[0] !== prefix || parts[3] !== "set") return undefined;
+  // Only an id reaches the database.
+  if (!isUuid(parts[1])) return undefined;
   const name = SWITCHES.find((s) => s === parts[2]);
   const value = payload.trim().toUpperCase();
   if (!name || !["ON", "OFF"].includes(value)) return undefined;
-  return { camera: parts[1]!, name, on: value === "ON" };
+  return { camera: parts[1].toLowerCase(), name, on: value === "ON" };
 }

@@ -101,6 +101,7 @@ Deno.test("parseCommand() takes <prefix>/<camera>/<switch>/set with ON or OFF on
     [`vigil/${CAMERA}/analytics/state`, "ON", undefined],
     [`other/${CAMERA}/analytics/set`, "ON", undefined],
     [`vigil/${CAMERA}/analytics/set`, "toggle", undefined],
+    ["vigil/x'; drop table cameras/analytics/set", "OFF", undefined],
   ];
   for (const [topic, payload, want] of cases) {
     assert.deepEqual(parseCommand("vigil", topic, payload), want, `${topic} ${payload}`);
