@@ -176,3 +176,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test("the server exits with code 2 on a bad VIGIL_MQTT_URL or VIGIL_CORS_ORIGINS, echoing no password", async () => {
+  for (
+    const [env, name] of [
+      [{ VIGIL_MQTT_URL: "http://vigil:hunter2@broker" }, "VIGIL_MQTT_URL"],
+      [{ VIGIL_CORS_ORIGINS: "*" }, "VIGIL_CORS_ORIGINS"],
+    ] as const
+  ) {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname],
+      env,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 2, text);
+    assert.match(text, new RegExp(name));
+    assert.ok(!text.includes("hunter2"), text);
+  }
+});
