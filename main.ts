@@ -75,6 +75,8 @@ async function main(): Promise<void> {
       recordDays: config.recordRetentionDays,
     },
     auth: config.auth,
+    mqtt: config.mqtt,
+    publicUrl: config.publicUrl,
     rtsp: {
       hostname: config.rtspHost,
       port: config.rtspPort,
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
     auth: config.auth,
     shutdown: closing.signal,
     publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
     console: consoleFiles,
   });
 

@@ -39,6 +39,9 @@ import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { startLagMonitor } from "./metrics/lag_monitor.ts";
 import { createMetrics, type Metrics } from "./metrics/collector.ts";
+import { type MqttBridge, startMqttBridge } from "./mqtt/bridge.ts";
+import { cameraLink } from "./mqtt/camera_link.ts";
+import type { MqttSettings } from "../models/mqtt/mqtt_settings.ts";
 
 /** What {@linkcode startSystem} needs. */
 export interface SystemOptions {
@@ -70,6 +73,10 @@ export interface SystemOptions {
   rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
   /** Live sessions: idle timeout, budgets, linger (defaults: 30 s, 2 transcodes, 32 sessions). */
   live?: { idleMs?: number; maxTranscodes?: number; maxSessions?: number; lingerMs?: number };
+  /** The MQTT bridge's broker and topics; absent → no MQTT. */
+  mqtt?: MqttSettings;
+  /** `VIGIL_PUBLIC_URL`, for the snapshot URLs MQTT publishes (absent → paths). */
+  publicUrl?: string;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -205,7 +212,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     neighbours: options.neighbours,
   });
   const lag = startLagMonitor();
-  const metrics = createMetrics({ fleet, db, lag });
+  let mqtt: MqttBridge | undefined;
+  const metrics = createMetrics({ fleet, db, lag, mqtt: () => mqtt?.stats() });
   const live = await startLive({
     db,
     fleet,
@@ -226,6 +234,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     lingerMs: options.live?.lingerMs,
   });
   const boxId = await loadBoxId(dataDir);
+  if (options.mqtt) {
+    mqtt = startMqttBridge({
+      settings: options.mqtt,
+      bus: events,
+      cameras: cameraLink(db, fleet),
+      baseUrl: options.publicUrl ?? "",
+      clientId: `vigil-${boxId}`,
+    });
+  }
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -265,6 +282,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         bounded("the camera-move watch", watchStopped, AUX_STOP_MS),
         bounded("retention", retention?.stop(), AUX_STOP_MS),
         bounded("the detectors", detectors.close(), AUX_STOP_MS),
+        // After the cameras, so the closes of their open events are published too.
+        bounded("mqtt", mqtt?.stop(), AUX_STOP_MS * 2),
       ]);
     },
   };

@@ -21,17 +21,24 @@ export type Role = typeof ROLES[number];
 
 /**
  * The permission a route needs. `playback`: reading recordings (the timeline, clips), which
- * viewers and the media server both need.
+ * viewers and the media server both need. `self`: reading one's own token (`GET /api/me`).
  */
-export type Permission = "read" | "write" | "live" | "dispatch" | "playback" | "metrics";
+export type Permission =
+  | "read"
+  | "write"
+  | "live"
+  | "dispatch"
+  | "playback"
+  | "metrics"
+  | "self";
 
 /** Every role may read `/metrics`; the `metrics` role (a Prometheus scraper) may read only that. */
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["read", "write", "live", "dispatch", "playback", "metrics"],
+  admin: ["read", "write", "live", "dispatch", "playback", "metrics", "self"],
   // Viewers watch live through the dispatcher like the media server does (issue 14).
-  viewer: ["read", "live", "dispatch", "playback", "metrics"],
-  media: ["live", "dispatch", "playback", "metrics"],
-  metrics: ["metrics"],
+  viewer: ["read", "live", "dispatch", "playback", "metrics", "self"],
+  media: ["live", "dispatch", "playback", "metrics", "self"],
+  metrics: ["metrics", "self"],
 };
 
 /**

@@ -8,6 +8,8 @@ import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { ValidationError } from "./errors.ts";
 import { type MinFree, parseMinFree, parseSize } from "./recording/disk_guard.ts";
 import { SEGMENT_SECONDS } from "./media/segment_args.ts";
+import { parseCorsOrigins } from "./net/cors.ts";
+import { type MqttSettings, mqttSettingsFromEnv } from "./mqtt/mqtt_settings.ts";
 
 /** Everything configurable, after validation. */
 export interface Config {
@@ -58,6 +60,10 @@ export interface Config {
   metricsAddr: { hostname: string; port: number } | undefined;
   /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
   publicUrl: string | undefined;
+  /** `VIGIL_CORS_ORIGINS` (comma-separated, default none): origins a browser may call from. */
+  corsOrigins: string[];
+  /** `VIGIL_MQTT_URL` and friends (see models/mqtt/mqtt_settings.ts); undefined when off. */
+  mqtt: MqttSettings | undefined;
   /** Live sessions: idle timeout and budgets (see actors/live/manager.ts). */
   live: {
     /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
@@ -118,6 +124,8 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
     publicUrl: readPublicUrl(env),
+    corsOrigins: parseCorsOrigins(env.VIGIL_CORS_ORIGINS),
+    mqtt: mqttSettingsFromEnv(env),
     live: {
       idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
       maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),

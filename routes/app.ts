@@ -27,6 +27,8 @@ import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
 import { dispatchRoutes } from "./dispatch.ts";
 import { consoleRoutes } from "./console.ts";
 import { metricsRoutes } from "./metrics.ts";
+import { meRoutes } from "./me.ts";
+import { cors } from "./shared/cors.ts";
 
 /** Bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,6 +44,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const app = apiApp();
   app.onError(errorResponse);
   app.notFound((c) => errorJson(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+  // First: a preflight carries no token, and every reply to a listed origin needs the headers.
+  const allowOrigins = cors(deps.corsOrigins ?? []);
+  app.use("/api/*", allowOrigins);
+  app.use("/live/*", allowOrigins);
   // Only the methods that take a body read one: a DELETE carrying a large body is answered as a
   // DELETE (its body is never read), not with a 413 its document does not list (found by the
   // route fuzzer against the contract).
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/records", recordRoutes(deps));
   app.route("/api/detections", detectionRoutes(deps.db));
   app.route("/api/tokens", tokenRoutes(deps.db));
+  app.route("/api/me", meRoutes());
   app.route("/api/discovery", discoveryRoutes(deps));
   app.route("/api/cameras", relayRoutes(deps));
   app.route("/api/live", liveRoutes(deps));

@@ -10,11 +10,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { join } from "node:path";
 import type { AppDeps } from "./shared/app_deps.ts";
-import { eventView, getEvent, listEvents } from "../models/store/events.ts";
+import { eventsToReplay, eventView, getEvent, listEvents } from "../models/store/events.ts";
 import { EVENT_KINDS } from "../models/analytics/settings_schema.ts";
-import { NotFoundError } from "../models/errors.ts";
+import { NotFoundError, ValidationError } from "../models/errors.ts";
 import { cameraFilter, tokenExists, type TokenInfo, tokenMaySee } from "../models/auth.ts";
-import { UUID_PATTERN } from "../models/ids.ts";
+import { isUuid, UUID_PATTERN } from "../models/ids.ts";
 import type { FeedMessage } from "../actors/camera/event_recorder.ts";
 import { requestToken } from "./shared/access.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
@@ -24,6 +24,13 @@ import { IdParam, Instant, pageOf, rangeIsOrdered, SeriesQuery, Uuid, UuidOut } 
 const FEED_BACKLOG = 1000;
 /** Comment lines keep proxies from closing an idle feed. */
 const FEED_HEARTBEAT_MS = 15_000;
+/** Events one resume replays at most; beyond, `event: truncated` tells the client to re-list. */
+export const REPLAY_LIMIT = 1000;
+/**
+ * A resume waits this long before reading the database: an event published just before the
+ * client reconnected may still be in its camera's writer, which writes within 250 ms.
+ */
+export const REPLAY_SETTLE_MS = 500;
 
 /** An event as the API and the live feed show it (models/store/events.ts `EventView`). */
 export const Event = z.object({
@@ -72,15 +79,33 @@ const stream = createRoute({
   summary: "The live event feed (Server-Sent Events)",
   description: "`event: ready` once, then `open`, `update` and `close` with the event as JSON " +
     "data and its id as the SSE id; `: keep-alive` comments every 15 s. A subscriber more than " +
-    `${FEED_BACKLOG} messages behind is disconnected.`,
+    `${FEED_BACKLOG} messages behind is disconnected.\n\n` +
+    "**Resume**: a client that reconnects with `Last-Event-ID` (the id of the last message it " +
+    "got; EventSource sends it by itself) first receives, after `ready`, what it may have missed, " +
+    "from the database: every event that started after that one (as `open`, or `close` if it has " +
+    "ended) and every earlier event that ended since (`close`), oldest change first, each with " +
+    "its state now and only of cameras the token may see (and `camera`, if given); then the feed " +
+    `goes on live. At most ${REPLAY_LIMIT} are replayed: when more were missed, ` +
+    "`event: truncated` follows them, and the client should list `GET /api/events` instead. " +
+    "Delivery is at least once: an event may come again (its id is the key).",
   tags,
-  request: { query: z.strictObject({ camera: Uuid.optional() }) },
+  request: {
+    query: z.strictObject({ camera: Uuid.optional() }),
+    headers: z.object({
+      "last-event-id": z.string().optional().openapi({
+        description: "Resume after this event id (a UUID)",
+      }),
+    }),
+  },
   responses: {
     200: {
       description: "The feed",
       content: { "text/event-stream": { schema: z.string() } },
     },
-    ...errorReplies({ 404: "The camera is unknown to this token" }),
+    ...errorReplies({
+      400: "`Last-Event-ID` is not an event id",
+      404: "The camera is unknown to this token",
+    }),
   },
 });
 
@@ -137,9 +162,13 @@ export function eventRoutes(deps: AppDeps) {
     })
     .openapi(stream, (c) => {
       const { camera } = c.req.valid("query");
+      const resumeAfter = c.req.valid("header")["last-event-id"]?.trim().toLowerCase();
       const token = requestToken(c);
       if (camera !== undefined && !tokenMaySee(token, camera)) {
         throw new NotFoundError(`camera ${camera}`);
+      }
+      if (resumeAfter !== undefined && !isUuid(resumeAfter)) {
+        throw new ValidationError("Last-Event-ID is not an event id", "Last-Event-ID", 400);
       }
       return streamSSE(c, async (stream) => {
         const queue: FeedMessage[] = [];
@@ -164,6 +193,31 @@ export function eventRoutes(deps: AppDeps) {
         shutdown.addEventListener("abort", end, { once: true });
         try {
           await stream.writeSSE({ event: "ready", data: "{}" });
+          // Subscribed first, then the database: what happens meanwhile comes live (perhaps
+          // twice), and nothing falls between.
+          const filter = cameraFilter(token, camera);
+          if (resumeAfter !== undefined && filter !== "none") {
+            await new Promise((resolve) => setTimeout(resolve, REPLAY_SETTLE_MS));
+            const missed = await eventsToReplay(db.sql, {
+              after: resumeAfter,
+              ...filter,
+              limit: REPLAY_LIMIT,
+            });
+            for (const event of missed.events) {
+              if (stream.aborted) break;
+              await stream.writeSSE({
+                event: event.endedAt === null ? "open" : "close",
+                id: event.id,
+                data: JSON.stringify(event),
+              });
+            }
+            if (missed.truncated) {
+              await stream.writeSSE({
+                event: "truncated",
+                data: JSON.stringify({ replayed: REPLAY_LIMIT }),
+              });
+            }
+          }
           while (!stream.aborted && !overflow) {
             const message = queue.shift();
             if (message) {

@@ -16,10 +16,12 @@ fi
 # Debian packages: ffmpeg (capture, recording), PostgreSQL 15 (real-database tests), iproute2
 # (network namespaces for discovery tests), GStreamer's RTSP server (test camera streams) and its
 # command-line tools (gst-launch-1.0: a second RTSP client the relay's interop tests record with),
-# Chromium (the web console's browser tests; playwright-core drives it and never downloads one).
+# Chromium (the web console's browser tests; playwright-core drives it and never downloads one),
+# Mosquitto (the MQTT tests' broker), systemd (`systemd-analyze verify` of the deploy/ unit).
 packages=(ffmpeg postgresql iproute2 python3-gi gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools chromium)
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools chromium
+  mosquitto mosquitto-clients systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

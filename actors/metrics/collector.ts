@@ -7,7 +7,7 @@
  */
 import type { Database } from "../../models/store/database.ts";
 import { renderExposition } from "../../models/metrics/exposition.ts";
-import { vigilFamilies } from "../../models/metrics/vigil_metrics.ts";
+import { type MqttMetrics, vigilFamilies } from "../../models/metrics/vigil_metrics.ts";
 import type { Fleet } from "../camera/fleet.ts";
 import type { LagMonitor } from "./lag_monitor.ts";
 
@@ -31,7 +31,13 @@ export interface Metrics {
  * const text = await metrics.render(); // "# HELP vigil_cameras ..."
  * ```
  */
-export function createMetrics(deps: { fleet: Fleet; db: Database; lag: LagMonitor }): Metrics {
+export function createMetrics(deps: {
+  fleet: Fleet;
+  db: Database;
+  lag: LagMonitor;
+  /** The MQTT bridge's numbers, when it runs. */
+  mqtt?: () => MqttMetrics | undefined;
+}): Metrics {
   return {
     async render() {
       const databaseUp = await deps.db.ping(DB_PING_TIMEOUT_MS);
@@ -40,6 +46,7 @@ export function createMetrics(deps: { fleet: Fleet; db: Database; lag: LagMonito
         rssBytes: Deno.memoryUsage().rss,
         lag: { histogram: deps.lag.histogram(), p99Seconds: deps.lag.p99Seconds() },
         databaseUp,
+        mqtt: deps.mqtt?.(),
       });
       return renderExposition(families);
     },

@@ -56,6 +56,14 @@ export interface CameraMetrics {
   writers: { table: string; stats: WriterMetrics }[];
 }
 
+/** The MQTT bridge's numbers (actors/mqtt/bridge.ts). */
+export interface MqttMetrics {
+  connected: boolean;
+  published: number;
+  dropped: number;
+  queued: number;
+}
+
 /** The system at scrape time. */
 export interface MetricsSnapshot {
   cameras: readonly CameraMetrics[];
@@ -64,6 +72,8 @@ export interface MetricsSnapshot {
   /** Event-loop lag in seconds, and its p99 over the last minute. */
   lag: { histogram: HistogramSnapshot; p99Seconds: number };
   databaseUp: boolean;
+  /** Absent when MQTT is off. */
+  mqtt?: MqttMetrics;
 }
 
 type Sample = { labels?: Labels; value: number };
@@ -254,6 +264,36 @@ export function vigilFamilies(s: MetricsSnapshot): MetricFamily[] {
       help: "1 when the database answered a ping within 2 s.",
       type: "gauge",
       samples: [{ value: s.databaseUp ? 1 : 0 }],
+    },
+    ...(s.mqtt ? mqttFamilies(s.mqtt) : []),
+  ];
+}
+
+function mqttFamilies(m: MqttMetrics): MetricFamily[] {
+  return [
+    {
+      name: "vigil_mqtt_connected",
+      help: "1 while the MQTT broker is connected.",
+      type: "gauge",
+      samples: [{ value: m.connected ? 1 : 0 }],
+    },
+    {
+      name: "vigil_mqtt_messages_published_total",
+      help: "MQTT messages written to the broker's connection.",
+      type: "counter",
+      samples: [{ value: m.published }],
+    },
+    {
+      name: "vigil_mqtt_messages_dropped_total",
+      help: "Event messages dropped because the MQTT broker was down or slow too long.",
+      type: "counter",
+      samples: [{ value: m.dropped }],
+    },
+    {
+      name: "vigil_mqtt_messages_queued",
+      help: "Event messages waiting for the MQTT broker.",
+      type: "gauge",
+      samples: [{ value: m.queued }],
     },
   ];
 }

@@ -252,3 +252,45 @@ export async function getEvent(sql: postgres.Sql, id: string): Promise<EventRow>
   if (!row) throw new NotFoundError(`event ${id}`);
   return fromDb(row);
 }
+
+/** Filters and bound of {@linkcode eventsToReplay}. */
+export interface ReplayQuery {
+  /** The id of the last event the client saw (`Last-Event-ID`): a UUIDv7. */
+  after: string;
+  camera?: string;
+  /** Only these cameras (a token limited to cameras); absent for every camera. */
+  cameras?: readonly string[];
+  /** Rows at most; one more is read, to tell that the replay was cut. */
+  limit: number;
+}
+
+/**
+ * What a feed client that last saw event `after` may have missed: every event that started after
+ * it, and every earlier event that ended since it started — oldest change first, each once with its
+ * state now. At least once: a client may get again an event it had (the id is the key).
+ *
+ * @param sql the database
+ * @param query the last event seen, camera filters, bound
+ * @returns the events (`limit` at most) and whether more were left out
+ */
+export async function eventsToReplay(
+  sql: postgres.Sql,
+  query: ReplayQuery,
+): Promise<{ events: EventView[]; truncated: boolean }> {
+  // A UUIDv7's first 48 bits are its creation time in ms: the moment the client's feed had
+  // reached, at the latest, without reading a row that retention may have deleted.
+  const since = new Date(parseInt(query.after.replaceAll("-", "").slice(0, 12), 16));
+  const rows = await sql<EventDbRow[]>`
+    select * from events
+    where (id > ${query.after}::uuid or ended_at >= ${since})
+      ${query.camera === undefined ? sql`` : sql`and camera_id = ${query.camera}`}
+      ${
+    query.cameras === undefined ? sql`` : sql`and camera_id = any(${[...query.cameras]}::uuid[])`
+  }
+    order by coalesce(ended_at, started_at), id
+    limit ${query.limit + 1}`;
+  return {
+    events: rows.slice(0, query.limit).map((row) => eventView(fromDb(row))),
+    truncated: rows.length > query.limit,
+  };
+}

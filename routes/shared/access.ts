@@ -25,6 +25,7 @@ declare module "hono" {
  */
 export function permissionFor(method: string, path: string): Permission {
   if (path === "/metrics") return "metrics";
+  if (path === "/api/me") return "self";
   if (path.startsWith("/api/dispatch")) return "dispatch";
   // Who may call the API is an admin's business, even just to read.
   if (path.startsWith("/api/tokens")) return "write";
@@ -67,6 +68,8 @@ export type PathScope =
 const CAMERA_PATH = /^\/api\/(?:cameras|dispatch)\/([^/]+)(\/.*)?$/;
 /** Paths whose handlers filter what they answer by the request's token. */
 const FILTERED_PATHS = [
+  // It answers with the token itself.
+  /^\/api\/me$/,
   /^\/api\/cameras\/?$/,
   /^\/api\/events\/?$/,
   /^\/api\/events\/stream$/,

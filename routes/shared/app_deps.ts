@@ -55,6 +55,8 @@ export interface AppDeps {
   boxId: string;
   /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
   publicUrl?: string;
+  /** Origins a browser may call the API and `/live` from (`VIGIL_CORS_ORIGINS`); default none. */
+  corsOrigins?: readonly string[];
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }

@@ -26,6 +26,8 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     rtspMaxReadersPerPath: 32,
     metricsAddr: undefined,
     publicUrl: undefined,
+    corsOrigins: [],
+    mqtt: undefined,
     live: { idleS: 30, maxTranscodes: 2, maxSessions: 32 },
   });
 });

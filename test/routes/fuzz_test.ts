@@ -137,6 +137,7 @@ const ROUTES: Record<string, RouteFuzz> = {
     ],
   },
   "GET /api/tokens": {},
+  "GET /api/me": {},
   "DELETE /api/tokens/{id}": { ids: "tokens" },
   // Live: no camera here answers, so an open that gets past validation fails upstream (503).
   "POST /api/live": {

@@ -56,7 +56,7 @@ export async function startTestApp(
         | "live"
       > & { feedHeartbeatMs: number }
     >
-    & { publicUrl?: string } = {},
+    & { publicUrl?: string; corsOrigins?: string[] } = {},
 ): Promise<TestApp> {
   const { stop, ...system } = await startSystem({
     db,
@@ -77,6 +77,7 @@ export async function startTestApp(
     auth: true,
     shutdown: closing.signal,
     publicUrl: options.publicUrl,
+    corsOrigins: options.corsOrigins,
     feedHeartbeatMs: options.feedHeartbeatMs,
   });
   const contract = contractOf(

@@ -2110,6 +2110,8 @@ export interface paths {
      * The live event feed (Server-Sent Events)
      * @description `event: ready` once, then `open`, `update` and `close` with the event as JSON data and its id as the SSE id; `: keep-alive` comments every 15 s. A subscriber more than 1000 messages behind is disconnected.
      *
+     *     **Resume**: a client that reconnects with `Last-Event-ID` (the id of the last message it got; EventSource sends it by itself) first receives, after `ready`, what it may have missed, from the database: every event that started after that one (as `open`, or `close` if it has ended) and every earlier event that ended since (`close`), oldest change first, each with its state now and only of cameras the token may see (and `camera`, if given); then the feed goes on live. At most 1000 are replayed: when more were missed, `event: truncated` follows them, and the client should list `GET /api/events` instead. Delivery is at least once: an event may come again (its id is the key).
+     *
      *     Roles: admin, viewer, media (permission `live`).
      */
     get: {
@@ -2117,7 +2119,10 @@ export interface paths {
         query?: {
           camera?: string;
         };
-        header?: never;
+        header?: {
+          /** @description Resume after this event id (a UUID) */
+          "last-event-id"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -2132,7 +2137,7 @@ export interface paths {
             "text/event-stream": string;
           };
         };
-        /** @description A path or query parameter is malformed or unknown */
+        /** @description `Last-Event-ID` is not an event id */
         400: {
           headers: {
             [name: string]: unknown;
@@ -3581,6 +3586,81 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The token of this request: name, role, camera scope
+     * @description Roles: admin, viewer, media, metrics (permission `self`).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Who the token is */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Me"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -5978,6 +6058,21 @@ export interface components {
       items: components["schemas"]["Token"][];
       /** @description Pass it back as `cursor` for the next page; null on the last one */
       next: string | null;
+    };
+    /**
+     * @example {
+     *       "name": "hall display",
+     *       "role": "viewer",
+     *       "cameras": null
+     *     }
+     */
+    Me: {
+      /** @description The token's name (`authentication off` when it is) */
+      name: string;
+      /** @enum {string} */
+      role: "admin" | "viewer" | "media" | "metrics";
+      /** @description The cameras the token may see; null for every camera */
+      cameras: string[] | null;
     };
     ScanReply: {
       devices: components["schemas"]["DiscoveredDevice"][];

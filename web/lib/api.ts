@@ -35,8 +35,11 @@ export interface Api {
   send<T>(method: string, path: string, body?: unknown): Promise<T | undefined>;
   /** GET a binary reply (snapshots, clips). */
   blob(path: string, signal?: AbortSignal): Promise<Blob>;
-  /** GET a streaming reply (the event feed); the caller reads the body. */
-  stream(path: string, signal: AbortSignal): Promise<Response>;
+  /**
+   * GET a streaming reply (the event feed); the caller reads the body. `lastEventId` resumes the
+   * feed after that event (`Last-Event-ID`).
+   */
+  stream(path: string, signal: AbortSignal, lastEventId?: string): Promise<Response>;
   /** The `Authorization` header value, for the video player's own requests. */
   authorization(): string;
 }
@@ -93,8 +96,10 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
     async blob(path: string, signal?: AbortSignal) {
       return await (await call(path, { signal })).blob();
     },
-    stream(path: string, signal: AbortSignal) {
-      return call(path, { signal, headers: { accept: "text/event-stream" } });
+    stream(path: string, signal: AbortSignal, lastEventId?: string) {
+      const headers: Record<string, string> = { accept: "text/event-stream" };
+      if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
+      return call(path, { signal, headers });
     },
     authorization: () => `Bearer ${token}`,
   };

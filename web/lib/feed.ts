@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * Follows `GET /api/events/stream` with the bearer header (fetch, not EventSource, which cannot
- * send one), and reconnects with a growing pause when the feed drops.
+ * send one), and reconnects with a growing pause when the feed drops, sending the last event id
+ * it got so the box replays what happened meanwhile.
  *
  * @module
  */
@@ -37,10 +38,11 @@ export function followEvents(
   const path = `/api/events/stream${camera ? `?camera=${encodeURIComponent(camera)}` : ""}`;
   (async () => {
     let failures = 0;
+    let lastEventId: string | undefined;
     while (!stop.signal.aborted) {
       handlers.onState("connecting");
       try {
-        const response = await api.stream(path, stop.signal);
+        const response = await api.stream(path, stop.signal, lastEventId);
         const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
         const parser = createSseParser();
         for (;;) {
@@ -51,6 +53,7 @@ export function followEvents(
               failures = 0;
               handlers.onState("live");
             } else if (["open", "update", "close"].includes(message.event)) {
+              if (message.id !== undefined) lastEventId = message.id;
               handlers.onEvent(message.event as "open", JSON.parse(message.data) as VigilEvent);
             }
           }

@@ -101,6 +101,8 @@ export type Verification = Schema<"RecordVerification">;
 export type TokenInfo = Schema<"Token">;
 /** A token's role. */
 export type Role = TokenInfo["role"];
+/** `GET /api/me`: the signed-in token's name, role and cameras. */
+export type Me = Schema<"Me">;
 /** `POST /api/tokens`. */
 export type NewToken = Schema<"NewToken">;
 /** The reply of `POST /api/tokens`: the only time the secret is shown. */
