@@ -23,6 +23,7 @@ import { DetectorPool } from "./camera/detector_pool.ts";
 import type { FeedMessage } from "./camera/event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./onvif/discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif/move_watch.ts";
+import { createPtzControl, type PtzControl } from "./onvif/ptz_control.ts";
 import { type Compiler, createCompiler } from "./recording/compiler.ts";
 import {
   type RecordingsRetention,
@@ -89,6 +90,8 @@ export interface System {
   /** What `GET /metrics` serves. */
   metrics: Metrics;
   onvifTimeoutMs: number | undefined;
+  /** PTZ of ONVIF cameras. */
+  ptz: PtzControl;
   /** Live sessions. */
   live: LiveManager;
   /** This box's stable id (the dispatcher names the owner of a camera by it). */
@@ -204,6 +207,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
   });
+  const ptz = createPtzControl({ db, secrets, timeoutMs: options.onvifTimeoutMs });
   const lag = startLagMonitor();
   const metrics = createMetrics({ fleet, db, lag });
   const live = await startLive({
@@ -245,6 +249,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     metrics,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    ptz,
     live,
     boxId,
     compiler,
@@ -257,7 +262,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
       // A running compile is killed and queued again for the next start; nothing is lost.
-      await Promise.all([live.stop(), compiler.stop(), recordingsRetention?.stop()]);
+      // A camera still moving is told to stop before the process goes.
+      await Promise.all([
+        live.stop(),
+        compiler.stop(),
+        recordingsRetention?.stop(),
+        bounded("PTZ", ptz.close(), AUX_STOP_MS),
+      ]);
       await fleet.stop(options);
       await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([

@@ -27,6 +27,7 @@ import { liveMediaAuth, liveMediaRoutes } from "./live_media.ts";
 import { dispatchRoutes } from "./dispatch.ts";
 import { consoleRoutes } from "./console.ts";
 import { metricsRoutes } from "./metrics.ts";
+import { ptzRoutes } from "./ptz.ts";
 
 /** Bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));
   app.route("/api/cameras", cameraMoveRoutes(deps));
+  app.route("/api/cameras", ptzRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
   app.route("/api/events", eventKeepRoutes(deps));
   app.route("/api/records", recordRoutes(deps));

@@ -100,6 +100,18 @@ const ROUTES: Record<string, RouteFuzz> = {
   "PUT /api/cameras/{id}/analytics": { bodies: [ANALYTICS, {}], ids: "cameras", runs: SLOW_RUNS },
   "GET /api/cameras/{id}/analytics": { ids: "cameras" },
   "DELETE /api/cameras/{id}/analytics": { ids: "cameras" },
+  // No camera here was added over ONVIF: valid PTZ requests answer 409, the rest 400/404/422.
+  "GET /api/cameras/{id}/ptz": { ids: "cameras" },
+  "POST /api/cameras/{id}/ptz": {
+    bodies: [
+      { action: "move", pan: 0.5, tilt: -0.5, zoom: 0, timeoutMs: 1000 },
+      { action: "stop" },
+      { action: "goto", preset: "1" },
+      { action: "home" },
+    ],
+    ids: "cameras",
+  },
+  "PUT /api/cameras/{id}/ptz/presets/{name}": { ids: "cameras" },
   "GET /api/events": { query: SERIES },
   "GET /api/events/stream": { query: SERIES, runs: SLOW_RUNS },
   "GET /api/events/{id}": { ids: "events" },
