@@ -18,6 +18,7 @@ import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
 import { createLogger } from "../models/log.ts";
 import { withTimeout } from "../models/timeout.ts";
 import { createFleet, type Fleet } from "./camera/fleet.ts";
+import type { UnitOptions } from "./camera/camera_unit.ts";
 import { CameraService } from "./camera/camera_service.ts";
 import { DetectorPool } from "./camera/detector_pool.ts";
 import type { FeedMessage } from "./camera/event_recorder.ts";
@@ -55,6 +56,8 @@ export interface SystemOptions {
   probe?: (options: ProbeOptions) => Promise<ProbeResult>;
   /** Time limit of each ONVIF call (default: the client's). */
   onvifTimeoutMs?: number;
+  /** Timing of the cameras' ONVIF event subscriptions (tests shorten them). */
+  pullPoint?: UnitOptions["pullPoint"];
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
   /** Target recording segment length in seconds (default 10). */
@@ -164,6 +167,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     hub: relay.hub,
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+    pullPoint: options.pullPoint,
   });
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })

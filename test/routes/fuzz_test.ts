@@ -47,7 +47,7 @@ const SERIES = {
   to: ISO,
   limit: ["1", "100", "1000", "1001", "0", "-5", "1.5"],
   cursor: ["1764000000000000_01a22474-2b3c-7000-8000-000000000000", "x"],
-  kind: ["object", "zone", "offline", "nope"],
+  kind: ["object", "zone", "offline", "onvif", "nope"],
 };
 const ANALYTICS = {
   detector: TINY_MODEL,
@@ -112,6 +112,11 @@ const ROUTES: Record<string, RouteFuzz> = {
     ids: "cameras",
   },
   "PUT /api/cameras/{id}/ptz/presets/{name}": { ids: "cameras" },
+  "GET /api/cameras/{id}/onvif-events": { ids: "cameras" },
+  "PUT /api/cameras/{id}/onvif-events": {
+    bodies: [{ enabled: true, topics: ["tns1:VideoSource/MotionAlarm"] }, { enabled: false }],
+    ids: "cameras",
+  },
   "GET /api/events": { query: SERIES },
   "GET /api/events/stream": { query: SERIES, runs: SLOW_RUNS },
   "GET /api/events/{id}": { ids: "events" },
