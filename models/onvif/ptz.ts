@@ -193,7 +193,8 @@ export const getNodes = (): OnvifRequest => ptz("GetNodes", "<tptz:GetNodes/>");
  */
 export function readPresets(response: XmlElement): PtzPreset[] {
   const presets: PtzPreset[] = [];
-  for (const preset of findChildren(response, "Preset").slice(0, MAX_PRESETS)) {
+  for (const preset of findChildren(response, "Preset")) {
+    if (presets.length === MAX_PRESETS) break;
     const token = preset.attributes.token?.trim();
     if (!token || token.length > 64) continue;
     presets.push({ token, name: (childText(preset, "Name") ?? token).slice(0, MAX_PRESET_NAME) });
