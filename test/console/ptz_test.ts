@@ -51,7 +51,7 @@ Deno.test({
       await page.keyboard.down("ArrowUp");
       await page.waitForTimeout(600);
       await page.keyboard.up("ArrowUp");
-      await waitFor(() => !camera.ptz!.moving());
+      await waitFor(() => !camera.ptz!.moving(), () => `(actions: ${camera.actions.slice(-8)})`);
       assert.ok(camera.ptz!.position().tilt > tiltBefore, "the arrow key tilted up");
 
       await page.getByLabel("Preset", { exact: true }).selectOption({ label: "Yard" });
@@ -86,10 +86,11 @@ Deno.test({
   },
 });
 
-async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+/** Generous: on a loaded box every request of the page, the API and the camera queues. */
+async function waitFor(check: () => boolean, what = () => "", ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (Date.now() > deadline) throw new Error(`timed out ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

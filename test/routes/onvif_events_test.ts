@@ -110,6 +110,34 @@ forEachDatabase(
   },
 );
 
+forEachDatabase("an onvif event is posted to the camera's webhook", async (db) => {
+  const posted: { action: string; event: { kind: string; label: string } }[] = [];
+  const listening = Promise.withResolvers<number>();
+  const receiver = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => listening.resolve(port) },
+    async (request) => {
+      posted.push(await request.json());
+      return new Response(null, { status: 204 });
+    },
+  );
+  try {
+    const port = await listening.promise;
+    await withEventsApp(db, {}, async (t, camera, id) => {
+      const hooked = await t.call("PUT", `/api/cameras/${id}/analytics`, {
+        body: { webhook: { url: `http://127.0.0.1:${port}/hook`, events: ["onvif"] } },
+      });
+      assert.equal(hooked.status, 200, await hooked.text());
+      await subscribed(t, id);
+      camera.events!.set("motion", true);
+      const open = await until("the webhook", () => Promise.resolve(posted[0]));
+      assert.equal(open.action, "open");
+      assert.deepEqual([open.event.kind, open.event.label], ["onvif", "MotionAlarm"]);
+    });
+  } finally {
+    await receiver.shutdown();
+  }
+});
+
 forEachDatabase("the onvif events subscription is renewed before it expires", async (db) => {
   await withEventsApp(db, { maxTerminationSeconds: 2 }, async (t, camera, id) => {
     await subscribed(t, id);
