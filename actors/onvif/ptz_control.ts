@@ -37,7 +37,7 @@ export interface PtzDescription {
 /** PTZ of every camera. */
 export interface PtzControl {
   /** Whether the camera has PTZ, its presets, limits, home support and position. */
-  describe(cameraId: string, signal?: AbortSignal): Promise<PtzDescription>;
+  describe(cameraId: string): Promise<PtzDescription>;
   /** Starts a continuous move that ends after `timeoutMs` at the latest. */
   move(cameraId: string, velocity: ptz.PtzVector, timeoutMs: number): Promise<void>;
   /** Stops pan, tilt and zoom. */
@@ -132,12 +132,13 @@ export function createPtzControl(
       try {
         return await withPtz(cameraId, async (call, access) => {
           const presets = ptz.readPresets(await call(ptz.getPresets(access.profileToken)));
+          // Optional calls: a camera may fault on them; a silent or broken one still fails.
           const limits = await call(ptz.getNodes()).then(
             ptz.readLimits,
-            () => ptz.DEFAULT_PTZ_LIMITS,
+            onFault(ptz.DEFAULT_PTZ_LIMITS),
           );
           const position = await call(ptz.getStatus(access.profileToken))
-            .then(ptz.readPosition, () => undefined);
+            .then(ptz.readPosition, onFault(undefined));
           return {
             supported: true,
             presets,
@@ -207,5 +208,13 @@ export function createPtzControl(
       ]);
       sessions.clear();
     },
+  };
+}
+
+/** A rejection handler that turns a SOAP fault into `fallback` and rethrows anything else. */
+function onFault<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof OnvifError && error.code === "onvif_fault") return fallback;
+    throw error;
   };
 }
