@@ -18,11 +18,13 @@ import type { ProbeOptions, ProbeResult } from "../models/onvif/probe.ts";
 import { createLogger } from "../models/log.ts";
 import { withTimeout } from "../models/timeout.ts";
 import { createFleet, type Fleet } from "./camera/fleet.ts";
+import type { UnitOptions } from "./camera/camera_unit.ts";
 import { CameraService } from "./camera/camera_service.ts";
 import { DetectorPool } from "./camera/detector_pool.ts";
 import type { FeedMessage } from "./camera/event_recorder.ts";
 import { discoveryIntervalActor, DiscoveryRegistry } from "./onvif/discovery.ts";
 import { type OnvifWatch, watchOnvifMoves } from "./onvif/move_watch.ts";
+import { createPtzControl, type PtzControl } from "./onvif/ptz_control.ts";
 import { type Compiler, createCompiler } from "./recording/compiler.ts";
 import {
   type RecordingsRetention,
@@ -57,6 +59,8 @@ export interface SystemOptions {
   probe?: (options: ProbeOptions) => Promise<ProbeResult>;
   /** Time limit of each ONVIF call (default: the client's). */
   onvifTimeoutMs?: number;
+  /** Timing of the cameras' ONVIF event subscriptions (tests shorten them). */
+  pullPoint?: UnitOptions["pullPoint"];
   /** Stall watchdog per camera (default: the capture's). */
   stallMs?: number;
   /** Target recording segment length in seconds (default 10). */
@@ -96,6 +100,8 @@ export interface System {
   /** What `GET /metrics` serves. */
   metrics: Metrics;
   onvifTimeoutMs: number | undefined;
+  /** PTZ of ONVIF cameras. */
+  ptz: PtzControl;
   /** Live sessions. */
   live: LiveManager;
   /** This box's stable id (the dispatcher names the owner of a camera by it). */
@@ -168,6 +174,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     hub: relay.hub,
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
+    onvifTimeoutMs: options.onvifTimeoutMs,
+    pullPoint: options.pullPoint,
   });
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
@@ -211,6 +219,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
   });
+  const ptz = createPtzControl({ db, secrets, timeoutMs: options.onvifTimeoutMs });
   const lag = startLagMonitor();
   let mqtt: MqttBridge | undefined;
   const metrics = createMetrics({ fleet, db, lag, mqtt: () => mqtt?.stats() });
@@ -263,6 +272,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     metrics,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    ptz,
     live,
     boxId,
     compiler,
@@ -275,7 +285,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.
       const watchStopped = watch.stop();
       // A running compile is killed and queued again for the next start; nothing is lost.
-      await Promise.all([live.stop(), compiler.stop(), recordingsRetention?.stop()]);
+      // A camera still moving is told to stop before the process goes.
+      await Promise.all([
+        live.stop(),
+        compiler.stop(),
+        recordingsRetention?.stop(),
+        bounded("PTZ", ptz.close(), AUX_STOP_MS),
+      ]);
       await fleet.stop(options);
       await bounded("the relay", relay.stop(), RELAY_STOP_MS);
       await Promise.all([

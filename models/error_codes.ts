@@ -64,6 +64,10 @@ const ONVIF_ERRORS = {
   onvif_unauthorized: { status: 422, meaning: "the camera refused the username/password" },
   onvif_not_onvif: { status: 422, meaning: "the host answered HTTP but not as an ONVIF device" },
   onvif_unsupported: { status: 422, meaning: "the camera offers nothing Vigil can use" },
+  onvif_not_capable: {
+    status: 409,
+    meaning: "the camera has no such ONVIF service (PTZ, events), or was not added over ONVIF",
+  },
   onvif_fault: { status: 502, meaning: "the camera answered with a SOAP fault" },
   onvif_bad_reply: { status: 502, meaning: "the reply is malformed, too large or has a DTD" },
   onvif_unreachable: { status: 502, meaning: "nothing answered: refused, no route, no DNS" },

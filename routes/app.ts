@@ -29,6 +29,8 @@ import { consoleRoutes } from "./console.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { meRoutes } from "./me.ts";
 import { cors } from "./shared/cors.ts";
+import { ptzRoutes } from "./ptz.ts";
+import { onvifEventRoutes } from "./onvif_events.ts";
 
 /** Bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -72,6 +74,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));
   app.route("/api/cameras", cameraMoveRoutes(deps));
+  app.route("/api/cameras", ptzRoutes(deps));
+  app.route("/api/cameras", onvifEventRoutes(deps));
   app.route("/api/events", eventRoutes(deps));
   app.route("/api/events", eventKeepRoutes(deps));
   app.route("/api/records", recordRoutes(deps));

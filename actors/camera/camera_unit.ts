@@ -30,6 +30,8 @@ import type { SecretBox } from "../../models/secret_box.ts";
 import type { Database } from "../../models/store/database.ts";
 import type { EventBus } from "../../models/event_bus.ts";
 import type { DetectorPool } from "./detector_pool.ts";
+import { type CameraEventsDeps, startCameraEvents } from "../onvif/camera_events.ts";
+import type { PullPoint } from "../onvif/pull_point.ts";
 
 /** Analysis frames: size and rate every camera captures at unless analytics asks for more. */
 export const ANALYSIS_WIDTH = 640;
@@ -50,6 +52,10 @@ export interface UnitOptions {
   stallMs?: number;
   /** Target recording segment length in seconds (default 10). */
   segmentSeconds?: number;
+  /** Per-call ONVIF time limit (the camera's own events). */
+  onvifTimeoutMs?: number;
+  /** Timing overrides of the camera events subscription (tests). */
+  pullPoint?: CameraEventsDeps["pullPoint"];
 }
 
 /** One supervised camera and the resources that outlive a state of its actor. */
@@ -68,6 +74,8 @@ export interface Unit {
   inference: Histogram;
   board: TrackBoard;
   fps: number;
+  /** The camera's own events (ONVIF PullPoint), while on. */
+  onvifEvents: PullPoint | undefined;
 }
 
 /**
@@ -202,7 +210,7 @@ export async function buildUnit(
       handle: recording,
     }),
   });
-  return {
+  const unit: Unit = {
     row,
     source,
     camera,
@@ -215,7 +223,21 @@ export async function buildUnit(
     inference,
     board,
     fps: captureFps,
+    onvifEvents: undefined,
   };
+  unit.onvifEvents = startUnitEvents(options, unit);
+  return unit;
+}
+
+/**
+ * Starts a unit's ONVIF events subscription (when the camera has them and they are on).
+ *
+ * @param options what the unit is built with
+ * @param unit the unit (its row is read again whenever an event is posted)
+ * @returns the subscription, or undefined
+ */
+export function startUnitEvents(options: UnitOptions, unit: Unit): PullPoint | undefined {
+  return startCameraEvents(options, () => unit.row, unit.recorder);
 }
 
 /**
@@ -226,6 +248,8 @@ export async function buildUnit(
  * @param deadline (epoch ms) rows not written by then are spilled
  */
 export async function stopUnit(hub: Hub, unit: Unit, deadline?: number): Promise<void> {
+  // Unsubscribes and closes the camera's own open events, before the recorder settles.
+  await unit.onvifEvents?.stop();
   await unit.camera.stop();
   // Stopping the camera closed its open events and ended its recording run (which finishes
   // its segment before the hub lets the camera go); their rows must reach the writers first.

@@ -118,6 +118,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         bestScore: e.box ? e.score : null,
         snapshot: null,
         details: {
+          ...e.details,
           ...(e.direction ? { direction: e.direction } : {}),
           ...(box ? { box } : {}),
         },

@@ -28,11 +28,14 @@ import {
   ANALYSIS_FPS,
   buildUnit,
   registerSources,
+  startUnitEvents,
   stopUnit as stopCameraUnit,
   type Unit,
   type UnitOptions,
 } from "./camera_unit.ts";
 import { deleteCamera as deleteCameraFlow } from "./camera_delete.ts";
+import type { OnvifEventSettings } from "../../models/onvif/event_state.ts";
+import type { PullPointStatus } from "../onvif/pull_point.ts";
 import { type CameraStatus, cameraStatus, fleetHealth, fleetMetrics } from "./fleet_views.ts";
 
 /** How long a one-shot snapshot of a camera that is not capturing may take. */
@@ -100,6 +103,13 @@ export interface Fleet {
    * @throws {NotFoundError}
    */
   board(id: string): TrackBoard;
+  /**
+   * Turns a camera's own events (ONVIF) on or off, or changes their topics; stored, and the
+   * subscription restarted.
+   */
+  setOnvifEvents(id: string, settings: OnvifEventSettings): Promise<void>;
+  /** The camera's events subscription, or null while there is none. */
+  onvifEventsStatus(id: string): PullPointStatus | null;
   /** The API view of a camera's state. */
   status(id: string): CameraStatus;
   /**
@@ -288,6 +298,17 @@ export function createFleet(options: FleetOptions): Fleet {
       // asked for right after the stop shows it (a database that is down keeps it for later).
       await withTimeout(unit.segments.drained(), DRAIN_TIMEOUT_MS, () => new Error("slow"))
         .catch(() => {});
+    },
+    async setOnvifEvents(id, settings) {
+      const unit = find(id);
+      unit.row.desired = await updateDesired(db.sql, id, { onvifEvents: settings });
+      const previous = unit.onvifEvents;
+      unit.onvifEvents = undefined;
+      await previous?.stop();
+      unit.onvifEvents = startUnitEvents(options, unit);
+    },
+    onvifEventsStatus(id) {
+      return units.get(id)?.onvifEvents?.status() ?? null;
     },
     board(id) {
       return find(id).board;

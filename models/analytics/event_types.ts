@@ -29,6 +29,8 @@ export interface EventRecord {
   score: number;
   /** The box at the frame of this action, source pixels; absent for `offline`. */
   box?: Box;
+  /** Kind-specific extras stored with the event (`onvif`: topic, source and data items). */
+  details?: Record<string, unknown>;
 }
 
 /** What the caller must do. `key` identifies the event across actions. */

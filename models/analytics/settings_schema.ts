@@ -17,8 +17,17 @@ import { patterned } from "../validation.ts";
  * track's foot point inside a zone, opened on enter and closed on leave. `loitering`: inside a
  * zone longer than its `loiterSeconds`. `line_cross`: an instant event with a direction.
  * `offline`: the camera's stream is down, opened when it goes offline and closed when it is back.
+ * `onvif`: what the camera itself reports (motion or tamper alarm, digital input...), opened and
+ * closed as the camera's property state says (models/onvif/event_state.ts).
  */
-export const EVENT_KINDS = ["object", "zone", "loitering", "line_cross", "offline"] as const;
+export const EVENT_KINDS = [
+  "object",
+  "zone",
+  "loitering",
+  "line_cross",
+  "offline",
+  "onvif",
+] as const;
 
 /** Bounds of every numeric setting and list. */
 export const LIMITS = {

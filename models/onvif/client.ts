@@ -277,18 +277,31 @@ async function findMediaUrl(
   if (!reported) {
     throw new OnvifError("onvif_unsupported", `onvif: ${deviceUrl.host} reports no media service`);
   }
-  const media = parseXaddr(reported, "media XAddr");
-  // Same quirk as stream URIs: an unreachable host in the XAddr. If the host is wrong, the port
-  // probably is too (port forwarding), so take both from the address that worked.
-  if (media.hostname !== deviceUrl.hostname) {
-    log.warn("media XAddr points elsewhere; using the device address", {
+  return serviceUrl(reported, deviceUrl, "media");
+}
+
+/**
+ * A service XAddr as reported, checked and pinned to the device's address: cameras behind NAT or
+ * port forwarding report an unreachable host, and if the host is wrong the port probably is too,
+ * so both come from the device service URL that worked (the same quirk as stream URIs).
+ *
+ * @param reported the XAddr the camera reported
+ * @param deviceUrl the device service URL that answered
+ * @param what the service, for messages (`"media"`, `"PTZ"`)
+ * @returns the URL to call
+ * @throws {OnvifError} `onvif_bad_reply` when the XAddr is not an http(s) URL
+ */
+export function serviceUrl(reported: string, deviceUrl: URL, what: string): URL {
+  const url = parseXaddr(reported, `${what} XAddr`);
+  if (url.hostname !== deviceUrl.hostname) {
+    log.warn(`${what} XAddr points elsewhere; using the device address`, {
       reported,
       device: deviceUrl.host,
     });
-    media.hostname = deviceUrl.hostname;
-    media.port = deviceUrl.port;
+    url.hostname = deviceUrl.hostname;
+    url.port = deviceUrl.port;
   }
-  return media;
+  return url;
 }
 
 /**

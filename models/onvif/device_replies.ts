@@ -119,6 +119,30 @@ export function readServicesMediaXaddr(response: XmlElement): string | undefined
 }
 
 /**
+ * Reads the XAddr of any service from a GetServicesResponse.
+ *
+ * @param response the response element
+ * @param namespace the service's namespace (`http://www.onvif.org/ver20/ptz/wsdl`)
+ * @returns the XAddr, or undefined when the service is not listed
+ */
+export function readServiceXaddr(response: XmlElement, namespace: string): string | undefined {
+  const service = findChildren(response, "Service")
+    .find((s) => childText(s, "Namespace") === namespace);
+  return childText(service, "XAddr");
+}
+
+/**
+ * Reads the XAddr of a capability category from a GetCapabilitiesResponse (older cameras).
+ *
+ * @param response the response element
+ * @param category `PTZ`, `Events`, `Media`...
+ * @returns the XAddr, or undefined when the camera lists no such capability
+ */
+export function readCapabilityXaddr(response: XmlElement, category: string): string | undefined {
+  return childText(findChild(response, "Capabilities"), category, "XAddr");
+}
+
+/**
  * Reads the media service XAddr from a GetCapabilitiesResponse.
  *
  * @param response the response element

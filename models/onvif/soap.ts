@@ -16,6 +16,10 @@ export const ONVIF_NAMESPACES = {
   trt: "http://www.onvif.org/ver10/media/wsdl",
   tt: "http://www.onvif.org/ver10/schema",
   ter: "http://www.onvif.org/ver10/error",
+  tptz: "http://www.onvif.org/ver20/ptz/wsdl",
+  tev: "http://www.onvif.org/ver10/events/wsdl",
+  wsnt: "http://docs.oasis-open.org/wsn/b-2",
+  wsa: "http://www.w3.org/2005/08/addressing",
 } as const;
 
 /** A SOAP fault, read from a reply. */
@@ -34,20 +38,25 @@ export const MAX_SOAP_REPLY_CHARS = 256 * 1024;
 /**
  * Wraps a body in a SOAP 1.2 envelope.
  *
- * @param body the XML of the body's content, using the `tds`, `trt`, `tt` prefixes
+ * @param body the XML of the body's content, using the prefixes of {@linkcode ONVIF_NAMESPACES}
  * @param security a UsernameToken to put in the header, if the call is authenticated
+ * @param addressing WS-Addressing header elements (`wsa:Action`, `wsa:To`, reference
+ *   parameters), which event subscriptions need
  * @returns the whole envelope
  * @example
  * ```ts
  * buildEnvelope("<tds:GetSystemDateAndTime/>");
  * ```
  */
-export function buildEnvelope(body: string, security?: UsernameToken): string {
+export function buildEnvelope(body: string, security?: UsernameToken, addressing = ""): string {
   const ns = Object.entries(ONVIF_NAMESPACES)
     .filter(([prefix]) => prefix !== "s")
     .map(([prefix, uri]) => ` xmlns:${prefix}="${uri}"`)
     .join("");
-  const header = security ? `<s:Header>${usernameTokenXml(security)}</s:Header>` : "";
+  const content = (security ? usernameTokenXml(security) : "") + addressing;
+  const header = content
+    ? `<s:Header xmlns:wsa="${ONVIF_NAMESPACES.wsa}">${content}</s:Header>`
+    : "";
   return `<?xml version="1.0" encoding="UTF-8"?>` +
     `<s:Envelope xmlns:s="${ONVIF_NAMESPACES.s}">${header}<s:Body${ns}>${body}</s:Body></s:Envelope>`;
 }

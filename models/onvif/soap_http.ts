@@ -22,6 +22,8 @@ export interface PostSoapOptions {
   signal?: AbortSignal;
   /** Largest reply accepted, in bytes (default 256 KiB). */
   maxBytes?: number;
+  /** WS-Addressing header elements (event subscriptions); see `buildEnvelope`. */
+  addressing?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function postSoap(
       headers: {
         "content-type": `application/soap+xml; charset=utf-8; action="${request.action}"`,
       },
-      body: buildEnvelope(request.body, options.security),
+      body: buildEnvelope(request.body, options.security, options.addressing),
       signal,
       redirect: "manual",
     });

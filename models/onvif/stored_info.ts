@@ -124,3 +124,37 @@ function withoutUserinfo(raw: string): string {
   url.password = "";
   return url.href;
 }
+
+/** What PTZ and event calls need from a stored `onvif` column. */
+export interface StoredOnvifAccess {
+  deviceUrl: string;
+  /** The recording (main) profile: the one PTZ moves are addressed to. */
+  profileToken: string;
+  /** The clock offset measured at onboarding. */
+  timeOffsetMs: number;
+}
+
+/**
+ * Reads what PTZ and event calls need from a stored `onvif` column (untyped JSON).
+ *
+ * @param value the column (`Camera.onvif`)
+ * @returns device URL, profile token and clock offset, or undefined for a camera not onboarded
+ *   over ONVIF
+ * @example
+ * ```ts
+ * readOnvifAccess(camera.onvif)?.profileToken; // "main"
+ * ```
+ */
+export function readOnvifAccess(value: unknown): StoredOnvifAccess | undefined {
+  const identity = readOnvifIdentity(value);
+  if (!identity) return undefined;
+  const info = value as { recordingProfile?: { token?: unknown }; timeOffsetMs?: unknown };
+  const profileToken = info.recordingProfile?.token;
+  if (typeof profileToken !== "string" || profileToken === "") return undefined;
+  const offset = info.timeOffsetMs;
+  return {
+    deviceUrl: identity.deviceUrl,
+    profileToken,
+    timeOffsetMs: typeof offset === "number" && Number.isFinite(offset) ? offset : 0,
+  };
+}

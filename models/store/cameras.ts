@@ -18,6 +18,8 @@ export interface DesiredState {
   capturing?: boolean;
   analytics?: unknown;
   recording?: unknown;
+  /** The camera's own events (ONVIF), see models/onvif/event_state.ts. */
+  onvifEvents?: unknown;
 }
 
 /** A camera as the rest of the system sees it (no password). */

@@ -16,6 +16,7 @@ import type { Compiler } from "../../actors/recording/compiler.ts";
 import type { LiveManager } from "../../actors/live/manager.ts";
 import type { Metrics } from "../../actors/metrics/collector.ts";
 import type { ConsoleFiles } from "../../web/build.ts";
+import type { PtzControl } from "../../actors/onvif/ptz_control.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -51,6 +52,8 @@ export interface AppDeps {
   compiler: Compiler;
   /** Live sessions. */
   live: LiveManager;
+  /** PTZ of ONVIF cameras. */
+  ptz: PtzControl;
   /** This box's stable id (the dispatcher's owner). */
   boxId: string;
   /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */

@@ -20,6 +20,12 @@ import { buildEnvelope, buildFault, parseEnvelope } from "../../models/onvif/soa
 import { readUsernameToken, verifyUsernameToken } from "../../models/onvif/ws_security.ts";
 import { childText, escapeXml, findDescendant, type XmlElement } from "../../models/onvif/xml.ts";
 import { buildScopes } from "../../models/onvif/discovery_messages.ts";
+import { createSimulatedPtz, type SimulatedPtz } from "./onvif_ptz.ts";
+import {
+  createSimulatedEvents,
+  type SimulatedEvents,
+  type SimulatedEventsOptions,
+} from "./onvif_events.ts";
 
 /** A profile the simulated camera offers. */
 export interface SimulatedProfile {
@@ -86,6 +92,10 @@ export interface SimulatedCameraOptions {
    * came to (the wrong-address quirk, e.g. `"0.0.0.0:80"`).
    */
   reportedHost?: string;
+  /** Offer a PTZ service (onvif_ptz.ts). */
+  ptz?: boolean;
+  /** Offer an event service (onvif_events.ts), with its options. */
+  events?: boolean | SimulatedEventsOptions;
 }
 
 /** A running simulated camera. */
@@ -101,6 +111,10 @@ export interface SimulatedCamera {
   actions: string[];
   /** The actions that arrived with a WS-Security header (credentials), in order. */
   securedActions: string[];
+  /** The PTZ head, when offered. */
+  ptz: SimulatedPtz | undefined;
+  /** The event service, when offered. */
+  events: SimulatedEvents | undefined;
   /** Changes the RTSP URLs reported from now on. */
   setRtspUrl(main: string, sub?: string): void;
   /** Stops listening; in-flight requests are answered or aborted first. Safe to call twice. */
@@ -150,6 +164,10 @@ export async function startSimulatedCamera(
   const macAddress = options.macAddress ?? interfaceMac(hostname);
   const stopping = new AbortController();
   let snapshot: Promise<Uint8Array> | undefined;
+  const ptz = options.ptz ? createSimulatedPtz() : undefined;
+  const events = options.events
+    ? createSimulatedEvents(options.events === true ? {} : options.events)
+    : undefined;
 
   const listening = Promise.withResolvers<number>();
   const server = Deno.serve({
@@ -215,14 +233,17 @@ export async function startSimulatedCamera(
       return soap(fault("Receiver", "ter:ActionFailed", `${action} failed (simulated)`), 500);
     }
     const base = `http://${options.reportedHost ?? url.host}`;
-    const answer = respond(action, content, {
-      base,
-      identity,
-      endpointAddress,
-      profiles,
-      macAddress,
-      now: Date.now() + (options.clockOffsetMs ?? 0),
-    });
+    const answer = ptz?.respond(action, content) ??
+      await events?.respond(action, content, url.pathname, base, stopping.signal) ??
+      respond(action, content, {
+        base,
+        identity,
+        endpointAddress,
+        profiles,
+        macAddress,
+        now: Date.now() + (options.clockOffsetMs ?? 0),
+        services: { ptz: ptz !== undefined, events: events !== undefined },
+      });
     return answer === undefined
       ? soap(fault("Receiver", "ter:ActionNotSupported", `${action} is not supported`), 500)
       : soap(buildEnvelope(answer), 200);
@@ -242,6 +263,8 @@ export async function startSimulatedCamera(
     }),
     actions,
     securedActions,
+    ptz,
+    events,
     setRtspUrl(main, sub) {
       profiles = profiles.map((p, i) => ({ ...p, rtspUrl: i === 0 ? main : sub ?? main }));
     },
@@ -293,6 +316,8 @@ interface ResponseContext {
   profiles: SimulatedProfile[];
   macAddress: string;
   now: number;
+  /** Which optional services the camera offers. */
+  services: { ptz: boolean; events: boolean };
 }
 
 function respond(
@@ -302,6 +327,8 @@ function respond(
 ): string | undefined {
   const device = `${ctx.base}/onvif/device_service`;
   const media = `${ctx.base}/onvif/media_service`;
+  const ptzUrl = `${ctx.base}/onvif/ptz_service`;
+  const eventsUrl = `${ctx.base}/onvif/events_service`;
   const token = childText(request, "ProfileToken");
   const profile = ctx.profiles.find((p) => p.token === token);
   switch (action) {
@@ -330,6 +357,8 @@ function respond(
       return `<tds:GetServicesResponse>` +
         service("http://www.onvif.org/ver10/device/wsdl", device) +
         service("http://www.onvif.org/ver10/media/wsdl", media) +
+        (ctx.services.ptz ? service("http://www.onvif.org/ver20/ptz/wsdl", ptzUrl) : "") +
+        (ctx.services.events ? service("http://www.onvif.org/ver10/events/wsdl", eventsUrl) : "") +
         `</tds:GetServicesResponse>`;
     case "GetCapabilities":
       return `<tds:GetCapabilitiesResponse><tds:Capabilities>` +
@@ -337,6 +366,8 @@ function respond(
         `<tt:Media><tt:XAddr>${media}</tt:XAddr><tt:StreamingCapabilities>` +
         `<tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP>` +
         `<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+        (ctx.services.ptz ? `<tt:PTZ><tt:XAddr>${ptzUrl}</tt:XAddr></tt:PTZ>` : "") +
+        (ctx.services.events ? `<tt:Events><tt:XAddr>${eventsUrl}</tt:XAddr></tt:Events>` : "") +
         `</tds:Capabilities></tds:GetCapabilitiesResponse>`;
     case "GetProfiles":
       return `<trt:GetProfilesResponse>${ctx.profiles.map(profileXml).join("")}` +

@@ -47,7 +47,7 @@ const SERIES = {
   to: ISO,
   limit: ["1", "100", "1000", "1001", "0", "-5", "1.5"],
   cursor: ["1764000000000000_01a22474-2b3c-7000-8000-000000000000", "x"],
-  kind: ["object", "zone", "offline", "nope"],
+  kind: ["object", "zone", "offline", "onvif", "nope"],
 };
 const ANALYTICS = {
   detector: TINY_MODEL,
@@ -100,6 +100,23 @@ const ROUTES: Record<string, RouteFuzz> = {
   "PUT /api/cameras/{id}/analytics": { bodies: [ANALYTICS, {}], ids: "cameras", runs: SLOW_RUNS },
   "GET /api/cameras/{id}/analytics": { ids: "cameras" },
   "DELETE /api/cameras/{id}/analytics": { ids: "cameras" },
+  // No camera here was added over ONVIF: valid PTZ requests answer 409, the rest 400/404/422.
+  "GET /api/cameras/{id}/ptz": { ids: "cameras" },
+  "POST /api/cameras/{id}/ptz": {
+    bodies: [
+      { action: "move", pan: 0.5, tilt: -0.5, zoom: 0, timeoutMs: 1000 },
+      { action: "stop" },
+      { action: "goto", preset: "1" },
+      { action: "home" },
+    ],
+    ids: "cameras",
+  },
+  "PUT /api/cameras/{id}/ptz/presets/{name}": { ids: "cameras" },
+  "GET /api/cameras/{id}/onvif-events": { ids: "cameras" },
+  "PUT /api/cameras/{id}/onvif-events": {
+    bodies: [{ enabled: true, topics: ["tns1:VideoSource/MotionAlarm"] }, { enabled: false }],
+    ids: "cameras",
+  },
   "GET /api/events": { query: SERIES },
   "GET /api/events/stream": { query: SERIES, runs: SLOW_RUNS },
   "GET /api/events/{id}": { ids: "events" },

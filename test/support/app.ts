@@ -54,6 +54,7 @@ export async function startTestApp(
         | "neighbours"
         | "segmentSeconds"
         | "live"
+        | "pullPoint"
       > & { feedHeartbeatMs: number }
     >
     & { publicUrl?: string; corsOrigins?: string[] } = {},
@@ -66,6 +67,7 @@ export async function startTestApp(
     stallMs: options.stallMs,
     segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
+    pullPoint: options.pullPoint,
     neighbours: options.neighbours,
     rtsp: options.rtsp,
     // On the host a scan must never send multicast: the default probe finds nothing.

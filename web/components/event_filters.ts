@@ -13,7 +13,14 @@ import { field, select } from "./field.ts";
 import type { EventFilters } from "../logic/event_match.ts";
 
 /** Event kinds the API knows. */
-export const EVENT_KINDS = ["object", "zone", "loitering", "line_cross", "offline"] as const;
+export const EVENT_KINDS = [
+  "object",
+  "zone",
+  "loitering",
+  "line_cross",
+  "offline",
+  "onvif",
+] as const;
 
 /**
  * Reads the filters from the address.

@@ -1995,6 +1995,617 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/cameras/{id}/ptz": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * PTZ: presets, limits, home and position
+     * @description `supported: false` for a camera without the PTZ service.
+     *
+     *     Roles: admin, viewer (permission `read`).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The camera's PTZ */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Ptz"];
+          };
+        };
+        /** @description A path or query parameter is malformed or unknown */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such camera */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera failed, refused or sent a bad reply */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera did not answer in time */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * PTZ: move, stop, go to a preset or home
+     * @description A move runs until `stop`, another action, or `timeoutMs` (default 5000 ms): the camera is told the timeout, and Vigil sends Stop when it runs out. Admin only.
+     *
+     *     Roles: admin (permission `write`).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["PtzAction"];
+        };
+      };
+      responses: {
+        /** @description Done (a move: started) */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such camera (or preset) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera has no PTZ, or was not added over ONVIF (`onvif_not_capable`) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body exceeds 1048576 bytes */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body is not application/json */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description A value out of range */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera failed, refused or sent a bad reply */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera did not answer in time */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/cameras/{id}/ptz/presets/{name}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * PTZ: save the current position as a preset
+     * @description Over the preset of that name if there is one. Admin only.
+     *
+     *     Roles: admin (permission `write`).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The saved preset */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PtzPreset"];
+          };
+        };
+        /** @description The name is empty, too long or not printable */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such camera (or preset) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera has no PTZ, or was not added over ONVIF (`onvif_not_capable`) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body exceeds 1048576 bytes */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera failed, refused or sent a bad reply */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera did not answer in time */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/cameras/{id}/onvif-events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The camera's own events: settings and subscription
+     * @description Roles: admin, viewer (permission `read`).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The settings and state */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["OnvifEvents"];
+          };
+        };
+        /** @description A path or query parameter is malformed or unknown */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such camera */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera was not added over ONVIF (`onvif_not_capable`) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    /**
+     * Turn the camera's own events on or off, or choose their topics
+     * @description Stored with the camera; the subscription starts again with the new settings.
+     *
+     *     Roles: admin (permission `write`).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OnvifEventsInput"];
+        };
+      };
+      responses: {
+        /** @description The new settings and state */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["OnvifEvents"];
+          };
+        };
+        /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such camera */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The camera was not added over ONVIF (`onvif_not_capable`) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body exceeds 1048576 bytes */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The body is not application/json */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description A bad topic */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/events": {
     parameters: {
       query?: never;
@@ -2018,7 +2629,7 @@ export interface paths {
           limit?: number;
           /** @description The `next` of the previous page */
           cursor?: string;
-          kind?: "object" | "zone" | "loitering" | "line_cross" | "offline";
+          kind?: "object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif";
         };
         header?: never;
         path?: never;
@@ -5558,7 +6169,7 @@ export interface components {
        */
       url: string;
       /** @description Kinds posted, on open and on close */
-      events: ("object" | "zone" | "loitering" | "line_cross" | "offline")[];
+      events: ("object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif")[];
     };
     /**
      * @description Every field is optional and falls back to its default; unknown fields are refused. The reply is the settings as applied.
@@ -5638,7 +6249,7 @@ export interface components {
          */
         url: string;
         /** @description Kinds posted (default: all) */
-        events?: ("object" | "zone" | "loitering" | "line_cross" | "offline")[];
+        events?: ("object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif")[];
       };
     };
     /** @description The webhook URL is cut to its origin: it often holds a secret */
@@ -5686,7 +6297,7 @@ export interface components {
       preRollS: number;
       postRollS: number;
       events: {
-        kinds: ("object" | "zone" | "loitering" | "line_cross" | "offline")[];
+        kinds: ("object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif")[];
         labels: string[];
       };
       retainDays: number;
@@ -5744,7 +6355,7 @@ export interface components {
       /** @description Events mode: which events keep video (default: object, zone, loitering and line_cross events of any label) */
       events?: {
         /** @description Event kinds that keep video; repeated ones are dropped */
-        kinds?: ("object" | "zone" | "loitering" | "line_cross" | "offline")[];
+        kinds?: ("object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif")[];
         /** @description Labels that keep video; empty: any label */
         labels?: string[];
       };
@@ -5796,6 +6407,96 @@ export interface components {
       segments: number;
       bytes: number;
     };
+    Ptz: {
+      /** @description Whether the camera offers the PTZ service */
+      supported: boolean;
+      presets: components["schemas"]["PtzPreset"][];
+      /** @description The continuous velocity ranges of the camera's node */
+      limits: {
+        pan: {
+          min: number;
+          max: number;
+        };
+        tilt: {
+          min: number;
+          max: number;
+        };
+        zoom: {
+          min: number;
+          max: number;
+        };
+        maxPresets?: number;
+        homeSupported: boolean;
+      } | null;
+      /** @description Whether `home` is available */
+      home: boolean;
+      /** @description Where the camera looks, if it says */
+      position: {
+        pan: number;
+        tilt: number;
+        zoom: number;
+      } | null;
+    };
+    PtzPreset: {
+      /** @description The camera's token (what `goto` sends) */
+      token: string;
+      name: string;
+    };
+    PtzAction: {
+      /** @enum {string} */
+      action: "move";
+      /** @default 0 */
+      pan: number;
+      /** @default 0 */
+      tilt: number;
+      /** @default 0 */
+      zoom: number;
+      /**
+       * @description The move ends after this long (the camera's timeout, and Vigil's Stop)
+       * @default 5000
+       */
+      timeoutMs: number;
+    } | {
+      /** @enum {string} */
+      action: "stop";
+    } | {
+      /** @enum {string} */
+      action: "goto";
+      /** @description A preset's token, or its name */
+      preset: string;
+    } | {
+      /** @enum {string} */
+      action: "home";
+    };
+    OnvifEvents: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      camera: string;
+      enabled: boolean;
+      topics: string[] | null;
+      /**
+       * @description `unsupported`: the camera offers no event service
+       * @enum {string}
+       */
+      state: "off" | "connecting" | "subscribed" | "retrying" | "unsupported" | "stopped";
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      subscribedAt: string | null;
+      /** @description Subscriptions made (more than one: the camera restarted or failed) */
+      subscriptions: number;
+      /** @description Notifications received */
+      received: number;
+      lastError: string | null;
+    };
+    OnvifEventsInput: {
+      enabled: boolean;
+      /** @description Topics kept, each with its subtopics; absent or null for all */
+      topics?: string[] | null;
+    };
     EventPage: {
       items: components["schemas"]["Event"][];
       /** @description Pass it back as `cursor` for the next page; null on the last one */
@@ -5813,7 +6514,7 @@ export interface components {
        */
       camera: string;
       /** @enum {string} */
-      kind: "object" | "zone" | "loitering" | "line_cross" | "offline";
+      kind: "object" | "zone" | "loitering" | "line_cross" | "offline" | "onvif";
       label: string | null;
       /**
        * Format: uuid

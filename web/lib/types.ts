@@ -143,3 +143,7 @@ export const QUALITIES = [
   "480p",
   "360p",
 ] as const satisfies readonly LiveQuality["quality"][];
+/** A camera's PTZ: presets, limits, home, position (`GET /api/cameras/{id}/ptz`). */
+export type Ptz = Schema<"Ptz">;
+/** One PTZ action (`POST /api/cameras/{id}/ptz`). */
+export type PtzAction = Schema<"PtzAction">;

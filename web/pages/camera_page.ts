@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * One camera: its state and capture controls, the picture with zones drawn on it, analytics
- * settings, the detections chart and its latest events.
+ * One camera: its state and capture controls, the picture with zones drawn on it, PTZ (when the
+ * camera has it), analytics settings, the detections chart and its latest events.
  *
  * @module
  */
@@ -20,6 +20,7 @@ import { type EventRow, eventRow } from "../components/event_row.ts";
 import { liveView } from "../components/live_view.ts";
 import { recordingPanel } from "../components/recording_panel.ts";
 import { timelineView } from "../components/timeline_view.ts";
+import { ptzPanel } from "../components/ptz_panel.ts";
 
 function section(title: string, ...children: (Node | false)[]): HTMLElement {
   return el("section", { class: "card" }, el("h2", {}, title), ...children);
@@ -88,6 +89,7 @@ export function cameraPage(ctx: PageContext, id: string): View {
   });
 
   const live = liveView(api, id);
+  const ptz = ptzPanel(api, id, canWrite);
   const recording = recordingPanel(api, id, canWrite);
   const timeline = timelineView(api, id, canWrite);
   const store = analyticsStore(api, id);
@@ -120,6 +122,7 @@ export function cameraPage(ctx: PageContext, id: string): View {
     canWrite && el("div", { class: "actions" }, capture, remove, confirm),
     status.root,
     section("Live", live.root),
+    ptz.root,
     section("Recording", recording.root, timeline.root),
     section("Picture and zones", editor.root),
     section("Analytics", analyticsStatus.root, analyticsPanel(store, canWrite)),
@@ -138,6 +141,7 @@ export function cameraPage(ctx: PageContext, id: string): View {
       stopPoll();
       stopStats();
       live.dispose();
+      ptz.dispose();
       recording.dispose();
       timeline.dispose();
       editor.dispose();

@@ -1,0 +1,202 @@
+/**
+ * One camera's PullPoint subscription, owned by its camera unit: subscribe, long-poll
+ * PullMessages, renew when half the granted lifetime has passed, and on any failure (the camera
+ * restarted and forgot the subscription, went away, sent garbage) back off and subscribe again.
+ * `stop()` ends the poll, unsubscribes (bounded), and closes the events still open. A camera that
+ * offers no event service is left alone (`unsupported`) until it is restarted or its settings
+ * change. Every call has the client's size and time limits, so a hostile device costs one
+ * bounded reply per call and a backoff between attempts.
+ *
+ * @module
+ */
+import { type OnvifSession, openOnvifSession } from "../../models/onvif/session.ts";
+import { DEFAULT_ONVIF_TIMEOUT_MS } from "../../models/onvif/client.ts";
+import * as events from "../../models/onvif/events.ts";
+import {
+  closeAllProperties,
+  onvifEventActions,
+  type OpenProperties,
+} from "../../models/onvif/event_state.ts";
+import type { EventAction } from "../../models/analytics/event_types.ts";
+import type { OnvifAccess } from "../../models/onvif/session.ts";
+import { backoffDelay } from "../../models/backoff.ts";
+import { createLogger } from "../../models/log.ts";
+
+/** Lifetime asked for a subscription, seconds. */
+export const SUBSCRIPTION_TTL_S = 60;
+/** One PullMessages long poll, seconds. */
+export const PULL_TIMEOUT_S = 10;
+/** Backoff between attempts to subscribe. */
+export const RETRY_BASE_MS = 1000;
+export const RETRY_MAX_MS = 30_000;
+/** How long stop() waits for Unsubscribe. */
+export const UNSUBSCRIBE_TIMEOUT_MS = 2000;
+
+/** What the subscription is doing. */
+export type PullPointState = "connecting" | "subscribed" | "retrying" | "unsupported" | "stopped";
+
+/** The subscription's numbers, for the API. */
+export interface PullPointStatus {
+  state: PullPointState;
+  /** When the current subscription was made (ms), or null. */
+  subscribedAt: number | null;
+  /** Subscriptions made since start (more than one: the camera restarted or failed). */
+  subscriptions: number;
+  /** Notifications received. */
+  received: number;
+  lastError: string | null;
+}
+
+/** Options of {@linkcode startPullPoint}. */
+export interface PullPointOptions {
+  cameraId: string;
+  /** Reads the camera's access each time it subscribes (it may have moved). */
+  access: () => Promise<OnvifAccess>;
+  /** Topics wanted (and their subtopics); undefined for all. */
+  topics?: readonly string[];
+  /** Where the actions go (the camera's event recorder). */
+  apply: (actions: EventAction[]) => void;
+  /** Overrides of the timing constants (tests). */
+  ttlS?: number;
+  pullTimeoutS?: number;
+  retryBaseMs?: number;
+}
+
+/** A running subscription. */
+export interface PullPoint {
+  status(): PullPointStatus;
+  /** Ends it: unsubscribes (bounded) and closes the open events. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a camera's subscription loop.
+ *
+ * @param options camera, access, topics, where the actions go
+ * @returns the running subscription
+ */
+export function startPullPoint(options: PullPointOptions): PullPoint {
+  const log = createLogger("onvif-events", { camera: options.cameraId });
+  const ttlS = options.ttlS ?? SUBSCRIPTION_TTL_S;
+  const pullS = options.pullTimeoutS ?? PULL_TIMEOUT_S;
+  const stopping = new AbortController();
+  const open: OpenProperties = new Map();
+  const status: PullPointStatus = {
+    state: "connecting",
+    subscribedAt: null,
+    subscriptions: 0,
+    received: 0,
+    lastError: null,
+  };
+  let current: { session: OnvifSession; subscription: events.PullPointSubscription } | undefined;
+
+  const call = (request: ReturnType<typeof events.pullMessages>, timeoutMs?: number) => {
+    const { session, subscription } = current!;
+    return session.call(subscription.address, request, {
+      addressing: events.subscriptionAddressing(subscription, request),
+      timeoutMs,
+    });
+  };
+
+  /** One subscription, polled until it fails or stop() is called. */
+  const subscribeAndPoll = async () => {
+    const access = await options.access();
+    const session = await openOnvifSession(access, stopping.signal);
+    // A long poll may last its whole timeout; the usual call limit comes on top.
+    const slackMs = access.timeoutMs ?? DEFAULT_ONVIF_TIMEOUT_MS;
+    if (!session.eventsUrl) {
+      status.state = "unsupported";
+      return "unsupported" as const;
+    }
+    const created = await session.call(
+      session.eventsUrl,
+      events.createPullPointSubscription(ttlS),
+    );
+    current = { session, subscription: events.readSubscription(created) };
+    status.state = "subscribed";
+    status.subscribedAt = Date.now();
+    status.subscriptions++;
+    status.lastError = null;
+    log.info("subscribed to the camera's events", { address: current.subscription.address.host });
+    const renewIn = (ttlMs: number | undefined) => Date.now() + (ttlMs ?? ttlS * 1000) / 2;
+    let renewAt = renewIn(current.subscription.ttlMs);
+    while (!stopping.signal.aborted) {
+      if (Date.now() >= renewAt) {
+        renewAt = renewIn(events.readTtl(await call(events.renew(ttlS))));
+      }
+      // Never poll past the renewal: a long poll must not outlive the subscription.
+      const waitS = Math.max(1, Math.min(pullS, Math.floor((renewAt - Date.now()) / 1000)));
+      const reply = await call(events.pullMessages(waitS), waitS * 1000 + slackMs);
+      const notifications = events.readNotifications(reply);
+      status.received += notifications.length;
+      const actions = onvifEventActions(open, notifications, {
+        topics: options.topics,
+        now: Date.now(),
+      });
+      if (actions.length > 0) options.apply(actions);
+    }
+    return "stopped" as const;
+  };
+
+  const loop = (async () => {
+    let attempt = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        status.state = status.subscriptions === 0 ? "connecting" : "retrying";
+        if (await subscribeAndPoll() === "unsupported") {
+          log.info("the camera offers no event service");
+          return;
+        }
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        // A subscription that was polled successfully starts the backoff over.
+        attempt = current && status.subscribedAt ? 1 : attempt + 1;
+        current = undefined;
+        status.state = "retrying";
+        status.lastError = error instanceof Error ? error.message : String(error);
+        log.warn("camera events interrupted; subscribing again", { error, attempt });
+        await sleep(
+          backoffDelay(attempt, {
+            baseMs: options.retryBaseMs ?? RETRY_BASE_MS,
+            maxMs: RETRY_MAX_MS,
+          }),
+          stopping.signal,
+        );
+      }
+    }
+  })();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    status: () => ({ ...status }),
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await loop.catch(() => {});
+        const last = current;
+        current = undefined;
+        if (last) {
+          await last.session.call(last.subscription.address, events.unsubscribe(), {
+            addressing: events.subscriptionAddressing(last.subscription, events.unsubscribe()),
+            timeoutMs: UNSUBSCRIBE_TIMEOUT_MS,
+            signal: AbortSignal.timeout(UNSUBSCRIBE_TIMEOUT_MS),
+          }).catch((error) => log.debug("unsubscribe failed", { error }));
+        }
+        const closing = closeAllProperties(open, Date.now());
+        if (closing.length > 0) options.apply(closing);
+        status.state = "stopped";
+      })();
+      return stopped;
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
