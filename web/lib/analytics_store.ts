@@ -58,7 +58,7 @@ export function analyticsStore(api: Api, camera: string): AnalyticsStore {
     },
     async save(patch) {
       // The webhook comes back with its URL cut to the origin; sent back unchanged, the API
-      // keeps the stored URL (see routes/analytics.ts).
+      // keeps the stored URL (see routes/cameras/analytics.ts).
       const body: AnalyticsSettingsInput = { ...settings, ...patch };
       settings = (await api.send<AnalyticsSettings>("PUT", path, body)) ?? null;
       changed();

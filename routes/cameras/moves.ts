@@ -6,10 +6,10 @@
  * @module
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { AppDeps } from "./shared/app_deps.ts";
-import { Camera, cameraView } from "./shared/camera.ts";
-import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
-import { IdParam } from "./schemas.ts";
+import type { AppDeps } from "../shared/app_deps.ts";
+import { Camera, cameraView } from "../shared/camera.ts";
+import { apiApp, errorReplies, jsonReply } from "../openapi.ts";
+import { IdParam } from "../schemas.ts";
 
 const tags = ["cameras"];
 

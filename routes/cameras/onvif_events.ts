@@ -8,14 +8,14 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./shared/app_deps.ts";
-import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam, Instant, UuidOut } from "./schemas.ts";
-import { getCamera } from "../models/store/cameras.ts";
-import { readOnvifAccess } from "../models/onvif/stored_info.ts";
-import { type OnvifEventSettings, readOnvifEventSettings } from "../models/onvif/event_state.ts";
-import { OnvifError } from "../models/onvif/onvif_error.ts";
-import type { PullPointStatus } from "../actors/onvif/pull_point.ts";
+import type { AppDeps } from "../shared/app_deps.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "../openapi.ts";
+import { IdParam, Instant, UuidOut } from "../schemas.ts";
+import { getCamera } from "../../models/store/cameras.ts";
+import { readOnvifAccess } from "../../models/onvif/stored_info.ts";
+import { type OnvifEventSettings, readOnvifEventSettings } from "../../models/onvif/event_state.ts";
+import { OnvifError } from "../../models/onvif/onvif_error.ts";
+import type { PullPointStatus } from "../../actors/onvif/pull_point.ts";
 
 const Topic = z.string().min(1).max(256)
   // deno-lint-ignore no-control-regex -- refusing control characters is the point

@@ -7,17 +7,20 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./shared/app_deps.ts";
-import { type AnalyticsSettings, resolveAnalyticsSettings } from "../models/analytics/settings.ts";
+import type { AppDeps } from "../shared/app_deps.ts";
+import {
+  type AnalyticsSettings,
+  resolveAnalyticsSettings,
+} from "../../models/analytics/settings.ts";
 import {
   AnalyticsSettingsInput,
   AnalyticsSettingsSchema,
-} from "../models/analytics/settings_schema.ts";
-import { getCamera } from "../models/store/cameras.ts";
-import { NotFoundError } from "../models/errors.ts";
-import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam } from "./schemas.ts";
-import { redactWebhookUrl, settingsView } from "../models/analytics/settings_view.ts";
+} from "../../models/analytics/settings_schema.ts";
+import { getCamera } from "../../models/store/cameras.ts";
+import { NotFoundError } from "../../models/errors.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "../openapi.ts";
+import { IdParam } from "../schemas.ts";
+import { redactWebhookUrl, settingsView } from "../../models/analytics/settings_view.ts";
 
 const AnalysisStats = z.object({
   frames: z.number().int().openapi({ description: "Frames the throttle let through" }),

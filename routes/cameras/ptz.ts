@@ -9,11 +9,11 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./shared/app_deps.ts";
-import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam } from "./schemas.ts";
-import { DEFAULT_MOVE_TIMEOUT_MS, MAX_MOVE_TIMEOUT_MS } from "../actors/onvif/ptz_control.ts";
-import { MAX_PRESET_NAME } from "../models/onvif/ptz.ts";
+import type { AppDeps } from "../shared/app_deps.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "../openapi.ts";
+import { IdParam } from "../schemas.ts";
+import { DEFAULT_MOVE_TIMEOUT_MS, MAX_MOVE_TIMEOUT_MS } from "../../actors/onvif/ptz_control.ts";
+import { MAX_PRESET_NAME } from "../../models/onvif/ptz.ts";
 
 const Speed = z.number().min(-1).max(1);
 const Range = z.object({ min: z.number(), max: z.number() });

@@ -7,22 +7,22 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./shared/app_deps.ts";
-import { getCamera } from "../models/store/cameras.ts";
-import { recordedSince, segmentsBetween } from "../models/store/segments.ts";
-import { NotFoundError } from "../models/errors.ts";
+import type { AppDeps } from "../shared/app_deps.ts";
+import { getCamera } from "../../models/store/cameras.ts";
+import { recordedSince, segmentsBetween } from "../../models/store/segments.ts";
+import { NotFoundError } from "../../models/errors.ts";
 import {
   readStoredRecording,
   type RecordingSettings,
   RecordingSettingsInput,
   RecordingSettingsSchema,
   resolveRecordingSettings,
-} from "../models/recording/settings.ts";
-import { timeline } from "../models/recording/timeline.ts";
-import type { RecorderStats } from "../actors/recording/recorder_handle.ts";
-import type { Fleet } from "../actors/camera/fleet.ts";
-import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam, Instant, InstantQuery, rangeIsOrdered, UuidOut } from "./schemas.ts";
+} from "../../models/recording/settings.ts";
+import { timeline } from "../../models/recording/timeline.ts";
+import type { RecorderStats } from "../../actors/recording/recorder_handle.ts";
+import type { Fleet } from "../../actors/camera/fleet.ts";
+import { apiApp, errorReplies, jsonBody, jsonReply } from "../openapi.ts";
+import { IdParam, Instant, InstantQuery, rangeIsOrdered, UuidOut } from "../schemas.ts";
 
 /** The longest range the timeline answers. */
 export const MAX_TIMELINE_DAYS = 7;
