@@ -8,6 +8,7 @@ import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { ValidationError } from "./errors.ts";
 import { type MinFree, parseMinFree, parseSize } from "./recording/disk_guard.ts";
 import { SEGMENT_SECONDS } from "./media/segment_args.ts";
+import { parsePushAllow, type PushAllowEntry } from "./net/push_target.ts";
 
 /** Everything configurable, after validation. */
 export interface Config {
@@ -66,6 +67,13 @@ export interface Config {
     maxTranscodes: number;
     /** `VIGIL_LIVE_MAX_SESSIONS` (default 32): sessions at most. */
     maxSessions: number;
+    /**
+     * `VIGIL_LIVE_SESSIONS_PER_TOKEN` (default 8, at most `VIGIL_LIVE_MAX_SESSIONS`): sessions
+     * one token may hold.
+     */
+    sessionsPerToken: number;
+    /** `VIGIL_PUSH_ALLOW`: local `rtsp-push` targets allowed anyway (default none). */
+    pushAllow: PushAllowEntry[];
   };
 }
 
@@ -118,11 +126,25 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
     publicUrl: readPublicUrl(env),
-    live: {
-      idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
-      maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
-      maxSessions: readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000),
-    },
+    live: readLive(env),
+  };
+}
+
+function readLive(env: Env): Config["live"] {
+  const maxSessions = readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000);
+  return {
+    idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
+    maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
+    maxSessions,
+    // A per-token quota above the box's budget would be no quota: it is held to it.
+    sessionsPerToken: readInt(
+      env,
+      "VIGIL_LIVE_SESSIONS_PER_TOKEN",
+      Math.min(8, maxSessions),
+      1,
+      maxSessions,
+    ),
+    pushAllow: parsePushAllow(env.VIGIL_PUSH_ALLOW ?? ""),
   };
 }
 

@@ -41,6 +41,11 @@ export interface AppDeps {
    */
   feedHeartbeatMs?: number;
   /**
+   * How often an open MJPEG response re-checks its token (default: the live manager's re-check,
+   * 15 s): a revoked token's response ends within this long.
+   */
+  liveRecheckMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */

@@ -23,6 +23,8 @@ export interface TestApp extends Omit<System, "stop"> {
   /** The API document, compiled. */
   contract: Contract;
   tokens: { admin: string; viewer: string; media: string };
+  /** The signal the app's long responses end on (aborted by `close()`). */
+  shutdown: AbortSignal;
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(
     method: string,
@@ -54,7 +56,7 @@ export async function startTestApp(
         | "neighbours"
         | "segmentSeconds"
         | "live"
-      > & { feedHeartbeatMs: number }
+      > & { feedHeartbeatMs: number; liveRecheckMs: number }
     >
     & { publicUrl?: string } = {},
 ): Promise<TestApp> {
@@ -78,6 +80,7 @@ export async function startTestApp(
     shutdown: closing.signal,
     publicUrl: options.publicUrl,
     feedHeartbeatMs: options.feedHeartbeatMs,
+    liveRecheckMs: options.liveRecheckMs,
   });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
@@ -100,6 +103,7 @@ export async function startTestApp(
     app,
     contract,
     tokens,
+    shutdown: closing.signal,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = {
         authorization: `Bearer ${options.token ?? tokens.admin}`,

@@ -4152,7 +4152,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Every session */
+        /** @description The token's own sessions (an admin's: every session) */
         200: {
           headers: {
             [name: string]: unknown;
@@ -4246,7 +4246,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description The token's role lacks the permission */
+        /** @description rtsp-push asked by a viewer */
         403: {
           headers: {
             [name: string]: unknown;
@@ -4291,7 +4291,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A push target that is local (loopback, link-local, this box) and not allowed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -4318,7 +4318,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description The transcode or session budget is spent (Retry-After), or the stream did not start */
+        /** @description The box's or the token's transcode or session budget is spent (Retry-After), or the stream did not start */
         503: {
           headers: {
             [name: string]: unknown;
@@ -6101,8 +6101,10 @@ export interface components {
        * @enum {string}
        */
       output: "rtsp" | "rtsp-push" | "hls" | "mjpeg";
-      /** @description rtsp-push target, password hidden */
+      /** @description rtsp-push target without its password */
       target: string | null;
+      /** @description Public id of the token that opened it (null: authentication off) */
+      owner: string | null;
       /** @enum {string} */
       state: "starting" | "live" | "reconnecting";
       /** @description Sessions on the same transcoder */
@@ -6170,7 +6172,7 @@ export interface components {
        */
       output: "rtsp" | "rtsp-push" | "hls" | "mjpeg";
       /**
-       * @description rtsp-push only: `rtsp://` or `rtsps://` URL the stream is published to
+       * @description rtsp-push only (admin and media tokens): `rtsp://` or `rtsps://` URL the stream is published to. Loopback, link-local and this box's own ports are refused unless VIGIL_PUSH_ALLOW lists them
        * @example rtsp://media:8554/cam1
        */
       target?: string;
