@@ -212,6 +212,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
+    compiler,
   });
   const lag = startLagMonitor();
   const metrics = createMetrics({ fleet, db, lag });

@@ -54,6 +54,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** compileRecord jobs. */
   compiler: Compiler;
+  /** `GET /api/records/{id}/verify` checks at once (default 2; tests). */
+  maxVerifying?: number;
   /** Live sessions. */
   live: LiveManager;
   /** This box's stable id (the dispatcher's owner). */

@@ -278,3 +278,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "bad signatures on /live/* count as failed authentications, like the relay's",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const db = await openTestDatabase("embedded");
+    const app = await startTestApp(db);
+    try {
+      const forged = (i: number) =>
+        `/live/${crypto.randomUUID()}/index.m3u8?exp=9999999999&sig=${"A".repeat(42)}${i % 10}`;
+      for (let i = 0; i < 10; i++) {
+        const response = await app.app.request(forged(i));
+        assert.equal(response.status, 401);
+        await response.body?.cancel();
+      }
+      assert.ok(app.relay.limiter.blockedFor("unknown") > 0, "the address is blocked");
+      const next = await app.app.request(forged(0));
+      assert.equal(next.status, 429);
+      assert.ok(Number(next.headers.get("retry-after")) > 0);
+      await next.body?.cancel();
+      const api = await app.call("GET", "/api/cameras");
+      assert.equal(api.status, 429, "the API shares the limiter");
+      await api.body?.cancel();
+    } finally {
+      await app.close();
+      await db.close();
+    }
+  },
+});

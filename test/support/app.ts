@@ -56,7 +56,7 @@ export async function startTestApp(
         | "neighbours"
         | "segmentSeconds"
         | "live"
-      > & { feedHeartbeatMs: number; liveRecheckMs: number }
+      > & { feedHeartbeatMs: number; liveRecheckMs: number; maxVerifying: number }
     >
     & { publicUrl?: string } = {},
 ): Promise<TestApp> {
@@ -81,6 +81,7 @@ export async function startTestApp(
     publicUrl: options.publicUrl,
     feedHeartbeatMs: options.feedHeartbeatMs,
     liveRecheckMs: options.liveRecheckMs,
+    maxVerifying: options.maxVerifying,
   });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
