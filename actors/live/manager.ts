@@ -8,7 +8,7 @@
  * most `maxSessionsPerToken` sessions and is the only user of at most half the encoding
  * transcoders (at least one), so it cannot spend the box's budgets alone; its sessions end within
  * `recheckMs` of its revocation, whatever their output. A push goes only where
- * actors/live/push_check.ts allows.
+ * actors/live/push_check.ts allows. Why: docs/decisions/live-session-owners.md.
  *
  * @module
  */

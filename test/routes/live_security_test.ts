@@ -10,6 +10,7 @@ import { startMediaServer } from "../support/media_server.ts";
 import { createToken } from "../../models/auth.ts";
 import { parsePushAllow } from "../../models/net/push_target.ts";
 import type { SystemOptions } from "../../actors/system.ts";
+import { NotFoundError } from "../../models/errors.ts";
 
 async function withApp(
   options: {
@@ -306,5 +307,62 @@ Deno.test({
       await app.close();
       await db.close();
     }
+  },
+});
+
+Deno.test({
+  name: "a quality switch racing a close is a no-op: no transcoder is acquired for the ended " +
+    "session and nothing follows it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withApp({ camera: { width: 1280, height: 720 } }, async (app, camera) => {
+      const opened = await reply(
+        await app.call("POST", "/api/live", { body: { camera, quality: "360p", output: "hls" } }),
+      );
+      assert.equal(opened.status, 201, JSON.stringify(opened.body));
+      // Its outcome is taken at once: it settles while the close is still being awaited.
+      const switching = app.live.setQuality(opened.body.id, "480p").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await app.live.close(opened.body.id);
+      const error = await switching;
+      assert.ok(error instanceof NotFoundError, `the switch answers 404: ${error}`);
+      assert.ok(
+        app.live.counts().encoding <= 1,
+        `no 480p transcoder was started for the ended session: ${
+          JSON.stringify(app.live.counts())
+        }`,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "an open MJPEG response re-checks its token: revoking it ends the response while the " +
+    "session goes on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withApp({ liveRecheckMs: 1000 }, async (app, camera) => {
+      const opened = await reply(
+        await app.call("POST", "/api/live", { body: { camera, quality: "sub", output: "mjpeg" } }),
+      );
+      assert.equal(opened.status, 201, JSON.stringify(opened.body));
+      const second = await createToken(app.db.sql, "second admin", "admin");
+      const response = await app.call("GET", `/live/${opened.body.id}/mjpeg`, {
+        token: second.token,
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      const revokedAt = Date.now();
+      assert.equal((await app.call("DELETE", `/api/tokens/${second.info.id}`)).status, 204);
+      while (!(await reader.read()).done) { /* frames until the response ends */ }
+      const tookMs = Date.now() - revokedAt;
+      assert.ok(tookMs < 15_000, `the response ended ${tookMs} ms after the revocation`);
+      assert.equal(app.live.get(opened.body.id).id, opened.body.id, "the session goes on");
+    });
   },
 });
