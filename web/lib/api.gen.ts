@@ -3102,7 +3102,9 @@ export interface paths {
     };
     /**
      * Re-hash the clip and compare with the SHA-256 stored at compile time
-     * @description Roles: admin, viewer, media (permission `playback`).
+     * @description At most 2 checks run at once (a 24 h clip takes a while to re-hash); past that, 503 with Retry-After.
+     *
+     *     Roles: admin, viewer, media (permission `playback`).
      */
     get: {
       parameters: {
@@ -3180,6 +3182,15 @@ export interface paths {
         };
         /** @description An unexpected failure (logged) */
         500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description As many checks as the box allows are running (Retry-After) */
+        503: {
           headers: {
             [name: string]: unknown;
           };
