@@ -90,6 +90,10 @@ async function main(): Promise<void> {
       idleMs: config.live.idleS * 1000,
       maxTranscodes: config.live.maxTranscodes,
       maxSessions: config.live.maxSessions,
+      maxSessionsPerToken: config.live.sessionsPerToken,
+      pushAllow: config.live.pushAllow,
+      // A push must not reach this box's own ports (the relay's is added by the system).
+      ownPorts: () => [config.port, ...(config.metricsAddr ? [config.metricsAddr.port] : [])],
     },
   });
   const closing = new AbortController();

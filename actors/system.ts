@@ -32,7 +32,7 @@ import {
   startRecordingsRetention,
 } from "./recording/retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./stream/relay.ts";
-import { type LiveManager, startLive } from "./live/manager.ts";
+import { type LiveManager, type LiveOptions, startLive } from "./live/manager.ts";
 import { hubSource } from "./live/source.ts";
 import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";
@@ -75,8 +75,17 @@ export interface SystemOptions {
   auth?: boolean;
   /** The relay's address, port (default 127.0.0.1:0), bounds and puller idle timeout. */
   rtsp?: Pick<RelayOptions, "hostname" | "port" | "limits" | "idleTimeoutMs">;
-  /** Live sessions: idle timeout, budgets, linger (defaults: 30 s, 2 transcodes, 32 sessions). */
-  live?: { idleMs?: number; maxTranscodes?: number; maxSessions?: number; lingerMs?: number };
+  /**
+   * Live sessions: idle timeout, budgets, linger, per-token quota, token re-check, push allow list
+   * and the box's other listening ports (defaults: 30 s, 2 transcodes, 32 sessions, no quota
+   * beyond the box's, 15 s, nothing allowed, none).
+   */
+  live?:
+    & Pick<
+      LiveOptions,
+      "maxSessionsPerToken" | "recheckMs" | "pushAllow" | "ownPorts" | "lingerMs"
+    >
+    & { idleMs?: number; maxTranscodes?: number; maxSessions?: number };
   /** The MQTT bridge's broker and topics; absent → no MQTT. */
   mqtt?: MqttSettings;
   /** `VIGIL_PUBLIC_URL`, for the snapshot URLs MQTT publishes (absent → paths). */
@@ -218,6 +227,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     watch,
     onvifTimeoutMs: options.onvifTimeoutMs,
     neighbours: options.neighbours,
+    compiler,
   });
   const ptz = createPtzControl({ db, secrets, timeoutMs: options.onvifTimeoutMs });
   const lag = startLagMonitor();
@@ -241,6 +251,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     maxTranscodes: options.live?.maxTranscodes ?? 2,
     maxSessions: options.live?.maxSessions ?? 32,
     lingerMs: options.live?.lingerMs,
+    maxSessionsPerToken: options.live?.maxSessionsPerToken,
+    recheckMs: options.live?.recheckMs,
+    pushAllow: options.live?.pushAllow,
+    ownPorts: () => [relay.server.port, ...(options.live?.ownPorts?.() ?? [])],
   });
   const boxId = await loadBoxId(dataDir);
   if (options.mqtt) {

@@ -10,6 +10,7 @@ import { type MinFree, parseMinFree, parseSize } from "./recording/disk_guard.ts
 import { SEGMENT_SECONDS } from "./media/segment_args.ts";
 import { parseCorsOrigins } from "./net/cors.ts";
 import { type MqttSettings, mqttSettingsFromEnv } from "./mqtt/mqtt_settings.ts";
+import { parsePushAllow, type PushAllowEntry } from "./net/push_target.ts";
 
 /** Everything configurable, after validation. */
 export interface Config {
@@ -72,6 +73,13 @@ export interface Config {
     maxTranscodes: number;
     /** `VIGIL_LIVE_MAX_SESSIONS` (default 32): sessions at most. */
     maxSessions: number;
+    /**
+     * `VIGIL_LIVE_SESSIONS_PER_TOKEN` (default 8, at most `VIGIL_LIVE_MAX_SESSIONS`): sessions
+     * one token may hold.
+     */
+    sessionsPerToken: number;
+    /** `VIGIL_PUSH_ALLOW`: local `rtsp-push` targets allowed anyway (default none). */
+    pushAllow: PushAllowEntry[];
   };
 }
 
@@ -126,11 +134,25 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     publicUrl: readPublicUrl(env),
     corsOrigins: parseCorsOrigins(env.VIGIL_CORS_ORIGINS),
     mqtt: mqttSettingsFromEnv(env),
-    live: {
-      idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
-      maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
-      maxSessions: readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000),
-    },
+    live: readLive(env),
+  };
+}
+
+function readLive(env: Env): Config["live"] {
+  const maxSessions = readInt(env, "VIGIL_LIVE_MAX_SESSIONS", 32, 1, 1000);
+  return {
+    idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
+    maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),
+    maxSessions,
+    // A per-token quota above the box's budget would be no quota: it is held to it.
+    sessionsPerToken: readInt(
+      env,
+      "VIGIL_LIVE_SESSIONS_PER_TOKEN",
+      Math.min(8, maxSessions),
+      1,
+      maxSessions,
+    ),
+    pushAllow: parsePushAllow(env.VIGIL_PUSH_ALLOW ?? ""),
   };
 }
 

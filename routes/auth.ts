@@ -7,12 +7,12 @@
  *
  * @module
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { Database } from "../models/store/database.ts";
 import { allows, tokenMaySee, UNLIMITED, verifyToken } from "../models/auth.ts";
 import { AuthLimiter } from "../models/auth_limiter.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
-import { permissionFor, scopeOfPath } from "./shared/access.ts";
+import { clientAddress, permissionFor, scopeOfPath } from "./shared/access.ts";
 import { createLogger } from "../models/log.ts";
 
 const log = createLogger("auth");
@@ -86,17 +86,4 @@ export function authenticate(
     c.set("token", token);
     await next();
   };
-}
-
-/**
- * The client's address as the server saw the connection (Deno.serve passes it as the app's env);
- * `"unknown"` when there is none (`app.request()` in tests without one). Forwarded headers are
- * ignored: anyone can write them.
- */
-function clientAddress(c: Context): string {
-  const env: unknown = c.env;
-  if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return "unknown";
-  const remote: unknown = env.remoteAddr;
-  if (typeof remote !== "object" || remote === null || !("hostname" in remote)) return "unknown";
-  return typeof remote.hostname === "string" ? remote.hostname : "unknown";
 }

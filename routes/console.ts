@@ -1,7 +1,8 @@
 /**
  * The web console: `GET /` and `GET /console/<file>` (script, style, icon), bundled once per
- * process by web/build.ts (started at boot so the first visit does not wait; a failed build is
- * retried by the next request). Every answer carries a strict Content-Security-Policy with Trusted
+ * process by web/build.ts (started at boot so the first visit does not wait; after a failed build
+ * the next request builds again, but no sooner than {@linkcode CONSOLE_RETRY_MS} after it, doubling
+ * while it keeps failing: unauthenticated `GET /` cannot start one bundler run after another). Every answer carries a strict Content-Security-Policy with Trusted
  * Types enforced, so no string can become HTML in the page. The policy: README "Web console".
  *
  * @module
@@ -32,16 +33,38 @@ export const CONSOLE_CSP = [
 const FILE_NAME = /^[A-Za-z0-9_-]{1,64}\.(js|css|svg)$/;
 const log = createLogger("console");
 
-/** Builds the console once; a failure is forgotten so the next call tries again. */
+/** After a failed console build, the next one starts no sooner than this (doubling, ≤ 5 min). */
+export const CONSOLE_RETRY_MS = 10_000;
+const CONSOLE_RETRY_MAX_MS = 300_000;
+
+/**
+ * Builds the console once. A failure is answered (503) until its retry time, then the next call
+ * builds again; each further failure doubles the wait.
+ *
+ * @param build the bundler run
+ * @param now clock (tests)
+ * @returns the files, built at most once at a time and not again while a failure is fresh
+ */
 export function consoleBuilder(
   build: () => Promise<ConsoleFiles> = buildConsole,
+  now: () => number = Date.now,
 ): () => Promise<ConsoleFiles> {
   let pending: Promise<ConsoleFiles> | undefined;
+  let failures = 0;
+  let retryAt = 0;
+  const unavailable = () =>
+    new VigilError("console_unavailable", "the web console could not be built");
   return () => {
-    pending ??= build().catch((error) => {
+    if (!pending && now() < retryAt) return Promise.reject(unavailable());
+    pending ??= build().then((files) => {
+      failures = 0;
+      return files;
+    }, (error) => {
       pending = undefined;
-      log.error("console build failed", { error });
-      throw new VigilError("console_unavailable", "the web console could not be built");
+      failures++;
+      retryAt = now() + Math.min(CONSOLE_RETRY_MS * 2 ** (failures - 1), CONSOLE_RETRY_MAX_MS);
+      log.error("console build failed", { error, retryInMs: retryAt - now() });
+      throw unavailable();
     });
     return pending;
   };

@@ -3,6 +3,8 @@
  * reply carries the session's URLs on this box, and the same URLs signed (valid
  * {@linkcode SIGNED_TTL_S}, bound to the asking token: revoking it voids them) for players that
  * cannot send a token. Handlers validate and delegate to the live manager (actors/live/manager.ts).
+ * A session belongs to the token that opened it: only that token or an admin sees, switches or
+ * ends it (anyone else gets 404); `rtsp-push` is for admin and media tokens only.
  * Routes and replies: GET /api/openapi.json.
  *
  * @module
@@ -17,9 +19,10 @@ import { targetProblem } from "../models/media/live_args.ts";
 import { LIVE_OUTPUTS, type SessionInfo } from "../actors/live/types.ts";
 import { signPath } from "../models/rtsp/signed_url.ts";
 import { relayOrigin } from "./shared/relay_origin.ts";
-import { requestToken } from "./shared/access.ts";
+import { mayUseSession, requestToken } from "./shared/access.ts";
 import { tokenMaySee } from "../models/auth.ts";
-import { NotFoundError } from "../models/errors.ts";
+import { NotFoundError, VigilError } from "../models/errors.ts";
+import { parsePushTarget } from "../models/net/push_target.ts";
 
 /** Lifetime of the signed URLs in a reply. */
 export const SIGNED_TTL_S = 12 * 3600;
@@ -42,7 +45,9 @@ const OpenBody = z.strictObject({
   }),
   output: Output.optional().openapi({ default: "rtsp" }),
   target: z.string().optional().openapi({
-    description: "rtsp-push only: `rtsp://` or `rtsps://` URL the stream is published to",
+    description: "rtsp-push only (admin and media tokens): `rtsp://` or `rtsps://` URL the " +
+      "stream is published to. Loopback, link-local and this box's own ports are refused unless " +
+      "VIGIL_PUSH_ALLOW lists them",
     example: "rtsp://media:8554/cam1",
   }),
 }).superRefine((body, ctx) => {
@@ -83,7 +88,12 @@ const Session = z.object({
   }).openapi({ description: "What was chosen for the quality asked" }),
   annotated: z.boolean(),
   output: Output,
-  target: z.string().nullable().openapi({ description: "rtsp-push target, password hidden" }),
+  target: z.string().nullable().openapi({
+    description: "rtsp-push target without its password",
+  }),
+  owner: z.string().nullable().openapi({
+    description: "Public id of the token that opened it (null: authentication off)",
+  }),
   state: z.enum(["starting", "live", "reconnecting"]),
   sharedBy: z.number().int().openapi({ description: "Sessions on the same transcoder" }),
   dropped: z.number().int().openapi({ description: "Pictures dropped: the output fell behind" }),
@@ -109,9 +119,12 @@ const open = createRoute({
   responses: {
     201: jsonReply(Session, "The session"),
     ...errorReplies({
+      403: "rtsp-push asked by a viewer",
       404: "No such camera",
       409: "Annotated asked of a camera without analytics",
-      503: "The transcode or session budget is spent (Retry-After), or the stream did not start",
+      422: "A push target that is local (loopback, link-local, this box) and not allowed",
+      503: "The box's or the token's transcode or session budget is spent (Retry-After), or the " +
+        "stream did not start",
     }),
   },
 });
@@ -124,7 +137,7 @@ const list = createRoute({
   responses: {
     200: jsonReply(
       z.object({ items: z.array(Session), next: z.null() }).openapi("LiveSessionList"),
-      "Every session",
+      "The token's own sessions (an admin's: every session)",
     ),
   },
 });
@@ -208,11 +221,9 @@ export function sessionUrls(
  */
 export function liveRoutes(deps: AppDeps) {
   const { live } = deps;
-  /** A session of a camera the token may not see answers like a missing one. */
+  /** Another token's session, or one of a camera the token may not see, answers like a missing one. */
   const visible = (c: Context, info: SessionInfo) => {
-    if (!tokenMaySee(requestToken(c), info.camera)) {
-      throw new NotFoundError(`live session ${info.id}`);
-    }
+    if (!mayUseSession(requestToken(c), info)) throw new NotFoundError(`live session ${info.id}`);
     return info;
   };
   const view = (c: Context, info: SessionInfo) => {
@@ -233,21 +244,28 @@ export function liveRoutes(deps: AppDeps) {
   return apiApp()
     .openapi(open, async (c) => {
       const body = c.req.valid("json");
-      if (!tokenMaySee(requestToken(c), body.camera)) {
+      const token = requestToken(c);
+      if (!tokenMaySee(token, body.camera)) {
         throw new NotFoundError(`camera ${body.camera}`);
+      }
+      // A push makes the box connect where the caller says: not a viewer's call.
+      if (body.output === "rtsp-push" && token.role !== "admin" && token.role !== "media") {
+        throw new VigilError("forbidden", `the ${token.role} role cannot open rtsp-push sessions`);
       }
       const info = await live.open({
         camera: body.camera,
         quality: body.quality,
         annotated: body.annotated ?? false,
         output: body.output ?? "rtsp",
-        target: body.target,
+        target: body.target === undefined ? undefined : parsePushTarget(body.target),
+        owner: token.id,
+        ownerIsAdmin: token.role === "admin",
       });
       return c.json(view(c, info), 201);
     })
     .openapi(list, (c) => {
       const token = requestToken(c);
-      const items = live.list().filter((s) => tokenMaySee(token, s.camera));
+      const items = live.list().filter((s) => mayUseSession(token, s));
       return c.json({ items: items.map((s) => view(c, s)), next: null }, 200);
     })
     .openapi(get, (c) => c.json(view(c, visible(c, live.get(c.req.valid("param").id))), 200))

@@ -1,9 +1,11 @@
 /**
  * Live media served by the box outside `/api`: the HLS playlist and segments, and MJPEG. Each
- * request needs a token allowed live viewing (a camera-limited one sees only its cameras'
- * sessions) or a signed URL covering the session's directory (a signed playlist lists its
- * segments with the same signature); nothing from the request reaches a file path unchecked (a
- * UUID session, a segment name the playlist lists). Routes: GET /api/openapi.json; SECURITY.md.
+ * request needs the token that owns the session (or an admin's) or a signed URL covering the
+ * session's directory (a signed playlist lists its segments with the same signature); a bad
+ * signature counts as a failed authentication. An open MJPEG response re-checks its token like
+ * the event feed does and ends once it is revoked. Nothing from the request reaches a file path
+ * unchecked (a UUID session, a segment name the playlist lists). Routes: GET /api/openapi.json;
+ * SECURITY.md.
  *
  * @module
  */
@@ -13,8 +15,11 @@ import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, BEARER, errorReplies } from "./openapi.ts";
 import { Uuid } from "./schemas.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
-import { tokenExists, tokenMaySee } from "../models/auth.ts";
-import { requestToken } from "./shared/access.ts";
+import { tokenExists } from "../models/auth.ts";
+import { RECHECK_MS } from "../actors/live/manager.ts";
+import { clientAddress, mayUseSession, requestToken } from "./shared/access.ts";
+import { withTimeout } from "../models/timeout.ts";
+import { createLogger } from "../models/log.ts";
 import { isUuid } from "../models/ids.ts";
 import { checkSignedPath } from "../models/rtsp/signed_url.ts";
 import { SEGMENT_FILE } from "../models/media/hls_playlist.ts";
@@ -25,20 +30,38 @@ import { MJPEG_CONTENT_TYPE } from "../models/media/jpeg_stream.ts";
  * API's own authentication (`fallback`: bearer token with the `live` permission, the same failure
  * rate limit).
  *
- * @param deps the relay (its key signs live URLs) and the database (the signing token must exist)
+ * @param deps the relay (its key signs live URLs; its limiter counts bad signatures, as the
+ *   relay's own do) and the database (the signing token must exist)
  * @param fallback the API's authentication middleware
  * @returns the middleware for `/live/*`
  */
 export function liveMediaAuth(
-  deps: Pick<AppDeps, "relay" | "db">,
+  deps: Pick<AppDeps, "relay" | "db" | "auth">,
   fallback: MiddlewareHandler,
 ): MiddlewareHandler {
+  const log = createLogger("http");
   return async (c, next) => {
     const session = c.req.path.split("/")[2] ?? "";
     const query = c.req.query();
     // Not a session's URL (or not signed): the API's authentication, then the routes answer
     // (400 for a malformed id, 404 for no such route).
     if (!isUuid(session) || query.sig === undefined) return await fallback(c, next);
+    const limiter = deps.relay.limiter;
+    const client = clientAddress(c);
+    const waitMs = deps.auth ? limiter.blockedFor(client) : 0;
+    if (waitMs > 0) {
+      c.header("Retry-After", String(Math.ceil(waitMs / 1000)));
+      throw new VigilError(
+        "too_many_requests",
+        "too many failed authentications from this address; retry later",
+      );
+    }
+    const refuse = (reason: string) => {
+      // Guessing signatures is guessing credentials: it counts like a wrong token.
+      const blocked = deps.auth ? limiter.fail(client) : false;
+      log.warn("authentication failed", { client, reason, path: c.req.path, blocked });
+      return new VigilError("unauthorized", reason);
+    };
     const check = checkSignedPath(
       deps.relay.keys.signingKey,
       `/live/${session.toLowerCase()}`,
@@ -46,14 +69,13 @@ export function liveMediaAuth(
       Date.now() / 1000,
     );
     if (check !== "ok") {
-      throw new VigilError(
-        "unauthorized",
-        check === "expired" ? "the signed URL has expired" : "the URL's signature is not valid",
-      );
+      throw check === "expired"
+        ? new VigilError("unauthorized", "the signed URL has expired")
+        : refuse("the URL's signature is not valid");
     }
     // Bound to the token that asked for it: void once that token is revoked.
     if (query.tok !== undefined && !(await tokenExists(deps.db.sql, query.tok))) {
-      throw new VigilError("unauthorized", "the token that signed this URL was revoked");
+      throw refuse("the token that signed this URL was revoked");
     }
     await next();
   };
@@ -136,12 +158,45 @@ const mjpeg = createRoute({
 export function liveMediaRoutes(deps: AppDeps) {
   const { live } = deps;
   const NO_STORE = { "cache-control": "no-store" };
-  /** A session of a camera the token may not see answers like a missing one. */
+  const recheckMs = deps.liveRecheckMs ?? RECHECK_MS;
+  /** Another token's session, or one of a camera the token may not see, answers like a missing one. */
   const visible = (c: Context, id: string) => {
-    if (!tokenMaySee(requestToken(c), live.get(id).camera)) {
+    if (!mayUseSession(requestToken(c), live.get(id))) {
       throw new NotFoundError(`live session ${id}`);
     }
     return id;
+  };
+  /**
+   * Ends an open response when the server stops or the token it was opened with (the bearer's,
+   * or the one that signed its URL) is revoked; `done()` removes every listener and timer.
+   */
+  const watchResponse = (tokenId: string) => {
+    const ended = new AbortController();
+    const stop = () => ended.abort();
+    deps.shutdown?.addEventListener("abort", stop, { once: true });
+    if (deps.shutdown?.aborted) stop();
+    let checking = false;
+    const timer = deps.auth && tokenId !== ""
+      ? setInterval(async () => {
+        if (checking) return;
+        checking = true;
+        try {
+          const exists = await withTimeout(
+            tokenExists(deps.db.sql, tokenId),
+            recheckMs,
+            () => new Error("token re-check timed out"),
+          ).catch(() => true);
+          if (!exists) stop();
+        } finally {
+          checking = false;
+        }
+      }, recheckMs)
+      : undefined;
+    const done = () => {
+      clearInterval(timer);
+      deps.shutdown?.removeEventListener("abort", stop);
+    };
+    return { signal: ended.signal, done };
   };
   return apiApp()
     .openapi(playlist, (c) => {
@@ -157,7 +212,9 @@ export function liveMediaRoutes(deps: AppDeps) {
     })
     .openapi(mjpeg, (c) => {
       const sink = live.mjpeg(visible(c, c.req.valid("param").id));
-      return c.body(sink.open(deps.shutdown), 200, {
+      const { sig, tok } = c.req.valid("query");
+      const watch = watchResponse(sig === undefined ? requestToken(c).id : tok ?? "");
+      return c.body(sink.open(watch.signal, watch.done), 200, {
         "content-type": MJPEG_CONTENT_TYPE,
         ...NO_STORE,
       });

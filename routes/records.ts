@@ -18,7 +18,7 @@ import {
   listRecords,
   recordView,
 } from "../models/store/records.ts";
-import { ConflictError, NotFoundError, VigilError } from "../models/errors.ts";
+import { CapacityError, ConflictError, NotFoundError, VigilError } from "../models/errors.ts";
 import { uuidv7 } from "../models/ids.ts";
 import { DEFAULT_RECORDING_SETTINGS, readStoredRecording } from "../models/recording/settings.ts";
 import { recordFile } from "../models/recording/paths.ts";
@@ -167,15 +167,26 @@ const file = createRoute({
   },
 });
 
+/** `verify` re-hashes whole clips: at most this many at once, so requests cannot pile up reads. */
+export const MAX_VERIFYING = 2;
+/** A refused check may try again after this many seconds. */
+const VERIFY_RETRY_S = 5;
+
 const verify = createRoute({
   method: "get",
   path: "/{id}/verify",
   summary: "Re-hash the clip and compare with the SHA-256 stored at compile time",
   tags,
+  description: `At most ${MAX_VERIFYING} checks run at once (a 24 h clip takes a while to ` +
+    "re-hash); past that, 503 with Retry-After.",
   request: { params: IdParam },
   responses: {
     200: jsonReply(Verification, "The check"),
-    ...errorReplies({ ...NOT_FOUND, ...NOT_READY }),
+    ...errorReplies({
+      ...NOT_FOUND,
+      ...NOT_READY,
+      503: "As many checks as the box allows are running (Retry-After)",
+    }),
   },
 });
 
@@ -194,6 +205,8 @@ const remove = createRoute({
  */
 export function recordRoutes(deps: AppDeps) {
   const { db, compiler, dataDir } = deps;
+  const maxVerifying = deps.maxVerifying ?? MAX_VERIFYING;
+  let verifying = 0;
 
   /** The finished clip of a job, or 404/409. */
   const finished = async (id: string) => {
@@ -269,11 +282,20 @@ export function recordRoutes(deps: AppDeps) {
     })
     .openapi(verify, async (c) => {
       const { path, sha256: stored } = await finished(c.req.valid("param").id);
+      if (verifying >= maxVerifying) {
+        throw new CapacityError(
+          `records: ${maxVerifying} clip checks are running, the most this box allows`,
+          VERIFY_RETRY_S,
+        );
+      }
+      verifying++;
       let sha256: string;
       try {
         sha256 = await sha256File(path);
       } catch {
         throw new NotFoundError(`the clip file of record ${c.req.valid("param").id}`);
+      } finally {
+        verifying--;
       }
       return c.json({ sha256, stored, matches: sha256 === stored }, 200);
     })

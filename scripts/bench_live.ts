@@ -23,6 +23,7 @@ import { configureLogging } from "../models/log.ts";
 import { createToken } from "../models/auth.ts";
 import { DEFAULT_MODELS_DIR } from "../models/config.ts";
 import { startSystem } from "../actors/system.ts";
+import { parsePushAllow } from "../models/net/push_target.ts";
 import { createApp } from "../routes/app.ts";
 import { type CounterCamera, startCounterCamera } from "./sim/counter_camera.ts";
 import { readFrameCode } from "./sim/frame_code.ts";
@@ -164,7 +165,13 @@ export async function runLive(
     db,
     dataDir,
     modelsDir: DEFAULT_MODELS_DIR,
-    live: { idleMs: 120_000, maxTranscodes: 4, lingerMs: 1000 },
+    // The listener the push row measures runs on 127.0.0.1: listed like an operator would.
+    live: {
+      idleMs: 120_000,
+      maxTranscodes: 4,
+      lingerMs: 1000,
+      pushAllow: parsePushAllow("127.0.0.1"),
+    },
   });
   const { token } = await createToken(db.sql, "bench", "admin");
   const app = createApp({ ...system, auth: true });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Compiler } from "../recording/compiler.ts";
 import type { Database } from "../../models/store/database.ts";
 import type { SecretBox } from "../../models/secret_box.ts";
 import {
@@ -47,6 +48,8 @@ export interface CameraServiceOptions {
   onvifTimeoutMs?: number;
   /** The box's neighbour table, for a camera's MAC at onboarding (default: the real one). */
   neighbours?: NeighbourLookup;
+  /** compileRecord: a deleted camera's running compiles are stopped (default: none to stop). */
+  compiler?: Pick<Compiler, "cancelCamera">;
 }
 
 /** A camera added by its RTSP URL. */
@@ -110,6 +113,7 @@ export class CameraService {
   readonly #secrets: SecretBox;
   readonly #fleet: CameraServiceOptions["fleet"];
   readonly #watch: CameraServiceOptions["watch"];
+  readonly #compiler: CameraServiceOptions["compiler"];
   readonly #onvif: { timeoutMs?: number; neighbours?: NeighbourLookup };
 
   /**
@@ -119,6 +123,7 @@ export class CameraService {
     this.#db = options.db;
     this.#secrets = options.secrets;
     this.#fleet = options.fleet;
+    this.#compiler = options.compiler;
     this.#watch = options.watch;
     this.#onvif = { timeoutMs: options.onvifTimeoutMs, neighbours: options.neighbours };
   }
@@ -273,14 +278,17 @@ export class CameraService {
   }
 
   /**
-   * Deletes a camera: its unit stops, its row goes, its detections and files are purged in the
-   * background. Concurrent deletes of one camera share one deletion and all succeed.
+   * Deletes a camera: its unit stops, its row goes (its compile jobs with it, and the running
+   * ones are stopped), its detections and files are purged in the background. Concurrent deletes
+   * of one camera share one deletion and all succeed.
    *
    * @param id the camera
    * @throws {NotFoundError} when it does not exist (and nobody is deleting it)
    */
-  delete(id: string): Promise<void> {
-    return this.#fleet.delete(id);
+  async delete(id: string): Promise<void> {
+    await this.#fleet.delete(id);
+    // After the row is gone, so no queued job of the camera can be claimed after this.
+    await this.#compiler?.cancelCamera(id);
   }
 
   /** Validates a source URL and splits its credentials; the password comes back sealed. */

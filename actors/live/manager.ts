@@ -4,6 +4,12 @@
  * sessions ended, and the session budget (past `maxSessions`, a {@linkcode CapacityError}: 503).
  * A request is answered once its output is up (RTSP published, first HLS segment, first JPEG).
  *
+ * Every session has an owner, the token that opened it: one token (an admin's excepted) holds at
+ * most `maxSessionsPerToken` sessions and is the only user of at most half the encoding
+ * transcoders (at least one), so it cannot spend the box's budgets alone; its sessions end within
+ * `recheckMs` of its revocation, whatever their output. A push goes only where
+ * actors/live/push_check.ts allows. Why: docs/decisions/live-session-owners.md.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -18,6 +24,9 @@ import { getCamera } from "../../models/store/cameras.ts";
 import type { Database } from "../../models/store/database.ts";
 import { createLogger } from "../../models/log.ts";
 import { withTimeout } from "../../models/timeout.ts";
+import { tokenExists } from "../../models/auth.ts";
+import { type PushAllowEntry, pushUrl } from "../../models/net/push_target.ts";
+import { checkPushTarget } from "./push_check.ts";
 import type { TrackBoard } from "../../models/analytics/track_board.ts";
 import { Tap } from "./feed.ts";
 import { ProcessGroup } from "../process/process_group.ts";
@@ -25,11 +34,16 @@ import { HlsSink, MjpegSink, RtspSink, type SessionSink } from "./sinks.ts";
 import { createSessionActor } from "./session.ts";
 import type { LiveSource } from "./source.ts";
 import { describeSession, type LiveSession, type OpenRequest, type SessionInfo } from "./types.ts";
+import type { Transcoder } from "./transcoder.ts";
 
 /** A session's output must be up within this long of the request. */
 export const START_TIMEOUT_MS = 20_000;
 /** How often reading is checked and cameras that went away are noticed. */
 const TICK_MS = 1000;
+/** Default of {@linkcode LiveOptions.recheckMs}. */
+export const RECHECK_MS = 15_000;
+/** A token check that takes longer counts as "still there" and is asked again next time. */
+const RECHECK_TIMEOUT_MS = 5000;
 
 /** The box's RTSP server, where `rtsp` sessions are published for readers to pull. */
 export interface LivePublisher {
@@ -63,6 +77,14 @@ export interface LiveOptions {
   maxSessions: number;
   /** A transcoder without sessions stays warm this long (at most `idleMs`). */
   lingerMs?: number;
+  /** Sessions one token may hold (default: `maxSessions`). */
+  maxSessionsPerToken?: number;
+  /** How often the owners' tokens are re-checked (default {@linkcode RECHECK_MS}). */
+  recheckMs?: number;
+  /** `VIGIL_PUSH_ALLOW`: push targets allowed although local (default none). */
+  pushAllow?: readonly PushAllowEntry[];
+  /** The ports this box listens on, which pushes may not reach (default none). */
+  ownPorts?: () => readonly number[];
 }
 
 /** The live manager. */
@@ -98,7 +120,13 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     group,
   });
   const sessions = new Map<string, LiveSession>();
-  let opening = 0;
+  /** Sessions being opened, per owner (they count against the budgets already). */
+  const opening = new Map<string, number>();
+  const openingTotal = () => [...opening.values()].reduce((a, b) => a + b, 0);
+  const perToken = options.maxSessionsPerToken ?? options.maxSessions;
+  const encodersPerToken = Math.max(1, Math.floor(options.maxTranscodes / 2));
+  /** Admins (and everyone with authentication off) are held to the box's budgets only. */
+  const limited = (request: OpenRequest) => request.owner !== "" && !request.ownerIsAdmin;
   await Deno.remove(options.dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(options.dir, { recursive: true });
 
@@ -119,7 +147,7 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
   const sinkFor = async (id: string, request: OpenRequest): Promise<SessionSink> => {
     switch (request.output) {
       case "rtsp-push":
-        return new RtspSink(request.target!, group);
+        return new RtspSink(pushUrl(request.target!), group);
       case "rtsp": {
         const publisher = options.publisher;
         if (!publisher) throw new UnavailableError("live: this box runs no RTSP server");
@@ -159,6 +187,12 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
   const createSession = async (request: OpenRequest): Promise<LiveSession> => {
     const id = crypto.randomUUID();
     const transcoder = await pool.acquire(request);
+    try {
+      checkEncoderShare(request, transcoder);
+    } catch (error) {
+      transcoder.actor.send({ type: "RELEASE" });
+      throw error;
+    }
     let sink: SessionSink;
     try {
       sink = await sinkFor(id, request);
@@ -191,6 +225,66 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     return session;
   };
 
+  /**
+   * Refuses a token a new encoding transcoder when it is already the only user of its share.
+   *
+   * @param request what the token asks (its owner)
+   * @param next the transcoder it acquired
+   * @param leaving the transcoder it switches away from, if any
+   */
+  const checkEncoderShare = (request: OpenRequest, next: Transcoder, leaving?: Transcoder) => {
+    const { owner } = request;
+    if (!limited(request) || next.spec.plan.mode !== "encode") return;
+    const users = new Map<Transcoder, Set<string>>();
+    for (const s of sessions.values()) {
+      const set = users.get(s.transcoder) ?? new Set();
+      set.add(s.request.owner);
+      users.set(s.transcoder, set);
+    }
+    if (users.has(next)) return;
+    let alone = 0;
+    for (const [transcoder, owners] of users) {
+      const own = owners.size === 1 && owners.has(owner);
+      if (own && transcoder !== leaving && transcoder.spec.plan.mode === "encode") alone++;
+    }
+    if (alone >= encodersPerToken) {
+      throw new CapacityError(
+        `live: this token alone uses ${alone} encoding transcoders, the most one token may ` +
+          `(half of VIGIL_LIVE_MAX_TRANSCODES): ask for a quality it already watches, or source`,
+        Math.ceil(options.idleMs / 1000),
+      );
+    }
+  };
+
+  /** Ends the sessions of owners whose token was revoked; a slow or failed check waits. */
+  let rechecking = false;
+  const recheckOwners = async () => {
+    if (rechecking) return;
+    rechecking = true;
+    try {
+      const owners = new Set([...sessions.values()].map((s) => s.request.owner));
+      owners.delete("");
+      for (const owner of owners) {
+        const exists = await withTimeout(
+          tokenExists(options.db.sql, owner),
+          RECHECK_TIMEOUT_MS,
+          () => new UnavailableError(`live: no answer within ${RECHECK_TIMEOUT_MS} ms`),
+        ).catch((error) => {
+          log.warn("token re-check failed; asking again later", { error });
+          return true;
+        });
+        if (exists) continue;
+        for (const session of sessions.values()) {
+          if (session.request.owner !== owner) continue;
+          session.actor.send({ type: "STOP", reason: "the token that opened it was revoked" });
+        }
+      }
+    } finally {
+      rechecking = false;
+    }
+  };
+  const recheck = setInterval(() => void recheckOwners(), options.recheckMs ?? RECHECK_MS);
+
   const tick = setInterval(() => {
     for (const session of sessions.values()) {
       try {
@@ -208,19 +302,36 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     async open(request) {
       await getCamera(options.db.sql, request.camera);
       checkAnnotation(request);
+      if (request.target) {
+        await checkPushTarget(request.target, {
+          allow: options.pushAllow ?? [],
+          ownPorts: options.ownPorts ?? (() => []),
+        });
+      }
       // Sessions still starting count too, or a burst of requests would overshoot the budget.
-      if (sessions.size + opening >= options.maxSessions) {
+      if (sessions.size + openingTotal() >= options.maxSessions) {
         throw new CapacityError(
           `live: ${options.maxSessions} sessions are open, the most this box allows`,
           Math.ceil(options.idleMs / 1000),
         );
       }
-      opening++;
+      const { owner } = request;
+      const owned = [...sessions.values()].filter((s) => s.request.owner === owner).length;
+      if (limited(request) && owned + (opening.get(owner) ?? 0) >= perToken) {
+        throw new CapacityError(
+          `live: this token holds ${perToken} sessions, the most one token may ` +
+            `(VIGIL_LIVE_SESSIONS_PER_TOKEN): end one first`,
+          Math.ceil(options.idleMs / 1000),
+        );
+      }
+      opening.set(owner, (opening.get(owner) ?? 0) + 1);
       let session: LiveSession;
       try {
         session = await createSession(request);
       } finally {
-        opening--;
+        const left = (opening.get(owner) ?? 1) - 1;
+        if (left > 0) opening.set(owner, left);
+        else opening.delete(owner);
       }
       const { id, transcoder, tap, sink, actor, closed } = session;
       try {
@@ -251,9 +362,21 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     async setQuality(id, quality) {
       const session = find(id);
       const run = session.switching.then(async () => {
+        // It ended while an earlier switch ran: nothing to switch, nothing to acquire.
+        if (!sessions.has(id)) throw new NotFoundError(`live session ${id}`);
         const request = { ...session.request, quality };
         checkAnnotation(request);
         const next = await pool.acquire(request);
+        if (!sessions.has(id)) {
+          next.actor.send({ type: "RELEASE" });
+          throw new NotFoundError(`live session ${id}`);
+        }
+        try {
+          checkEncoderShare(request, next, session.transcoder);
+        } catch (error) {
+          next.actor.send({ type: "RELEASE" });
+          throw error;
+        }
         if (next === session.transcoder) {
           next.actor.send({ type: "RELEASE" });
           session.request = request;
@@ -315,6 +438,7 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
     }),
     async stop() {
       clearInterval(tick);
+      clearInterval(recheck);
       const all = [...sessions.values()];
       for (const session of all) session.actor.send({ type: "STOP", reason: "shutdown" });
       await Promise.all(all.map((s) => s.closed));

@@ -276,7 +276,8 @@ export class HlsSink implements SessionSink {
 
 /** Sends JPEG frames to open multipart responses. */
 export class MjpegSink implements SessionSink {
-  #clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  /** Each open response's controller, and what ends it (listeners removed, `onEnd` called). */
+  #clients = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   #ready = deferred();
   #last: Uint8Array | undefined;
   readonly ready: Promise<void> = this.#ready.promise;
@@ -295,7 +296,7 @@ export class MjpegSink implements SessionSink {
   write(unit: MediaUnit): boolean {
     const part = mjpegPart(unit.data);
     this.#last = part;
-    for (const client of this.#clients) {
+    for (const client of this.#clients.keys()) {
       // A viewer on a slow link misses frames instead of growing a queue.
       if ((client.desiredSize ?? 0) > 0) client.enqueue(part);
     }
@@ -305,26 +306,32 @@ export class MjpegSink implements SessionSink {
 
   /**
    * A new response body: starts with the latest frame, then every new one, until the client
-   * goes away or `signal` aborts.
+   * goes away, `signal` aborts or the session ends. However it ends, its listener on `signal` is
+   * removed and `onEnd` runs once, so a long-lived signal (the server's shutdown) does not
+   * collect one listener per request.
    *
-   * @param signal ends the response (server shutdown)
+   * @param signal ends the response (server shutdown, a revoked token)
+   * @param onEnd called once when the response ends
    * @returns the body stream
    */
-  open(signal?: AbortSignal): ReadableStream<Uint8Array> {
+  open(signal?: AbortSignal, onEnd?: () => void): ReadableStream<Uint8Array> {
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
     const end = () => {
       if (!controller || !this.#clients.delete(controller)) return;
+      signal?.removeEventListener("abort", end);
       try {
         controller.close();
       } catch {
         // already closed
       }
+      onEnd?.();
     };
     return new ReadableStream<Uint8Array>({
       start: (c) => {
         controller = c;
-        this.#clients.add(c);
+        this.#clients.set(c, end);
         if (this.#last) c.enqueue(this.#last);
+        if (signal?.aborted) return end();
         signal?.addEventListener("abort", end, { once: true });
       },
       cancel: () => end(),
@@ -332,14 +339,7 @@ export class MjpegSink implements SessionSink {
   }
 
   close(): Promise<void> {
-    for (const client of [...this.#clients]) {
-      this.#clients.delete(client);
-      try {
-        client.close();
-      } catch {
-        // the client went away
-      }
-    }
+    for (const end of [...this.#clients.values()]) end();
     this.#ready.resolve();
     return Promise.resolve();
   }

@@ -5,7 +5,7 @@
  */
 import type { Quality } from "../../models/media/quality.ts";
 import { servedAs } from "../../models/media/quality.ts";
-import { redact } from "../../models/log.ts";
+import type { PushTarget } from "../../models/net/push_target.ts";
 import type { Tap } from "./feed.ts";
 import { HlsSink, MjpegSink, RtspSink, type SessionSink } from "./sinks.ts";
 import type { SessionActor } from "./session.ts";
@@ -22,8 +22,12 @@ export interface OpenRequest {
   quality: Quality;
   annotated: boolean;
   output: LiveOutput;
-  /** `rtsp-push` only: where to push (checked `rtsp(s)://`). */
-  target?: string;
+  /** `rtsp-push` only: where to push (checked `rtsp(s)://`, its password apart). */
+  target?: PushTarget;
+  /** The public id of the token that opens it (its owner); "" with authentication off. */
+  owner: string;
+  /** The owner is an admin: held to the box's budgets only, not to the per-token quotas. */
+  ownerIsAdmin?: boolean;
 }
 
 /** A session as the manager keeps it. */
@@ -63,6 +67,8 @@ export interface SessionInfo {
   output: LiveOutput;
   /** `rtsp-push` target without its password. */
   target: string | null;
+  /** The public id of the token that opened it; null with authentication off. */
+  owner: string | null;
   /** `starting`, `live` or `reconnecting` (the camera dropped out; it comes back by itself). */
   state: "starting" | "live" | "reconnecting";
   /** Paths of the outputs on this box (the routes make URLs of them). */
@@ -124,7 +130,8 @@ export function describeSession(session: LiveSession): SessionInfo {
     },
     annotated: request.annotated,
     output: request.output,
-    target: request.target ? String(redact(request.target)) : null,
+    target: request.target?.shown ?? null,
+    owner: request.owner === "" ? null : request.owner,
     state,
     paths,
     sharedBy: transcoder.actor.getSnapshot().context.refs,

@@ -51,6 +51,12 @@ export interface Compiler {
   wake(): void;
   /** Stops a job's ffmpeg if it runs, and resolves once it is gone. */
   cancel(id: string): Promise<void>;
+  /**
+   * Stops the running jobs of a camera (being deleted: its records go with it) and awaits them.
+   *
+   * @param cameraId the camera
+   */
+  cancelCamera(cameraId: string): Promise<void>;
   /** Ids of the jobs running now. */
   running(): string[];
   /** Stops taking jobs, kills the running ones (they resume at the next start) and awaits them. */
@@ -67,7 +73,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
   const { sql, dataDir } = options;
   const concurrency = options.concurrency ?? 1;
   const log = createLogger("compiler");
-  const jobs = new Map<string, { kill(): void; done: Promise<void> }>();
+  const jobs = new Map<string, { camera: string; kill(): void; done: Promise<void> }>();
   let stopping = false;
   let pumping: Promise<void> | undefined;
   let again = false;
@@ -81,7 +87,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
         jobs.delete(job.id);
         wake();
       });
-      jobs.set(job.id, { kill: () => abort.abort(), done });
+      jobs.set(job.id, { camera: job.cameraId, kill: () => abort.abort(), done });
     }
   };
 
@@ -213,6 +219,11 @@ export function createCompiler(options: CompilerOptions): Compiler {
       if (!job) return;
       job.kill();
       await job.done;
+    },
+    async cancelCamera(cameraId) {
+      const theirs = [...jobs.values()].filter((job) => job.camera === cameraId);
+      for (const job of theirs) job.kill();
+      await Promise.all(theirs.map((job) => job.done));
     },
     running: () => [...jobs.keys()],
     async stop() {

@@ -2,8 +2,10 @@
  * Who may read and publish on Vigil's RTSP relay: only Vigil publishes (its per-path internal
  * credentials, whatever `VIGIL_AUTH` says); readers use those credentials, an API token allowed
  * live viewing (a camera-limited one only on its cameras' paths) as the Basic password, or a
- * signed expiring URL — or anyone, with `VIGIL_AUTH=off`. Refused credentials count in the API's
- * limiter; token grants are re-checked while a session lasts. Tokens are stored hashed, so Digest
+ * signed expiring URL — or anyone, with `VIGIL_AUTH=off`. Refused reader credentials count in the
+ * API's limiter; refused publishers do not (publishing takes a per-path secret nobody can guess,
+ * and a push session of Vigil's own aimed at its relay must not lock the box's address out);
+ * token grants are re-checked while a session lasts. Tokens are stored hashed, so Digest
  * cannot check them. Why: docs/decisions/own-rtsp-relay.md, SECURITY.md.
  *
  * @module
@@ -70,7 +72,10 @@ export function relayAuthorizer(
       log.warn("relay authentication failed", { host, path: request.path, blocked });
       return { allowed: false };
     };
-    if (request.action === "publish") return c ? refused() : { allowed: false };
+    if (request.action === "publish") {
+      if (c) log.warn("relay publish refused", { host, path: request.path });
+      return { allowed: false };
+    }
     if (!options.auth) return { allowed: true };
     const signed = checkSignedPath(keys.signingKey, request.path, request.query, Date.now() / 1000);
     if (signed === "ok") {

@@ -9,6 +9,14 @@
 
 import type { ConnState, RtspLimits } from "./rtsp_server_types.ts";
 import type { Logger } from "../../models/log.ts";
+import { clientKey } from "../../models/auth_limiter.ts";
+import { withTimeout } from "../../models/timeout.ts";
+
+/**
+ * A grant re-check that takes longer fails (and closes its connection): a hung query must not stop
+ * every later re-check, as one still running makes the next call do nothing.
+ */
+export const RECHECK_TIMEOUT_MS = 10_000;
 
 /** The bounds {@linkcode RtspConnections} enforces. */
 export type ConnectionLimits = Pick<
@@ -24,14 +32,17 @@ export class RtspConnections {
   #rechecking = false;
   readonly #limits: ConnectionLimits;
   readonly #log: Logger;
+  readonly #recheckTimeoutMs: number;
 
   /**
    * @param limits the caps on connections and readers
    * @param log where refusals are logged
+   * @param recheckTimeoutMs time limit of one grant re-check (default {@linkcode RECHECK_TIMEOUT_MS})
    */
-  constructor(limits: ConnectionLimits, log: Logger) {
+  constructor(limits: ConnectionLimits, log: Logger, recheckTimeoutMs = RECHECK_TIMEOUT_MS) {
     this.#limits = limits;
     this.#log = log;
+    this.#recheckTimeoutMs = recheckTimeoutMs;
   }
 
   /**
@@ -44,8 +55,10 @@ export class RtspConnections {
   admit(state: ConnState): boolean {
     const { host, conn } = state;
     if (!isLoopback(host)) {
+      // IPv6 by its /64, like the failed-auth limiter: one client holds a whole /64.
+      const key = clientKey(host);
       let fromHost = 0;
-      for (const other of this.#open) if (other.host === host) fromHost++;
+      for (const other of this.#open) if (clientKey(other.host) === key) fromHost++;
       if (fromHost >= this.#limits.maxConnectionsPerAddress) {
         this.#log.warn("connection refused: too many connections from this address", { host });
         conn.close("server");
@@ -151,7 +164,11 @@ export class RtspConnections {
     try {
       for (const state of [...this.#open]) {
         for (const check of [...state.checks.values()]) {
-          const ok = await check().catch((error) => {
+          const ok = await withTimeout(
+            check(),
+            this.#recheckTimeoutMs,
+            () => new Error(`no answer within ${this.#recheckTimeoutMs} ms`),
+          ).catch((error) => {
             this.#log.warn("grant re-check failed; closing", { error });
             return false;
           });

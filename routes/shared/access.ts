@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { type Permission, type TokenInfo, UNLIMITED } from "../../models/auth.ts";
+import { type Permission, type TokenInfo, tokenMaySee, UNLIMITED } from "../../models/auth.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -107,4 +107,36 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/**
+ * Whether a token may see, switch or end a session: its owner may (while the camera stays in its
+ * scope), and an admin may.
+ *
+ * @param token the request's token
+ * @param info the session
+ * @returns true when allowed
+ */
+export function mayUseSession(
+  token: Pick<TokenInfo, "id" | "role" | "cameras">,
+  info: { owner: string | null; camera: string },
+): boolean {
+  if (token.role === "admin") return true;
+  return (info.owner ?? "") === token.id && tokenMaySee(token, info.camera);
+}
+
+/**
+ * The client's address as the server saw the connection (Deno.serve passes it as the app's env);
+ * `"unknown"` when there is none (`app.request()` in tests without one). Forwarded headers are
+ * ignored: anyone can write them.
+ *
+ * @param c the request's context
+ * @returns the address the limiter counts failures of
+ */
+export function clientAddress(c: Context): string {
+  const env: unknown = c.env;
+  if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return "unknown";
+  const remote: unknown = env.remoteAddr;
+  if (typeof remote !== "object" || remote === null || !("hostname" in remote)) return "unknown";
+  return typeof remote.hostname === "string" ? remote.hostname : "unknown";
 }

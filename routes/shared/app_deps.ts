@@ -42,6 +42,11 @@ export interface AppDeps {
    */
   feedHeartbeatMs?: number;
   /**
+   * How often an open MJPEG response re-checks its token (default: the live manager's re-check,
+   * 15 s): a revoked token's response ends within this long.
+   */
+  liveRecheckMs?: number;
+  /**
    * LAN discovery (main.ts passes the one its move watcher listens to). Default: a registry of
    * its own with the real probe, which still scans only when asked.
    */
@@ -50,6 +55,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** compileRecord jobs. */
   compiler: Compiler;
+  /** `GET /api/records/{id}/verify` checks at once (default 2; tests). */
+  maxVerifying?: number;
   /** Live sessions. */
   live: LiveManager;
   /** PTZ of ONVIF cameras. */

@@ -28,7 +28,7 @@ Deno.test("loadConfig() uses the documented defaults for an empty environment", 
     publicUrl: undefined,
     corsOrigins: [],
     mqtt: undefined,
-    live: { idleS: 30, maxTranscodes: 2, maxSessions: 32 },
+    live: { idleS: 30, maxTranscodes: 2, maxSessions: 32, sessionsPerToken: 8, pushAllow: [] },
   });
 });
 
@@ -40,7 +40,39 @@ Deno.test("loadConfig() reads the live settings and the public URL", () => {
     VIGIL_LIVE_MAX_SESSIONS: "4",
   });
   assert.equal(config.publicUrl, "https://box.lan:8443");
-  assert.deepEqual(config.live, { idleS: 10, maxTranscodes: 0, maxSessions: 4 });
+  assert.deepEqual(config.live, {
+    idleS: 10,
+    maxTranscodes: 0,
+    maxSessions: 4,
+    sessionsPerToken: 4,
+    pushAllow: [],
+  });
+});
+
+Deno.test("loadConfig() reads the per-token session quota and the push allow list, and names a bad one", () => {
+  const config = loadConfig({
+    VIGIL_LIVE_SESSIONS_PER_TOKEN: "3",
+    VIGIL_PUSH_ALLOW: "media.lan,127.0.0.1:8554",
+  });
+  assert.equal(config.live.sessionsPerToken, 3);
+  assert.deepEqual(config.live.pushAllow, [
+    { host: "media.lan", port: null },
+    { host: "127.0.0.1", port: 8554 },
+  ]);
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ VIGIL_LIVE_SESSIONS_PER_TOKEN: "0" }, /VIGIL_LIVE_SESSIONS_PER_TOKEN must be an integer/],
+    [
+      { VIGIL_LIVE_MAX_SESSIONS: "4", VIGIL_LIVE_SESSIONS_PER_TOKEN: "5" },
+      /VIGIL_LIVE_SESSIONS_PER_TOKEN must be an integer from 1 to 4/,
+    ],
+    [{ VIGIL_PUSH_ALLOW: "rtsp://media.lan" }, /VIGIL_PUSH_ALLOW must be/],
+  ];
+  for (const [env, message] of bad) {
+    assert.throws(
+      () => loadConfig(env),
+      (e) => e instanceof ValidationError && message.test(e.message),
+    );
+  }
 });
 
 Deno.test("loadConfig() reads the relay's variables; its host follows VIGIL_HOST unless set", () => {

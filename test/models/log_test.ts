@@ -28,3 +28,15 @@ Deno.test("a logger writes one JSON line per event with its component and fields
     configureLogging("info", (line) => console.error(line));
   }
 });
+
+Deno.test("finding 4: a password containing @ is masked whole in logs", () => {
+  assert.equal(
+    redact("rtsp://pub:tP@4ss@media/live/x"),
+    "rtsp://pub:***@media/live/x",
+    "nothing of the password is left",
+  );
+  assert.equal(
+    redact("push to rtsp://pub:a@b@c@media:8554/x failed; mail ops@example.com"),
+    "push to rtsp://pub:***@media:8554/x failed; mail ops@example.com",
+  );
+});

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
-import { CONSOLE_CSP, consoleBuilder } from "../../routes/console.ts";
+import { CONSOLE_CSP, CONSOLE_RETRY_MS, consoleBuilder } from "../../routes/console.ts";
 import type { ConsoleFiles } from "../../web/build.ts";
 import { VigilError } from "../../models/errors.ts";
 
@@ -74,21 +74,32 @@ Deno.test({
   },
 });
 
-Deno.test("a failed console build answers 503 and the next request builds again", async () => {
+Deno.test("a failed console build answers 503; requests after it start no new build until its retry time, which doubles", async () => {
   let calls = 0;
+  let clock = 0;
   const files: ConsoleFiles = new Map();
   const get = consoleBuilder(() => {
     calls += 1;
-    return calls === 1 ? Promise.reject(new Error("bundler missing")) : Promise.resolve(files);
-  });
-  await assert.rejects(get(), (error: unknown) => {
+    return calls <= 2 ? Promise.reject(new Error("bundler missing")) : Promise.resolve(files);
+  }, () => clock);
+  const unavailable = (error: unknown) => {
     assert.ok(error instanceof VigilError);
     assert.equal(error.status, 503);
     return true;
-  });
+  };
+  await assert.rejects(get(), unavailable);
+  for (let i = 0; i < 100; i++) await assert.rejects(get(), unavailable);
+  assert.equal(calls, 1, "a hundred requests after a failure start no build");
+  clock = CONSOLE_RETRY_MS;
+  await assert.rejects(get(), unavailable);
+  assert.equal(calls, 2, "the retry time has come: one build");
+  clock += CONSOLE_RETRY_MS;
+  await assert.rejects(get(), unavailable);
+  assert.equal(calls, 2, "a second failure waits twice as long");
+  clock += CONSOLE_RETRY_MS;
   assert.equal(await get(), files);
   assert.equal(await get(), files);
-  assert.equal(calls, 2, "a good build is kept");
+  assert.equal(calls, 3, "a good build is kept");
 });
 
 Deno.test("no console source writes HTML from a string", async () => {

@@ -8,6 +8,7 @@ import { openTestDatabase, type TestDatabase } from "../support/databases.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { type RtspServer, startRtspServer, waitFor } from "../support/rtsp.ts";
 import { type MediaServer, startMediaServer } from "../support/media_server.ts";
+import { parsePushAllow } from "../../models/net/push_target.ts";
 
 interface Rig {
   db: TestDatabase;
@@ -23,7 +24,10 @@ async function startRig(
 ): Promise<Rig> {
   const camera = await startRtspServer({ fps: 15, ...cameraOptions });
   const db = await openTestDatabase("embedded");
-  const app = await startTestApp(db, { live: { idleMs: 20_000, lingerMs: 1000, ...live } });
+  // The stand-in receives pushes on 127.0.0.1: allowed as an operator would list it.
+  const app = await startTestApp(db, {
+    live: { idleMs: 20_000, lingerMs: 1000, pushAllow: parsePushAllow("127.0.0.1"), ...live },
+  });
   const response = await app.call("POST", "/api/cameras", {
     body: { name: "cam", rtspUrl: camera.url },
   });

@@ -4,7 +4,8 @@
  * media server read the timeline and fetch clips.
  */
 import assert from "node:assert/strict";
-import { forEachDatabase } from "../support/databases.ts";
+import { forEachDatabase, openTestDatabase } from "../support/databases.ts";
+import { finishRecord } from "../../models/store/records.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { dirname } from "node:path";
@@ -256,4 +257,47 @@ forEachDatabase("deleting a camera deletes its recordings and clips", async (db)
   } finally {
     await app.close();
   }
+});
+
+Deno.test({
+  name: "clip checks are bounded: past the most at once, verify answers 503 with Retry-After",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const db = await openTestDatabase("embedded");
+    const app = await startTestApp(db, { maxVerifying: 1 });
+    try {
+      const camera = await addCamera(app);
+      const id = uuidv7();
+      // Running already, so the compiler never claims it; then finished with a large clip.
+      await db.sql`insert into records (id, camera_id, from_ts, to_ts, annotated, status)
+        values (${id}, ${camera}, now() - interval '1 hour', now(), false, 'running')`;
+      const path = recordFile(db.dataDir, id);
+      await Deno.mkdir(dirname(path), { recursive: true });
+      const file = await Deno.open(path, { write: true, create: true });
+      await file.truncate(128 * 1024 * 1024);
+      file.close();
+      assert.ok(
+        await finishRecord(db.sql, id, {
+          path,
+          bytes: 128 * 1024 * 1024,
+          durationMs: 3_600_000,
+          sha256: "0".repeat(64),
+          gaps: [],
+        }),
+      );
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () => app.call("GET", `/api/records/${id}/verify`)),
+      );
+      const statuses = replies.map((r) => r.status).sort();
+      assert.equal(statuses.filter((s) => s === 200).length >= 1, true, String(statuses));
+      const refused = replies.filter((r) => r.status === 503);
+      assert.ok(refused.length >= 1, `some checks were refused: ${statuses}`);
+      assert.ok(Number(refused[0]!.headers.get("retry-after")) > 0);
+      await Promise.all(replies.map((r) => r.body?.cancel()));
+    } finally {
+      await app.close();
+      await db.close();
+    }
+  },
 });

@@ -23,6 +23,8 @@ export interface TestApp extends Omit<System, "stop"> {
   /** The API document, compiled. */
   contract: Contract;
   tokens: { admin: string; viewer: string; media: string };
+  /** The signal the app's long responses end on (aborted by `close()`). */
+  shutdown: AbortSignal;
   /** `app.request` with a token and, for a body, the JSON content type. */
   call(
     method: string,
@@ -55,7 +57,7 @@ export async function startTestApp(
         | "segmentSeconds"
         | "live"
         | "pullPoint"
-      > & { feedHeartbeatMs: number }
+      > & { feedHeartbeatMs: number; liveRecheckMs: number; maxVerifying: number }
     >
     & { publicUrl?: string; corsOrigins?: string[] } = {},
 ): Promise<TestApp> {
@@ -81,6 +83,8 @@ export async function startTestApp(
     publicUrl: options.publicUrl,
     corsOrigins: options.corsOrigins,
     feedHeartbeatMs: options.feedHeartbeatMs,
+    liveRecheckMs: options.liveRecheckMs,
+    maxVerifying: options.maxVerifying,
   });
   const contract = contractOf(
     await (await app.request("/api/openapi.json")).json() as OpenApiDocument,
@@ -103,6 +107,7 @@ export async function startTestApp(
     app,
     contract,
     tokens,
+    shutdown: closing.signal,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = {
         authorization: `Bearer ${options.token ?? tokens.admin}`,

@@ -3718,7 +3718,9 @@ export interface paths {
     };
     /**
      * Re-hash the clip and compare with the SHA-256 stored at compile time
-     * @description Roles: admin, viewer, media (permission `playback`).
+     * @description At most 2 checks run at once (a 24 h clip takes a while to re-hash); past that, 503 with Retry-After.
+     *
+     *     Roles: admin, viewer, media (permission `playback`).
      */
     get: {
       parameters: {
@@ -3796,6 +3798,15 @@ export interface paths {
         };
         /** @description An unexpected failure (logged) */
         500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description As many checks as the box allows are running (Retry-After) */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -4843,7 +4854,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Every session */
+        /** @description The token's own sessions (an admin's: every session) */
         200: {
           headers: {
             [name: string]: unknown;
@@ -4937,7 +4948,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description The token's role lacks the permission */
+        /** @description rtsp-push asked by a viewer */
         403: {
           headers: {
             [name: string]: unknown;
@@ -4982,7 +4993,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A push target that is local (loopback, link-local, this box) and not allowed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -5009,7 +5020,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description The transcode or session budget is spent (Retry-After), or the stream did not start */
+        /** @description The box's or the token's transcode or session budget is spent (Retry-After), or the stream did not start */
         503: {
           headers: {
             [name: string]: unknown;
@@ -6897,8 +6908,10 @@ export interface components {
        * @enum {string}
        */
       output: "rtsp" | "rtsp-push" | "hls" | "mjpeg";
-      /** @description rtsp-push target, password hidden */
+      /** @description rtsp-push target without its password */
       target: string | null;
+      /** @description Public id of the token that opened it (null: authentication off) */
+      owner: string | null;
       /** @enum {string} */
       state: "starting" | "live" | "reconnecting";
       /** @description Sessions on the same transcoder */
@@ -6966,7 +6979,7 @@ export interface components {
        */
       output: "rtsp" | "rtsp-push" | "hls" | "mjpeg";
       /**
-       * @description rtsp-push only: `rtsp://` or `rtsps://` URL the stream is published to
+       * @description rtsp-push only (admin and media tokens): `rtsp://` or `rtsps://` URL the stream is published to. Loopback, link-local and this box's own ports are refused unless VIGIL_PUSH_ALLOW lists them
        * @example rtsp://media:8554/cam1
        */
       target?: string;

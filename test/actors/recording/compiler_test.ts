@@ -98,3 +98,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "deleting a camera cancels its running compile",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const db = await openTestDatabase("embedded");
+    try {
+      const camera = uuidv7();
+      await insertCamera(db.sql, {
+        id: camera,
+        name: "c",
+        sourceUrl: "rtsp://127.0.0.1:1/x",
+        transport: "tcp",
+      });
+      const t0 = Date.parse("2026-11-25T14:00:00Z");
+      const path = segmentPath(camera, t0);
+      const bytes = await makeSegment(join(recordingsRoot(db.dataDir), path), 60);
+      await db.sql`insert into segments (id, camera_id, path, started_at, ended_at, bytes,
+                                         duration_ms, codec, width, height)
+                   values (${uuidv7(t0)}, ${camera}, ${path}, ${new Date(t0)},
+                           ${new Date(t0 + 60_000)}, ${bytes}, 60000, 'h264', 320, 240)`;
+      const app = await startTestApp(db);
+      try {
+        // Annotated: the picture is encoded again, so the job runs for a while.
+        const job = await app.call("POST", "/api/records", {
+          body: {
+            camera,
+            from: new Date(t0).toISOString(),
+            to: new Date(t0 + 60_000).toISOString(),
+            annotated: true,
+          },
+        });
+        const { id } = await job.json();
+        assert.equal(job.status, 202, JSON.stringify(id));
+        const started = Date.now();
+        while (!app.compiler.running().includes(id) && Date.now() - started < 20_000) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.deepEqual(app.compiler.running(), [id], "the compile runs");
+        assert.equal((await app.call("DELETE", `/api/cameras/${camera}`)).status, 204);
+        assert.deepEqual(app.compiler.running(), [], "no compile of the deleted camera runs");
+        assert.deepEqual(
+          [...Deno.readDirSync(join(db.dataDir, "records", "tmp"))],
+          [],
+          "its work files are gone",
+        );
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.close();
+    }
+  },
+});

@@ -231,3 +231,36 @@ Deno.test("revocation cuts off the relay: a token's grant and the URLs it signed
     await db.close();
   }
 });
+
+Deno.test("finding 3: refused publishes never count on the failed-auth limiter, so pushes at the box's own relay cannot lock out 127.0.0.1", async () => {
+  const db = await openTestDatabase("embedded");
+  try {
+    const keys = await openRelayKeys(db.dataDir);
+    const { token } = await createToken(db.sql, "admin", "admin");
+    const limiter = new AuthLimiter();
+    const authorize = relayAuthorizer({ sql: db.sql, keys, auth: true, limiter });
+    for (let i = 0; i < 12; i++) {
+      const push = await authorize({
+        action: "publish",
+        path: "/live/attack",
+        query: {},
+        credentials: { scheme: "basic", username: "pub", password: `wrong${i}` },
+        method: "ANNOUNCE",
+        remote: `127.0.0.1:${40000 + i}`,
+      });
+      assert.deepEqual(push, { allowed: false });
+    }
+    assert.equal(limiter.blockedFor("127.0.0.1"), 0, "the box's own address is not blocked");
+    const read = await authorize({
+      action: "read",
+      path: "/cam/x",
+      query: {},
+      credentials: { scheme: "basic", username: "u", password: token },
+      method: "DESCRIBE",
+      remote: "127.0.0.1:41000",
+    });
+    assert.deepEqual(withoutRecheck(read), { allowed: true }, "a local reader still gets in");
+  } finally {
+    await db.close();
+  }
+});
