@@ -58,6 +58,8 @@ export interface Config {
   metricsAddr: { hostname: string; port: number } | undefined;
   /** `VIGIL_PUBLIC_URL`: how clients reach this box (`http://box:8080`); absent → the request's. */
   publicUrl: string | undefined;
+  /** `VIGIL_BOX_CAPACITY` (default 16): cameras this box takes when several boxes share them. */
+  boxCapacity: number;
   /** Live sessions: idle timeout and budgets (see actors/live/manager.ts). */
   live: {
     /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
     publicUrl: readPublicUrl(env),
+    boxCapacity: readInt(env, "VIGIL_BOX_CAPACITY", 16, 1, 1000),
     live: {
       idleS: readInt(env, "VIGIL_LIVE_IDLE_S", 30, 5, 3600),
       maxTranscodes: readInt(env, "VIGIL_LIVE_MAX_TRANSCODES", 2, 0, 64),

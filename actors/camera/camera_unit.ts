@@ -50,6 +50,13 @@ export interface UnitOptions {
   stallMs?: number;
   /** Target recording segment length in seconds (default 10). */
   segmentSeconds?: number;
+  /**
+   * Several boxes on one database: this box's id, so every row carries it with the camera's
+   * lease epoch and the database refuses rows of a lease lost (absent on a box alone).
+   */
+  boxId?: string;
+  /** Called when the database refused a camera's rows: its lease is lost. */
+  onLeaseLost?(cameraId: string): void;
 }
 
 /** One supervised camera and the resources that outlive a state of its actor. */
@@ -68,6 +75,8 @@ export interface Unit {
   inference: Histogram;
   board: TrackBoard;
   fps: number;
+  /** The lease epoch the unit writes under (several boxes), or undefined on a box alone. */
+  epoch: number | undefined;
 }
 
 /**
@@ -117,6 +126,7 @@ export async function recordingSource(hub: Hub, id: string): Promise<RecordingSo
  * @param captureFps the base capture rate
  * @param log the fleet's logger
  * @param row the camera
+ * @param epoch the lease epoch this box holds the camera at (several boxes only)
  * @returns the unit
  */
 export async function buildUnit(
@@ -124,14 +134,18 @@ export async function buildUnit(
   captureFps: number,
   log: Logger,
   row: CameraRow,
+  epoch?: number,
 ): Promise<Unit> {
-  const { db, dataDir, hub } = options;
+  const { db, dataDir, hub, boxId } = options;
   // First, so a password that cannot be opened fails before anything needs closing.
   const source = await registerSources(options, row);
+  const fence = boxId !== undefined && epoch !== undefined
+    ? { cameraId: row.id, boxId, epoch, onLost: () => options.onLeaseLost?.(row.id) }
+    : undefined;
   const [detections, events, segments] = await Promise.all([
-    BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
-    BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
-    BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
+    BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir, fence }),
+    BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir, fence }),
+    BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir, fence }),
   ]);
   const stored = readStoredRecording(row.desired.recording);
   try {
@@ -203,6 +217,7 @@ export async function buildUnit(
     inference,
     board,
     fps: captureFps,
+    epoch,
   };
 }
 

@@ -16,6 +16,7 @@ import type { Compiler } from "../../actors/recording/compiler.ts";
 import type { LiveManager } from "../../actors/live/manager.ts";
 import type { Metrics } from "../../actors/metrics/collector.ts";
 import type { ConsoleFiles } from "../../web/build.ts";
+import type { Coordinator } from "../../actors/cluster/coordinator.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -55,6 +56,8 @@ export interface AppDeps {
   boxId: string;
   /** How clients reach this box (`VIGIL_PUBLIC_URL`); absent → each request's own origin. */
   publicUrl?: string;
+  /** Several boxes on one database: this box's leases (absent on a box alone). */
+  cluster?: Coordinator;
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }

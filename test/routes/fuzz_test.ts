@@ -156,6 +156,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "PUT /api/live/{id}": { bodies: [{ quality: "360p" }, { quality: "source" }] },
   "DELETE /api/live/{id}": {},
   "GET /api/dispatch/{id}": { ids: "cameras" },
+  "GET /api/boxes": {},
   "GET /live/{id}/index.m3u8": { query: { exp: ["9999999999", "1"], sig: ["x", "A".repeat(43)] } },
   "GET /live/{id}/mjpeg": { query: { exp: ["9999999999"], sig: ["A".repeat(43)] } },
   "GET /live/{id}/{segment}": {},

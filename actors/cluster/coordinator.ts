@@ -1,0 +1,256 @@
+/**
+ * The cluster coordinator: several boxes on one PostgreSQL. Every `intervalMs` it heartbeats and
+ * renews this box's leases in one statement, reads the view in another, claims the orphans
+ * placement gives this box, hands over at most one camera when overloaded, and brings the fleet in
+ * line: a camera whose lease was lost stops at once (capture, analysis, recording, live sessions),
+ * a camera gained starts from its stored desired state. If the database stops answering, every
+ * camera stops once the leases may have expired, by this box's own monotonic clock (never later
+ * than the database's expiry). Why and how: docs/decisions/camera-leases.md.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { createLogger } from "../../models/log.ts";
+import { chooseHandover, type Move, placeOrphans } from "../../models/cluster/placement.ts";
+import {
+  type BoxRecord,
+  claimLease,
+  clusterView,
+  handOverLease,
+  heartbeat,
+} from "../../models/store/leases.ts";
+import type { Camera as CameraRow } from "../../models/store/cameras.ts";
+import { withTimeout } from "../../models/timeout.ts";
+import { UnavailableError } from "../../models/errors.ts";
+
+/** How long a lease (and a heartbeat) holds: a dead box's cameras move after at most this. */
+export const LEASE_TTL_MS = 8_000;
+/** How often a box renews: four chances before its leases expire. */
+export const RENEW_INTERVAL_MS = 2_000;
+/** An orphan no box claimed for this long is claimed by any box with room. */
+const CLAIM_GRACE_MS = 2 * RENEW_INTERVAL_MS;
+
+/** What the coordinator drives. */
+export interface CoordinatedFleet {
+  adopt(id: string, epoch: number): Promise<void>;
+  release(id: string): Promise<void>;
+  owned(): Map<string, number | undefined>;
+}
+
+/** What {@linkcode Coordinator} needs. */
+export interface CoordinatorOptions {
+  sql: postgres.Sql;
+  box: BoxRecord;
+  /** Ends a camera's live sessions when its lease is lost. */
+  endLive(cameraId: string): Promise<void>;
+  ttlMs?: number;
+  intervalMs?: number;
+}
+
+const log = createLogger("cluster");
+
+/**
+ * Holds this box's leases and keeps the fleet in line with them.
+ *
+ * @example
+ * ```ts
+ * const coordinator = new Coordinator({ sql, box, endLive });
+ * await fleet.start(await coordinator.join());
+ * coordinator.run(fleet);
+ * ```
+ */
+export class Coordinator {
+  readonly #options: CoordinatorOptions;
+  readonly #ttlMs: number;
+  readonly #intervalMs: number;
+  #fleet: CoordinatedFleet | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  /** When (monotonic ms) the last successful renewal was sent. */
+  #renewedAt = performance.now();
+  /** Statements sent, for the lease-overhead benchmark. */
+  statements = 0;
+
+  /** @param options the database, this box, and the live sessions' end */
+  constructor(options: CoordinatorOptions) {
+    this.#options = options;
+    this.#ttlMs = options.ttlMs ?? LEASE_TTL_MS;
+    this.#intervalMs = options.intervalMs ?? RENEW_INTERVAL_MS;
+  }
+
+  /** This box's id. */
+  get boxId(): string {
+    return this.#options.box.id;
+  }
+
+  /** How long leases hold (a box is down after this long without a heartbeat). */
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  /**
+   * Registers the box, renews what it still holds (a quick restart keeps its cameras) and claims
+   * its share of the orphans, before the fleet starts.
+   *
+   * @returns camera id → epoch of every lease this box holds
+   */
+  async join(): Promise<Map<string, number>> {
+    const mine = await this.#renew();
+    await this.#claim(mine);
+    log.info("joined the cluster", { box: this.boxId, cameras: mine.size });
+    return mine;
+  }
+
+  /**
+   * Starts the interval.
+   *
+   * @param fleet the fleet it adopts cameras into and releases them from
+   */
+  run(fleet: CoordinatedFleet): void {
+    this.#fleet = fleet;
+    this.#schedule();
+  }
+
+  /** Runs a round now (a lease refused by the database, a camera asked of this box). */
+  sync(): Promise<void> {
+    if (this.#ticking) {
+      this.#again = true;
+      return this.#ticking;
+    }
+    clearTimeout(this.#timer);
+    this.#ticking = this.#tick().finally(() => {
+      this.#ticking = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.sync();
+      } else this.#schedule();
+    });
+    return this.#ticking;
+  }
+
+  /**
+   * Places a camera just created: claims it for the box placement picks (this one or another).
+   *
+   * @param row the camera
+   * @returns the epoch when this box took it, else undefined
+   */
+  async place(row: CameraRow): Promise<number | undefined> {
+    const view = await clusterView(this.#options.sql, this.#ttlMs);
+    const move = placeOrphans(view.boxes, view.cameras).find((m) => m.camera === row.id);
+    const to = move?.to ?? this.boxId;
+    const epoch = await claimLease(
+      this.#options.sql,
+      { camera: row.id, to, epoch: null },
+      this.#ttlMs,
+    );
+    log.info("camera placed", { camera: row.id, box: to });
+    return to === this.boxId ? epoch : undefined;
+  }
+
+  /** Stops the interval. The leases stay: a restart within their time keeps the cameras. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#ticking;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.sync(), this.#intervalMs);
+  }
+
+  async #renew(): Promise<Map<string, number>> {
+    const sentAt = performance.now();
+    this.statements++;
+    // A hung database must not hang the round: the guard in #tick has to run.
+    const mine = await withTimeout(
+      heartbeat(this.#options.sql, this.#options.box, this.#ttlMs),
+      this.#ttlMs / 2,
+      () => new UnavailableError("cluster: the heartbeat got no answer in time"),
+    );
+    this.#renewedAt = sentAt;
+    return mine;
+  }
+
+  /** Claims the orphans placement gives this box (or any, once unclaimed past the grace). */
+  async #claim(mine: Map<string, number>): Promise<void> {
+    const { sql } = this.#options;
+    this.statements++;
+    const view = await withTimeout(
+      clusterView(sql, this.#ttlMs),
+      this.#ttlMs / 2,
+      () => new UnavailableError("cluster: the view got no answer in time"),
+    );
+    const moves = placeOrphans(view.boxes, view.cameras);
+    const stale = new Set(
+      view.cameras.filter((c) => c.expiredForMs > CLAIM_GRACE_MS).map((c) => c.id),
+    );
+    for (const move of moves) {
+      if (move.to !== this.boxId && !stale.has(move.camera)) continue;
+      this.statements++;
+      const epoch = await claimLease(sql, { ...move, to: this.boxId }, this.#ttlMs);
+      if (epoch !== undefined) mine.set(move.camera, epoch);
+    }
+    const handover = chooseHandover(this.boxId, view.boxes, view.cameras);
+    if (handover && this.#fleet && mine.get(handover.camera) === handover.epoch) {
+      await this.#handOver(handover);
+      mine.delete(handover.camera);
+    }
+  }
+
+  async #handOver(move: Move): Promise<void> {
+    // Stopped first, rows flushed under the old epoch: the new owner starts after.
+    await this.#release(move.camera, "rebalanced to another box");
+    this.statements++;
+    const moved = await handOverLease(this.#options.sql, this.boxId, move, this.#ttlMs);
+    log.info("camera handed over", { camera: move.camera, to: move.to, moved });
+  }
+
+  async #release(id: string, reason: string): Promise<void> {
+    await Promise.all([
+      this.#fleet?.release(id),
+      this.#options.endLive(id).catch((error) =>
+        log.warn("ending live sessions failed", { error })
+      ),
+    ]);
+    log.info("camera released", { camera: id, reason });
+  }
+
+  async #tick(): Promise<void> {
+    const fleet = this.#fleet;
+    if (!fleet || this.#stopped) return;
+    let mine: Map<string, number>;
+    try {
+      mine = await this.#renew();
+      await this.#claim(mine);
+    } catch (error) {
+      const silentMs = performance.now() - this.#renewedAt;
+      log.warn("lease renewal failed", { error, silentMs });
+      if (silentMs >= this.#ttlMs) {
+        // The leases may have expired by now: another box may own these cameras.
+        const held = [...fleet.owned().keys()];
+        await Promise.all(held.map((id) => this.#release(id, "leases not renewed in time")));
+      }
+      return;
+    }
+    const owned = fleet.owned();
+    const lost = [...owned].filter(([id, epoch]) => mine.get(id) !== epoch).map(([id]) => id);
+    await Promise.all(lost.map((id) => this.#release(id, "lease lost")));
+    const gained = [...mine].filter(([id, epoch]) => owned.get(id) !== epoch);
+    if (gained.length === 0) return;
+    // A camera that changed hands starts on the next whole second, so no second of it holds rows
+    // from two boxes (the old owner stopped before the lease moved).
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    await Promise.all(gained.map(async ([id, epoch]) => {
+      try {
+        await fleet.adopt(id, epoch);
+        log.info("camera adopted", { camera: id, epoch });
+      } catch (error) {
+        log.error("could not start an adopted camera", { camera: id, error });
+      }
+    }));
+  }
+}
