@@ -3,9 +3,10 @@
  * renews this box's leases in one statement, reads the view in another, claims the orphans
  * placement gives this box, hands over at most one camera when overloaded, and brings the fleet in
  * line: a camera whose lease was lost stops at once (capture, analysis, recording, live sessions),
- * a camera gained starts from its stored desired state. If the database stops answering, every
- * camera stops once the leases may have expired, by this box's own monotonic clock (never later
- * than the database's expiry). Why and how: docs/decisions/camera-leases.md.
+ * a camera gained starts from its stored desired state. If the database stops answering while
+ * other boxes are up, every camera stops once the leases may have expired, by this box's own
+ * monotonic clock (never later than the database's expiry); a box alone keeps going and spills.
+ * Why and how: docs/decisions/camera-leases.md.
  *
  * @module
  */
@@ -70,6 +71,8 @@ export class Coordinator {
   #stopped = false;
   /** When (monotonic ms) the last successful renewal was sent. */
   #renewedAt = performance.now();
+  /** Whether the last view showed another box up (one that could take cameras over). */
+  #othersUp = false;
   /** Statements sent, for the lease-overhead benchmark. */
   statements = 0;
 
@@ -184,6 +187,7 @@ export class Coordinator {
       this.#ttlMs / 2,
       () => new UnavailableError("cluster: the view got no answer in time"),
     );
+    this.#othersUp = view.boxes.some((box) => box.up && box.id !== this.boxId);
     const moves = placeOrphans(view.boxes, view.cameras);
     const stale = new Set(
       view.cameras.filter((c) => c.expiredForMs > CLAIM_GRACE_MS).map((c) => c.id),
@@ -229,8 +233,10 @@ export class Coordinator {
     } catch (error) {
       const silentMs = performance.now() - this.#renewedAt;
       log.warn("lease renewal failed", { error, silentMs });
-      if (silentMs >= this.#ttlMs) {
-        // The leases may have expired by now: another box may own these cameras.
+      if (silentMs >= this.#ttlMs && this.#othersUp) {
+        // The leases may have expired by now: another box may own these cameras. A box that
+        // was alone keeps going (spilling rows) — nobody can take its cameras without the
+        // database, and if one does, the fence refuses what this box then writes.
         const held = [...fleet.owned().keys()];
         await Promise.all(held.map((id) => this.#release(id, "leases not renewed in time")));
       }

@@ -105,6 +105,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/events/{id}": { ids: "events" },
   "GET /api/events/{id}/snapshot.jpg": { ids: "events" },
   "GET /api/detections": { query: SERIES },
+  "GET /api/detections/counts": { query: { bucket: ["5m", "1d"], label: ["person"] } },
   // Recording a camera that never answers: the recorder backs off; a stop finalizes at once.
   "PUT /api/cameras/{id}/recording": {
     bodies: [

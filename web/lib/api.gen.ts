@@ -3309,6 +3309,110 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/detections/counts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Detections counted per label per time bucket
+     * @description Counted in the database: a day at 5-minute buckets reads no row into Vigil. `from` at or after `to` is 422, and so is a range of more than 2,000 buckets.
+     *
+     *     Roles: admin, viewer (permission `read`).
+     */
+    get: {
+      parameters: {
+        query?: {
+          camera?: string;
+          label?: string;
+          /** @description Bucket size (aligned to the epoch, UTC) */
+          bucket?: "1m" | "5m" | "15m" | "1h" | "1d";
+          /** @description Inclusive; default `to` − 24 h */
+          from?: string;
+          /** @description Exclusive; default now */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The counts */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DetectionCounts"];
+          };
+        };
+        /** @description A path or query parameter is malformed or unknown */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description `from` is at or after `to`, or too many buckets */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/tokens": {
     parameters: {
       query?: never;
@@ -6031,6 +6135,30 @@ export interface components {
         number,
         number,
       ];
+    };
+    DetectionCounts: {
+      bucket: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      to: string;
+      /** @description Per bucket and label, buckets without detections left out */
+      items: {
+        /**
+         * Format: date-time
+         * @description Start of the bucket
+         * @example 2026-11-25T14:00:00.000Z
+         */
+        bucket: string;
+        label: string;
+        count: number;
+      }[];
     };
     CreatedToken: components["schemas"]["Token"] & {
       /**
