@@ -148,8 +148,10 @@ export function ownerOnly(deps: AppDeps, cameraOf: CameraOf = cameraInPath): Mid
     }
     const id = camera.toLowerCase();
     let owner = await leaseOwner(deps.db.sql, id);
-    if (!owner || (owner.boxId === cluster.boxId && !deps.fleet.owned().has(id))) {
-      // Just placed, or just taken: a round now starts it here if it is this box's.
+    // Just placed, or just taken: a round now starts it here if it is this box's (a round
+    // already running may have read the leases before, hence a second one).
+    for (let round = 0; round < 2; round++) {
+      if (owner && (owner.boxId !== cluster.boxId || deps.fleet.owned().has(id))) break;
       await cluster.sync();
       owner = await leaseOwner(deps.db.sql, id);
     }
