@@ -28,6 +28,8 @@ import { UnavailableError } from "../../models/errors.ts";
 export const LEASE_TTL_MS = 8_000;
 /** How often a box renews: four chances before its leases expire. */
 export const RENEW_INTERVAL_MS = 2_000;
+/** How long after another box's lease expires this box looks again. */
+const EXPIRY_MARGIN_MS = 100;
 /** An orphan no box claimed for this long is claimed by any box with room. */
 const CLAIM_GRACE_MS = 2 * RENEW_INTERVAL_MS;
 
@@ -71,6 +73,12 @@ export class Coordinator {
   #stopped = false;
   /** When (monotonic ms) the last successful renewal was sent. */
   #renewedAt = performance.now();
+  /** Cameras this box took from an expired lease: their old owner stopped long ago. */
+  readonly #stolen = new Set<string>();
+  /** When (ms from now) another box's lease expires first, to claim it without waiting. */
+  #nextExpiryMs = Infinity;
+  /** Cameras starting or stopping, each a chain of its transitions. */
+  readonly #transitions = new Map<string, Promise<void>>();
   /** Whether the last view showed another box up (one that could take cameras over). */
   #othersUp = false;
   /** Statements sent, for the lease-overhead benchmark. */
@@ -157,12 +165,17 @@ export class Coordinator {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#ticking;
+    await Promise.all(this.#transitions.values());
   }
 
   #schedule(): void {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.sync(), this.#intervalMs);
+    // A lease of another box about to expire is claimed right after it does, not up to an
+    // interval later: that interval is a fifth of the failover time.
+    const wake = Math.min(this.#intervalMs, this.#nextExpiryMs + EXPIRY_MARGIN_MS);
+    this.#nextExpiryMs = Infinity;
+    this.#timer = setTimeout(() => void this.sync(), wake);
   }
 
   async #renew(): Promise<Map<string, number>> {
@@ -188,6 +201,12 @@ export class Coordinator {
       () => new UnavailableError("cluster: the view got no answer in time"),
     );
     this.#othersUp = view.boxes.some((box) => box.up && box.id !== this.boxId);
+    this.#nextExpiryMs = Math.min(
+      Infinity,
+      ...view.cameras
+        .filter((c) => c.owner !== this.boxId && (c.expiresInMs ?? 0) > 0)
+        .map((c) => c.expiresInMs!),
+    );
     const moves = placeOrphans(view.boxes, view.cameras);
     const stale = new Set(
       view.cameras.filter((c) => c.expiredForMs > CLAIM_GRACE_MS).map((c) => c.id),
@@ -196,24 +215,52 @@ export class Coordinator {
       if (move.to !== this.boxId && !stale.has(move.camera)) continue;
       this.statements++;
       const epoch = await claimLease(sql, { ...move, to: this.boxId }, this.#ttlMs);
-      if (epoch !== undefined) mine.set(move.camera, epoch);
+      if (epoch === undefined) continue;
+      mine.set(move.camera, epoch);
+      if (move.epoch !== null) this.#stolen.add(move.camera);
     }
     const handover = chooseHandover(this.boxId, view.boxes, view.cameras);
-    if (handover && this.#fleet && mine.get(handover.camera) === handover.epoch) {
-      await this.#handOver(handover);
+    const settledCamera = handover && !this.#transitions.has(handover.camera);
+    if (handover && settledCamera && this.#fleet && mine.get(handover.camera) === handover.epoch) {
+      this.#handOver(handover);
       mine.delete(handover.camera);
     }
   }
 
-  async #handOver(move: Move): Promise<void> {
-    // Stopped first, rows flushed under the old epoch: the new owner starts after.
-    await this.#release(move.camera, "rebalanced to another box");
-    this.statements++;
-    const moved = await handOverLease(this.#options.sql, this.boxId, move, this.#ttlMs);
-    log.info("camera handed over", { camera: move.camera, to: move.to, moved });
+  /** Hands a camera over in the background: stopped first (rows flushed under the old epoch). */
+  #handOver(move: Move): void {
+    this.#transition(move.camera, async () => {
+      await this.#stopCamera(move.camera, "rebalanced to another box");
+      this.statements++;
+      const moved = await handOverLease(this.#options.sql, this.boxId, move, this.#ttlMs);
+      log.info("camera handed over", { camera: move.camera, to: move.to, moved });
+    });
   }
 
-  async #release(id: string, reason: string): Promise<void> {
+  /**
+   * Runs a camera's start or stop in the background, after the one before it: a slow camera
+   * (an ffmpeg taking seconds to stop, a loaded box) never holds up the renewals.
+   */
+  #transition(id: string, work: () => Promise<void>): void {
+    const previous = this.#transitions.get(id) ?? Promise.resolve();
+    const next = previous.then(work).catch((error) => {
+      log.error("a camera did not start or stop cleanly", { camera: id, error });
+    }).finally(() => {
+      if (this.#transitions.get(id) === next) this.#transitions.delete(id);
+    });
+    this.#transitions.set(id, next);
+  }
+
+  /**
+   * Resolves once the camera's start or stop in progress (if any) is done.
+   *
+   * @param id the camera
+   */
+  settled(id: string): Promise<void> {
+    return this.#transitions.get(id) ?? Promise.resolve();
+  }
+
+  async #stopCamera(id: string, reason: string): Promise<void> {
     await Promise.all([
       this.#fleet?.release(id),
       this.#options.endLive(id).catch((error) =>
@@ -221,6 +268,17 @@ export class Coordinator {
       ),
     ]);
     log.info("camera released", { camera: id, reason });
+  }
+
+  async #startCamera(id: string, epoch: number): Promise<void> {
+    // A camera handed over starts on the next whole second, so no second of it holds rows from
+    // two boxes (the old owner stopped just before the lease moved). One taken from an expired
+    // lease needs no wait: its owner has been silent for the whole lease time.
+    if (!this.#stolen.delete(id)) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    }
+    await this.#fleet?.adopt(id, epoch);
+    log.info("camera adopted", { camera: id, epoch });
   }
 
   async #tick(): Promise<void> {
@@ -237,26 +295,21 @@ export class Coordinator {
         // The leases may have expired by now: another box may own these cameras. A box that
         // was alone keeps going (spilling rows) — nobody can take its cameras without the
         // database, and if one does, the fence refuses what this box then writes.
-        const held = [...fleet.owned().keys()];
-        await Promise.all(held.map((id) => this.#release(id, "leases not renewed in time")));
+        for (const id of fleet.owned().keys()) {
+          if (this.#transitions.has(id)) continue;
+          this.#transition(id, () => this.#stopCamera(id, "leases not renewed in time"));
+        }
       }
       return;
     }
     const owned = fleet.owned();
-    const lost = [...owned].filter(([id, epoch]) => mine.get(id) !== epoch).map(([id]) => id);
-    await Promise.all(lost.map((id) => this.#release(id, "lease lost")));
-    const gained = [...mine].filter(([id, epoch]) => owned.get(id) !== epoch);
-    if (gained.length === 0) return;
-    // A camera that changed hands starts on the next whole second, so no second of it holds rows
-    // from two boxes (the old owner stopped before the lease moved).
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-    await Promise.all(gained.map(async ([id, epoch]) => {
-      try {
-        await fleet.adopt(id, epoch);
-        log.info("camera adopted", { camera: id, epoch });
-      } catch (error) {
-        log.error("could not start an adopted camera", { camera: id, error });
-      }
-    }));
+    for (const [id, epoch] of owned) {
+      if (mine.get(id) === epoch || this.#transitions.has(id)) continue;
+      this.#transition(id, () => this.#stopCamera(id, "lease lost"));
+    }
+    for (const [id, epoch] of mine) {
+      if (owned.get(id) === epoch || this.#transitions.has(id)) continue;
+      this.#transition(id, () => this.#startCamera(id, epoch));
+    }
   }
 }

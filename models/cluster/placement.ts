@@ -28,6 +28,8 @@ export interface CameraLease {
   epoch: number | null;
   /** How long ago the lease expired (ms, from the database's clock); 0 while it holds. */
   expiredForMs: number;
+  /** How long the lease still holds (ms; negative once expired, null without a lease). */
+  expiresInMs?: number | null;
 }
 
 /** One camera going to one box. */

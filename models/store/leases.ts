@@ -86,7 +86,8 @@ export async function clusterView(sql: postgres.Sql, ttlMs: number): Promise<Clu
        from boxes b) as boxes,
       (select coalesce(json_agg(json_build_object(
         'id', c.id, 'pin', c.pin_box, 'owner', l.box_id, 'epoch', l.epoch,
-        'expiredForMs', greatest(0, extract(epoch from now() - l.expires_at) * 1000))), '[]')
+        'expiredForMs', greatest(0, extract(epoch from now() - l.expires_at) * 1000),
+        'expiresInMs', extract(epoch from l.expires_at - now()) * 1000)), '[]')
        from cameras c left join leases l on l.camera_id = c.id) as cameras`;
   return {
     boxes: (row?.boxes ?? []) as ClusterView["boxes"],

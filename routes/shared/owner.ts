@@ -153,6 +153,7 @@ export function ownerOnly(deps: AppDeps, cameraOf: CameraOf = cameraInPath): Mid
     for (let round = 0; round < 2; round++) {
       if (owner && (owner.boxId !== cluster.boxId || deps.fleet.owned().has(id))) break;
       await cluster.sync();
+      await cluster.settled(id);
       owner = await leaseOwner(deps.db.sql, id);
     }
     if (owner && owner.boxId !== cluster.boxId) {
