@@ -29,7 +29,8 @@ async function measureFailover(kills: number, log: (line: string) => void): Prom
   const root = await Deno.makeTempDir({ prefix: "vigil-bench-failover-" });
   const cams = [await startRtspServer({ width: 160, height: 96, fps: 5 })];
   cams.push(await startRtspServer({ width: 160, height: 96, fps: 5 }));
-  const env = { DATABASE_URL: pg.url, VIGIL_LOG: "warn" };
+  // `info`: the test support waits for the "listening" line.
+  const env = { DATABASE_URL: pg.url, VIGIL_LOG: "info" };
   const boxes = ["a", "b"].map((name) => new TestBox(name, `${root}/${name}`, env));
   try {
     await boxes[0]!.start();
