@@ -7,6 +7,9 @@
  * - `lease-overhead`: statements per second one box sends to hold 50 cameras (heartbeat + view
  *   per interval), counted by the real coordinator over a window.
  * - `failover`: scripts/bench_failover.ts (real processes).
+ * - `partitions-insert` / `partitions-count`: the day-partitioned `detections` against an
+ *   unpartitioned copy with the same indexes: insert rate of a day of rows (unnest of 500), and a
+ *   24 h count per label in 5-minute buckets (median of 5).
  *
  * Usage: `deno task bench lease-fence lease-overhead`.
  *
@@ -17,6 +20,8 @@ import { openDatabase } from "../models/store/database.ts";
 import { type DetectionRow, DETECTIONS, newDetection } from "../models/store/detections.ts";
 import { BatchInsert } from "../models/store/batch_insert.ts";
 import { claimLease, heartbeat } from "../models/store/leases.ts";
+import { columnArrays, insertStatement } from "../models/store/table_spec.ts";
+import { arrayLiteral } from "../models/store/array_literal.ts";
 import { Coordinator } from "../actors/cluster/coordinator.ts";
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
 import { configureLogging, createLogger } from "../models/log.ts";
@@ -177,6 +182,95 @@ registerRow({
       goal: "≤ 1.5 (one renewal and one view per 2 s)",
       pass: perSecond <= 1.5,
       note: `${seconds} s window`,
+    };
+  },
+});
+
+/** Insert rate and a 24 h count on the partitioned table and an unpartitioned copy. */
+async function measurePartitions(total: number) {
+  return await withDatabase(async (sql) => {
+    await sql`create table detections_flat (like detections including defaults including indexes)`;
+    const camera = uuidv7();
+    const now = Date.now();
+    const step = 86_400_000 / total;
+    const day = Array.from({ length: total }, (_, i) => ({
+      ...rows(camera, 1, now - 86_400_000 + i * step)[0]!,
+    }));
+    const insertInto = async (table: string) => {
+      const text = insertStatement({ ...DETECTIONS, table }, { idempotent: false });
+      const started = performance.now();
+      for (let i = 0; i < day.length; i += BATCH) {
+        const params = columnArrays(DETECTIONS, day.slice(i, i + BATCH)).map(arrayLiteral);
+        await sql.unsafe(text, params);
+      }
+      return total / ((performance.now() - started) / 1000);
+    };
+    const count = async (table: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        await sql.unsafe(
+          `select to_timestamp(floor(extract(epoch from ts) / 300) * 300) as bucket, label,
+             count(*)::int from ${table} where ts >= $1 and ts < $2 group by 1, 2`,
+          [new Date(now - 86_400_000), new Date(now)],
+        );
+        times.push(performance.now() - started);
+      }
+      return median(times);
+    };
+    const flatRate = await insertInto("detections_flat");
+    const partRate = await insertInto("detections");
+    await sql`analyze detections`;
+    await sql`analyze detections_flat`;
+    return {
+      partRate,
+      flatRate,
+      partCountMs: await count("detections"),
+      flatCountMs: await count("detections_flat"),
+    };
+  });
+}
+
+registerRow({
+  id: "partitions-insert",
+  order: "8d",
+  title: "Detections insert rate, day partitions vs one table (rows/s)",
+  async run(options: RowOptions) {
+    const r = await options.shared(
+      "partitions",
+      () => measurePartitions(options.quick ? 50_000 : 200_000),
+    );
+    return {
+      figure: Math.round(r.partRate),
+      unit: "rows/s",
+      baseline: Math.round(r.flatRate),
+      baselineLabel: "unpartitioned copy, same indexes",
+      ratio: r.partRate / r.flatRate,
+      goal: "≥ 0.9",
+      pass: r.partRate / r.flatRate >= 0.9,
+      note: "a day of rows of one camera, unnest of 500 per statement",
+    };
+  },
+});
+
+registerRow({
+  id: "partitions-count",
+  order: "8e",
+  title: "24 h count per label in 5-minute buckets, day partitions vs one table (ms)",
+  async run(options: RowOptions) {
+    const r = await options.shared(
+      "partitions",
+      () => measurePartitions(options.quick ? 50_000 : 200_000),
+    );
+    return {
+      figure: Number(r.partCountMs.toFixed(1)),
+      unit: "ms",
+      baseline: Number(r.flatCountMs.toFixed(1)),
+      baselineLabel: "unpartitioned copy, same indexes",
+      ratio: r.partCountMs / r.flatCountMs,
+      goal: "informs",
+      pass: null,
+      note: "median of 5; the query GET /api/detections/counts runs",
     };
   },
 });
