@@ -15,7 +15,12 @@ import { openDatabase } from "./models/store/database.ts";
 import { preparePrivateDir } from "./models/data_dir.ts";
 import { ensureAdminToken } from "./models/auth.ts";
 import { settlesWithin } from "./models/timeout.ts";
-import { startSystem } from "./actors/system.ts";
+import { type ClusterOptions, startSystem } from "./actors/system.ts";
+import { loadBoxId, lockDataDir, VIGIL_VERSION } from "./models/box.ts";
+import { otherBoxesUp } from "./models/store/leases.ts";
+import { LEASE_TTL_MS } from "./actors/cluster/coordinator.ts";
+import type { Database } from "./models/store/database.ts";
+import type { Config } from "./models/config.ts";
 import { createApp } from "./routes/app.ts";
 import { metricsApp } from "./routes/metrics.ts";
 import { consoleBuilder } from "./routes/console.ts";
@@ -49,7 +54,15 @@ async function main(): Promise<void> {
     });
   }
 
+  let unlockDataDir: () => Promise<void>;
+  try {
+    unlockDataDir = await lockDataDir(config.dataDir);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(2);
+  }
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const cluster = await clusterOptions(config, db);
   if (config.auth) {
     const token = await ensureAdminToken(db.sql, config.dataDir);
     // Printed once, by design: the operator needs it to make the first API call.
@@ -95,6 +108,7 @@ async function main(): Promise<void> {
       // A push must not reach this box's own ports (the relay's is added by the system).
       ownPorts: () => [config.port, ...(config.metricsAddr ? [config.metricsAddr.port] : [])],
     },
+    cluster,
   });
   const closing = new AbortController();
   // The console is bundled now, in the background, so the first visit does not wait for it.
@@ -146,12 +160,39 @@ async function main(): Promise<void> {
     if (db.kind === "postgres") {
       await settlesWithin(closed, DB_CLOSE_MS);
     } else await closed;
+    await unlockDataDir();
     clearTimeout(deadline);
     log.info("stopped");
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/**
+ * Several boxes share a PostgreSQL: each takes the cameras it holds a lease on. The embedded
+ * database cannot be shared, so a box on it is a box alone. Without `VIGIL_PUBLIC_URL` the others
+ * could not reach this box: it may only be the first.
+ */
+async function clusterOptions(config: Config, db: Database): Promise<ClusterOptions | undefined> {
+  if (db.kind !== "postgres") {
+    log.info("embedded database: this box is a box alone (several boxes share a PostgreSQL)");
+    return undefined;
+  }
+  let publicUrl = config.publicUrl;
+  if (!publicUrl) {
+    const others = await otherBoxesUp(db.sql, await loadBoxId(config.dataDir), LEASE_TTL_MS);
+    if (others > 0) {
+      console.error(
+        `${others} other box(es) share this database: set VIGIL_PUBLIC_URL (how they reach ` +
+          "this box, e.g. http://box2:8080)",
+      );
+      Deno.exit(2);
+    }
+    publicUrl = `http://${Deno.hostname()}:${config.port}`;
+    log.warn("VIGIL_PUBLIC_URL is not set: set it before a second box joins", { publicUrl });
+  }
+  return { publicUrl, capacity: config.boxCapacity, version: VIGIL_VERSION };
 }
 
 if (import.meta.main) await main();

@@ -40,6 +40,7 @@ import { withCredentials } from "../models/media/rtsp_url.ts";
 import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { startLagMonitor } from "./metrics/lag_monitor.ts";
+import { Coordinator } from "./cluster/coordinator.ts";
 import { createMetrics, type Metrics } from "./metrics/collector.ts";
 import { type MqttBridge, startMqttBridge } from "./mqtt/bridge.ts";
 import { cameraLink } from "./mqtt/camera_link.ts";
@@ -90,6 +91,24 @@ export interface SystemOptions {
   mqtt?: MqttSettings;
   /** `VIGIL_PUBLIC_URL`, for the snapshot URLs MQTT publishes (absent → paths). */
   publicUrl?: string;
+  /**
+   * Several boxes on one PostgreSQL (actors/cluster/coordinator.ts): this box takes only the
+   * cameras it holds a lease on. Absent → a box alone that owns every camera.
+   */
+  cluster?: ClusterOptions;
+}
+
+/** This box as the other boxes see it. */
+export interface ClusterOptions {
+  /** How the others and clients reach this box (`VIGIL_PUBLIC_URL`). */
+  publicUrl: string;
+  /** Cameras this box takes at most. */
+  capacity: number;
+  /** Vigil's version, shown by `GET /api/boxes`. */
+  version: string;
+  /** Lease time and renewal interval (tests shorten them). */
+  ttlMs?: number;
+  intervalMs?: number;
 }
 
 /** The running system: the routes' dependencies, plus what it takes to stop it. */
@@ -115,6 +134,8 @@ export interface System {
   live: LiveManager;
   /** This box's stable id (the dispatcher names the owner of a camera by it). */
   boxId: string;
+  /** Several boxes: this box's leases (absent on a box alone). */
+  cluster: Coordinator | undefined;
   /** compileRecord jobs. */
   compiler: Compiler;
   /** Recordings retention and the disk guard, when configured. */
@@ -174,6 +195,24 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const detectors = new DetectorPool(await readCatalog(options.modelsDir));
   const events = createEventBus<FeedMessage>();
   const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
+  const boxId = await loadBoxId(dataDir);
+  // Live sessions start after the fleet; the coordinator reaches them through this.
+  const started: { live?: LiveManager } = {};
+  const cluster = options.cluster && new Coordinator({
+    sql: db.sql,
+    box: {
+      id: boxId,
+      baseUrl: options.cluster.publicUrl,
+      rtspUrl: `rtsp://${new URL(options.cluster.publicUrl).hostname}:${relay.server.port}`,
+      capacity: options.cluster.capacity,
+      version: options.cluster.version,
+    },
+    endLive: (id) =>
+      started.live?.endCameraSessions(id, "the camera moved to another box") ??
+        Promise.resolve(),
+    ttlMs: options.cluster.ttlMs,
+    intervalMs: options.cluster.intervalMs,
+  });
   const fleet = createFleet({
     db,
     secrets,
@@ -185,12 +224,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     segmentSeconds: options.segmentSeconds,
     onvifTimeoutMs: options.onvifTimeoutMs,
     pullPoint: options.pullPoint,
+    boxId: cluster?.boxId,
+    onLeaseLost: cluster && (() => void cluster.sync()),
+    placement: cluster && ((row) => cluster.place(row)),
   });
   const retention = options.retention
     ? startRetention(db.sql, { ...options.retention, dataDir })
     : undefined;
   try {
-    await fleet.start();
+    await fleet.start(await cluster?.join());
   } catch (error) {
     // Nothing else will stop what was started: the relay would keep its port and its pullers.
     await fleet.stop().catch(() => {});
@@ -256,7 +298,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     pushAllow: options.live?.pushAllow,
     ownPorts: () => [relay.server.port, ...(options.live?.ownPorts?.() ?? [])],
   });
-  const boxId = await loadBoxId(dataDir);
   if (options.mqtt) {
     mqtt = startMqttBridge({
       settings: options.mqtt,
@@ -266,6 +307,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       clientId: `vigil-${boxId}`,
     });
   }
+  started.live = live;
+  cluster?.run(fleet);
   const intervalS = options.discoveryIntervalS ?? 0;
   let interval: Actor<typeof discoveryIntervalActor> | undefined;
   if (intervalS > 0) {
@@ -289,11 +332,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     ptz,
     live,
     boxId,
+    cluster,
     compiler,
     recordingsRetention,
     neighbours: options.neighbours,
     async stop(options = {}) {
       interval?.stop();
+      // The leases stay: a restart within their time keeps this box's cameras where they are.
+      await cluster?.stop();
       lag.stop();
       // Told first so a re-onboarding in progress ends, but awaited only after the cameras:
       // an ONVIF call may take seconds, and the rows must reach the database or disk first.

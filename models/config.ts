@@ -65,6 +65,8 @@ export interface Config {
   corsOrigins: string[];
   /** `VIGIL_MQTT_URL` and friends (see models/mqtt/mqtt_settings.ts); undefined when off. */
   mqtt: MqttSettings | undefined;
+  /** `VIGIL_BOX_CAPACITY` (default 16): cameras this box takes when several boxes share them. */
+  boxCapacity: number;
   /** Live sessions: idle timeout and budgets (see actors/live/manager.ts). */
   live: {
     /** `VIGIL_LIVE_IDLE_S` (default 30): a session nobody reads for this long ends. */
@@ -132,6 +134,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     rtspMaxReadersPerPath: readInt(env, "VIGIL_RTSP_MAX_READERS_PER_PATH", 32, 1, 10_000),
     metricsAddr: readAddress(env, "VIGIL_METRICS_ADDR"),
     publicUrl: readPublicUrl(env),
+    boxCapacity: readInt(env, "VIGIL_BOX_CAPACITY", 16, 1, 1000),
     corsOrigins: parseCorsOrigins(env.VIGIL_CORS_ORIGINS),
     mqtt: mqttSettingsFromEnv(env),
     live: readLive(env),

@@ -7,6 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { withOwner } from "./shared/owner.ts";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { type Camera as CameraRow, getCamera, listCameras } from "../models/store/cameras.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
@@ -200,7 +201,10 @@ export function cameraRoutes(deps: AppDeps) {
       });
       return c.json({ items: page.items.map(view), next: page.next }, 200);
     })
-    .openapi(get, async (c) => c.json(view(await getCamera(db.sql, c.req.valid("param").id)), 200))
+    .openapi(get, async (c) => {
+      const camera = await getCamera(db.sql, c.req.valid("param").id);
+      return c.json(await withOwner(deps, c, view(camera)), 200);
+    })
     .openapi(patch, async (c) => {
       const camera = await cameras.update(c.req.valid("param").id, c.req.valid("json"));
       return c.json(view(camera), 200);

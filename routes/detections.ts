@@ -1,6 +1,6 @@
 /**
  * `GET /api/detections`: per-frame detections newest first, filtered by camera, label and time,
- * paged with an opaque cursor. `from` is inclusive and `to` exclusive (ISO 8601 with a zone); a
+ * paged with an opaque cursor; `GET /api/detections/counts`: counts per label per time bucket. `from` is inclusive and `to` exclusive (ISO 8601 with a zone); a
  * malformed parameter is 400, `from` after `to` 422. Routes and replies: GET /api/openapi.json.
  *
  * @module
@@ -9,9 +9,26 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Database } from "../models/store/database.ts";
 import { listDetections } from "../models/store/detection_queries.ts";
 import { cameraFilter } from "../models/auth.ts";
+import { ValidationError } from "../models/errors.ts";
 import { requestToken } from "./shared/access.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
-import { Instant, pageOf, rangeIsOrdered, SeriesQuery, UuidOut } from "./schemas.ts";
+import {
+  Instant,
+  InstantQuery,
+  Label,
+  pageOf,
+  rangeIsOrdered,
+  SeriesQuery,
+  Uuid,
+  UuidOut,
+} from "./schemas.ts";
+import {
+  COUNT_BUCKETS,
+  type CountBucket,
+  countDetections,
+} from "../models/store/detection_counts.ts";
+
+const DAY_MS = 86_400_000;
 
 /** A normalized coordinate, 0..1 of the analysed frame. */
 const Unit = z.number().min(0).max(1);
@@ -47,6 +64,40 @@ const list = createRoute({
   },
 });
 
+const CountsQuery = z.strictObject({
+  camera: Uuid.optional(),
+  label: Label.optional(),
+  bucket: z.enum(Object.keys(COUNT_BUCKETS) as [CountBucket, ...CountBucket[]]).default("1h")
+    .openapi({ description: "Bucket size (aligned to the epoch, UTC)" }),
+  from: InstantQuery.optional().openapi({ description: "Inclusive; default `to` − 24 h" }),
+  to: InstantQuery.optional().openapi({ description: "Exclusive; default now" }),
+});
+
+const Counts = z.object({
+  bucket: z.string(),
+  from: Instant,
+  to: Instant,
+  items: z.array(z.object({
+    bucket: Instant.openapi({ description: "Start of the bucket" }),
+    label: z.string(),
+    count: z.number().int(),
+  })).openapi({ description: "Per bucket and label, buckets without detections left out" }),
+}).openapi("DetectionCounts");
+
+const counts = createRoute({
+  method: "get",
+  path: "/counts",
+  summary: "Detections counted per label per time bucket",
+  description: "Counted in the database: a day at 5-minute buckets reads no row into Vigil. " +
+    "`from` at or after `to` is 422, and so is a range of more than 2,000 buckets.",
+  tags: ["detections"],
+  request: { query: CountsQuery },
+  responses: {
+    200: jsonReply(Counts, "The counts"),
+    ...errorReplies({ 422: "`from` is at or after `to`, or too many buckets" }),
+  },
+});
+
 /**
  * @param db the database
  * @returns the sub-app, mounted at `/api/detections`
@@ -64,5 +115,15 @@ export function detectionRoutes(db: Database) {
       if (filter === "none") return c.json({ items: [], next: null }, 200);
       return c.json(await listDetections(db.sql, { ...query, ...filter }), 200);
     },
-  );
+  ).openapi(counts, async (c) => {
+    const query = c.req.valid("query");
+    const to = query.to ?? new Date();
+    const from = query.from ?? new Date(to.getTime() - DAY_MS);
+    if (from >= to) throw new ValidationError("detections: from must be before to", "from");
+    const filter = cameraFilter(requestToken(c), query.camera);
+    const range = { bucket: query.bucket, from: from.toISOString(), to: to.toISOString() };
+    if (filter === "none") return c.json({ ...range, items: [] }, 200);
+    const items = await countDetections(db.sql, { ...query, ...filter, from, to });
+    return c.json({ ...range, items }, 200);
+  });
 }

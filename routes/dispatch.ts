@@ -1,19 +1,21 @@
 /**
  * The dispatcher: `GET /api/dispatch/:camera` tells a media server which box owns a camera and how
- * to open a live session there. On one box it answers itself; the reply names the owner by its
- * stable box id (kept in the data dir), so boxes that share cameras later answer the same shape
- * with another owner.
+ * to open a live session there. On one box it answers itself; with several boxes every box names
+ * the box holding the camera's lease (by its stable box id), with the owner's view of its state,
+ * and 503 while no box holds it (docs/decisions/camera-leases.md).
  *
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
+import { UnavailableError } from "../models/errors.ts";
 import { IdParam, UuidOut } from "./schemas.ts";
 import { getCamera } from "../models/store/cameras.ts";
 import { cameraStreams, QUALITIES } from "../models/media/quality.ts";
 import { LIVE_OUTPUTS } from "../actors/live/types.ts";
 import { relayOrigin } from "./shared/relay_origin.ts";
+import { ownerOf, ownerState } from "./shared/owner.ts";
 
 const Dispatch = z.object({
   camera: z.object({
@@ -50,7 +52,10 @@ const dispatch = createRoute({
   summary: "Which box owns a camera, and how to open a live session there",
   tags: ["live"],
   request: { params: IdParam },
-  responses: { 200: jsonReply(Dispatch, "The owner"), ...errorReplies({ 404: "No such camera" }) },
+  responses: {
+    200: jsonReply(Dispatch, "The owner"),
+    ...errorReplies({ 404: "No such camera", 503: "No box holds the camera now; retry shortly" }),
+  },
 });
 
 /**
@@ -60,17 +65,30 @@ const dispatch = createRoute({
 export function dispatchRoutes(deps: AppDeps) {
   return apiApp().openapi(dispatch, async (c) => {
     const camera = await getCamera(deps.db.sql, c.req.valid("param").id);
-    const state = deps.fleet.status(camera.id);
-    const baseUrl = deps.publicUrl ?? new URL(c.req.url).origin;
-    const rtspUrl = relayOrigin(deps.relay.server, new URL(baseUrl).hostname);
+    const origin = deps.publicUrl ?? new URL(c.req.url).origin;
+    const owner = deps.cluster ? await ownerOf(deps, camera.id, origin) : {
+      boxId: deps.boxId,
+      self: true,
+      baseUrl: origin,
+      rtspUrl: relayOrigin(deps.relay.server, new URL(origin).hostname),
+    };
+    if (!owner) {
+      throw new UnavailableError(`camera ${camera.id} has no box right now; retry shortly`);
+    }
+    const { baseUrl } = owner;
+    const local = deps.fleet.status(camera.id);
+    const state = owner.self
+      ? local
+      : await ownerState(owner, camera.id, c.req.header("authorization")) ??
+        { stream: "unknown", analytics: "unknown" };
     return c.json({
       camera: {
         id: camera.id,
         name: camera.name,
-        stream: state.stream,
-        analytics: state.analytics,
+        stream: String(state.stream),
+        analytics: String(state.analytics),
       },
-      owner: { boxId: deps.boxId, self: true, baseUrl, rtspUrl },
+      owner,
       live: {
         open: {
           method: "POST" as const,

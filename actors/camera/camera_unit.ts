@@ -56,6 +56,13 @@ export interface UnitOptions {
   onvifTimeoutMs?: number;
   /** Timing overrides of the camera events subscription (tests). */
   pullPoint?: CameraEventsDeps["pullPoint"];
+  /**
+   * Several boxes on one database: this box's id, so every row carries it with the camera's
+   * lease epoch and the database refuses rows of a lease lost (absent on a box alone).
+   */
+  boxId?: string;
+  /** Called when the database refused a camera's rows: its lease is lost. */
+  onLeaseLost?(cameraId: string): void;
 }
 
 /** One supervised camera and the resources that outlive a state of its actor. */
@@ -76,6 +83,8 @@ export interface Unit {
   fps: number;
   /** The camera's own events (ONVIF PullPoint), while on. */
   onvifEvents: PullPoint | undefined;
+  /** The lease epoch the unit writes under (several boxes), or undefined on a box alone. */
+  epoch: number | undefined;
 }
 
 /**
@@ -125,6 +134,7 @@ export async function recordingSource(hub: Hub, id: string): Promise<RecordingSo
  * @param captureFps the base capture rate
  * @param log the fleet's logger
  * @param row the camera
+ * @param epoch the lease epoch this box holds the camera at (several boxes only)
  * @returns the unit
  */
 export async function buildUnit(
@@ -132,14 +142,18 @@ export async function buildUnit(
   captureFps: number,
   log: Logger,
   row: CameraRow,
+  epoch?: number,
 ): Promise<Unit> {
-  const { db, dataDir, hub } = options;
+  const { db, dataDir, hub, boxId } = options;
   // First, so a password that cannot be opened fails before anything needs closing.
   const source = await registerSources(options, row);
+  const fence = boxId !== undefined && epoch !== undefined
+    ? { cameraId: row.id, boxId, epoch, onLost: () => options.onLeaseLost?.(row.id) }
+    : undefined;
   const [detections, events, segments] = await Promise.all([
-    BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir }),
-    BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir }),
-    BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir }),
+    BatchWriter.open({ sql: db.sql, spec: DETECTIONS, name: row.id, dataDir, fence }),
+    BatchWriter.open({ sql: db.sql, spec: EVENTS, name: row.id, dataDir, fence }),
+    BatchWriter.open({ sql: db.sql, spec: SEGMENTS, name: row.id, dataDir, fence }),
   ]);
   const stored = readStoredRecording(row.desired.recording);
   try {
@@ -224,6 +238,7 @@ export async function buildUnit(
     board,
     fps: captureFps,
     onvifEvents: undefined,
+    epoch,
   };
   unit.onvifEvents = startUnitEvents(options, unit);
   return unit;

@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { allCameras, type Camera as CameraRow, updateDesired } from "../../models/store/cameras.ts";
+import {
+  allCameras,
+  type Camera as CameraRow,
+  getCamera,
+  updateDesired,
+} from "../../models/store/cameras.ts";
 import { removeOrphanFiles } from "../../models/store/camera_data.ts";
 import { cameraSnapshot } from "./snapshot.ts";
 import { NotFoundError } from "../../models/errors.ts";
@@ -49,12 +54,32 @@ const DRAIN_TIMEOUT_MS = 2000;
 export interface FleetOptions extends UnitOptions {
   /** Capture rate before analytics asks for more (default {@linkcode ANALYSIS_FPS}). */
   captureFps?: number;
+  /**
+   * Several boxes: places a new camera (actors/cluster/coordinator.ts) and answers the lease
+   * epoch when this box took it, or undefined when another box did (then it is not supervised
+   * here). Absent on a box alone: every camera is this box's.
+   */
+  placement?(row: CameraRow): Promise<number | undefined>;
 }
 
 /** The supervisor's interface, as routes and main.ts use it. */
 export interface Fleet {
-  /** Creates an actor per stored camera and restores what each was doing. */
-  start(): Promise<void>;
+  /**
+   * Creates an actor per stored camera and restores what each was doing.
+   *
+   * @param owned several boxes: only these cameras, each with the lease epoch this box holds
+   */
+  start(owned?: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Several boxes: starts supervising a camera whose lease this box just took, restoring its
+   * stored desired state.
+   * @throws {NotFoundError} when the camera does not exist
+   */
+  adopt(id: string, epoch: number): Promise<void>;
+  /** Several boxes: stops a camera whose lease this box lost or handed over (no-op if absent). */
+  release(id: string): Promise<void>;
+  /** The cameras supervised here, each with its lease epoch (undefined on a box alone). */
+  owned(): Map<string, number | undefined>;
   /** Starts supervising a new camera (idle until capture starts). */
   add(camera: CameraRow): Promise<void>;
   /** Applies a changed source (URL, credentials, transport): a capturing camera reconnects. */
@@ -145,8 +170,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const { hub } = options;
 
-  const supervise = async (row: CameraRow) => {
-    const unit = await buildUnit(options, captureFps, log, row);
+  const supervise = async (row: CameraRow, epoch?: number) => {
+    const unit = await buildUnit(options, captureFps, log, row, epoch);
     units.set(row.id, unit);
     return unit;
   };
@@ -197,7 +222,11 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const stopUnit = (unit: Unit, deadline?: number) => stopCameraUnit(hub, unit, deadline);
 
-  const add = async (row: CameraRow) => restore(await supervise(row));
+  const add = async (row: CameraRow) => {
+    const epoch = options.placement ? await options.placement(row) : undefined;
+    if (options.placement && epoch === undefined) return;
+    restore(await supervise(row, epoch));
+  };
   const deletions = new Map<string, Promise<void>>();
 
   const stopSupervising = async (id: string) => {
@@ -217,17 +246,18 @@ export function createFleet(options: FleetOptions): Fleet {
   const untilIdle = (unit: Unit) => recordingIdle(unit.camera.actor, FINALIZE_TIMEOUT_MS);
 
   return {
-    async start() {
+    async start(owned) {
       const rows = await allCameras(db.sql);
       // Before any writer opens: spill files of cameras that are gone must not be replayed.
       await removeOrphanFiles(dataDir, new Set(rows.map((row) => row.id)), log).catch((error) => {
         log.warn("could not look for files of deleted cameras", { error });
       });
       for (const row of rows) {
+        if (owned && !owned.has(row.id)) continue;
         // One broken camera (a password sealed with another box's key) must not keep the rest
         // of the fleet from starting.
         try {
-          restore(await supervise(row));
+          restore(await supervise(row, owned?.get(row.id)));
         } catch (error) {
           log.error("camera left offline: it could not be started", { camera: row.id, error });
         }
@@ -235,7 +265,21 @@ export function createFleet(options: FleetOptions): Fleet {
       log.info("fleet started", { cameras: units.size });
     },
     add,
+    async adopt(id, epoch) {
+      const row = await getCamera(db.sql, id);
+      if (units.has(id)) await stopSupervising(id);
+      restore(await supervise(row, epoch));
+    },
+    async release(id) {
+      await stopSupervising(id);
+    },
+    owned() {
+      return new Map([...units].map(([id, unit]) => [id, unit.epoch]));
+    },
     async update(row) {
+      // Several boxes: a camera another box owns is that box's to reconnect (routes send the
+      // change there; a new owner reads the stored row).
+      if (options.placement && !units.has(row.id)) return;
       const unit = find(row.id);
       unit.row = row;
       // The hub restarts a puller only when its URL, credentials or transport changed: a rename

@@ -94,6 +94,8 @@ export interface LiveManager {
   list(): SessionInfo[];
   setQuality(id: string, quality: OpenRequest["quality"]): Promise<SessionInfo>;
   close(id: string): Promise<void>;
+  /** Ends every session of a camera at once (its lease moved to another box); resolves when ended. */
+  endCameraSessions(cameraId: string, reason: string): Promise<void>;
   /** The session's HLS sink (404 for unknown sessions and other outputs). */
   hls(id: string): HlsSink;
   /** The session's MJPEG sink. */
@@ -419,6 +421,11 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
       const session = find(id);
       session.actor.send({ type: "STOP", reason: "closed by request" });
       await session.closed;
+    },
+    async endCameraSessions(cameraId, reason) {
+      const ending = [...sessions.values()].filter((s) => s.request.camera === cameraId);
+      for (const session of ending) session.actor.send({ type: "STOP", reason });
+      await Promise.all(ending.map((s) => s.closed));
     },
     hls(id) {
       const sink = find(id).sink;

@@ -88,6 +88,7 @@ export class BatchWriter<R> {
       log,
       writeTimeoutMs: settings.writeTimeoutMs,
       counts: this.#stats,
+      fence: options.fence,
     });
     this.#spill = spill;
     this.#log = log;

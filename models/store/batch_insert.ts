@@ -12,7 +12,7 @@ import { UnavailableError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
 import { arrayLiteral } from "./array_literal.ts";
-import { isRowError, isUniqueViolation } from "./pg_errors.ts";
+import { isFenceError, isRowError, isUniqueViolation } from "./pg_errors.ts";
 import { columnArrays, insertStatement, type TableSpec } from "./table_spec.ts";
 
 /** Counters the inserts add to (the writer's own, shared). */
@@ -21,6 +21,22 @@ export interface InsertCounts {
   written: number;
   /** Rows the database refused as invalid. */
   dropped: number;
+}
+
+/**
+ * The lease a camera's rows are written under (several boxes on one database): every statement
+ * records `boxId` and `epoch` in the rows and is refused whole unless the box still holds the
+ * camera at that epoch (`vigil_fence`, migration 010).
+ */
+export interface WriteFence {
+  /** The camera whose lease is checked. */
+  cameraId: string;
+  /** This box. */
+  boxId: string;
+  /** The lease epoch this box holds the camera at. */
+  epoch: number;
+  /** Called when a statement was refused: the lease is lost. */
+  onLost?(): void;
 }
 
 /**
@@ -42,6 +58,7 @@ export class BatchInsert<R> {
   readonly #log: Logger;
   readonly #writeTimeoutMs: number;
   readonly #counts: InsertCounts;
+  readonly #fence: WriteFence | undefined;
   #abandoned = false;
   /** The statement in flight, to cancel it when abandoned. */
   #query: { cancel(): unknown } | undefined;
@@ -49,19 +66,24 @@ export class BatchInsert<R> {
   /**
    * @param sql the database
    * @param spec the table
-   * @param options the writer's logger, the time limit of one statement, the counters to add to
+   * @param options the writer's logger, the time limit of one statement, the counters to add to,
+   *   and the lease the rows are written under (none on a box alone)
    */
   constructor(
     sql: postgres.Sql,
     spec: TableSpec<R>,
-    options: { log: Logger; writeTimeoutMs: number; counts: InsertCounts },
+    options: { log: Logger; writeTimeoutMs: number; counts: InsertCounts; fence?: WriteFence },
   ) {
     this.#sql = sql;
     this.#spec = spec;
-    this.#text = insertStatement(spec);
+    this.#fence = options.fence;
+    const fenced = options.fence !== undefined;
+    this.#text = insertStatement(spec, { fenced });
     // For insert-only tables the first attempt at a batch leaves out `on conflict` (speculative
     // insertion measured ~20% slower); retries and replays keep it.
-    this.#plainText = spec.insertOnly ? insertStatement(spec, { idempotent: false }) : undefined;
+    this.#plainText = spec.insertOnly
+      ? insertStatement(spec, { idempotent: false, fenced })
+      : undefined;
     this.#log = options.log;
     this.#writeTimeoutMs = options.writeTimeoutMs;
     this.#counts = options.counts;
@@ -79,7 +101,9 @@ export class BatchInsert<R> {
    * @returns one array literal per column
    */
   literals(rows: readonly R[]): string[] {
-    return columnArrays(this.#spec, rows).map(arrayLiteral);
+    const columns = columnArrays(this.#spec, rows).map(arrayLiteral);
+    const fence = this.#fence;
+    return fence ? [...columns, fence.boxId, String(fence.epoch), fence.cameraId] : columns;
   }
 
   /** Gives up on the statement in flight (cancelled; nobody waits for the cancel) and any next. */
@@ -111,6 +135,17 @@ export class BatchInsert<R> {
       await this.#run(text, params ?? this.literals(rows), meanwhile);
       this.#counts.written += rows.length;
     } catch (error) {
+      if (isFenceError(error)) {
+        // Another box owns the camera now: these rows are not ours to write, ever. Dropped,
+        // never spilled (a replay would be refused too).
+        this.#counts.dropped += rows.length;
+        this.#log.warn("the lease is lost: the database refused the batch; dropping it", {
+          rows: rows.length,
+          epoch: this.#fence?.epoch,
+        });
+        this.#fence?.onLost?.();
+        return;
+      }
       // A duplicate id pushed twice: the idempotent statement skips it.
       if (text !== this.#text && isUniqueViolation(error)) return await this.insert(rows, false);
       if (!isRowError(error)) throw error;

@@ -28,6 +28,18 @@ export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === "23505";
 }
 
+/**
+ * Tells whether a write was refused by the lease fence (SQLSTATE VL001 from `vigil_fence`): the
+ * box no longer holds the camera at the epoch it wrote with. Retrying cannot help; the rows are
+ * another owner's business now.
+ *
+ * @param error what the driver threw
+ * @returns true for a fenced write
+ */
+export function isFenceError(error: unknown): boolean {
+  return sqlState(error) === "VL001";
+}
+
 function sqlState(error: unknown): string | undefined {
   const code = typeof error === "object" && error !== null && "code" in error
     ? error.code

@@ -56,7 +56,9 @@ const TYPE = /^[a-z_][a-z0-9_ ]*$/;
  *
  * @param spec the table
  * @param options `idempotent: false` leaves out the `on conflict` clause (first attempts of
- *   insert-only tables)
+ *   insert-only tables); `fenced: true` adds the writer's `box_id` and `lease_epoch` (the two
+ *   parameters after the columns) and refuses the whole statement, through `vigil_fence` and the
+ *   camera id after them, unless that box still holds the camera's lease at that epoch
  * @returns the SQL text
  * @throws {Error} when the spec names a table, column or type that is not a plain identifier
  * @example
@@ -67,7 +69,7 @@ const TYPE = /^[a-z_][a-z0-9_ ]*$/;
  */
 export function insertStatement<R>(
   spec: TableSpec<R>,
-  options: { idempotent?: boolean } = {},
+  options: { idempotent?: boolean; fenced?: boolean } = {},
 ): string {
   if (!IDENT.test(spec.table)) throw new Error(`writer: bad table name ${spec.table}`);
   for (const column of spec.columns) {
@@ -77,7 +79,12 @@ export function insertStatement<R>(
   }
   const names = spec.columns.map((column) => column.name).join(", ");
   const arrays = spec.columns.map((column, i) => `$${i + 1}::${column.type}[]`).join(", ");
-  const insert = `insert into ${spec.table} (${names}) select * from unnest(${arrays})`;
+  const n = spec.columns.length;
+  const insert = options.fenced
+    ? `insert into ${spec.table} (${names}, box_id, lease_epoch) ` +
+      `select *, $${n + 1}::uuid, $${n + 2}::int8 from unnest(${arrays}) ` +
+      `where (select vigil_fence($${n + 3}::uuid, $${n + 1}::uuid, $${n + 2}::int8))`
+    : `insert into ${spec.table} (${names}) select * from unnest(${arrays})`;
   return options.idempotent === false ? insert : `${insert} on conflict ${spec.onConflict}`;
 }
 

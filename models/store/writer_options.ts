@@ -8,6 +8,7 @@ import type postgres from "postgres";
 import { ValidationError } from "../errors.ts";
 import type { TableSpec } from "./table_spec.ts";
 import type { WriterLimits } from "./write_plan.ts";
+import type { WriteFence } from "./batch_insert.ts";
 
 /** Options of `BatchWriter.open`. */
 export interface WriterOptions<R> {
@@ -46,6 +47,8 @@ export interface WriterOptions<R> {
    * could hang instead of spilling.
    */
   writeTimeoutMs?: number;
+  /** The camera's lease, when several boxes share the database (none on a box alone). */
+  fence?: WriteFence;
 }
 
 /** Counters for health and metrics. */

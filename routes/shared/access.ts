@@ -75,6 +75,7 @@ const FILTERED_PATHS = [
   /^\/api\/events\/stream$/,
   /^\/api\/events\/[^/]+(\/snapshot\.jpg)?$/,
   /^\/api\/detections\/?$/,
+  /^\/api\/detections\/counts$/,
   // Live sessions and their media answer 404 for a session of a camera the token may not see.
   /^\/api\/live(\/[^/]+)?\/?$/,
   /^\/live\/[^/]+\/[^/]+$/,

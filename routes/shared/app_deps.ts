@@ -17,6 +17,7 @@ import type { LiveManager } from "../../actors/live/manager.ts";
 import type { Metrics } from "../../actors/metrics/collector.ts";
 import type { ConsoleFiles } from "../../web/build.ts";
 import type { PtzControl } from "../../actors/onvif/ptz_control.ts";
+import type { Coordinator } from "../../actors/cluster/coordinator.ts";
 
 /** What the routes need from the running system. */
 export interface AppDeps {
@@ -67,6 +68,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** Origins a browser may call the API and `/live` from (`VIGIL_CORS_ORIGINS`); default none. */
   corsOrigins?: readonly string[];
+  /** Several boxes on one database: this box's leases (absent on a box alone). */
+  cluster?: Coordinator;
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }

@@ -99,6 +99,16 @@ export const Camera = z.object({
       description: "The camera's paths on the RTSP relay (stream hub); one per distinct source URL",
     }),
   }).openapi({ description: "The live state of its actor" }),
+  owner: z.object({
+    boxId: UuidOut,
+    self: z.boolean().openapi({ description: "The box answering is the owner" }),
+    baseUrl: z.string(),
+    rtspUrl: z.string(),
+  }).nullable().optional().openapi({
+    description: "Several boxes (`GET /api/cameras/{id}` only): the box holding the camera's " +
+      "lease, whose view `state` then is (`stream: unknown` when it did not answer in time); " +
+      "null while no box holds it",
+  }),
 }).openapi("Camera");
 
 /**

@@ -122,6 +122,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/events/{id}": { ids: "events" },
   "GET /api/events/{id}/snapshot.jpg": { ids: "events" },
   "GET /api/detections": { query: SERIES },
+  "GET /api/detections/counts": { query: { bucket: ["5m", "1d"], label: ["person"] } },
   // Recording a camera that never answers: the recorder backs off; a stop finalizes at once.
   "PUT /api/cameras/{id}/recording": {
     bodies: [
@@ -174,6 +175,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "PUT /api/live/{id}": { bodies: [{ quality: "360p" }, { quality: "source" }] },
   "DELETE /api/live/{id}": {},
   "GET /api/dispatch/{id}": { ids: "cameras" },
+  "GET /api/boxes": {},
   "GET /live/{id}/index.m3u8": { query: { exp: ["9999999999", "1"], sig: ["x", "A".repeat(43)] } },
   "GET /live/{id}/mjpeg": { query: { exp: ["9999999999"], sig: ["A".repeat(43)] } },
   "GET /live/{id}/{segment}": {},

@@ -3936,6 +3936,110 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/detections/counts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Detections counted per label per time bucket
+     * @description Counted in the database: a day at 5-minute buckets reads no row into Vigil. `from` at or after `to` is 422, and so is a range of more than 2,000 buckets.
+     *
+     *     Roles: admin, viewer (permission `read`).
+     */
+    get: {
+      parameters: {
+        query?: {
+          camera?: string;
+          label?: string;
+          /** @description Bucket size (aligned to the epoch, UTC) */
+          bucket?: "1m" | "5m" | "15m" | "1h" | "1d";
+          /** @description Inclusive; default `to` − 24 h */
+          from?: string;
+          /** @description Exclusive; default now */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The counts */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DetectionCounts"];
+          };
+        };
+        /** @description A path or query parameter is malformed or unknown */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description `from` is at or after `to`, or too many buckets */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/tokens": {
     parameters: {
       query?: never;
@@ -5424,6 +5528,90 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description No box holds the camera now; retry shortly */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/boxes": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The boxes sharing this database
+     * @description Roles: admin, viewer (permission `read`).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every box */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["BoxList"];
+          };
+        };
+        /** @description No bearer token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The token's role lacks the permission */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many failed authentications from this address: wait `Retry-After` seconds */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     put?: never;
@@ -5980,6 +6168,18 @@ export interface components {
         /** @description The camera's paths on the RTSP relay (stream hub); one per distinct source URL */
         hub: components["schemas"]["HubPath"][];
       };
+      /** @description Several boxes (`GET /api/cameras/{id}` only): the box holding the camera's lease, whose view `state` then is (`stream: unknown` when it did not answer in time); null while no box holds it */
+      owner?: {
+        /**
+         * Format: uuid
+         * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+         */
+        boxId: string;
+        /** @description The box answering is the owner */
+        self: boolean;
+        baseUrl: string;
+        rtspUrl: string;
+      } | null;
     };
     /** @description A device claimed to be this camera at a new address and could not show it before receiving credentials, so Vigil did not follow it; an admin accepts (`POST .../suspected-move/accept`) or dismisses it. null when there is none */
     SuspectedMove: {
@@ -6728,6 +6928,30 @@ export interface components {
         number,
       ];
     };
+    DetectionCounts: {
+      bucket: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      to: string;
+      /** @description Per bucket and label, buckets without detections left out */
+      items: {
+        /**
+         * Format: date-time
+         * @description Start of the bucket
+         * @example 2026-11-25T14:00:00.000Z
+         */
+        bucket: string;
+        label: string;
+        count: number;
+      }[];
+    };
     CreatedToken: components["schemas"]["Token"] & {
       /**
        * @description The bearer token, shown only in this reply
@@ -7050,6 +7274,42 @@ export interface components {
         /** @description Annotated sessions are possible now */
         annotated: boolean;
       };
+    };
+    BoxList: {
+      items: components["schemas"]["Box"][];
+      next: null;
+    };
+    Box: {
+      /**
+       * Format: uuid
+       * @description The box id (the `box-id` file of its data dir)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      id: string;
+      /** @enum {string} */
+      state: "up" | "down";
+      /** @description The box answering */
+      self: boolean;
+      /** @example http://box2:8080 */
+      baseUrl: string;
+      /** @example rtsp://box2:8554 */
+      rtspUrl: string;
+      /** @description Cameras it takes at most; null for a box alone (no limit) */
+      capacity: number | null;
+      version: string;
+      /** @description Cameras it holds a lease on */
+      cameras: string[];
+      /**
+       * Format: date-time
+       * @description null for a box alone
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      heartbeatAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T14:00:00.000Z
+       */
+      startedAt: string | null;
     };
   };
   responses: never;

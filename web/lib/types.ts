@@ -15,6 +15,8 @@ type Schema<Name extends keyof components["schemas"]> = components["schemas"][Na
 export type ErrorReply = Schema<"Error">;
 /** `GET /api/health`. */
 export type Health = Schema<"Health">;
+/** A box sharing the database (`GET /api/boxes`). */
+export type Box = Schema<"Box">;
 
 /**
  * The size and codec of a camera's stream. The camera's `state` carries it, though the document

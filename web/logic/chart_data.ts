@@ -1,6 +1,6 @@
 /**
- * Detections per label over time, for the camera page's chart: the per-frame table counted into
- * equal time buckets, one series per label.
+ * Detections per label over time, for the camera page's chart: the database's counts per
+ * time bucket laid out as one series per label.
  *
  * @module
  */
@@ -23,36 +23,36 @@ export interface ChartData {
 }
 
 /**
- * Counts detections into `buckets` equal intervals of `[from, to)`, per label. Labels are ordered
- * by their total, most first; detections outside the range are ignored.
+ * Lays counts the database made (`GET /api/detections/counts`: buckets aligned to the epoch) out
+ * as the chart's series: one bucket per `bucketMs` from the one holding `from` to the one holding
+ * `to`, zero where the database had no row. Labels are ordered by their total, most first.
  *
- * @param items detections (`ts` ISO 8601, `label`)
+ * @param items counts per bucket start (ISO 8601) and label
  * @param from range start, ms
  * @param to range end, ms (exclusive)
- * @param buckets how many intervals (≥ 1)
+ * @param bucketMs the bucket size the counts were asked with
  * @returns the series
  * @example
  * ```ts
- * bucketDetections([{ ts: "1970-01-01T00:00:00.500Z", label: "car" }], 0, 1000, 2);
- * // { from: 0, bucketMs: 500, series: [{ label: "car", counts: [0, 1], total: 1 }], max: 1 }
+ * seriesFromCounts([{ bucket: "1970-01-01T00:01:00.000Z", label: "car", count: 3 }], 0, 120_000, 60_000);
+ * // { from: 0, bucketMs: 60000, series: [{ label: "car", counts: [0, 3], total: 3 }], max: 3 }
  * ```
  */
-export function bucketDetections(
-  items: readonly { ts: string; label: string }[],
+export function seriesFromCounts(
+  items: readonly { bucket: string; label: string; count: number }[],
   from: number,
   to: number,
-  buckets: number,
+  bucketMs: number,
 ): ChartData {
-  const count = Math.max(1, Math.floor(buckets));
-  const bucketMs = Math.max(1, (to - from) / count);
+  const first = Math.floor(from / bucketMs) * bucketMs;
+  const count = Math.max(1, Math.ceil((to - first) / bucketMs));
   const byLabel = new Map<string, number[]>();
   for (const item of items) {
-    const t = Date.parse(item.ts);
-    if (!(t >= from && t < to)) continue;
-    const index = Math.min(count - 1, Math.floor((t - from) / bucketMs));
+    const index = Math.round((Date.parse(item.bucket) - first) / bucketMs);
+    if (!(index >= 0 && index < count)) continue;
     let counts = byLabel.get(item.label);
     if (!counts) byLabel.set(item.label, counts = new Array<number>(count).fill(0));
-    counts[index]! += 1;
+    counts[index]! += item.count;
   }
   const series = [...byLabel].map(([label, counts]) => ({
     label,
@@ -60,5 +60,5 @@ export function bucketDetections(
     total: counts.reduce((a, b) => a + b, 0),
   })).sort((a, b) => b.total - a.total || a.label.localeCompare(b.label));
   const max = Math.max(1, ...series.flatMap((s) => s.counts));
-  return { from, bucketMs, series, max };
+  return { from: first, bucketMs, series, max };
 }
