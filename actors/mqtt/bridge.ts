@@ -25,6 +25,7 @@ import {
   removals,
   topicsOf,
 } from "../../models/mqtt/topics.ts";
+import { labelLevels } from "../../models/mqtt/label_levels.ts";
 import { Occupancy } from "../../models/mqtt/occupancy.ts";
 import { Outbox } from "../../models/mqtt/outbox.ts";
 import { backoffDelay } from "../../models/backoff.ts";
@@ -41,6 +42,12 @@ export const STATE_POLL_MS = 2000;
 /** Reconnect backoff: first delay and cap. */
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
+/**
+ * A connection counts as good, and the backoff starts over, only once it has stayed up this long:
+ * a broker that accepts and then drops the client (a rejected publish, an ACL) is otherwise
+ * redialled at the first delay forever.
+ */
+export const STABLE_CONNECTION_MS = 5000;
 /** A stop waits this long for `offline` to be acknowledged, and then for the disconnect. */
 export const STOP_MS = 1000;
 /** Open events remembered for `before` at most. */
@@ -70,6 +77,8 @@ export interface MqttBridgeOptions {
   outboxCapacity?: number;
   /** Default {@linkcode STATE_POLL_MS}. */
   statePollMs?: number;
+  /** Default {@linkcode STABLE_CONNECTION_MS}. */
+  stableConnectionMs?: number;
 }
 
 /** A running bridge. */
@@ -97,6 +106,10 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   /** Discovery config topics per camera, so a deleted camera's can be removed. */
   const configs = new Map<string, MqttMessage[]>();
   const lastSeen = new Map<string, MqttEvent>();
+  /** Each camera's labels as of the last refresh, so a count's level agrees with discovery's. */
+  const cameraLabels = new Map<string, readonly string[]>();
+  const levelsOf = (camera: string) =>
+    labelLevels([...cameraLabels.get(camera) ?? [], ...occupancy.counts(camera).keys()]);
   let connected = false;
   let stopped = false;
   let inFlight = 0;
@@ -104,6 +117,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   let published = 0;
   let failures = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let stableTimer: ReturnType<typeof setTimeout> | undefined;
 
   const client: MqttClient = connect(settings.url, {
     clientId: options.clientId,
@@ -153,6 +167,9 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
     dirty.add(message.topic);
   };
 
+  const setCount = (topic: string, count: number) =>
+    setRetained({ topic, payload: String(count), retain: true, qos: 1 });
+
   const unsubscribe = bus.subscribe(({ action, event }) => {
     const after = mqttEvent(event, options.baseUrl);
     const before = lastSeen.get(event.id) ?? null;
@@ -162,13 +179,11 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
       lastSeen.set(event.id, after);
     }
     outbox.push(eventMessage(settings.prefix, action, before, after));
-    for (const change of occupancy.apply(action, event)) {
-      setRetained({
-        topic: topics.count(change.camera, change.label),
-        payload: String(change.count),
-        retain: true,
-        qos: 1,
-      });
+    // The label's count, then the camera's total (a label may itself be called `all`).
+    const [own, total] = occupancy.apply(action, event);
+    if (own && total) {
+      setCount(topics.count(own.camera, levelsOf(own.camera).get(own.label)!), own.count);
+      setCount(topics.all(total.camera), total.count);
     }
     pump();
   });
@@ -186,6 +201,8 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
       seen.add(camera.id);
       const counts = occupancy.counts(camera.id);
       const labels = [...new Set([...camera.labels, ...counts.keys()])].sort();
+      cameraLabels.set(camera.id, labels);
+      const levels = labelLevels(labels);
       const config = discoveryMessages(settings, { ...camera, labels });
       const gone = (configs.get(camera.id) ?? []).filter((old) =>
         !config.some((m) => m.topic === old.topic)
@@ -200,32 +217,39 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
         setRetained(message);
       }
       configs.set(camera.id, config);
-      for (const label of [...labels, "all"]) {
-        const topic = topics.count(camera.id, label);
-        if (!retained.has(topic)) {
-          const count = label === "all" ? occupancy.total(camera.id) : counts.get(label) ?? 0;
-          setRetained({ topic, payload: String(count), retain: true, qos: 1 });
-        }
+      // Every time, not only for new topics: a new look-alike label can move an old one's level.
+      for (const label of labels) {
+        setCount(topics.count(camera.id, levels.get(label)!), counts.get(label) ?? 0);
       }
+      setCount(topics.all(camera.id), occupancy.total(camera.id));
     }
     for (const [id, old] of configs) {
       if (seen.has(id)) continue;
+      cameraLabels.delete(id);
       for (const message of removals(old)) setRetained(message);
       configs.delete(id);
     }
     pump();
   };
   let refreshing = Promise.resolve();
+  let refreshesPending = 0;
   const refreshSoon = () => {
-    refreshing = refreshing.then(refresh);
+    refreshesPending++;
+    refreshing = refreshing.then(refresh).finally(() => refreshesPending--);
     return refreshing;
   };
-  const poller = setInterval(refreshSoon, options.statePollMs ?? STATE_POLL_MS);
+  // A tick while a refresh waits (a stalled database) is skipped rather than queued behind it.
+  const poller = setInterval(() => {
+    if (refreshesPending === 0) refreshSoon();
+  }, options.statePollMs ?? STATE_POLL_MS);
   refreshSoon();
 
   client.on("connect", () => {
-    failures = 0;
     connected = true;
+    clearTimeout(stableTimer);
+    stableTimer = setTimeout(() => {
+      failures = 0;
+    }, options.stableConnectionMs ?? STABLE_CONNECTION_MS);
     log.info("connected");
     setRetained({ topic: topics.available, payload: "online", retain: true, qos: 1 });
     // A new session: the broker may have lost anything retained since (a restart without
@@ -247,6 +271,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   client.on("close", () => {
     if (connected && !stopped) log.warn("disconnected");
     connected = false;
+    clearTimeout(stableTimer);
     // Writes handed to the old connection will not report back: start counting afresh.
     generation++;
     inFlight = 0;
@@ -266,6 +291,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
       unsubscribe();
       clearInterval(poller);
       clearTimeout(reconnectTimer);
+      clearTimeout(stableTimer);
       await refreshing.catch(() => {});
       // A clean stop says `offline` itself; the will covers a killed process.
       if (connected) {

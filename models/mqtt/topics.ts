@@ -3,7 +3,8 @@
  * Frigate's conventions (`<prefix>/events` with `{type: new|update|end, before, after}`,
  * `<prefix>/<camera>/<label>` counts, `<prefix>/<camera>/all`, `<prefix>/available`,
  * `<prefix>/<camera>/<feature>/set|state` switches), with the camera's id as its topic level: ids
- * never change and never need escaping, names may do both. Home Assistant discovery configs
+ * never change and never need escaping, names may do both; a label's level is its slug
+ * (models/mqtt/label_levels.ts). Home Assistant discovery configs
  * (https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery) are retained, one device per
  * camera, every entity with a `unique_id`.
  *
@@ -11,6 +12,7 @@
  */
 import type { EventView } from "../store/events.ts";
 import { isUuid } from "../ids.ts";
+import { labelLevels } from "./label_levels.ts";
 
 /** One message to publish. */
 export interface MqttMessage {
@@ -50,7 +52,8 @@ export function topicsOf(prefix: string) {
   return {
     available: `${prefix}/available`,
     events: `${prefix}/events`,
-    count: (camera: string, label: string) => `${prefix}/${camera}/${label}`,
+    /** A label's count; `level` is the label's slug from {@linkcode labelLevels}, never raw. */
+    count: (camera: string, level: string) => `${prefix}/${camera}/${level}`,
     all: (camera: string) => `${prefix}/${camera}/all`,
     state: (camera: string) => `${prefix}/${camera}/state`,
     switchState: (camera: string, name: SwitchName) => `${prefix}/${camera}/${name}/state`,
@@ -139,7 +142,8 @@ const objectId = (camera: string) => `vigil_${camera.replaceAll("-", "")}`;
 
 /**
  * A camera's Home Assistant discovery configs (retained): an occupancy binary sensor, a count
- * sensor per label, the camera's state, and with commands on the two switches.
+ * sensor per label (its slug in the topic and ids, the label itself in the name), the camera's
+ * state, and with commands on the two switches.
  *
  * @param options prefixes and commands
  * @param camera the camera
@@ -163,6 +167,7 @@ export function discoveryMessages(options: DiscoveryOptions, camera: CameraFacts
     retain: true,
     qos: 1,
   });
+  const levels = labelLevels(camera.labels);
   const messages = [
     config("binary_sensor", "occupancy", {
       name: "Occupancy",
@@ -172,9 +177,9 @@ export function discoveryMessages(options: DiscoveryOptions, camera: CameraFacts
     }),
     config("sensor", "state", { name: "Stream", state_topic: t.state(camera.id) }),
     ...camera.labels.map((label) =>
-      config("sensor", `${label}_count`, {
+      config("sensor", `${levels.get(label)}_count`, {
         name: `${label} count`,
-        state_topic: t.count(camera.id, label),
+        state_topic: t.count(camera.id, levels.get(label)!),
         state_class: "measurement",
       })
     ),

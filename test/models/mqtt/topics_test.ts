@@ -10,6 +10,7 @@ import {
   parseCommand,
   removals,
 } from "../../../models/mqtt/topics.ts";
+import { labelLevels, labelSlug } from "../../../models/mqtt/label_levels.ts";
 import { mqttSettingsFromEnv } from "../../../models/mqtt/mqtt_settings.ts";
 import { Outbox } from "../../../models/mqtt/outbox.ts";
 import { Occupancy } from "../../../models/mqtt/occupancy.ts";
@@ -91,6 +92,69 @@ Deno.test("discoveryMessages() retains one config per entity with a unique_id", 
     ));
     assert.ok(gone.every((m) => m.payload === "" && m.retain));
   });
+});
+
+Deno.test("labelSlug() makes any label a safe topic level apart from Vigil's own", () => {
+  const cases: [string, string][] = [
+    ["person", "person"],
+    ["traffic light", "traffic_light"],
+    ["Car", "car"],
+    ["car/#", "car__"],
+    ["a+b", "a_b"],
+    ["über-wagen", "_ber-wagen"],
+    ["state", "state_label"],
+    ["All", "all_label"],
+    ["analytics", "analytics_label"],
+    ["recording", "recording_label"],
+  ];
+  for (const [label, slug] of cases) {
+    assert.equal(labelSlug(label), slug, label);
+    assert.match(labelSlug(label), /^[a-z0-9_-]+$/);
+  }
+});
+
+Deno.test("labelLevels() keeps labels that are their own slug and numbers look-alikes in sorted order", () => {
+  const levels = labelLevels(["car/x", "car_x", "car+x", "state", "state_label", "person"]);
+  assert.deepEqual(Object.fromEntries(levels), {
+    "car/x": "car_x_3",
+    "car_x": "car_x",
+    "car+x": "car_x_2",
+    "state": "state_label_2",
+    "state_label": "state_label",
+    "person": "person",
+  });
+  assert.deepEqual(labelLevels(["car+x", "car/x"]), labelLevels(["car/x", "car+x"]), "order-free");
+});
+
+Deno.test("discoveryMessages() uses the label's slug in topics and ids, the label in the name", () => {
+  const messages = discoveryMessages(
+    { prefix: "vigil", discoveryPrefix: "homeassistant", commands: false },
+    {
+      id: CAMERA,
+      name: "hall",
+      stream: "live",
+      analytics: true,
+      recording: false,
+      labels: ["traffic light", "car/#", "state"],
+    },
+  );
+  // Home Assistant's discovery topic: <component>/[<node_id>/]<object_id>/config.
+  const HA = /^homeassistant\/\w+\/(?:[a-zA-Z0-9_-]+\/)?[a-zA-Z0-9_-]+\/config$/;
+  for (const m of messages) {
+    assert.match(m.topic, HA);
+    const config = JSON.parse(m.payload);
+    assert.match(config.object_id, /^[a-zA-Z0-9_-]+$/);
+    assert.match(config.unique_id, /^[a-zA-Z0-9_-]+$/);
+  }
+  const light = messages.find((m) => m.topic.endsWith("/traffic_light_count/config"));
+  assert.ok(light, messages.map((m) => m.topic).join("\n"));
+  const config = JSON.parse(light.payload);
+  assert.equal(config.name, "traffic light count");
+  assert.equal(config.state_topic, `vigil/${CAMERA}/traffic_light`);
+  const states = messages.map((m) => JSON.parse(m.payload).state_topic);
+  assert.equal(states.filter((t) => t === `vigil/${CAMERA}/state`).length, 1, "only the stream");
+  assert.ok(states.includes(`vigil/${CAMERA}/state_label`));
+  assert.ok(states.includes(`vigil/${CAMERA}/car__`));
 });
 
 Deno.test("parseCommand() takes <prefix>/<camera>/<switch>/set with ON or OFF only", () => {
