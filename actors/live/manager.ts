@@ -181,6 +181,12 @@ export async function startLive(options: LiveOptions): Promise<LiveManager> {
       forwarding.stop();
       throw error;
     }
+    // The session may have ended while the hub's keyframe was awaited: its `complete` handler has
+    // run, so nothing else would stop this forwarding, which would publish the path ownerless.
+    if (!sessions.has(session.id)) {
+      forwarding.stop();
+      throw new ConflictError(`live session ${session.id} ended while switching`);
+    }
     session.forwarding?.stop();
     session.forwarding = forwarding;
   };

@@ -17,6 +17,7 @@ import { INTERLEAVED_HEADER } from "../../models/rtsp/interleaved.ts";
 import { keyframeStart, rtpPayload } from "../../models/rtsp/rtp.ts";
 import { spropParameterSets } from "../../models/rtsp/sdp.ts";
 import { parameterSetsPacket } from "../../models/rtsp/parameter_sets.ts";
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from "../../models/backoff.ts";
 
 /** A running forward. */
 export interface PathForwarding {
@@ -35,7 +36,7 @@ interface Source {
 
 /**
  * Forwards `from`'s video to `to` until stopped, re-attaching when `from` comes back after it went
- * away.
+ * away, however long that takes (a dead camera is probed for minutes).
  */
 export class PathForward implements StreamPublisher {
   #source: Source | null = null;
@@ -46,6 +47,8 @@ export class PathForward implements StreamPublisher {
   #stopped = false;
   #attaching = false;
   #started: () => void = () => {};
+  /** Ends the pause between two re-attach attempts early (on stop). */
+  #wake: () => void = () => {};
 
   /**
    * @param paths the server's paths
@@ -77,6 +80,7 @@ export class PathForward implements StreamPublisher {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#started();
+    this.#wake();
     const source = this.#source;
     this.#source = null;
     source?.stream.detach(source.reader);
@@ -154,8 +158,35 @@ export class PathForward implements StreamPublisher {
       close: (why) => {
         reason = why;
         this.#source = null;
-        if (!this.#stopped) void this.#attach().catch(() => {});
+        if (!this.#stopped) void this.#reattach();
       },
     };
+  }
+
+  /**
+   * Attaches again until it works or the forwarder stops: each attempt waits up to `waitMs` for
+   * the path to be published (woken as soon as it is), so an absent path costs one timer per
+   * attempt; a path that is there but unusable (no video) is retried after a backoff pause.
+   */
+  async #reattach(): Promise<void> {
+    for (let failures = 1; !this.#stopped; failures++) {
+      try {
+        await this.#attach();
+        return;
+      } catch {
+        if (!this.paths.get(this.from)) continue;
+      }
+      await this.#pause(backoffDelay(failures, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }));
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }

@@ -24,11 +24,10 @@ import {
   type TrackClock,
 } from "../../models/rtsp/rtp.ts";
 import { learnSenderReport, senderReport } from "../../models/rtsp/rtcp.ts";
+import { Pacer } from "./rtsp_pacer.ts";
 
 /** Sender reports go to a track's readers this often (RFC 3550 §6.2: at least 5 s apart). */
 export const SENDER_REPORT_INTERVAL_MS = 5000;
-/** A packet due this soon goes out now (timers are not finer than that anyway). */
-const PACING_SLACK_MS = 4;
 import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
 
 /** Where a reader's packets go: a client's connection, or a path forwarded in process. */
@@ -126,8 +125,7 @@ export class Stream {
   #bitrate = 0;
   #sessionId = Math.floor(Math.random() * 2 ** 31);
   /** A publisher's buffered start, held until due (`catchUpDue`), in arrival order. */
-  #paced: { track: number; frame: Uint8Array; due: number }[] = [];
-  #pacer: ReturnType<typeof setTimeout> | undefined;
+  #pacer = new Pacer((track, out, now) => this.#deliver(track, out, now));
 
   /**
    * @param path the path
@@ -158,7 +156,7 @@ export class Stream {
    * @returns the readers that had to be closed
    */
   publish(conn: StreamPublisher, sdp: Sdp): number {
-    this.#flushPaced(Infinity);
+    this.#pacer.flush(Infinity);
     this.publisher = conn;
     this.#stats.publishers++;
     this.#clearGop();
@@ -178,7 +176,7 @@ export class Stream {
 
   /** The publisher left; readers stay until a new one comes or the path is removed. */
   unpublish(): void {
-    this.#flushPaced(Infinity);
+    this.#pacer.flush(Infinity);
     this.publisher = null;
     this.#clearGop();
   }
@@ -192,7 +190,7 @@ export class Stream {
    */
   startPosition(track: number): { seq: number; ts: number } | null {
     const first = this.#catchUpBurst().find((c) => c.track === track) ??
-      this.#paced.find((p) => p.track === track);
+      this.#pacer.first(track);
     if (first) {
       const rtp = first.frame.subarray(INTERLEAVED_HEADER);
       return { seq: (rtp[2]! << 8) | rtp[3]!, ts: rtpTimestamp(rtp) };
@@ -257,13 +255,7 @@ export class Stream {
     const out = frame(0, packet);
     const rtp = out.subarray(INTERLEAVED_HEADER);
     rewriteRtp(t.clock, rtp, now);
-    const due = catchUpDue(t.clock, rtpTimestamp(rtp));
-    if (this.#paced.length > 0 || due > now + PACING_SLACK_MS) {
-      this.#paced.push({ track, frame: out, due });
-      this.#pace();
-      return;
-    }
-    this.#deliver(track, out, now);
+    this.#pacer.offer({ track, frame: out, due: catchUpDue(t.clock, rtpTimestamp(rtp)) }, now);
   }
 
   /** A rewritten packet goes out: cached, after a sender report when one is due, to its readers. */
@@ -278,29 +270,6 @@ export class Stream {
     }
     if (this.#gopValid) this.#cache({ track, rtcp: false, frame: out });
     this.#fanOut(track, false, out);
-  }
-
-  /** Sends the held packets as they fall due. */
-  #pace(): void {
-    if (this.#pacer !== undefined || this.#paced.length === 0) return;
-    const wait = Math.max(0, this.#paced[0]!.due - Date.now());
-    this.#pacer = setTimeout(() => {
-      this.#pacer = undefined;
-      this.#flushPaced(Date.now() + PACING_SLACK_MS);
-      this.#pace();
-    }, wait);
-  }
-
-  /** Sends the held packets due by `until` (all with `Infinity`). */
-  #flushPaced(until: number): void {
-    while (this.#paced.length > 0 && this.#paced[0]!.due <= until) {
-      const next = this.#paced.shift()!;
-      this.#deliver(next.track, next.frame, Date.now());
-    }
-    if (this.#paced.length === 0) {
-      clearTimeout(this.#pacer);
-      this.#pacer = undefined;
-    }
   }
 
   /** Queues a framed packet to every reader of its track (dropping readers that stopped reading). */

@@ -160,11 +160,14 @@ export function rewriteRtp(clock: TrackClock, packet: Uint8Array, now: number): 
  * while probing its source at once) is so forwarded faster than real time until it has caught
  * up, never in one instant: a reader's jitter buffer that stamps pictures from arrival and RTP
  * time (GStreamer's) would stamp the live pictures after an instant burst earlier than the
- * burst's. Timestamps are left as they are.
+ * burst's. Timestamps are left as they are. A packet that would fall due after the window (a
+ * forward timestamp jump: a camera's clock step, a bad pts) is not a buffered start: it is due at
+ * once, or it would hold everything behind it for as long as the jump (hours).
  *
  * @param clock the track's clock (after {@linkcode rewriteRtp} of the packet)
  * @param ts the packet's rewritten timestamp
  * @returns when it is due (epoch ms); 0 outside the publisher's first {@linkcode CATCH_UP_MS}
+ *   or when it would fall due after them
  * @example
  * ```ts
  * const due = catchUpDue(clock, rtpTimestamp(packet));
@@ -174,7 +177,8 @@ export function rewriteRtp(clock: TrackClock, packet: Uint8Array, now: number): 
 export function catchUpDue(clock: TrackClock, ts: number): number {
   if (clock.lastAt - clock.syncedAt >= CATCH_UP_MS) return 0;
   const media = (((ts - clock.syncTs) | 0) * 1000) / clock.clockRate;
-  return clock.syncedAt + Math.max(0, media) / 2;
+  const due = clock.syncedAt + Math.max(0, media) / 2;
+  return due > clock.syncedAt + CATCH_UP_MS ? 0 : due;
 }
 
 /**

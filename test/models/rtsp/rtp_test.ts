@@ -72,6 +72,10 @@ Deno.test("catchUpDue() paces a publisher's first seconds at twice real time, th
   const burst = rtp(28, 50 + 90000);
   rewriteRtp(clock, burst, 10_005);
   assert.equal(catchUpDue(clock, fields(burst).ts), 10_500);
+  // A forward jump (an hour) would be due long after the window: it goes at once instead.
+  const jump = rtp(29, 50 + 90000 * 3600);
+  rewriteRtp(clock, jump, 10_010);
+  assert.equal(catchUpDue(clock, fields(jump).ts), 0, "a timestamp jump is not held");
   const late = rtp(200, 50 + 90000 * 5);
   rewriteRtp(clock, late, 10_000 + CATCH_UP_MS);
   assert.equal(catchUpDue(clock, fields(late).ts), 0, "after the window: no pacing");
