@@ -32,7 +32,8 @@ import {
   startRecordingsRetention,
 } from "./recording/retention.ts";
 import { type Relay, type RelayOptions, startRelay } from "./stream/relay.ts";
-import { type LiveManager, type LiveOptions, startLive } from "./live/manager.ts";
+import { startLive } from "./live/manager.ts";
+import type { LiveManager, LiveOptions } from "./live/manager_api.ts";
 import { hubSource } from "./live/source.ts";
 import { loadBoxId } from "../models/box.ts";
 import { join } from "node:path";

@@ -13,7 +13,7 @@ import type { FeedMessage } from "../../actors/camera/event_recorder.ts";
 import type { DiscoveryRegistry } from "../../actors/onvif/discovery.ts";
 import type { Relay } from "../../actors/stream/relay.ts";
 import type { Compiler } from "../../actors/recording/compiler.ts";
-import type { LiveManager } from "../../actors/live/manager.ts";
+import type { LiveManager } from "../../actors/live/manager_api.ts";
 import type { Metrics } from "../../actors/metrics/collector.ts";
 import type { ConsoleFiles } from "../../web/build.ts";
 import type { PtzControl } from "../../actors/onvif/ptz_control.ts";
