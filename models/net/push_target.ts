@@ -9,6 +9,7 @@
  * @module
  */
 import { ValidationError } from "../errors.ts";
+import { addressText, effectiveAddress } from "./ip_address.ts";
 
 /** A push target, its password apart. */
 export interface PushTarget {
@@ -107,7 +108,8 @@ export function parsePushAllow(raw: string): PushAllowEntry[] {
 }
 
 /**
- * Whether `VIGIL_PUSH_ALLOW` lets a push reach a host and port.
+ * Whether `VIGIL_PUSH_ALLOW` lets a push reach a host and port. An address matches an entry that
+ * is the same address in another spelling (`[::ffff:127.0.0.1]` and `127.0.0.1`).
  *
  * @param allow the parsed entries
  * @param host host as the target names it, or an address it resolves to
@@ -116,33 +118,41 @@ export function parsePushAllow(raw: string): PushAllowEntry[] {
  */
 export function pushAllowed(allow: readonly PushAllowEntry[], host: string, port: number): boolean {
   const name = unbracket(host.toLowerCase());
-  return allow.some((entry) => entry.host === name && (entry.port === null || entry.port === port));
+  return allow.some((entry) =>
+    (entry.host === name || sameAddress(entry.host, name)) &&
+    (entry.port === null || entry.port === port)
+  );
 }
 
 /**
  * Why an address must not be pushed to, if it must not: loopback, link-local, or unspecified.
+ * The rule reads the address's bytes, so every spelling of an IPv6 address is caught, and an
+ * IPv6 address that stands for an IPv4 one (mapped `::ffff:7f00:1`, compatible `::7f00:1`, NAT64
+ * `64:ff9b::7f00:1`) is judged as that IPv4 address.
  *
  * @param address an IPv4 or IPv6 address
  * @returns `"loopback"`, `"link-local"`, `"unspecified"`, or undefined for an ordinary address
+ *   (or a text that is no address literal)
  * @example
  * ```ts
  * addressProblem("127.0.0.2"); // "loopback"
+ * addressProblem("::ffff:7f00:1"); // "loopback"
  * addressProblem("fe80::1"); // "link-local"
  * ```
  */
 export function addressProblem(address: string): string | undefined {
-  const a = unbracket(address.toLowerCase());
-  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.\d+\.\d+$/.exec(a);
-  if (v4) {
-    const [first, second] = [Number(v4[1]), Number(v4[2])];
-    if (first === 127) return "loopback";
-    if (first === 169 && second === 254) return "link-local";
-    if (first === 0) return "unspecified";
+  const bytes = effectiveAddress(address.toLowerCase());
+  if (!bytes) return undefined;
+  if (bytes.length === 4) {
+    if (bytes[0] === 127) return "loopback";
+    if (bytes[0] === 169 && bytes[1] === 254) return "link-local";
+    if (bytes[0] === 0) return "unspecified";
     return undefined;
   }
-  if (a === "::1") return "loopback";
-  if (a === "::") return "unspecified";
-  if (/^fe[89ab][0-9a-f]?:/.test(a)) return "link-local";
+  const zeros = bytes.subarray(0, 15).every((b) => b === 0);
+  if (zeros && bytes[15] === 1) return "loopback";
+  if (zeros && bytes[15] === 0) return "unspecified";
+  if (bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80) return "link-local";
   return undefined;
 }
 
@@ -180,7 +190,7 @@ export function pushRefusal(check: PushCheck): string | undefined {
   for (const address of check.addresses) {
     if (pushAllowed(allow, address, target.port)) continue;
     const problem = addressProblem(address);
-    if (problem) return `target resolves to ${address}, a ${problem} address${advice}`;
+    if (problem) return `target resolves to ${spelled(address)}, a ${problem} address${advice}`;
     const own = check.ownAddresses.some((mine) => sameAddress(mine, address));
     if (own && check.ownPorts.includes(target.port)) {
       return `target ${address}:${target.port} is this box's own listening port${advice}`;
@@ -189,9 +199,21 @@ export function pushRefusal(check: PushCheck): string | undefined {
   return undefined;
 }
 
+/** Whether two texts are the same address, whatever their spellings (names compare as text). */
 function sameAddress(a: string, b: string): boolean {
-  const plain = (x: string) => unbracket(x.toLowerCase()).replace(/^::ffff:(?=\d+\.)/, "");
-  return plain(a) === plain(b);
+  const key = (x: string) => {
+    const bytes = effectiveAddress(x.toLowerCase());
+    return bytes ? addressText(bytes) : unbracket(x.toLowerCase());
+  };
+  return key(a) === key(b);
+}
+
+/** An address for a message: as given, plus the IPv4 address it stands for when it differs. */
+function spelled(address: string): string {
+  const bytes = effectiveAddress(address.toLowerCase());
+  return bytes?.length === 4 && addressText(bytes) !== address
+    ? `${address} (${addressText(bytes)})`
+    : address;
 }
 
 function unbracket(host: string): string {

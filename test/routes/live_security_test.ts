@@ -155,6 +155,9 @@ Deno.test({
         ["media", app.tokens.media, `rtsp://127.0.0.1:${port}/live/x`, 422, /loopback/],
         ["admin", app.tokens.admin, `rtsp://localhost:${port}/cam/x`, 422, /loopback/],
         ["admin", app.tokens.admin, "rtsp://[::1]:9/x", 422, /loopback/],
+        // `URL` rewrites the mapped loopback to `::ffff:7f00:1`; the check reads its bytes.
+        ["admin", app.tokens.admin, `rtsp://[::ffff:127.0.0.1]:${port}/x`, 422, /loopback/],
+        ["admin", app.tokens.admin, `rtsp://[::ffff:7f00:1]:${port}/x`, 422, /loopback/],
         ["media", app.tokens.media, "rtsp://169.254.169.254/x", 422, /link-local/],
       ];
       for (const [role, token, target, status, message] of cases) {
