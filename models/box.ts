@@ -16,8 +16,12 @@ export const VIGIL_VERSION = "0.22.0";
 
 /**
  * Claims the data dir for this process: two Vigils on one data dir would be one box id twice
- * (and two writers of one embedded database). A pid file left by a process that is gone (a crash,
- * SIGKILL) is taken over.
+ * (and two writers of one embedded database). The claim is an exclusive OS lock (flock) on
+ * `vigil.pid`, held as long as the file stays open: the kernel drops it when the process ends, so
+ * a crash or SIGKILL leaves nothing to take over, and two starts can never both hold it (a file's
+ * content, read between another start's create and write, could not tell them apart). The pid in
+ * the file is for people only; the file itself is never deleted (a start that opened it before a
+ * delete would lock a file the next start no longer sees).
  *
  * @param dataDir Vigil's data directory
  * @returns a function that gives the data dir up (at shutdown)
@@ -25,33 +29,29 @@ export const VIGIL_VERSION = "0.22.0";
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const path = join(dataDir, PID_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await Deno.writeTextFile(path, `${Deno.pid}\n`, { createNew: true });
-      return () => Deno.remove(path).catch(() => {});
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-    const holder = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== Deno.pid && await isVigil(holder)) {
+  const file = await Deno.open(path, { create: true, write: true, read: true });
+  try {
+    if (!await file.tryLock(true)) {
+      const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
       throw new Error(
-        `box: another Vigil (pid ${holder}) uses the data dir ${dataDir}; ` +
+        `box: another Vigil${holder ? ` (pid ${holder})` : ""} uses the data dir ${dataDir}; ` +
           "every box needs its own (its box id lives there)",
       );
     }
-    await Deno.remove(path).catch(() => {});
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  } catch (error) {
+    file.close();
+    throw error;
   }
-  throw new Error(`box: could not claim the data dir ${dataDir}`);
-}
-
-/** Whether a process runs and is a Deno process (pids of crashed Vigils get reused). */
-async function isVigil(pid: number): Promise<boolean> {
-  try {
-    const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`);
-    return cmdline.includes("deno");
-  } catch {
-    return false;
-  }
+  let released = false;
+  return () => {
+    if (!released) {
+      released = true;
+      file.close();
+    }
+    return Promise.resolve();
+  };
 }
 
 /**

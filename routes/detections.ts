@@ -89,12 +89,16 @@ const counts = createRoute({
   path: "/counts",
   summary: "Detections counted per label per time bucket",
   description: "Counted in the database: a day at 5-minute buckets reads no row into Vigil. " +
-    "`from` at or after `to` is 422, and so is a range of more than 2,000 buckets.",
+    "`from` at or after `to` is 422, and so are a range of more than 2,000 buckets and an " +
+    "answer of more than 20,000 counts (buckets × labels).",
   tags: ["detections"],
   request: { query: CountsQuery },
   responses: {
     200: jsonReply(Counts, "The counts"),
-    ...errorReplies({ 422: "`from` is at or after `to`, or too many buckets" }),
+    ...errorReplies({
+      422: "`from` is at or after `to`, or too many buckets or counts",
+      503: "`query_timeout`: the count ran longer than 5 s (PostgreSQL); narrow it with from/to",
+    }),
   },
 });
 

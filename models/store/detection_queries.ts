@@ -83,6 +83,37 @@ export function parseCursor(cursor: string): { tsUs: string; id: string } {
 export const LIST_TIMEOUT_MS = 5_000;
 
 /**
+ * Runs a read of the detections in a transaction whose statements PostgreSQL cancels after
+ * `timeoutMs` (see {@linkcode LIST_TIMEOUT_MS}; PGlite ignores it).
+ *
+ * @param sql the database
+ * @param timeoutMs how long a statement may run
+ * @param read the statements, on the transaction
+ * @returns what `read` returns
+ * @throws {VigilError} `query_timeout` (503) when a statement ran out of time
+ */
+export async function withStatementTimeout<T>(
+  sql: postgres.Sql,
+  timeoutMs: number,
+  read: (tx: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
+  try {
+    return await sql.begin(async (tx) => {
+      await tx`select set_config('statement_timeout', ${String(timeoutMs)}, true)`;
+      return await read(tx);
+    }) as T;
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === QUERY_CANCELED) {
+      throw new VigilError(
+        "query_timeout",
+        `the query took longer than ${timeoutMs} ms: narrow it with from/to or fewer filters`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
  * The statement behind {@linkcode listDetections}, not yet run (tests EXPLAIN it). Newest first,
  * keyset-paged on `(ts, id)` so a page costs the same however deep it is, through the
  * `(camera_id, ts)`, `(label, ts)` or, without filters, `(ts)` index (migration 006).
@@ -137,22 +168,11 @@ export async function listDetections(
   query: DetectionQuery,
   options: { timeoutMs?: number } = {},
 ): Promise<DetectionPage> {
-  const timeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS;
-  let rows: DetectionDbRow[];
-  try {
-    rows = await sql.begin(async (tx) => {
-      await tx`select set_config('statement_timeout', ${String(timeoutMs)}, true)`;
-      return await detectionsStatement(tx, query);
-    });
-  } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === QUERY_CANCELED) {
-      throw new VigilError(
-        "query_timeout",
-        `the query took longer than ${timeoutMs} ms: narrow it with from/to or fewer filters`,
-      );
-    }
-    throw error;
-  }
+  const rows = await withStatementTimeout(
+    sql,
+    options.timeoutMs ?? LIST_TIMEOUT_MS,
+    (tx) => detectionsStatement(tx, query),
+  );
   return cutPage(rows, query.limit, (row) => ({
     id: row.id,
     camera: row.camera_id,

@@ -13,8 +13,15 @@ import { leaseOwner } from "../../models/store/leases.ts";
 import { isUuid } from "../../models/ids.ts";
 import { getCamera } from "../../models/store/cameras.ts";
 import { errorJson } from "../openapi.ts";
+import { requestToken } from "./access.ts";
+import { tokenMaySee } from "../../models/auth.ts";
 
-/** Marks a request one box sends another for the owner's view: the owner answers it itself. */
+/**
+ * Marks a request one box sends another for the owner's view (`GET /api/cameras/{id}`): the box
+ * answers with its own view instead of asking the owner in turn. Anyone can send a header, so it
+ * is honoured there only, where it changes nothing but what the reply shows; {@linkcode ownerOnly}
+ * ignores it.
+ */
 export const FORWARDED_HEADER = "x-vigil-forwarded";
 
 /** A camera's owner as the API shows it. */
@@ -129,7 +136,8 @@ export async function withOwner<V extends { id: string; state: object }>(
 
 /**
  * The middleware: 307 to the owner when another box holds the camera; 503 (Retry-After) when no
- * box does yet; otherwise the route runs here. A no-op on a box alone.
+ * box does yet; otherwise the route runs here. A no-op on a box alone, and for a camera the
+ * request's token may not see. No header makes a box that does not hold the camera run it.
  *
  * @param deps the running system
  * @param cameraOf where the request names its camera (default: the `{id}` path parameter)
@@ -143,7 +151,9 @@ export function ownerOnly(deps: AppDeps, cameraOf: CameraOf = cameraInPath): Mid
   return async (c, next) => {
     const cluster = deps.cluster;
     const camera = cluster ? await cameraOf(c) : undefined;
-    if (!cluster || !camera || !isUuid(camera) || c.req.header(FORWARDED_HEADER)) {
+    // A camera the token may not see is the route's 404: neither a 307 nor a 503 may tell the
+    // token that it exists or which box holds it.
+    if (!cluster || !camera || !isUuid(camera) || !tokenMaySee(requestToken(c), camera)) {
       return await next();
     }
     const id = camera.toLowerCase();

@@ -3945,7 +3945,7 @@ export interface paths {
     };
     /**
      * Detections counted per label per time bucket
-     * @description Counted in the database: a day at 5-minute buckets reads no row into Vigil. `from` at or after `to` is 422, and so is a range of more than 2,000 buckets.
+     * @description Counted in the database: a day at 5-minute buckets reads no row into Vigil. `from` at or after `to` is 422, and so are a range of more than 2,000 buckets and an answer of more than 20,000 counts (buckets × labels).
      *
      *     Roles: admin, viewer (permission `read`).
      */
@@ -4003,7 +4003,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description `from` is at or after `to`, or too many buckets */
+        /** @description `from` is at or after `to`, or too many buckets or counts */
         422: {
           headers: {
             [name: string]: unknown;
@@ -4023,6 +4023,15 @@ export interface paths {
         };
         /** @description An unexpected failure (logged) */
         500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description `query_timeout`: the count ran longer than 5 s (PostgreSQL); narrow it with from/to */
+        503: {
           headers: {
             [name: string]: unknown;
           };
