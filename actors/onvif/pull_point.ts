@@ -112,7 +112,7 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
       session.eventsUrl,
       events.createPullPointSubscription(ttlS),
     );
-    current = { session, subscription: events.readSubscription(created) };
+    current = { session, subscription: events.readSubscription(created, session.deviceUrl) };
     status.state = "subscribed";
     status.subscribedAt = Date.now();
     status.subscriptions++;
