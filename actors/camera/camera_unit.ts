@@ -83,6 +83,13 @@ export interface Unit {
   fps: number;
   /** The camera's own events (ONVIF PullPoint), while on. */
   onvifEvents: PullPoint | undefined;
+  /**
+   * The last change of `onvifEvents` (settings changes run one at a time, so two concurrent
+   * changes cannot both start a subscription and orphan one).
+   */
+  eventsChange: Promise<void>;
+  /** Set by {@linkcode stopUnit}: no subscription starts after it. */
+  stopping: boolean;
   /** The lease epoch the unit writes under (several boxes), or undefined on a box alone. */
   epoch: number | undefined;
 }
@@ -238,6 +245,8 @@ export async function buildUnit(
     board,
     fps: captureFps,
     onvifEvents: undefined,
+    eventsChange: Promise.resolve(),
+    stopping: false,
     epoch,
   };
   unit.onvifEvents = startUnitEvents(options, unit);
@@ -256,6 +265,26 @@ export function startUnitEvents(options: UnitOptions, unit: Unit): PullPoint | u
 }
 
 /**
+ * Replaces a unit's events subscription after its settings changed: after the changes before it,
+ * and not at all once the unit is stopping (a delete racing a settings change must not leave a
+ * subscription polling a deleted camera).
+ *
+ * @param options what the unit is built with
+ * @param unit the unit
+ * @returns once the old subscription is stopped and the new one started
+ */
+export function restartUnitEvents(options: UnitOptions, unit: Unit): Promise<void> {
+  const change = unit.eventsChange.then(async () => {
+    const previous = unit.onvifEvents;
+    unit.onvifEvents = undefined;
+    await previous?.stop();
+    if (!unit.stopping) unit.onvifEvents = startUnitEvents(options, unit);
+  });
+  unit.eventsChange = change.catch(() => {});
+  return change;
+}
+
+/**
  * Stops a camera's unit: its actor (ffmpeg awaited), then its hub paths, then its writers.
  *
  * @param hub the stream hub
@@ -263,7 +292,10 @@ export function startUnitEvents(options: UnitOptions, unit: Unit): PullPoint | u
  * @param deadline (epoch ms) rows not written by then are spilled
  */
 export async function stopUnit(hub: Hub, unit: Unit, deadline?: number): Promise<void> {
-  // Unsubscribes and closes the camera's own open events, before the recorder settles.
+  // Unsubscribes and closes the camera's own open events, before the recorder settles; a
+  // settings change in flight finishes first and starts nothing.
+  unit.stopping = true;
+  await unit.eventsChange;
   await unit.onvifEvents?.stop();
   await unit.camera.stop();
   // Stopping the camera closed its open events and ended its recording run (which finishes

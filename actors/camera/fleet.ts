@@ -33,7 +33,7 @@ import {
   ANALYSIS_FPS,
   buildUnit,
   registerSources,
-  startUnitEvents,
+  restartUnitEvents,
   stopUnit as stopCameraUnit,
   type Unit,
   type UnitOptions,
@@ -346,10 +346,7 @@ export function createFleet(options: FleetOptions): Fleet {
     async setOnvifEvents(id, settings) {
       const unit = find(id);
       unit.row.desired = await updateDesired(db.sql, id, { onvifEvents: settings });
-      const previous = unit.onvifEvents;
-      unit.onvifEvents = undefined;
-      await previous?.stop();
-      unit.onvifEvents = startUnitEvents(options, unit);
+      await restartUnitEvents(options, unit);
     },
     onvifEventsStatus(id) {
       return units.get(id)?.onvifEvents?.status() ?? null;

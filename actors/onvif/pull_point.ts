@@ -20,6 +20,7 @@ import {
 import type { EventAction } from "../../models/analytics/event_types.ts";
 import type { OnvifAccess } from "../../models/onvif/session.ts";
 import { backoffDelay } from "../../models/backoff.ts";
+import { newEventBudget, withinEventBudget } from "../../models/onvif/event_rate.ts";
 import { createLogger } from "../../models/log.ts";
 
 /** Lifetime asked for a subscription, seconds. */
@@ -29,6 +30,10 @@ export const PULL_TIMEOUT_S = 10;
 /** Backoff between attempts to subscribe. */
 export const RETRY_BASE_MS = 1000;
 export const RETRY_MAX_MS = 30_000;
+/** Shortest time between two PullMessages (a camera may answer every poll with events). */
+export const MIN_POLL_INTERVAL_MS = 250;
+/** Shortest renewal interval, whatever lifetime the camera grants (1 s keeps a 2 s grant alive). */
+export const MIN_RENEW_INTERVAL_MS = 1000;
 /** How long stop() waits for Unsubscribe. */
 export const UNSUBSCRIBE_TIMEOUT_MS = 2000;
 
@@ -44,6 +49,8 @@ export interface PullPointStatus {
   subscriptions: number;
   /** Notifications received. */
   received: number;
+  /** Events dropped over the per-second budget (a camera flooding notifications). */
+  dropped: number;
   lastError: string | null;
 }
 
@@ -81,11 +88,13 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
   const pullS = options.pullTimeoutS ?? PULL_TIMEOUT_S;
   const stopping = new AbortController();
   const open: OpenProperties = new Map();
+  const budget = newEventBudget();
   const status: PullPointStatus = {
     state: "connecting",
     subscribedAt: null,
     subscriptions: 0,
     received: 0,
+    dropped: 0,
     lastError: null,
   };
   let current: { session: OnvifSession; subscription: events.PullPointSubscription } | undefined;
@@ -96,6 +105,17 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
       addressing: events.subscriptionAddressing(subscription, request),
       timeoutMs,
     });
+  };
+
+  /** Best-effort, bounded Unsubscribe of a subscription. */
+  const unsubscribe = async (subscription: typeof current) => {
+    if (!subscription) return;
+    const { session, subscription: sub } = subscription;
+    await session.call(sub.address, events.unsubscribe(), {
+      addressing: events.subscriptionAddressing(sub, events.unsubscribe()),
+      timeoutMs: UNSUBSCRIBE_TIMEOUT_MS,
+      signal: AbortSignal.timeout(UNSUBSCRIBE_TIMEOUT_MS),
+    }).catch((error) => log.debug("unsubscribe failed", { error }));
   };
 
   /** One subscription, polled until it fails or stop() is called. */
@@ -112,13 +132,15 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
       session.eventsUrl,
       events.createPullPointSubscription(ttlS),
     );
-    current = { session, subscription: events.readSubscription(created) };
+    current = { session, subscription: events.readSubscription(created, session.deviceUrl) };
     status.state = "subscribed";
     status.subscribedAt = Date.now();
     status.subscriptions++;
     status.lastError = null;
     log.info("subscribed to the camera's events", { address: current.subscription.address.host });
-    const renewIn = (ttlMs: number | undefined) => Date.now() + (ttlMs ?? ttlS * 1000) / 2;
+    // A tiny granted lifetime (or none in the past) must not make Renew run every iteration.
+    const renewIn = (ttlMs: number | undefined) =>
+      Date.now() + Math.max(MIN_RENEW_INTERVAL_MS, (ttlMs ?? ttlS * 1000) / 2);
     let renewAt = renewIn(current.subscription.ttlMs);
     while (!stopping.signal.aborted) {
       if (Date.now() >= renewAt) {
@@ -126,6 +148,7 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
       }
       // Never poll past the renewal: a long poll must not outlive the subscription.
       const waitS = Math.max(1, Math.min(pullS, Math.floor((renewAt - Date.now()) / 1000)));
+      const polledAt = Date.now();
       const reply = await call(events.pullMessages(waitS), waitS * 1000 + slackMs);
       const notifications = events.readNotifications(reply);
       status.received += notifications.length;
@@ -133,7 +156,18 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
         topics: options.topics,
         now: Date.now(),
       });
-      if (actions.length > 0) options.apply(actions);
+      const kept = withinEventBudget(budget, actions, Date.now());
+      if (budget.droppedTotal > status.dropped) {
+        log.warn("camera floods events; dropped over the budget", {
+          dropped: budget.droppedTotal - status.dropped,
+        });
+        status.dropped = budget.droppedTotal;
+      }
+      if (kept.length > 0) options.apply(kept);
+      // A camera answering at once (ignoring the Timeout) must not make this a tight loop: an
+      // empty early reply waits out half the poll, any reply a short floor.
+      const floorMs = notifications.length === 0 ? waitS * 500 : MIN_POLL_INTERVAL_MS;
+      await sleep(polledAt + floorMs - Date.now(), stopping.signal);
     }
     return "stopped" as const;
   };
@@ -151,7 +185,11 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
         if (stopping.signal.aborted) break;
         // A subscription that was polled successfully starts the backoff over.
         attempt = current && status.subscribedAt ? 1 : attempt + 1;
+        // The camera may still hold the failed subscription (garbage reply, a Renew refused):
+        // let it go before making another, so a flaky camera does not collect ours.
+        const failed = current;
         current = undefined;
+        await unsubscribe(failed);
         status.state = "retrying";
         status.lastError = error instanceof Error ? error.message : String(error);
         log.warn("camera events interrupted; subscribing again", { error, attempt });
@@ -175,13 +213,7 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
         await loop.catch(() => {});
         const last = current;
         current = undefined;
-        if (last) {
-          await last.session.call(last.subscription.address, events.unsubscribe(), {
-            addressing: events.subscriptionAddressing(last.subscription, events.unsubscribe()),
-            timeoutMs: UNSUBSCRIBE_TIMEOUT_MS,
-            signal: AbortSignal.timeout(UNSUBSCRIBE_TIMEOUT_MS),
-          }).catch((error) => log.debug("unsubscribe failed", { error }));
-        }
+        await unsubscribe(last);
         const closing = closeAllProperties(open, Date.now());
         if (closing.length > 0) options.apply(closing);
         status.state = "stopped";
@@ -192,11 +224,14 @@ export function startPullPoint(options: PullPointOptions): PullPoint {
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }

@@ -11,7 +11,7 @@
  */
 import { EVENTS_NAMESPACE } from "./session.ts";
 import type { OnvifRequest } from "./requests.ts";
-import { parseXaddr } from "./device_replies.ts";
+import { serviceUrl } from "./client.ts";
 import { childText, escapeXml, findChild, findChildren, type XmlElement } from "./xml.ts";
 
 const WSN = "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager";
@@ -111,15 +111,19 @@ export function subscriptionAddressing(
 }
 
 /**
- * Reads a CreatePullPointSubscriptionResponse.
+ * Reads a CreatePullPointSubscriptionResponse. The address is pinned to the device's host and
+ * port like every service XAddr: PullMessages, Renew and Unsubscribe carry the camera's
+ * WS-Security digest, which goes only to the camera's recorded address, never to a host the
+ * camera names (SECURITY.md).
  *
  * @param response the response element
+ * @param deviceUrl the device service URL that answered
  * @returns the subscription
  * @throws {OnvifError} `onvif_bad_reply` when the address is missing or not http(s)
  */
-export function readSubscription(response: XmlElement): PullPointSubscription {
+export function readSubscription(response: XmlElement, deviceUrl: URL): PullPointSubscription {
   const reference = findChild(response, "SubscriptionReference");
-  const address = parseXaddr(childText(reference, "Address") ?? "", "subscription address");
+  const address = serviceUrl(childText(reference, "Address") ?? "", deviceUrl, "subscription");
   return { address, ttlMs: readTtl(response) };
 }
 

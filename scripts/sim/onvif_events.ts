@@ -46,6 +46,8 @@ interface Subscription {
 export interface SimulatedEventsOptions {
   /** Longest termination time granted, seconds (default 60): a short one tests renewal. */
   maxTerminationSeconds?: number;
+  /** Delay before Unsubscribe answers, ms (default 0): widens the window for racing changes. */
+  unsubscribeDelayMs?: number;
 }
 
 /**
@@ -131,6 +133,9 @@ export function createSimulatedEvents(options: SimulatedEventsOptions = {}): Sim
         }
         case "Unsubscribe":
           if (!alive(id)) return undefined;
+          if (options.unsubscribeDelayMs) {
+            await new Promise((resolve) => setTimeout(resolve, options.unsubscribeDelayMs));
+          }
           subscriptions.get(id)?.wake?.();
           subscriptions.delete(id);
           return "<wsnt:UnsubscribeResponse/>";

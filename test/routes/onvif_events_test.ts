@@ -14,7 +14,7 @@ import {
   startSimulatedCamera,
 } from "../support/onvif.ts";
 import type { FeedMessage } from "../../actors/camera/event_recorder.ts";
-import { SIM_TOPICS } from "../../scripts/sim/onvif_events.ts";
+import { SIM_TOPICS, type SimulatedEventsOptions } from "../../scripts/sim/onvif_events.ts";
 
 const ONVIF_TIMEOUT_MS = 2000;
 const RTSP = "rtsp://127.0.0.1:9/none";
@@ -65,7 +65,7 @@ async function onvifEvents(t: TestApp, id: string) {
 
 async function withEventsApp(
   db: Parameters<typeof startTestApp>[0],
-  sim: { maxTerminationSeconds?: number },
+  sim: SimulatedEventsOptions,
   fn: (t: TestApp, camera: SimulatedCamera, id: string) => Promise<void>,
 ) {
   const t = await startTestApp(db, { onvifTimeoutMs: ONVIF_TIMEOUT_MS, pullPoint: PULL_POINT });
@@ -184,6 +184,30 @@ forEachDatabase(
       assert.equal(camera.events!.subscriptions(), 1);
       assert.equal((await t.call("DELETE", `/api/cameras/${id}`)).status, 204);
       assert.ok(camera.actions.includes("Unsubscribe"));
+      assert.equal(camera.events!.subscriptions(), 0);
+    });
+  },
+);
+
+forEachDatabase(
+  "concurrent onvif events changes and a racing delete leave no subscription behind",
+  async (db) => {
+    // A slow Unsubscribe keeps each change's stop in flight while the others arrive.
+    await withEventsApp(db, { unsubscribeDelayMs: 500 }, async (t, camera, id) => {
+      await subscribed(t, id);
+      const put = () =>
+        t.call("PUT", `/api/cameras/${id}/onvif-events`, { body: { enabled: true } });
+      // Three changes at once, then a delete racing two more: each change used to start its own
+      // subscription, and one started after the delete's stop polled the deleted camera.
+      const replies = await Promise.all([put(), put(), put()]);
+      for (const reply of replies) await reply.body?.cancel();
+      await subscribed(t, id);
+      assert.equal(camera.events!.subscriptions(), 1, "one subscription after the changes");
+      const racing = [put(), t.call("DELETE", `/api/cameras/${id}`), put()];
+      for (const reply of await Promise.all(racing)) await reply.body?.cancel();
+      const before = camera.actions.length;
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.deepEqual(camera.actions.slice(before).filter((a) => a === "PullMessages"), []);
       assert.equal(camera.events!.subscriptions(), 0);
     });
   },

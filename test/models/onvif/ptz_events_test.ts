@@ -70,24 +70,45 @@ Deno.test("readLimits() and readPosition() read the node and the status, or fall
 });
 
 Deno.test("readSubscription() needs an http(s) address and reads the granted lifetime", () => {
-  const subscription = events.readSubscription(reply(
-    `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
-      `<wsa:Address>http://10.0.0.5/onvif/sub?id=3</wsa:Address></tev:SubscriptionReference>` +
-      `<wsnt:CurrentTime>2026-01-01T00:00:00Z</wsnt:CurrentTime>` +
-      `<wsnt:TerminationTime>2026-01-01T00:01:00Z</wsnt:TerminationTime>` +
-      `</tev:CreatePullPointSubscriptionResponse>`,
-  ));
+  const subscription = events.readSubscription(
+    reply(
+      `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
+        `<wsa:Address>http://10.0.0.5/onvif/sub?id=3</wsa:Address></tev:SubscriptionReference>` +
+        `<wsnt:CurrentTime>2026-01-01T00:00:00Z</wsnt:CurrentTime>` +
+        `<wsnt:TerminationTime>2026-01-01T00:01:00Z</wsnt:TerminationTime>` +
+        `</tev:CreatePullPointSubscriptionResponse>`,
+    ),
+    new URL("http://10.0.0.5/onvif/device_service"),
+  );
   assert.equal(subscription.address.href, "http://10.0.0.5/onvif/sub?id=3");
   assert.equal(subscription.ttlMs, 60_000);
   assert.throws(
     () =>
-      events.readSubscription(reply(
-        `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
-          `<wsa:Address>file:///etc/passwd</wsa:Address></tev:SubscriptionReference>` +
-          `</tev:CreatePullPointSubscriptionResponse>`,
-      )),
+      events.readSubscription(
+        reply(
+          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
+            `<wsa:Address>file:///etc/passwd</wsa:Address></tev:SubscriptionReference>` +
+            `</tev:CreatePullPointSubscriptionResponse>`,
+        ),
+        new URL("http://10.0.0.5/onvif/device_service"),
+      ),
     { code: "onvif_bad_reply" },
   );
+});
+
+Deno.test("readSubscription() pins a subscription address on another host to the camera", () => {
+  // PullMessages, Renew and Unsubscribe carry the camera's WS-Security digest: a camera naming
+  // another host (a cloud metadata address here) must not receive them there.
+  const subscription = events.readSubscription(
+    reply(
+      `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
+        `<wsa:Address>http://169.254.169.254/latest/meta-data/</wsa:Address>` +
+        `</tev:SubscriptionReference></tev:CreatePullPointSubscriptionResponse>`,
+    ),
+    new URL("http://192.0.2.10:8080/onvif/device_service"),
+  );
+  assert.equal(subscription.address.host, "192.0.2.10:8080");
+  assert.equal(subscription.address.pathname, "/latest/meta-data/");
 });
 
 const message = (topic: string, operation: string, value: string, source = "1") =>
