@@ -39,8 +39,11 @@ const SECRET_KEY = /pass(word)?|secret|token|authorization|credential/i;
  */
 export function redact(value: unknown, depth = 0): unknown {
   // Greedy up to the authority's last `@`, where URL parsers (and ffmpeg) end the user info:
-  // a password may itself contain `@`.
-  if (typeof value === "string") return value.replace(/(\/\/[^/@:\s]*:)[^/\s]*@/g, "$1***@");
+  // a password may itself contain `@`; the authority ends at `/`, `?` or `#` (an `@` in a
+  // fragment is not the user info's end: found by the parser fuzzer).
+  if (typeof value === "string") {
+    return value.replace(/(\/\/[^/@:\s]*:)[^/?#\s]*@/g, "$1***@");
+  }
   if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (value === null || typeof value !== "object" || depth > 5) return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));

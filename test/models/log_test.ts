@@ -40,3 +40,8 @@ Deno.test("finding 4: a password containing @ is masked whole in logs", () => {
     "push to rtsp://pub:***@media:8554/x failed; mail ops@example.com",
   );
 });
+
+Deno.test("redact() ends the user info at the authority: an @ in a query or fragment is not it", () => {
+  assert.equal(redact("rtsp://user:pass@$#@"), "rtsp://user:***@$#@");
+  assert.equal(redact("rtsp://u:pw@cam/s?x=a@b"), "rtsp://u:***@cam/s?x=a@b");
+});
