@@ -13,7 +13,6 @@ import type { CloseReason } from "./rtsp_conn.ts";
 import { readerSdp, sameCodecs, sameMedia, type Sdp } from "../../models/rtsp/sdp.ts";
 import {
   catchUpDue,
-  catchUpTimestamps,
   keyframeStart,
   newTrackClock,
   nextPosition,
@@ -333,22 +332,14 @@ export class Stream {
     }
   }
 
-  /** The cached packets for a late reader, with caught-up timestamps (copies where changed). */
+  /**
+   * The cached packets for a late reader, with their own timestamps. Restamping them one tick apart
+   * (to make the burst "the present") was tried and dropped: ffprobe then read a 25 fps stream as
+   * 50 fps (test/actors/stream/hub_test.ts), while GStreamer's late-reader recording passes
+   * without it (test/actors/stream/rtsp_interop_test.ts).
+   */
   #catchUpBurst(): Cached[] {
-    if (!this.#gopValid) return [];
-    const burst = [...this.#gop];
-    this.#tracks.forEach((_, track) => {
-      const at = burst.flatMap((c, i) => (c.track === track ? [i] : []));
-      const old = at.map((i) => rtpTimestamp(burst[i]!.frame.subarray(INTERLEAVED_HEADER)));
-      const now = catchUpTimestamps(old);
-      at.forEach((i, n) => {
-        if (now[n] === old[n]) return;
-        const frame = burst[i]!.frame.slice();
-        new DataView(frame.buffer).setUint32(INTERLEAVED_HEADER + 4, now[n]!);
-        burst[i] = { ...burst[i]!, frame };
-      });
-    });
-    return burst;
+    return this.#gopValid ? [...this.#gop] : [];
   }
 
   #cacheKeyframe(track: Track, rtp: Uint8Array): void {

@@ -223,30 +223,6 @@ export function resyncClock(clock: TrackClock): void {
 }
 
 /**
- * Timestamps of a late reader's catch-up burst (one track's packets since the last keyframe,
- * sent at once): in the same order, one tick apart, ending at the newest. Sent with their own
- * timestamps, seconds of media would arrive in an instant and the live packets after them would
- * look late by as much, which a jitter buffer that stamps pictures from arrival (GStreamer's)
- * answers with pictures stamped out of order; caught up, the burst is the present.
- *
- * @param timestamps RTP timestamps of the packets, in sending order
- * @returns the timestamps to send instead, one per packet
- * @example
- * ```ts
- * catchUpTimestamps([0, 0, 3600, 7200]); // [7198, 7198, 7199, 7200]
- * ```
- */
-export function catchUpTimestamps(timestamps: readonly number[]): number[] {
-  if (timestamps.length === 0) return [];
-  const first = timestamps[0]!;
-  const rel = timestamps.map((t) => (t - first) | 0);
-  const distinct = [...new Set(rel)].sort((a, b) => a - b);
-  const newest = distinct.at(-1)!;
-  const rank = new Map(distinct.map((t, i) => [t, distinct.length - 1 - i]));
-  return rel.map((t) => (first + newest - rank.get(t)!) >>> 0);
-}
-
-/**
  * The RTP timestamp of a packet.
  *
  * @param packet an RTP packet

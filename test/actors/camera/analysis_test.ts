@@ -119,10 +119,14 @@ Deno.test({
       const jpeg = new Uint8Array(await snapshot.arrayBuffer());
       assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8]);
 
-      const list = await (await rig.app.call("GET", `/api/events?camera=${id}&kind=object&limit=5`))
-        .json();
-      assert.equal(list.items.length, 5);
-      assert.ok(list.next);
+      // A page smaller than what is stored has a next page (a loaded box stores fewer events).
+      const limit = Math.max(1, Math.min(5, stored!.n - 1));
+      const list = await (await rig.app.call(
+        "GET",
+        `/api/events?camera=${id}&kind=object&limit=${limit}`,
+      )).json();
+      assert.equal(list.items.length, limit);
+      assert.ok(list.next, `no next page after ${limit} of ${stored!.n} events`);
 
       // Detach: no detector run after 1 s, and every event closed.
       assert.equal((await rig.app.call("DELETE", `/api/cameras/${id}/analytics`)).status, 204);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   CATCH_UP_MS,
   catchUpDue,
-  catchUpTimestamps,
   keyframeStart,
   newTrackClock,
   nextPosition,
@@ -105,14 +104,6 @@ Deno.test("rewriteRtp() gives a video picture stamped like the one before one ti
   const b = rtp(2, 10);
   rewriteRtp(audio, b, 0);
   assert.equal(fields(b).ts, 0, "audio is left as it is");
-});
-
-Deno.test("catchUpTimestamps() makes a late reader's burst the present, in order, ties kept", () => {
-  assert.deepEqual(catchUpTimestamps([0, 0, 3600, 7200]), [7198, 7198, 7199, 7200]);
-  assert.deepEqual(catchUpTimestamps([]), []);
-  // Across the 32-bit wrap, and a B-frame shown before the last P-frame.
-  const wrapped = catchUpTimestamps([0xffffff00, 0x00000100, 0x00000080]);
-  assert.deepEqual(wrapped, [0x000000fe, 0x00000100, 0x000000ff]);
 });
 
 Deno.test("rtpPayload() skips CSRCs and the header extension", () => {
