@@ -15,7 +15,8 @@
  */
 import { dirname, join } from "node:path";
 import { registerRow } from "./bench/registry.ts";
-import { convertCenterNet, type TfGraphModel } from "./convert_centernet.ts";
+import { convertCenterNet } from "./convert_centernet.ts";
+import type { TfGraphModel } from "./convert/tf_weights.ts";
 import { DEFAULT_MODELS_DIR } from "../models/config.ts";
 import { readCatalog } from "../models/detectors/catalog.ts";
 import { CenterNetDetector } from "../models/detectors/centernet.ts";

@@ -3,14 +3,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as ort from "onnxruntime-node";
+import { convertCenterNet, MODEL_FORMAT } from "../../../scripts/convert_centernet.ts";
 import {
-  convertCenterNet,
   decodeWeights,
   halfToFloat,
-  MODEL_FORMAT,
   parseHumanLabels,
   type TfGraphModel,
-} from "../../../scripts/convert_centernet.ts";
+} from "../../../scripts/convert/tf_weights.ts";
 import { readFrame } from "../../support/image_frame.ts";
 import { sessionSignature } from "../../../models/detectors/onnx_session.ts";
 import { frameToTensor } from "../../../models/detectors/preprocess.ts";
