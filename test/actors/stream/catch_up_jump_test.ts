@@ -4,20 +4,7 @@
 import assert from "node:assert/strict";
 import { Stream } from "../../../actors/stream/rtsp_stream.ts";
 import { PACED_MAX_PACKETS } from "../../../actors/stream/rtsp_pacer.ts";
-import { parseSdp } from "../../../models/rtsp/sdp.ts";
-
-const SDP = parseSdp([
-  "v=0",
-  "o=- 0 0 IN IP4 127.0.0.1",
-  "s=cam",
-  "c=IN IP4 127.0.0.1",
-  "t=0 0",
-  "m=video 0 RTP/AVP 96",
-  "a=rtpmap:96 H264/90000",
-  "a=fmtp:96 packetization-mode=1",
-  "a=control:streamid=0",
-  "",
-].join("\r\n"));
+import { H264_SDP } from "../../support/sdp.ts";
 
 /** An RTP packet carrying a non-IDR slice. */
 function rtp(seq: number, ts: number): Uint8Array {
@@ -34,8 +21,8 @@ function rtp(seq: number, ts: number): Uint8Array {
 
 /** A published stream with one reader counting what it gets. */
 function publishedStream(): { stream: Stream; received: () => number } {
-  const stream = new Stream("/cam", SDP, 1 << 20);
-  stream.publish({ close() {} }, SDP);
+  const stream = new Stream("/cam", H264_SDP, 1 << 20);
+  stream.publish({ close() {} }, H264_SDP);
   let received = 0;
   stream.attach({
     conn: {

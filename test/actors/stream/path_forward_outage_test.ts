@@ -4,20 +4,7 @@
 import assert from "node:assert/strict";
 import { StreamPaths } from "../../../actors/stream/rtsp_paths.ts";
 import { PathForward } from "../../../actors/stream/rtsp_forward.ts";
-import { parseSdp } from "../../../models/rtsp/sdp.ts";
-
-const SDP = parseSdp([
-  "v=0",
-  "o=- 0 0 IN IP4 127.0.0.1",
-  "s=cam",
-  "c=IN IP4 127.0.0.1",
-  "t=0 0",
-  "m=video 0 RTP/AVP 96",
-  "a=rtpmap:96 H264/90000",
-  "a=fmtp:96 packetization-mode=1",
-  "a=control:streamid=0",
-  "",
-].join("\r\n"));
+import { H264_SDP } from "../../support/sdp.ts";
 
 let seq = 0;
 /** An RTP packet carrying an IDR slice. */
@@ -39,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function outage(outageMs: number): Promise<{ before: number; after: number }> {
   const paths = new StreamPaths({ gopCacheBytes: 1 << 20, publisherGraceMs: 50 });
   const camera = { close() {} };
-  let cam = paths.publish("/cam", camera, SDP).stream;
+  let cam = paths.publish("/cam", camera, H264_SDP).stream;
   const forward = new PathForward(paths, "/cam", "/live/s", 100);
   try {
     const started = forward.start();
@@ -52,7 +39,7 @@ async function outage(outageMs: number): Promise<{ before: number; after: number
     paths.unpublished(cam);
     await sleep(outageMs);
     // The puller publishes the hub path again.
-    cam = paths.publish("/cam", camera, SDP).stream;
+    cam = paths.publish("/cam", camera, H264_SDP).stream;
     for (let i = 0; i < 5; i++) {
       cam.forward(0, false, idr(), Date.now());
       await sleep(20);
