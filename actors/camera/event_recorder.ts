@@ -19,6 +19,10 @@ import { uuidv7 } from "../../models/ids.ts";
 import { createLogger } from "../../models/log.ts";
 import { snapshotDir } from "../../models/store/camera_data.ts";
 import { postWebhook } from "./webhook.ts";
+import {
+  SNAPSHOT_MIN_INTERVAL_MS,
+  SnapshotBudget,
+} from "../../models/analytics/snapshot_budget.ts";
 
 /** A message of the live event feed. */
 export interface FeedMessage {
@@ -38,13 +42,8 @@ export interface EventRecorderOptions {
   dataDir: string;
 }
 
-/**
- * A better frame replaces an event's snapshot at most this often, and only for a clearly better
- * score: each snapshot is an ffmpeg encode, CPU the detector on a small box would rather have.
- */
-export const SNAPSHOT_MIN_INTERVAL_MS = 3000;
-/** Batches that may wait with their frame; later ones are recorded without a snapshot. */
-export const MAX_PENDING_WITH_FRAMES = 16;
+/** A frame, or only its size when the batch will draw no snapshot. */
+type FrameSize = Frame | { width: number; height: number };
 
 /** Records one camera's events. */
 export interface EventRecorder {
@@ -100,7 +99,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
 
   const applyOne = async (
     action: EventAction,
-    frame: Frame | undefined,
+    frame: FrameSize | undefined,
     webhook: WebhookSettings | undefined,
   ) => {
     if (action.type === "open") {
@@ -123,7 +122,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
           ...(box ? { box } : {}),
         },
       };
-      if (frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
+      if (frame && "data" in frame && e.box) row.snapshot = await snapshot(row, frame, e.box);
       open.set(action.key, { row, snapshotAt: Date.now() });
       emit("open", row, webhook);
     } else if (action.type === "update-best") {
@@ -137,7 +136,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
           ...(frame ? { box: normalizeBox(action.box, frame.width, frame.height) } : {}),
         },
       };
-      if (frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
+      if (frame && "data" in frame && Date.now() - entry.snapshotAt >= SNAPSHOT_MIN_INTERVAL_MS) {
         entry.snapshotAt = Date.now();
         entry.row.snapshot = await snapshot(entry.row, frame, action.box);
       }
@@ -152,7 +151,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
 
   const applyNow = async (
     actions: readonly EventAction[],
-    frame: Frame | undefined,
+    frame: FrameSize | undefined,
     webhook: WebhookSettings | undefined,
   ) => {
     // One action failing (a row the database would refuse) must not skip the others, such as
@@ -167,16 +166,20 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   };
 
   let queue = Promise.resolve();
-  let pending = 0;
+  const budget = new SnapshotBudget();
+
   return {
     apply(actions, frame, webhook) {
-      // Each waiting batch holds its frame for the snapshot; when snapshots fall behind (a busy
-      // scene on a slow box), later batches are recorded without one instead of piling up frames.
-      const keep = pending < MAX_PENDING_WITH_FRAMES ? frame : undefined;
-      pending++;
-      queue = queue.then(() => applyNow(actions, keep, webhook)).catch((error) => {
+      const pixels = frame !== undefined && budget.admit(actions, Date.now());
+      // Without pixels the batch keeps the frame's size only (boxes are stored normalised).
+      const kept: FrameSize | undefined = frame
+        ? (pixels ? frame : { width: frame.width, height: frame.height })
+        : undefined;
+      queue = queue.then(() => applyNow(actions, kept, webhook)).catch((error) => {
         log.error("recording events failed", { error });
-      }).finally(() => pending--);
+      }).finally(() => {
+        if (pixels) budget.release();
+      });
       return queue;
     },
     settled: () => queue,
