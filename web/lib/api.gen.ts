@@ -4861,7 +4861,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description default: the camera as configured; main/sub: an ONVIF camera's largest and smallest profiles (the default stream when the camera has no such profile) */
+          /** @description default: the camera as configured (rtspUrl); main: what is recorded (an ONVIF camera's largest profile, or recordUrl); sub: what analysis decodes (analysisUrl, or an ONVIF camera's analysis profile); a name without a stream of its own is the default stream */
           stream?: "default" | "main" | "sub";
           /** @description Seconds the URL stays valid */
           ttl?: number;
