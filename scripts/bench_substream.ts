@@ -110,8 +110,10 @@ function rawCapture(name: string, url: string): Measured {
   const args = captureArgs({ url, ...ANALYSIS });
   const at = args.indexOf("-skip_loop_filter");
   args.splice(at, 2);
-  const child = new Deno.Command("ffmpeg", { args, stdin: "null", stdout: "null", stderr: "null" })
+  const child = new Deno.Command("ffmpeg", { args, stdin: "null", stdout: "piped", stderr: "null" })
     .spawn();
+  // Drained like Vigil's capture drains its pipe, so both pay for the same writes.
+  const drained = child.stdout.pipeTo(new WritableStream()).catch(() => {});
   return {
     name,
     pid: () => child.pid,
@@ -121,7 +123,7 @@ function rawCapture(name: string, url: string): Measured {
       } catch {
         // exited already
       }
-      await child.status;
+      await Promise.all([child.status, drained]);
     },
   };
 }
