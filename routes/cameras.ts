@@ -33,6 +33,12 @@ const RecordUrl = z.string().min(1).max(2048).openapi({
     "their largest profile",
   example: "rtsp://192.168.1.20:554/stream0",
 });
+const AnalysisUrl = z.string().min(1).max(2048).openapi({
+  description: "A smaller stream (the camera's sub-stream) for analysis to decode instead of " +
+    "rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply. " +
+    "For an ONVIF camera it overrides the analysis profile",
+  example: "rtsp://192.168.1.20:554/stream1",
+});
 const OnvifTarget = z.strictObject({
   host: z.string().min(1).max(253).openapi({ example: "192.168.1.20" }),
   port: z.number().int().min(1).max(65535).optional().openapi({ example: 80 }),
@@ -48,6 +54,7 @@ const NewCamera = z.strictObject({
   }),
   transport: Transport.optional(),
   recordUrl: RecordUrl.optional(),
+  analysisUrl: AnalysisUrl.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -73,6 +80,9 @@ const CameraPatch = z.strictObject({
   rtspUrl: RtspUrl.optional(),
   transport: Transport.optional(),
   recordUrl: RecordUrl.nullable().optional().openapi({ description: "null: record rtspUrl" }),
+  analysisUrl: AnalysisUrl.nullable().optional().openapi({
+    description: "null: analyse the ONVIF analysis profile, or rtspUrl, again",
+  }),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
@@ -84,8 +94,8 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Add a camera",
-  description: "By `rtspUrl`, or over ONVIF (`onvif`: Vigil onboards it and captures its " +
-    "smallest profile). An ONVIF failure stores nothing: 422 for wrong credentials or a device " +
+  description: "By `rtspUrl`, or over ONVIF (`onvif`: Vigil onboards it, relays and records its " +
+    "largest profile and analyses the smallest one of at least 640x360). An ONVIF failure stores nothing: 422 for wrong credentials or a device " +
     "that is not ONVIF, 502 for a fault or an unreachable device, 504 for a timeout.",
   tags,
   request: { body: jsonBody(NewCamera) },
@@ -186,7 +196,12 @@ export function cameraRoutes(deps: AppDeps) {
       const { onvif, ...body } = c.req.valid("json");
       // The schema's refinement guarantees one of rtspUrl and onvif.
       const camera = onvif
-        ? await cameras.createOnvif({ ...onvif, name: body.name, transport: body.transport })
+        ? await cameras.createOnvif({
+          ...onvif,
+          name: body.name,
+          transport: body.transport,
+          analysisUrl: body.analysisUrl,
+        })
         : await cameras.create({ ...body, rtspUrl: body.rtspUrl ?? "" });
       return c.json(view(camera), 201);
     })

@@ -23,8 +23,9 @@ const TTL_HINT = `must be a whole number of seconds from 10 to ${MAX_SIGNED_TTL_
 
 const RelayQuery = z.strictObject({
   stream: z.enum(STREAM_NAMES).optional().openapi({
-    description: "default: the camera as configured; main/sub: an ONVIF camera's largest and " +
-      "smallest profiles (the default stream when the camera has no such profile)",
+    description: "default: the camera as configured (rtspUrl); main: what is recorded (an ONVIF " +
+      "camera's largest profile, or recordUrl); sub: what analysis decodes (analysisUrl, or an " +
+      "ONVIF camera's analysis profile); a name without a stream of its own is the default stream",
   }),
   ttl: z.string()
     .regex(/^[0-9]{1,6}$/, TTL_HINT)

@@ -22,6 +22,7 @@ import {
   updateCamera,
 } from "../../models/store/cameras.ts";
 import { splitCredentials, validateSourceUrl } from "../../models/media/rtsp_url.ts";
+import { analysisUrl } from "../../models/media/analysis_source.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../../models/onvif/client.ts";
 import {
   onvifSourceUrl,
@@ -61,6 +62,8 @@ export interface NewCamera {
   transport?: Transport;
   /** A stream to record instead of `rtspUrl`, without credentials of its own. */
   recordUrl?: string;
+  /** A smaller stream for analysis to decode instead of `rtspUrl`, without credentials. */
+  analysisUrl?: string;
 }
 
 /** ONVIF credentials; the password may be empty. */
@@ -77,6 +80,8 @@ export interface NewOnvifCamera extends OnvifCredentials {
   port?: number;
   /** Default tcp. */
   transport?: Transport;
+  /** Overrides the analysis profile, without credentials. */
+  analysisUrl?: string;
 }
 
 /** How to adopt a discovered device. */
@@ -95,6 +100,8 @@ export interface CameraPatch {
   transport?: Transport;
   /** `null`: record `rtspUrl` again. */
   recordUrl?: string | null;
+  /** `null`: analyse the ONVIF analysis profile, or `rtspUrl`, again. */
+  analysisUrl?: string | null;
 }
 
 /**
@@ -131,9 +138,9 @@ export class CameraService {
   /**
    * Adds a camera by its RTSP URL and starts supervising it (idle until capture starts).
    *
-   * @param camera name, source URL, transport, record URL
+   * @param camera name, source URL, transport, record and analysis URLs
    * @returns the stored camera (no password)
-   * @throws {ValidationError} for a bad `rtspUrl` or `recordUrl` (nothing stored)
+   * @throws {ValidationError} for a bad `rtspUrl`, `recordUrl` or `analysisUrl` (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
    */
   async create(camera: NewCamera): Promise<Camera> {
@@ -146,23 +153,28 @@ export class CameraService {
       passwordSealed: source.sealed,
       transport: camera.transport ?? "tcp",
       recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
+      analysisUrl: camera.analysisUrl === undefined ? undefined : analysisUrl(camera.analysisUrl),
     });
     return await this.#supervise(row);
   }
 
   /**
-   * Onboards a camera over ONVIF, stores it and starts supervising it: its analysis (smallest)
-   * profile is its source, what onboarding learnt (minus secrets) its `onvif` info.
+   * Onboards a camera over ONVIF, stores it and starts supervising it: its recording (largest)
+   * profile is its source, its analysis profile (or `analysisUrl`) what analysis decodes, what
+   * onboarding learnt (minus secrets) its `onvif` info.
    *
-   * @param camera name, address, credentials, transport
+   * @param camera name, address, credentials, transport, analysis URL
    * @returns the stored camera (no password)
+   * @throws {ValidationError} for a bad `analysisUrl` (nothing stored, the device not asked)
    * @throws {OnvifError} when onboarding fails (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
    */
   async createOnvif(camera: NewOnvifCamera): Promise<Camera> {
     const { host, port, username, password } = camera;
+    // Checked before the device is asked anything: a bad URL stores nothing and costs no call.
+    const analysis = camera.analysisUrl === undefined ? undefined : analysisUrl(camera.analysisUrl);
     const info = await onboardOnvifCamera({ host, port, username, password, ...this.#onvif });
-    return await this.#insertOnvif(camera.name, info, camera);
+    return await this.#insertOnvif(camera.name, info, { ...camera, analysisUrl: analysis });
   }
 
   /**
@@ -217,7 +229,7 @@ export class CameraService {
    * @param id the camera
    * @param patch what changes
    * @returns the stored camera
-   * @throws {ValidationError} for a bad `rtspUrl` or `recordUrl` (nothing changed)
+   * @throws {ValidationError} for a bad `rtspUrl`, `recordUrl` or `analysisUrl` (nothing changed)
    * @throws {NotFoundError}
    * @throws {ConflictError} when the new name is taken
    */
@@ -228,6 +240,9 @@ export class CameraService {
       recordUrl: patch.recordUrl === undefined || patch.recordUrl === null
         ? patch.recordUrl
         : recordUrl(patch.recordUrl),
+      analysisUrl: patch.analysisUrl === undefined || patch.analysisUrl === null
+        ? patch.analysisUrl
+        : analysisUrl(patch.analysisUrl),
     };
     if (patch.rtspUrl !== undefined) {
       const source = await this.#storedSource(patch.rtspUrl);
@@ -303,8 +318,8 @@ export class CameraService {
   }
 
   /**
-   * Stores a camera onboarded over ONVIF and starts supervising it: the analysis profile's stream
-   * URI is its source, the ONVIF credentials its credentials (password sealed), the onboarding
+   * Stores a camera onboarded over ONVIF and starts supervising it: the recording profile's
+   * stream URI is its source, the ONVIF credentials its credentials (password sealed), the onboarding
    * result minus secrets its `onvif` info.
    *
    * @throws {OnvifError} `onvif_unsupported` when the stream URI is not usable (nothing stored)
@@ -313,7 +328,7 @@ export class CameraService {
   async #insertOnvif(
     name: string,
     info: OnvifCameraInfo,
-    access: OnvifCredentials & { transport?: Transport },
+    access: OnvifCredentials & { transport?: Transport; analysisUrl?: string },
   ): Promise<Camera> {
     const sourceUrl = onvifSourceUrl(info);
     const row = await insertCamera(this.#db.sql, {
@@ -324,6 +339,7 @@ export class CameraService {
       passwordSealed: access.password ? await this.#secrets.seal(access.password) : undefined,
       transport: access.transport ?? "tcp",
       onvif: storedOnvifInfo(info),
+      analysisUrl: access.analysisUrl,
     });
     return await this.#supervise(row);
   }

@@ -8,6 +8,7 @@
 import { type Camera as CameraRow, getSealedPassword } from "../../models/store/cameras.ts";
 import { withCredentials } from "../../models/media/rtsp_url.ts";
 import { cameraSources } from "../../models/media/hub_plan.ts";
+import { analysisSource } from "../../models/media/analysis_source.ts";
 import { fromCallback } from "xstate";
 import type { Logger } from "../../models/log.ts";
 import { type DetectionRow, DETECTIONS } from "../../models/store/detections.ts";
@@ -115,6 +116,10 @@ export async function registerSources(
   if (sources.main === undefined && row.recordUrl) {
     sources.main = withCredentials(row.recordUrl, credentials);
   }
+  // Analysis decodes the `sub` stream: the configured analysisUrl, else the ONVIF analysis
+  // profile (cameraSources), else the camera's own stream (the hub aliases it, one puller).
+  const analysis = analysisSource(row);
+  if (analysis.from === "analysisUrl") sources.sub = withCredentials(analysis.url, credentials);
   hub.setCamera(row.id, sources);
   return url;
 }
@@ -186,8 +191,9 @@ export async function buildUnit(
   });
   const camera = createCamera({
     id: row.id,
-    // The relay, over TCP; the camera's own transport is the hub puller's business.
-    sourceUrl: hub.readUrl(row.id),
+    // The relay's analysis stream (`sub`, models/media/analysis_source.ts), over TCP; the
+    // camera's own transport is the hub puller's business.
+    sourceUrl: hub.readUrl(row.id, "sub"),
     transport: "tcp",
     analysisWidth: ANALYSIS_WIDTH,
     analysisHeight: ANALYSIS_HEIGHT,
@@ -196,9 +202,9 @@ export async function buildUnit(
   }, {
     // The stream state follows the hub's puller, which sees the camera go within a second.
     source: fromCallback(({ sendBack }) => {
-      const lease = hub.acquire(row.id, {}, "capture");
+      const lease = hub.acquire(row.id, { stream: "sub" }, "capture");
       let held = true;
-      const unwatch = hub.watchSource(row.id, "default", (up, error) => {
+      const unwatch = hub.watchSource(row.id, "sub", (up, error) => {
         // Not from inside the hub's call (the first comes while this actor starts).
         queueMicrotask(() => {
           if (held) sendBack(up ? { type: "SOURCE.UP" } : { type: "SOURCE.DOWN", error });

@@ -1,7 +1,8 @@
 /**
  * Which relay path serves which stream of a camera, as pure data. A camera has named streams —
- * `default` (the one it is configured with, which analysis captures), `main` (the largest ONVIF
- * profile, which recording wants) and `sub` (the smallest) — served at `/cam/<id>` and
+ * `default` (the one it is configured with), `main` (the largest ONVIF profile or the record URL,
+ * which recording wants) and `sub` (the analysis stream, which capture decodes:
+ * models/media/analysis_source.ts) — served at `/cam/<id>` and
  * `/cam/<id>/<stream>`. Streams with the same source URL share ONE puller: the first of them in
  * the order default, main, sub publishes, and the others' paths are aliases of its path, so a
  * camera that offers one URL is pulled once however many consumers and names it has.
@@ -104,7 +105,7 @@ export function planStreams(
 
 /**
  * A camera's sources from what is stored with it: its URL, and for an ONVIF camera the largest
- * profile (main) and the smallest (sub) it remembered, each with the camera's credentials.
+ * profile (main) and the analysis profile (sub) it remembered, each with the camera's credentials.
  *
  * @param sourceUrl the camera's URL with credentials
  * @param onvif the stored `onvif` column (untyped JSON), if any

@@ -85,7 +85,7 @@ export interface OnvifCameraInfo {
   profiles: OnvifProfile[];
   /** The largest profile: recorded. */
   recordingProfile: OnvifProfile;
-  /** The smallest profile: analysed. */
+  /** The smallest profile holding the analysis frame (models/onvif/profile_choice.ts): analysed. */
   analysisProfile: OnvifProfile;
 }
 

@@ -59,26 +59,28 @@ export function storedOnvifInfo(info: OnvifCameraInfo): OnvifCameraInfo {
 }
 
 /**
- * The capture source of an onboarded camera: the analysis profile's stream URI, checked like any
- * `rtspUrl`, without credentials (the ONVIF credentials are stored apart and added by the fleet).
+ * The source (`rtspUrl`, the relay's `/cam/<id>`) of an onboarded camera: the recording profile's
+ * stream URI, checked like any `rtspUrl`, without credentials (the ONVIF credentials are stored
+ * apart and added by the fleet). Analysis reads the analysis profile through the hub's `sub`
+ * stream (models/media/analysis_source.ts); live, recording and the relay keep the main stream.
  *
  * @param info from `onboardOnvifCamera`
  * @returns the bare source URL
  * @throws {OnvifError} `onvif_unsupported` when the camera's URI is not a usable RTSP URL
  * @example
  * ```ts
- * onvifSourceUrl(info); // "rtsp://10.0.0.5:554/sub"
+ * onvifSourceUrl(info); // "rtsp://10.0.0.5:554/main"
  * ```
  */
 export function onvifSourceUrl(info: OnvifCameraInfo): string {
-  const uri = info.analysisProfile.streamUri;
+  const uri = info.recordingProfile.streamUri;
   try {
     return splitCredentials(validateSourceUrl(uri, { field: "streamUri" }).href).url;
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new OnvifError(
       "onvif_unsupported",
-      `onvif: the stream URI of profile ${JSON.stringify(info.analysisProfile.token)} ` +
+      `onvif: the stream URI of profile ${JSON.stringify(info.recordingProfile.token)} ` +
         `is not usable: ${error.message}`,
       { cause: error },
     );

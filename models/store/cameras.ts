@@ -30,6 +30,8 @@ export interface Camera {
   sourceUrl: string;
   /** The stream to record instead of `sourceUrl`, without userinfo (the same credentials). */
   recordUrl: string | undefined;
+  /** The stream analysis decodes instead of `sourceUrl`, without userinfo (the same credentials). */
+  analysisUrl: string | undefined;
   username: string | undefined;
   hasPassword: boolean;
   transport: Transport;
@@ -52,6 +54,8 @@ export interface NewCamera {
   onvif?: unknown;
   /** A stream to record instead of `sourceUrl`, without credentials. */
   recordUrl?: string;
+  /** A stream to analyse instead of `sourceUrl`, without credentials. */
+  analysisUrl?: string;
 }
 
 /** Fields an update may change; `undefined` leaves a column as it is. */
@@ -60,6 +64,8 @@ export interface CameraChanges {
   sourceUrl?: string;
   /** `null` clears the record URL. */
   recordUrl?: string | null;
+  /** `null` clears the analysis URL. */
+  analysisUrl?: string | null;
   /** `null` clears the username. */
   username?: string | null;
   /** `null` clears the password. */
@@ -72,6 +78,7 @@ interface CameraRow {
   name: string;
   source_url: string;
   record_url: string | null;
+  analysis_url: string | null;
   username: string | null;
   password_encrypted: string | null;
   transport: Transport;
@@ -88,6 +95,7 @@ function toCamera(row: CameraRow): Camera {
     name: row.name,
     sourceUrl: row.source_url,
     recordUrl: row.record_url ?? undefined,
+    analysisUrl: row.analysis_url ?? undefined,
     username: row.username ?? undefined,
     hasPassword: row.password_encrypted !== null,
     transport: row.transport,
@@ -108,11 +116,11 @@ export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promis
   try {
     const [row] = await sql<CameraRow[]>`
       insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif,
-                           record_url)
+                           record_url, analysis_url)
       values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
               ${camera.passwordSealed ?? null}, ${camera.transport},
               ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)},
-              ${camera.recordUrl ?? null})
+              ${camera.recordUrl ?? null}, ${camera.analysisUrl ?? null})
       returning *`;
     return toCamera(row!);
   } catch (error) {
@@ -187,6 +195,7 @@ export async function updateCamera(
   if (changes.name !== undefined) columns.name = changes.name;
   if (changes.sourceUrl !== undefined) columns.source_url = changes.sourceUrl;
   if (changes.recordUrl !== undefined) columns.record_url = changes.recordUrl;
+  if (changes.analysisUrl !== undefined) columns.analysis_url = changes.analysisUrl;
   if (changes.username !== undefined) columns.username = changes.username;
   if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
   if (changes.transport !== undefined) columns.transport = changes.transport;

@@ -9,6 +9,8 @@ import { z } from "@hono/zod-openapi";
 import type { Fleet } from "../../actors/camera/fleet.ts";
 import type { Camera as CameraRow } from "../../models/store/cameras.ts";
 import { desiredView } from "../../models/analytics/settings_view.ts";
+import { analysisSource } from "../../models/media/analysis_source.ts";
+import { streamPath } from "../../models/media/hub_plan.ts";
 import { Instant, UuidOut } from "../schemas.ts";
 
 /** A camera's name: printable text, unique. */
@@ -58,12 +60,36 @@ const HubPath = z.object({
   lastError: z.string().nullable(),
 }).openapi("HubPath");
 
+/** The stream a camera's analysis decodes. */
+const AnalysisStream = z.object({
+  from: z.enum(["analysisUrl", "onvifProfile", "rtspUrl"]).openapi({
+    description: "What chose it: the configured analysisUrl, the ONVIF analysis profile (the " +
+      "smallest of at least 640x360), or the camera's own stream",
+  }),
+  url: z.string().openapi({ description: "The stream without credentials" }),
+  path: z.string().openapi({
+    description: "The relay path capture reads (an alias of /cam/<id> when it is rtspUrl)",
+    example: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e/sub",
+  }),
+  profile: z.object({
+    token: z.string(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+  }).nullable().openapi({ description: "The ONVIF profile, when one was chosen" }),
+}).openapi("AnalysisStream");
+
 /** A camera as every route answers it. */
 export const Camera = z.object({
   id: UuidOut,
   name: z.string(),
   rtspUrl: z.string().openapi({ description: "The source without credentials" }),
   recordUrl: z.string().nullable().openapi({ description: "What is recorded, if not rtspUrl" }),
+  analysisUrl: z.string().nullable().openapi({
+    description: "The configured stream analysis decodes instead of rtspUrl, if any",
+  }),
+  analysis: AnalysisStream.openapi({
+    description: "The stream analysis decodes; live, recording and the relay keep rtspUrl",
+  }),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
   transport: Transport,
@@ -124,6 +150,8 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     name: camera.name,
     rtspUrl: camera.sourceUrl,
     recordUrl: camera.recordUrl ?? null,
+    analysisUrl: camera.analysisUrl ?? null,
+    analysis: { ...analysisSource(camera), path: streamPath(camera.id, "sub") },
     username: camera.username ?? null,
     hasPassword: camera.hasPassword,
     transport: camera.transport,

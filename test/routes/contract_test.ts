@@ -78,6 +78,13 @@ Deno.test("the contract check refuses replies that differ from the document", as
       name: "door",
       rtspUrl: "rtsp://127.0.0.1:9/x",
       recordUrl: null,
+      analysisUrl: null,
+      analysis: {
+        from: "rtspUrl",
+        url: "rtsp://127.0.0.1:9/x",
+        path: "/cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e/sub",
+        profile: null,
+      },
       username: null,
       hasPassword: false,
       transport: "tcp",

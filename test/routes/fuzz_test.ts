@@ -74,6 +74,7 @@ const ROUTES: Record<string, RouteFuzz> = {
   "POST /api/cameras": {
     bodies: [
       { name: "gate", rtspUrl: "rtsp://user:pw@127.0.0.1:9/s", transport: "udp" },
+      { name: "yard", rtspUrl: "rtsp://127.0.0.1:9/main", analysisUrl: "rtsp://127.0.0.1:9/sub" },
       { name: "door", onvif: { host: "127.0.0.1", port: 9, username: "u", password: "p" } },
     ],
     runs: SLOW_RUNS,
@@ -81,7 +82,13 @@ const ROUTES: Record<string, RouteFuzz> = {
   "GET /api/cameras": { query: { limit: SERIES.limit } },
   "GET /api/cameras/{id}": { ids: "cameras" },
   "PATCH /api/cameras/{id}": {
-    bodies: [{ name: "renamed" }, { rtspUrl: "rtsp://127.0.0.1:9/t" }, { transport: "tcp" }],
+    bodies: [
+      { name: "renamed" },
+      { rtspUrl: "rtsp://127.0.0.1:9/t" },
+      { transport: "tcp" },
+      { analysisUrl: "rtsp://127.0.0.1:9/sub" },
+      { analysisUrl: null },
+    ],
     ids: "cameras",
   },
   "DELETE /api/cameras/{id}": { ids: "cameras", runs: SLOW_RUNS },

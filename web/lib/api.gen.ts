@@ -406,7 +406,7 @@ export interface paths {
     put?: never;
     /**
      * Add a camera
-     * @description By `rtspUrl`, or over ONVIF (`onvif`: Vigil onboards it and captures its smallest profile). An ONVIF failure stores nothing: 422 for wrong credentials or a device that is not ONVIF, 502 for a fault or an unreachable device, 504 for a timeout.
+     * @description By `rtspUrl`, or over ONVIF (`onvif`: Vigil onboards it, relays and records its largest profile and analyses the smallest one of at least 640x360). An ONVIF failure stores nothing: 422 for wrong credentials or a device that is not ONVIF, 502 for a fault or an unreachable device, 504 for a timeout.
      *
      *     Roles: admin (permission `write`).
      */
@@ -4861,7 +4861,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description default: the camera as configured; main/sub: an ONVIF camera's largest and smallest profiles (the default stream when the camera has no such profile) */
+          /** @description default: the camera as configured (rtspUrl); main: what is recorded (an ONVIF camera's largest profile, or recordUrl); sub: what analysis decodes (analysisUrl, or an ONVIF camera's analysis profile); a name without a stream of its own is the default stream */
           stream?: "default" | "main" | "sub";
           /** @description Seconds the URL stays valid */
           ttl?: number;
@@ -6131,6 +6131,9 @@ export interface components {
       rtspUrl: string;
       /** @description What is recorded, if not rtspUrl */
       recordUrl: string | null;
+      /** @description The configured stream analysis decodes instead of rtspUrl, if any */
+      analysisUrl: string | null;
+      analysis: components["schemas"]["AnalysisStream"];
       username: string | null;
       hasPassword: boolean;
       /**
@@ -6188,6 +6191,27 @@ export interface components {
         self: boolean;
         baseUrl: string;
         rtspUrl: string;
+      } | null;
+    };
+    /** @description The stream analysis decodes; live, recording and the relay keep rtspUrl */
+    AnalysisStream: {
+      /**
+       * @description What chose it: the configured analysisUrl, the ONVIF analysis profile (the smallest of at least 640x360), or the camera's own stream
+       * @enum {string}
+       */
+      from: "analysisUrl" | "onvifProfile" | "rtspUrl";
+      /** @description The stream without credentials */
+      url: string;
+      /**
+       * @description The relay path capture reads (an alias of /cam/<id> when it is rtspUrl)
+       * @example /cam/0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e/sub
+       */
+      path: string;
+      /** @description The ONVIF profile, when one was chosen */
+      profile: {
+        token: string;
+        width: number | null;
+        height: number | null;
       } | null;
     };
     /** @description A device claimed to be this camera at a new address and could not show it before receiving credentials, so Vigil did not follow it; an admin accepts (`POST .../suspected-move/accept`) or dismisses it. null when there is none */
@@ -6273,6 +6297,11 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream0
        */
       recordUrl?: string;
+      /**
+       * @description A smaller stream (the camera's sub-stream) for analysis to decode instead of rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply. For an ONVIF camera it overrides the analysis profile
+       * @example rtsp://192.168.1.20:554/stream1
+       */
+      analysisUrl?: string;
     };
     CameraPage: {
       items: components["schemas"]["Camera"][];
@@ -6297,6 +6326,11 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream0
        */
       recordUrl?: string | null;
+      /**
+       * @description null: analyse the ONVIF analysis profile, or rtspUrl, again
+       * @example rtsp://192.168.1.20:554/stream1
+       */
+      analysisUrl?: string | null;
     };
     CaptureRequest: {
       /** @enum {string} */

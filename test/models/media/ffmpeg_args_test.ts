@@ -53,7 +53,10 @@ const base: CaptureArgsOptions = { url: "rtsp://cam/s", width: 640, height: 360,
 
 Deno.test("captureArgs() builds the exact command line", async (t) => {
   // Capture decodes and filters on one thread each (less memory per camera).
-  const CAPTURE_HEAD = [...HEAD, "-filter_threads", "1", "-threads", "1"];
+  const CAPTURE_HEAD = [
+    ...HEAD,
+    ...["-filter_threads", "1", "-threads", "1", "-skip_loop_filter", "all"],
+  ];
   const cases: { name: string; options: CaptureArgsOptions; want: string[] }[] = [
     {
       name: "defaults to TCP, a 5 s socket timeout and rgb24 at the analysis size and rate",
@@ -107,6 +110,14 @@ Deno.test("captureArgs() builds the exact command line", async (t) => {
   for (const c of cases) {
     await t.step(c.name, () => assert.deepEqual(captureArgs(c.options), c.want));
   }
+});
+
+Deno.test("capture ffmpeg skips the decoder's loop filter and drops frames before scaling", () => {
+  const args = captureArgs(base);
+  const at = args.indexOf("-skip_loop_filter");
+  assert.deepEqual(args.slice(at, at + 2), ["-skip_loop_filter", "all"]);
+  assert.ok(at < args.indexOf("-i"), "a decoder option goes before its input");
+  assert.match(args[args.indexOf("-vf") + 1] ?? "", /^fps=5,scale=640:360$/);
 });
 
 Deno.test("capture ffmpeg decodes and filters on one thread each, before its input", () => {

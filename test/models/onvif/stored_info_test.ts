@@ -60,17 +60,18 @@ Deno.test("storedOnvifInfo() drops credentials a camera put into its URIs, and n
   assert.equal(stored.deviceInfo.model, "Cam 2");
 });
 
-Deno.test("onvifSourceUrl() captures the analysis profile, bare, and refuses unusable URIs", () => {
+Deno.test("onvifSourceUrl() is the recording (main) profile, bare, and refuses unusable URIs", () => {
+  const sub = profile("sub", "rtsp://10.0.0.5:554/sub");
   assert.equal(
-    onvifSourceUrl(info(profile("sub", "rtsp://admin:pw@10.0.0.5:554/sub"))),
-    "rtsp://10.0.0.5:554/sub",
+    onvifSourceUrl(info(sub, profile("main", "rtsp://admin:pw@10.0.0.5:554/main"))),
+    "rtsp://10.0.0.5:554/main",
   );
   for (const bad of ["file:///etc/passwd", "http://10.0.0.5/mjpeg", "-i x"]) {
     assert.throws(
-      () => onvifSourceUrl(info(profile("sub", bad))),
+      () => onvifSourceUrl(info(sub, profile("main", bad))),
       (error: unknown) =>
         error instanceof OnvifError && error.code === "onvif_unsupported" &&
-        /"sub"/.test(error.message),
+        /"main"/.test(error.message),
       bad,
     );
   }
