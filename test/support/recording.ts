@@ -73,8 +73,8 @@ export async function decodeFrames(path: string): Promise<number> {
 }
 
 /**
- * Counts the video frames ffprobe decodes in a file, warnings allowed (a clip joined across two
- * recording runs may repeat one timestamp at the junction; it still plays).
+ * Counts the video frames ffprobe decodes in a file, warnings allowed (a clip joined across a
+ * handover repeated one DTS at the junction in test/cluster/clip_handover_test.ts; it plays).
  *
  * @param path the file
  * @returns frames read
