@@ -42,6 +42,7 @@ import { internalCredentials } from "../models/relay_keys.ts";
 import type { NeighbourLookup } from "../models/net/neighbours.ts";
 import { startLagMonitor } from "./metrics/lag_monitor.ts";
 import { Coordinator } from "./cluster/coordinator.ts";
+import { loadClusterKey } from "../models/store/cluster_key.ts";
 import { createMetrics, type Metrics } from "./metrics/collector.ts";
 import { type MqttBridge, startMqttBridge } from "./mqtt/bridge.ts";
 import { cameraLink } from "./mqtt/camera_link.ts";
@@ -137,6 +138,8 @@ export interface System {
   boxId: string;
   /** Several boxes: this box's leases (absent on a box alone). */
   cluster: Coordinator | undefined;
+  /** The key boxes sign segment fetches with (models/store/cluster_key.ts). */
+  clusterKey: Uint8Array;
   /** compileRecord jobs. */
   compiler: Compiler;
   /** Recordings retention and the disk guard, when configured. */
@@ -197,6 +200,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const events = createEventBus<FeedMessage>();
   const relay = await startRelay({ sql: db.sql, dataDir, auth: options.auth, ...options.rtsp });
   const boxId = await loadBoxId(dataDir);
+  const clusterKey = await loadClusterKey(db.sql);
   // Live sessions start after the fleet; the coordinator reaches them through this.
   const started: { live?: LiveManager } = {};
   const cluster = options.cluster && new Coordinator({
@@ -246,6 +250,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const compiler = createCompiler({
     sql: db.sql,
     dataDir,
+    boxId,
+    clusterKey,
     concurrency: options.compileConcurrency,
   });
   await compiler.start();
@@ -334,6 +340,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     live,
     boxId,
     cluster,
+    clusterKey,
     compiler,
     recordingsRetention,
     neighbours: options.neighbours,

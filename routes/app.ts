@@ -32,6 +32,7 @@ import { cors } from "./shared/cors.ts";
 import { ptzRoutes } from "./cameras/ptz.ts";
 import { onvifEventRoutes } from "./cameras/onvif_events.ts";
 import { boxRoutes } from "./boxes.ts";
+import { clusterRoutes } from "./cluster.ts";
 import { cameraInBody, ownerOnly } from "./shared/owner.ts";
 
 /** Bodies larger than this are refused with 413 before they are read. */
@@ -67,6 +68,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The contract is no secret, and the media server's team reads it before they hold a token.
   app.route("/api", documentRoutes(app, { maxBodyBytes: MAX_BODY_BYTES }));
   app.route("/api", docsRoutes());
+  // Box to box: its own credential (a signed request), never a user's token.
+  app.route("/api/cluster", clusterRoutes(deps));
   // One middleware, so failed attempts on /metrics and /api count against one limit.
   const auth = authenticate(deps.db, deps.auth, deps.relay.limiter);
   app.use("/api/*", auth);

@@ -7,7 +7,7 @@
  * @module
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiApp, BEARER, finishDocument, jsonReply, PUBLIC } from "./openapi.ts";
+import { apiApp, BEARER, CLUSTER_SCHEME, finishDocument, jsonReply, PUBLIC } from "./openapi.ts";
 
 /** What the document says about the API as a whole. */
 const API_INFO = {
@@ -45,6 +45,12 @@ export function documentRoutes(root: OpenAPIHono, options: { maxBodyBytes: numbe
       type: "http",
       scheme: "bearer",
       description: "A token `vgl_<id>_<secret>` from `POST /api/tokens` or the first start",
+    });
+    root.openAPIRegistry.registerComponent("securitySchemes", CLUSTER_SCHEME, {
+      type: "http",
+      scheme: "VigilBox",
+      description: "Box to box only: `VigilBox <box>.<expiresMs>.<signature>`, signed with the " +
+        "cluster's key in the shared database (docs/decisions/cluster-segment-fetch.md)",
     });
     const generated = root.getOpenAPI31Document({
       openapi: "3.1.0",

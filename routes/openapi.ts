@@ -23,6 +23,9 @@ const log = createLogger("http");
 /** The name of the bearer security scheme in the document. */
 export const BEARER = "bearer";
 
+/** The name of the box-to-box security scheme (`GET /api/cluster/segments/{id}`). */
+export const CLUSTER_SCHEME = "vigilBox";
+
 /** `security` of a route open without a token (health). */
 export const PUBLIC: { security: [] } = { security: [] };
 
@@ -189,7 +192,11 @@ export function finishDocument<D extends { paths?: object }>(document: D, maxBod
         responses[status] ??= error(description);
       };
       const open = Array.isArray(operation.security) && operation.security.length === 0;
-      if (!open) {
+      const boxOnly = operation.security?.some((s) => CLUSTER_SCHEME in s) ?? false;
+      if (boxOnly) {
+        operation["x-permission"] = "box";
+        operation["x-roles"] = [];
+      } else if (!open) {
         const permission: Permission = permissionFor(method.toUpperCase(), apiPath(path));
         const roles = ROLES.filter((role) => allows(role, permission));
         operation["x-permission"] = permission;

@@ -25,6 +25,7 @@ import { recordFile } from "../models/recording/paths.ts";
 import { sha256File } from "../models/media/file_hash.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
 import { serveFile } from "./shared/file_reply.ts";
+import { boxBaseUrls } from "../models/store/leases.ts";
 import { IdParam, Instant, isInstant, pageOf, PageQuery, Uuid, UuidOut } from "./schemas.ts";
 
 /** The longest clip. */
@@ -86,6 +87,19 @@ const Record = z.object({
   bytes: z.number().int().nullable(),
   sha256: z.string().nullable().openapi({ description: "Of the file, stored at compile time" }),
   gaps: z.array(Span).openapi({ description: "Parts of the range without recording; skipped" }),
+  missing: z.array(z.object({
+    from: Instant,
+    to: Instant,
+    box: UuidOut.nullable().openapi({ description: "The box that recorded it" }),
+    reason: z.string(),
+  })).openapi({
+    description: "Parts recorded by a box that could not be reached when the clip was " +
+      "compiled: left out (they are in `gaps` too)",
+  }),
+  box: UuidOut.nullable().openapi({
+    description: "The box that compiled the clip: its file is served there (another box " +
+      "answers 307)",
+  }),
   error: z.string().nullable(),
   createdAt: Instant,
   startedAt: Instant.nullable(),
@@ -102,6 +116,12 @@ const Verification = z.object({
 const tags = ["records"];
 const NOT_FOUND = { 404: "No such record" } as const;
 const NOT_READY = { 409: "The clip is not compiled (yet, or it failed)" } as const;
+const ELSEWHERE = {
+  307: {
+    description: "Another box compiled the clip: the same path on that box",
+    headers: { location: { schema: { type: "string" as const } } },
+  },
+} as const;
 
 const create = createRoute({
   method: "post",
@@ -163,6 +183,7 @@ const file = createRoute({
     },
     304: { description: "Unchanged (If-None-Match)" },
     416: { description: "The range starts past the end" },
+    ...ELSEWHERE,
     ...errorReplies({ ...NOT_FOUND, ...NOT_READY }),
   },
 });
@@ -182,6 +203,7 @@ const verify = createRoute({
   request: { params: IdParam },
   responses: {
     200: jsonReply(Verification, "The check"),
+    ...ELSEWHERE,
     ...errorReplies({
       ...NOT_FOUND,
       ...NOT_READY,
@@ -204,7 +226,7 @@ const remove = createRoute({
  * @returns the sub-app, mounted at `/api/records`
  */
 export function recordRoutes(deps: AppDeps) {
-  const { db, compiler, dataDir } = deps;
+  const { db, compiler, dataDir, cluster, boxId } = deps;
   const maxVerifying = deps.maxVerifying ?? MAX_VERIFYING;
   let verifying = 0;
 
@@ -215,6 +237,14 @@ export function recordRoutes(deps: AppDeps) {
       throw new ConflictError(`record ${id} is ${record.status}: its clip is not ready`);
     }
     return { record, path: recordFile(dataDir, id), sha256: record.sha256 };
+  };
+  /** Where the clip's file is when another box of the cluster compiled it. */
+  const elsewhere = async (record: { boxId: string | null }, url: string) => {
+    if (!cluster || !record.boxId || record.boxId === boxId) return undefined;
+    const base = (await boxBaseUrls(db.sql, [record.boxId])).get(record.boxId);
+    if (!base) return undefined;
+    const { pathname, search } = new URL(url);
+    return `${base}${pathname}${search}`;
   };
 
   return apiApp()
@@ -277,11 +307,15 @@ export function recordRoutes(deps: AppDeps) {
       async (c) => c.json(recordView(await getRecord(db.sql, c.req.valid("param").id)), 200),
     )
     .openapi(file, async (c) => {
-      const { path, sha256 } = await finished(c.req.valid("param").id);
+      const { record, path, sha256 } = await finished(c.req.valid("param").id);
+      const there = await elsewhere(record, c.req.url);
+      if (there) return c.redirect(there, 307);
       return await serveFile(c, path, sha256);
     })
     .openapi(verify, async (c) => {
-      const { path, sha256: stored } = await finished(c.req.valid("param").id);
+      const { record, path, sha256: stored } = await finished(c.req.valid("param").id);
+      const there = await elsewhere(record, c.req.url);
+      if (there) return c.redirect(there, 307);
       if (verifying >= maxVerifying) {
         throw new CapacityError(
           `records: ${maxVerifying} clip checks are running, the most this box allows`,

@@ -3,7 +3,9 @@
  * on a 2-core box; jobs left `running` are queued again at start, and run in creation order). A
  * job plans the segments of its range, runs one ffmpeg (concat + stream copy, or a re-encode with
  * the ASS script of its detections when annotated), probes and hashes the result in
- * `records/tmp/`, then moves it into place. An object with an awaitable stop, like the writer
+ * `records/tmp/`, then moves it into place. On several boxes a clip's segments may come from
+ * another box (actors/recording/segment_sources.ts): the clip is compiled from what is reachable
+ * and lists the parts left out (`missing`). An object with an awaitable stop, like the writer
  * (docs/decisions/writer-unnest.md). Clip format: docs/decisions/fragmented-mp4-segments.md.
  *
  * @module
@@ -15,7 +17,7 @@ import { probeFile } from "../process/ffprobe.ts";
 import { compileArgs, concatScript } from "../../models/media/segment_args.ts";
 import { parseRecorderLine } from "../../models/media/segment_output.ts";
 import { sha256File } from "../../models/media/file_hash.ts";
-import { recordFile, recordsTmpDir, segmentFile } from "../../models/recording/paths.ts";
+import { recordFile, recordsTmpDir } from "../../models/recording/paths.ts";
 import { type ClipPlan, planClip } from "../../models/recording/timeline.ts";
 import { annotationScript } from "../../models/recording/annotations.ts";
 import { segmentsBetween } from "../../models/store/segments.ts";
@@ -31,6 +33,8 @@ import { StderrParser } from "../../models/media/ffmpeg_stderr.ts";
 import { spawnChild } from "../process/child.ts";
 import { readLines } from "../process/lines.ts";
 import { detectionsForClip } from "../../models/store/clip_detections.ts";
+import { gatherSegments } from "./segment_sources.ts";
+import type { MissingPart } from "../../models/store/records.ts";
 
 /** Progress is written at most this often per job. */
 const PROGRESS_EVERY_MS = 1000;
@@ -39,6 +43,10 @@ const PROGRESS_EVERY_MS = 1000;
 export interface CompilerOptions {
   sql: postgres.Sql;
   dataDir: string;
+  /** This box: the clips it compiles are its files; other boxes' segments are fetched. */
+  boxId: string;
+  /** Signs the fetches of other boxes' segments (models/store/cluster_key.ts). */
+  clusterKey: Uint8Array;
   /** Jobs at once (default 1). */
   concurrency?: number;
 }
@@ -70,7 +78,7 @@ export interface Compiler {
  * @returns the compiler
  */
 export function createCompiler(options: CompilerOptions): Compiler {
-  const { sql, dataDir } = options;
+  const { sql, dataDir, boxId, clusterKey } = options;
   const concurrency = options.concurrency ?? 1;
   const log = createLogger("compiler");
   const jobs = new Map<string, { camera: string; kill(): void; done: Promise<void> }>();
@@ -80,7 +88,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
 
   const pump = async () => {
     while (!stopping && jobs.size < concurrency) {
-      const job = await claimNextRecord(sql);
+      const job = await claimNextRecord(sql, boxId);
       if (!job || stopping) break;
       const abort = new AbortController();
       const done = compile(job, abort.signal).finally(() => {
@@ -116,20 +124,37 @@ export function createCompiler(options: CompilerOptions): Compiler {
       out: join(tmp, `${job.id}.mp4`),
     };
     let plan: ClipPlan | null = null;
+    let missing: MissingPart[] = [];
+    let fetched: string[] = [];
     const started = performance.now();
     try {
       await Deno.mkdir(tmp, { recursive: true });
-      const segments = await segmentsBetween(sql, job.cameraId, job.from, job.to);
+      const inRange = await segmentsBetween(sql, job.cameraId, job.from, job.to);
+      const gathered = await gatherSegments(inRange, {
+        sql,
+        dataDir,
+        boxId,
+        clusterKey,
+        workDir: tmp,
+        prefix: job.id,
+        signal,
+      });
+      ({ missing, fetched } = gathered);
+      const segments = gathered.readable;
+      if (fetched.length > 0) {
+        log.info("segments of other boxes fetched", { record: job.id, from: gathered.fetchedFrom });
+      }
       plan = planClip(
-        segments.map((s) => ({
-          ...s,
-          startMs: s.startedAt,
-          endMs: s.endedAt,
-          path: segmentFile(dataDir, s.path),
-        })),
+        segments.map((s) => ({ ...s, startMs: s.startedAt, endMs: s.endedAt, path: s.file })),
         { from: job.from.getTime(), to: job.to.getTime() },
       );
-      if (!plan) throw new Error("no recording in the range");
+      if (!plan) {
+        throw new Error(
+          missing.length > 0
+            ? `no reachable recording in the range: ${missing[0]!.reason}`
+            : "no recording in the range",
+        );
+      }
       if (job.annotated) {
         await writeAnnotations(
           job,
@@ -168,6 +193,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
         durationMs: probe.durationMs,
         sha256,
         gaps: plan.gaps,
+        missing,
       });
       if (!stored) await Deno.remove(file).catch(() => {});
       log.info("clip compiled", {
@@ -176,6 +202,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
         annotated: job.annotated,
         seconds: probe.durationMs / 1000,
         bytes,
+        missing: missing.length,
         ms: Math.round(performance.now() - started),
       });
     } catch (error) {
@@ -184,12 +211,15 @@ export function createCompiler(options: CompilerOptions): Compiler {
         log.info("compile interrupted", { record: job.id });
       } else {
         log.warn("compile failed", { record: job.id, error: message });
-        await failRecord(sql, job.id, `compile: ${message}`, plan?.gaps ?? []).catch(() => {});
+        await failRecord(sql, job.id, `compile: ${message}`, plan?.gaps ?? [], missing).catch(
+          () => {},
+        );
       }
       await Deno.remove(work.out).catch(() => {});
     } finally {
       await Deno.remove(work.list).catch(() => {});
       await Deno.remove(join(tmp, work.ass)).catch(() => {});
+      for (const file of fetched) await Deno.remove(file).catch(() => {});
     }
   };
 
@@ -207,7 +237,7 @@ export function createCompiler(options: CompilerOptions): Compiler {
 
   return {
     async start() {
-      const requeued = await requeueRunning(sql);
+      const requeued = await requeueRunning(sql, boxId);
       if (requeued > 0) {
         log.info("compile jobs interrupted by a restart are queued again", { requeued });
       }

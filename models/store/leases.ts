@@ -203,3 +203,17 @@ export async function otherBoxesUp(
     where id <> ${boxId} and heartbeat_at > now() - ${ttlMs} * interval '1 millisecond'`;
   return row?.n ?? 0;
 }
+
+/**
+ * The URLs boxes registered (`VIGIL_PUBLIC_URL`), up or not.
+ *
+ * @param sql the database
+ * @param ids box ids
+ * @returns box id → base URL, for the boxes that registered
+ */
+export async function boxBaseUrls(sql: postgres.Sql, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ id: string; baseUrl: string }[]>`
+    select id, base_url as "baseUrl" from boxes where id in ${sql(ids)}`;
+  return new Map(rows.map((row) => [row.id, row.baseUrl]));
+}

@@ -11,6 +11,14 @@ import { NotFoundError } from "../errors.ts";
 import type { Interval } from "../recording/timeline.ts";
 import { cutPage, fetchSize, type Page } from "./pager.ts";
 
+/** A part of a clip's range recorded by a box that could not be reached at compile time. */
+export interface MissingPart extends Interval {
+  /** The box that recorded it (null: this box, whose file is gone). */
+  box: string | null;
+  /** What went wrong (connection refused, timeout, 404, ...). */
+  reason: string;
+}
+
 /** A job's state. */
 export type RecordStatus = "queued" | "running" | "done" | "failed";
 
@@ -28,6 +36,10 @@ export interface RecordRow {
   bytes: number | null;
   sha256: string | null;
   gaps: Interval[];
+  /** Parts recorded by a box that could not be reached at compile time (left out). */
+  missing: MissingPart[];
+  /** The box that compiled it (its file lives there); null on a box alone or before. */
+  boxId: string | null;
   error: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -50,6 +62,10 @@ export interface RecordView {
   sha256: string | null;
   /** Parts of the range without recording; the clip skips them. */
   gaps: { from: string; to: string }[];
+  /** Parts recorded by a box that could not be reached at compile time: left out, in `gaps` too. */
+  missing: { from: string; to: string; box: string | null; reason: string }[];
+  /** The box that compiled the clip (its file is served there). */
+  box: string | null;
   error: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -71,6 +87,8 @@ interface RecordDbRow {
   bytes: string | null;
   sha256: string | null;
   gaps: Interval[] | null;
+  missing: MissingPart[] | null;
+  box_id: string | null;
   error: string | null;
   created_at: Date;
   started_at: Date | null;
@@ -91,6 +109,8 @@ function fromDb(row: RecordDbRow): RecordRow {
     bytes: row.bytes === null ? null : Number(row.bytes),
     sha256: row.sha256,
     gaps: row.gaps ?? [],
+    missing: row.missing ?? [],
+    boxId: row.box_id,
     error: row.error,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -122,6 +142,13 @@ export function recordView(row: RecordRow): RecordView {
       from: new Date(g.from).toISOString(),
       to: new Date(g.to).toISOString(),
     })),
+    missing: row.missing.map((m) => ({
+      from: new Date(m.from).toISOString(),
+      to: new Date(m.to).toISOString(),
+      box: m.box,
+      reason: m.reason,
+    })),
+    box: row.boxId,
     error: row.error,
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
@@ -184,27 +211,34 @@ export async function listRecords(
 }
 
 /**
- * Puts jobs left `running` by a stopped or crashed server back in the queue.
+ * Puts jobs this box left `running` (stopped or crashed) back in the queue; another box's running
+ * jobs are its own.
  *
  * @param sql the database
+ * @param boxId this box (jobs claimed before boxes were recorded have none: they go back too)
  * @returns how many
  */
-export async function requeueRunning(sql: postgres.Sql): Promise<number> {
+export async function requeueRunning(sql: postgres.Sql, boxId: string): Promise<number> {
   const result = await sql`
     update records set status = 'queued', progress = 0, started_at = null, updated_at = now()
-    where status = 'running'`;
+    where status = 'running' and (box_id is null or box_id = ${boxId})`;
   return result.count;
 }
 
 /**
- * Claims the oldest queued job.
+ * Claims the oldest queued job for this box.
  *
  * @param sql the database
+ * @param boxId this box (the clip's file will live there)
  * @returns the job, now `running`, or null when none waits
  */
-export async function claimNextRecord(sql: postgres.Sql): Promise<RecordRow | null> {
+export async function claimNextRecord(
+  sql: postgres.Sql,
+  boxId: string,
+): Promise<RecordRow | null> {
   const [row] = await sql<RecordDbRow[]>`
-    update records set status = 'running', started_at = now(), updated_at = now()
+    update records set status = 'running', started_at = now(), updated_at = now(),
+      box_id = ${boxId}
     where id = (
       select id from records where status = 'queued'
       order by created_at, id limit 1 for update skip locked)
@@ -239,12 +273,21 @@ export async function setRecordProgress(
 export async function finishRecord(
   sql: postgres.Sql,
   id: string,
-  result: { path: string; bytes: number; durationMs: number; sha256: string; gaps: Interval[] },
+  result: {
+    path: string;
+    bytes: number;
+    durationMs: number;
+    sha256: string;
+    gaps: Interval[];
+    /** Default none. */
+    missing?: MissingPart[];
+  },
 ): Promise<boolean> {
   const rows = await sql`
     update records set status = 'done', progress = 1, path = ${result.path},
       bytes = ${result.bytes}, duration_ms = ${result.durationMs}, sha256 = ${result.sha256},
-      gaps = ${sql.json(result.gaps as unknown as postgres.JSONValue)}, error = null,
+      gaps = ${sql.json(result.gaps as unknown as postgres.JSONValue)},
+      missing = ${sql.json((result.missing ?? []) as unknown as postgres.JSONValue)}, error = null,
       finished_at = now(), updated_at = now()
     where id = ${id} and status = 'running' returning id`;
   return rows.length > 0;
@@ -257,16 +300,19 @@ export async function finishRecord(
  * @param id job id
  * @param error why
  * @param gaps the gaps found, if planning got that far
+ * @param missing the parts no box could give, if gathering got that far
  */
 export async function failRecord(
   sql: postgres.Sql,
   id: string,
   error: string,
   gaps: Interval[] = [],
+  missing: MissingPart[] = [],
 ): Promise<void> {
   await sql`
     update records set status = 'failed', error = ${error.slice(0, 1000)},
       gaps = ${sql.json(gaps as unknown as postgres.JSONValue)},
+      missing = ${sql.json(missing as unknown as postgres.JSONValue)},
       finished_at = now(), updated_at = now()
     where id = ${id} and status in ('queued', 'running')`;
 }

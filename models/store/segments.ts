@@ -133,9 +133,13 @@ interface SegmentDbRow {
   height: number | null;
   audio: AudioMode;
   audio_codec: string | null;
+  box_id: string | null;
 }
 
-function fromDb(row: SegmentDbRow): SegmentRow {
+/** A stored segment with the box that recorded it (null: a box alone). */
+export type StoredSegment = SegmentRow & { boxId: string | null };
+
+function fromDb(row: SegmentDbRow): StoredSegment {
   return {
     id: row.id,
     cameraId: row.camera_id,
@@ -149,6 +153,7 @@ function fromDb(row: SegmentDbRow): SegmentRow {
     height: row.height,
     audio: row.audio,
     audioCodec: row.audio_codec,
+    boxId: row.box_id,
   };
 }
 
@@ -159,19 +164,34 @@ function fromDb(row: SegmentDbRow): SegmentRow {
  * @param camera camera id
  * @param from range start
  * @param to range end
- * @returns the segments
+ * @returns the segments, with the box that recorded each
  */
 export async function segmentsBetween(
   sql: postgres.Sql,
   camera: string,
   from: Date,
   to: Date,
-): Promise<SegmentRow[]> {
+): Promise<StoredSegment[]> {
   const rows = await sql<SegmentDbRow[]>`
     select * from segments
     where camera_id = ${camera} and started_at < ${to} and ended_at > ${from}
     order by started_at, id`;
   return rows.map(fromDb);
+}
+
+/**
+ * One segment by id (another box fetching it for a clip).
+ *
+ * @param sql the database
+ * @param id the segment's id (a UUID: the caller checked it)
+ * @returns the segment, or undefined when there is none
+ */
+export async function segmentById(
+  sql: postgres.Sql,
+  id: string,
+): Promise<StoredSegment | undefined> {
+  const [row] = await sql<SegmentDbRow[]>`select * from segments where id = ${id}`;
+  return row && fromDb(row);
 }
 
 /**

@@ -70,6 +70,8 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** Several boxes on one database: this box's leases (absent on a box alone). */
   cluster?: Coordinator;
+  /** The key other boxes sign their segment fetches with (`GET /api/cluster/segments/{id}`). */
+  clusterKey: Uint8Array;
   /** The web console's files (default: built from `web/` on the first visit). */
   console?: () => Promise<ConsoleFiles>;
 }

@@ -16,17 +16,23 @@ import { planRange } from "../../models/media/http_range.ts";
  *
  * @param c the request's context
  * @param path the file (absolute)
- * @param sha256 its hash, the strong ETag
+ * @param tag what names this content for good, the strong ETag (a clip's SHA-256, a segment's id)
+ * @param what the file in the 404's message
  * @returns the reply
  * @throws {NotFoundError} when the file is missing
  */
-export async function serveFile(c: Context, path: string, sha256: string): Promise<Response> {
-  const etag = `"${sha256}"`;
+export async function serveFile(
+  c: Context,
+  path: string,
+  tag: string,
+  what = "the clip file",
+): Promise<Response> {
+  const etag = `"${tag}"`;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch {
-    throw new NotFoundError("the clip file");
+    throw new NotFoundError(what);
   }
   const size = (await file.stat()).size;
   // No content-type on the replies without a body (304, 416).

@@ -3,6 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { findOperation, HTTP_METHODS } from "../support/contract.ts";
+import { CLUSTER_SCHEME } from "../../routes/openapi.ts";
 
 async function withApp(run: (t: TestApp) => Promise<void>): Promise<void> {
   const db = await openTestDatabase("embedded");
@@ -56,7 +57,12 @@ Deno.test("every protected operation names its roles and its error replies", asy
         const name = `${method.toUpperCase()} ${path}`;
         const open = Array.isArray(operation.security) && operation.security.length === 0;
         const roles = operation["x-roles"];
-        assert.ok(open || (Array.isArray(roles) && roles.includes("admin")), `${name} roles`);
+        // Box to box (the cluster's segment fetch): no user role may call it.
+        const security: unknown = operation.security;
+        const boxOnly = Array.isArray(security) &&
+          security.some((s) => typeof s === "object" && s !== null && CLUSTER_SCHEME in s);
+        if (boxOnly) assert.deepEqual(roles, [], `${name} is for boxes only`);
+        else assert.ok(open || (Array.isArray(roles) && roles.includes("admin")), `${name} roles`);
         assert.ok(open || operation.responses["401"], `${name} documents 401`);
         assert.ok(operation.responses["500"], `${name} documents 500`);
         assert.equal(typeof operation.summary, "string", `${name} has a summary`);

@@ -72,6 +72,26 @@ export async function decodeFrames(path: string): Promise<number> {
   return Number(frames?.[1] ?? 0);
 }
 
+/**
+ * Counts the video frames ffprobe decodes in a file, warnings allowed (a clip joined across a
+ * handover repeated one DTS at the junction in test/cluster/clip_handover_test.ts; it plays).
+ *
+ * @param path the file
+ * @returns frames read
+ */
+export async function countFrames(path: string): Promise<number> {
+  const out = await new Deno.Command("ffprobe", {
+    args: [
+      ...["-v", "error", "-count_frames", "-select_streams", "v:0"],
+      ...["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, `ffprobe ${path}: ${new TextDecoder().decode(out.stderr)}`);
+  return Number(new TextDecoder().decode(out.stdout).trim());
+}
+
 /** One indexed segment. */
 export interface SegmentInfo {
   path: string;

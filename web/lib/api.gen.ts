@@ -246,6 +246,106 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/cluster/segments/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A recorded segment, for another box of the cluster
+     * @description Box to box only: `Authorization: VigilBox <box>.<expiresMs>.<signature>`, an HMAC-SHA256 over the segment id, the sending box and the expiry with a key derived from the cluster's key in the shared database. User tokens are refused (401). Single byte ranges answer 206; `ETag` is the segment id (a segment never changes).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The segment (fragmented MP4) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "video/mp4": string;
+          };
+        };
+        /** @description The requested bytes */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "video/mp4": string;
+          };
+        };
+        /** @description Unchanged (If-None-Match) */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description A path or query parameter is malformed or unknown */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No box credential, or not a valid one for this segment */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such segment, or its file is not on this box */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The range starts past the end */
+        416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An unexpected failure (logged) */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/metrics": {
     parameters: {
       query?: never;
@@ -3629,6 +3729,14 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description Another box compiled the clip: the same path on that box */
+        307: {
+          headers: {
+            location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown */
         400: {
           headers: {
@@ -3741,6 +3849,14 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["RecordVerification"];
           };
+        };
+        /** @description Another box compiled the clip: the same path on that box */
+        307: {
+          headers: {
+            location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description A path or query parameter is malformed or unknown */
         400: {
@@ -6120,6 +6236,20 @@ export interface components {
       /** @description Rows waiting to be written (buffered + spilled) */
       backlog: number;
     };
+    Error: {
+      error: {
+        /**
+         * @description Machine-readable, stable across releases
+         * @example invalid_input
+         */
+        code: string;
+        /**
+         * @description What is wrong, naming the field by its dotted path
+         * @example zones.0.polygon is self-intersecting: edges 0 and 2 cross or touch
+         */
+        message: string;
+      };
+    };
     Camera: {
       /**
        * Format: uuid
@@ -6247,20 +6377,6 @@ export interface components {
       readersDropped: number;
       reconnects: number;
       lastError: string | null;
-    };
-    Error: {
-      error: {
-        /**
-         * @description Machine-readable, stable across releases
-         * @example invalid_input
-         */
-        code: string;
-        /**
-         * @description What is wrong, naming the field by its dotted path
-         * @example zones.0.polygon is self-intersecting: edges 0 and 2 cross or touch
-         */
-        message: string;
-      };
     };
     /**
      * @description Give `rtspUrl`, or `onvif` to onboard the camera over ONVIF; not both
@@ -6858,6 +6974,32 @@ export interface components {
          */
         to: string;
       }[];
+      /** @description Parts recorded by a box that could not be reached when the clip was compiled: left out (they are in `gaps` too) */
+      missing: {
+        /**
+         * Format: date-time
+         * @example 2026-11-25T14:00:00.000Z
+         */
+        from: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T14:00:00.000Z
+         */
+        to: string;
+        /**
+         * Format: uuid
+         * @description The box that recorded it
+         * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+         */
+        box: string | null;
+        reason: string;
+      }[];
+      /**
+       * Format: uuid
+       * @description The box that compiled the clip: its file is served there (another box answers 307)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box: string | null;
       error: string | null;
       /**
        * Format: date-time
