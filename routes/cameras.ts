@@ -21,7 +21,7 @@ import {
   Transport,
 } from "./shared/camera.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam, pageOf, PageQuery } from "./schemas.ts";
+import { IdParam, pageOf, PageQuery, Uuid } from "./schemas.ts";
 
 const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
@@ -32,6 +32,13 @@ const RecordUrl = z.string().min(1).max(2048).openapi({
     "sub-stream); no credentials: the camera's apply. Ignored for ONVIF cameras, which record " +
     "their largest profile",
   example: "rtsp://192.168.1.20:554/stream0",
+});
+const PinBox = Uuid.nullable().openapi({
+  description: "Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 " +
+    "`unknown_box` for one that never registered). A pinned box that is down keeps nothing " +
+    "from moving: the camera stays where it is until that box is up, then moves to it. null: " +
+    "no pin (a cleared pin leaves the camera where it is)",
+  example: "0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e",
 });
 const OnvifTarget = z.strictObject({
   host: z.string().min(1).max(253).openapi({ example: "192.168.1.20" }),
@@ -48,6 +55,7 @@ const NewCamera = z.strictObject({
   }),
   transport: Transport.optional(),
   recordUrl: RecordUrl.optional(),
+  box: PinBox.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -73,6 +81,7 @@ const CameraPatch = z.strictObject({
   rtspUrl: RtspUrl.optional(),
   transport: Transport.optional(),
   recordUrl: RecordUrl.nullable().optional().openapi({ description: "null: record rtspUrl" }),
+  box: PinBox.optional(),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
@@ -93,6 +102,7 @@ const create = createRoute({
     201: jsonReply(Camera, "The camera"),
     ...errorReplies({
       409: "The name is taken",
+      422: "A field is wrong, ONVIF refused, or `box` names no registered box (`unknown_box`)",
       502: "The ONVIF device faulted, answered badly or could not be reached",
       504: "The ONVIF device did not answer in time",
     }),
@@ -127,13 +137,18 @@ const get = createRoute({
 const patch = createRoute({
   method: "patch",
   path: "/{id}",
-  summary: "Rename or change the source",
-  description: "A changed source reconnects a capturing camera.",
+  summary: "Rename, change the source or pin to a box",
+  description: "A changed source reconnects a capturing camera. A changed pin (`box`) moves the " +
+    "camera to that box within a renewal interval (2 s) once the box is up.",
   tags,
   request: { params: IdParam, body: jsonBody(CameraPatch) },
   responses: {
     200: jsonReply(Camera, "The camera"),
-    ...errorReplies({ ...NOT_FOUND, 409: "The name is taken" }),
+    ...errorReplies({
+      ...NOT_FOUND,
+      409: "The name is taken",
+      422: "A field is wrong, or `box` names no registered box (`unknown_box`)",
+    }),
   },
 });
 
@@ -186,7 +201,12 @@ export function cameraRoutes(deps: AppDeps) {
       const { onvif, ...body } = c.req.valid("json");
       // The schema's refinement guarantees one of rtspUrl and onvif.
       const camera = onvif
-        ? await cameras.createOnvif({ ...onvif, name: body.name, transport: body.transport })
+        ? await cameras.createOnvif({
+          ...onvif,
+          name: body.name,
+          transport: body.transport,
+          box: body.box,
+        })
         : await cameras.create({ ...body, rtspUrl: body.rtspUrl ?? "" });
       return c.json(view(camera), 201);
     })

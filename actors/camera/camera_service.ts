@@ -61,6 +61,8 @@ export interface NewCamera {
   transport?: Transport;
   /** A stream to record instead of `rtspUrl`, without credentials of its own. */
   recordUrl?: string;
+  /** Several boxes: the registered box it is pinned to; absent or null → placed by capacity. */
+  box?: string | null;
 }
 
 /** ONVIF credentials; the password may be empty. */
@@ -77,6 +79,8 @@ export interface NewOnvifCamera extends OnvifCredentials {
   port?: number;
   /** Default tcp. */
   transport?: Transport;
+  /** Several boxes: the registered box it is pinned to; absent or null → placed by capacity. */
+  box?: string | null;
 }
 
 /** How to adopt a discovered device. */
@@ -95,6 +99,11 @@ export interface CameraPatch {
   transport?: Transport;
   /** `null`: record `rtspUrl` again. */
   recordUrl?: string | null;
+  /**
+   * Several boxes: pins the camera to this registered box (the owner hands it over within a
+   * renewal interval once that box is up); `null` clears the pin and the camera stays where it is.
+   */
+  box?: string | null;
 }
 
 /**
@@ -135,6 +144,7 @@ export class CameraService {
    * @returns the stored camera (no password)
    * @throws {ValidationError} for a bad `rtspUrl` or `recordUrl` (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing stored)
    */
   async create(camera: NewCamera): Promise<Camera> {
     const source = await this.#storedSource(camera.rtspUrl);
@@ -146,6 +156,7 @@ export class CameraService {
       passwordSealed: source.sealed,
       transport: camera.transport ?? "tcp",
       recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
+      pinBox: camera.box ?? undefined,
     });
     return await this.#supervise(row);
   }
@@ -158,6 +169,7 @@ export class CameraService {
    * @returns the stored camera (no password)
    * @throws {OnvifError} when onboarding fails (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing stored)
    */
   async createOnvif(camera: NewOnvifCamera): Promise<Camera> {
     const { host, port, username, password } = camera;
@@ -220,11 +232,13 @@ export class CameraService {
    * @throws {ValidationError} for a bad `rtspUrl` or `recordUrl` (nothing changed)
    * @throws {NotFoundError}
    * @throws {ConflictError} when the new name is taken
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing changed)
    */
   async update(id: string, patch: CameraPatch): Promise<Camera> {
     const changes: CameraChanges = {
       name: patch.name,
       transport: patch.transport,
+      pinBox: patch.box,
       recordUrl: patch.recordUrl === undefined || patch.recordUrl === null
         ? patch.recordUrl
         : recordUrl(patch.recordUrl),
@@ -313,7 +327,7 @@ export class CameraService {
   async #insertOnvif(
     name: string,
     info: OnvifCameraInfo,
-    access: OnvifCredentials & { transport?: Transport },
+    access: OnvifCredentials & { transport?: Transport; box?: string | null },
   ): Promise<Camera> {
     const sourceUrl = onvifSourceUrl(info);
     const row = await insertCamera(this.#db.sql, {
@@ -324,6 +338,7 @@ export class CameraService {
       passwordSealed: access.password ? await this.#secrets.seal(access.password) : undefined,
       transport: access.transport ?? "tcp",
       onvif: storedOnvifInfo(info),
+      pinBox: access.box ?? undefined,
     });
     return await this.#supervise(row);
   }

@@ -486,7 +486,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A field is wrong, ONVIF refused, or `box` names no registered box (`unknown_box`) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -711,8 +711,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename or change the source
-     * @description A changed source reconnects a capturing camera.
+     * Rename, change the source or pin to a box
+     * @description A changed source reconnects a capturing camera. A changed pin (`box`) moves the camera to that box within a renewal interval (2 s) once the box is up.
      *
      *     Roles: admin (permission `write`).
      */
@@ -803,7 +803,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A field is wrong, or `box` names no registered box (`unknown_box`) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -6177,6 +6177,12 @@ export interface components {
         /** @description The camera's paths on the RTSP relay (stream hub); one per distinct source URL */
         hub: components["schemas"]["HubPath"][];
       };
+      /**
+       * Format: uuid
+       * @description Several boxes: the box the camera is pinned to (placement gives it to that box whenever it is up), or null
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box: string | null;
       /** @description Several boxes (`GET /api/cameras/{id}` only): the box holding the camera's lease, whose view `state` then is (`stream: unknown` when it did not answer in time); null while no box holds it */
       owner?: {
         /**
@@ -6273,6 +6279,12 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream0
        */
       recordUrl?: string;
+      /**
+       * Format: uuid
+       * @description Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 `unknown_box` for one that never registered). A pinned box that is down keeps nothing from moving: the camera stays where it is until that box is up, then moves to it. null: no pin (a cleared pin leaves the camera where it is)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box?: string | null;
     };
     CameraPage: {
       items: components["schemas"]["Camera"][];
@@ -6297,6 +6309,12 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream0
        */
       recordUrl?: string | null;
+      /**
+       * Format: uuid
+       * @description Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 `unknown_box` for one that never registered). A pinned box that is down keeps nothing from moving: the camera stays where it is until that box is up, then moves to it. null: no pin (a cleared pin leaves the camera where it is)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box?: string | null;
     };
     CaptureRequest: {
       /** @enum {string} */
