@@ -7,7 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { withOwner } from "./shared/owner.ts";
+import { OWNER_REDIRECT, withOwner } from "./shared/owner.ts";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { type Camera as CameraRow, getCamera, listCameras } from "../models/store/cameras.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
@@ -143,6 +143,7 @@ const patch = createRoute({
   tags,
   request: { params: IdParam, body: jsonBody(CameraPatch) },
   responses: {
+    ...OWNER_REDIRECT,
     200: jsonReply(Camera, "The camera"),
     ...errorReplies({
       ...NOT_FOUND,
@@ -169,7 +170,11 @@ const capture = createRoute({
   summary: "videoCapture: start or stop pulling the stream",
   tags,
   request: { params: IdParam, body: jsonBody(Capture) },
-  responses: { 200: jsonReply(Camera, "The camera"), ...errorReplies(NOT_FOUND) },
+  responses: {
+    ...OWNER_REDIRECT,
+    200: jsonReply(Camera, "The camera"),
+    ...errorReplies(NOT_FOUND),
+  },
 });
 
 const snapshot = createRoute({
@@ -180,6 +185,7 @@ const snapshot = createRoute({
   tags,
   request: { params: IdParam },
   responses: {
+    ...OWNER_REDIRECT,
     200: {
       description: "A JPEG",
       content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }) } },

@@ -740,6 +740,15 @@ export interface paths {
             "application/json": components["schemas"]["Camera"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -871,6 +880,15 @@ export interface paths {
             "application/json": components["schemas"]["Camera"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -992,6 +1010,15 @@ export interface paths {
           content: {
             "image/jpeg": string;
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description A path or query parameter is malformed or unknown */
         400: {
@@ -1183,6 +1210,15 @@ export interface paths {
             "application/json": components["schemas"]["AnalyticsSettings"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -1287,6 +1323,15 @@ export interface paths {
         /** @description Detached */
         204: {
           headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
             [name: string]: unknown;
           };
           content?: never;
@@ -1469,6 +1514,15 @@ export interface paths {
             "application/json": components["schemas"]["Recording"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -1573,6 +1627,15 @@ export interface paths {
         /** @description Stopped */
         204: {
           headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
             [name: string]: unknown;
           };
           content?: never;
@@ -2131,6 +2194,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -2281,6 +2353,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["PtzPreset"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The name is empty, too long or not printable */
         400: {
@@ -4883,6 +4964,15 @@ export interface paths {
             "application/json": components["schemas"]["RelayUrl"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown */
         400: {
           headers: {
@@ -5042,6 +5132,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["LiveSession"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The body is not valid JSON */
         400: {
