@@ -31,6 +31,10 @@ const API_ERRORS = {
   conflict: { status: 409, meaning: "the request conflicts with the current state" },
   payload_too_large: { status: 413, meaning: "the body is too large" },
   unsupported_media_type: { status: 415, meaning: "the body must be application/json" },
+  unknown_box: {
+    status: 422,
+    meaning: "no box with this id has registered in the shared database (a camera's pin)",
+  },
   no_recording: { status: 422, meaning: "the camera has no recording in the asked range" },
   too_many_requests: { status: 429, meaning: "too many failed authentications from this address" },
   internal: { status: 500, meaning: "a bug: the server logged it" },

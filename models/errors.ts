@@ -89,3 +89,12 @@ export class CapacityError extends VigilError {
     this.retryAfterS = retryAfterS;
   }
 }
+
+/** A camera pinned to a box that never registered in the shared database (`unknown_box`). */
+export class UnknownBoxError extends VigilError {
+  /** @param box the box id asked for */
+  constructor(box: string) {
+    super("unknown_box", `box ${box} is not registered: pin the camera to a box of GET /api/boxes`);
+    this.name = "UnknownBoxError";
+  }
+}

@@ -33,7 +33,7 @@ import { ptzRoutes } from "./cameras/ptz.ts";
 import { onvifEventRoutes } from "./cameras/onvif_events.ts";
 import { boxRoutes } from "./boxes.ts";
 import { clusterRoutes } from "./cluster.ts";
-import { cameraInBody, ownerOnly } from "./shared/owner.ts";
+import { cameraInBody, cameraInPath, OWNER_ROUTES, ownerOnly } from "./shared/owner.ts";
 
 /** Bodies larger than this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -76,14 +76,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use("/metrics", auth);
   app.route("/metrics", metricsRoutes(deps.metrics));
   // Several boxes: what needs the camera's owner answers 307 to it from any other box.
-  const owner = ownerOnly(deps);
-  app.on("PATCH", "/api/cameras/:id", owner);
-  app.on("POST", "/api/cameras/:id/capture", owner);
-  app.on("GET", "/api/cameras/:id/snapshot.jpg", owner);
-  app.on(["PUT", "DELETE"], "/api/cameras/:id/analytics", owner);
-  app.on(["PUT", "DELETE"], "/api/cameras/:id/recording", owner);
-  app.on("GET", "/api/cameras/:id/relay", owner);
-  app.on("POST", "/api/live", ownerOnly(deps, cameraInBody));
+  for (const route of OWNER_ROUTES) {
+    const owner = ownerOnly(deps, route.camera === "body" ? cameraInBody : cameraInPath);
+    app.on([...route.methods], route.path, owner);
+  }
   app.route("/api/cameras", cameraRoutes(deps));
   app.route("/api/cameras", analyticsRoutes(deps));
   app.route("/api/cameras", recordingRoutes(deps));

@@ -7,7 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { withOwner } from "./shared/owner.ts";
+import { OWNER_REDIRECT, withOwner } from "./shared/owner.ts";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { type Camera as CameraRow, getCamera, listCameras } from "../models/store/cameras.ts";
 import { UUID_PATTERN } from "../models/ids.ts";
@@ -21,7 +21,7 @@ import {
   Transport,
 } from "./shared/camera.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { IdParam, pageOf, PageQuery } from "./schemas.ts";
+import { IdParam, pageOf, PageQuery, Uuid } from "./schemas.ts";
 
 const RtspUrl = z.string().min(1).max(2048).openapi({
   description: "rtsp:// or rtsps://, credentials allowed (stored encrypted, never shown)",
@@ -39,6 +39,13 @@ const AnalysisUrl = z.string().min(1).max(2048).openapi({
     "For an ONVIF camera it overrides the analysis profile",
   example: "rtsp://192.168.1.20:554/stream1",
 });
+const PinBox = Uuid.nullable().openapi({
+  description: "Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 " +
+    "`unknown_box` for one that never registered). A pinned box that is down keeps nothing " +
+    "from moving: the camera stays where it is until that box is up, then moves to it. null: " +
+    "no pin (a cleared pin leaves the camera where it is)",
+  example: "0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e",
+});
 const OnvifTarget = z.strictObject({
   host: z.string().min(1).max(253).openapi({ example: "192.168.1.20" }),
   port: z.number().int().min(1).max(65535).optional().openapi({ example: 80 }),
@@ -55,6 +62,7 @@ const NewCamera = z.strictObject({
   transport: Transport.optional(),
   recordUrl: RecordUrl.optional(),
   analysisUrl: AnalysisUrl.optional(),
+  box: PinBox.optional(),
 }).superRefine((body, ctx) => {
   if (body.rtspUrl === undefined && body.onvif === undefined) {
     ctx.addIssue({
@@ -83,6 +91,7 @@ const CameraPatch = z.strictObject({
   analysisUrl: AnalysisUrl.nullable().optional().openapi({
     description: "null: analyse the ONVIF analysis profile, or rtspUrl, again",
   }),
+  box: PinBox.optional(),
 }).openapi("CameraPatch");
 
 const Capture = z.strictObject({ action: z.enum(["start", "stop"]) }).openapi("CaptureRequest");
@@ -103,6 +112,7 @@ const create = createRoute({
     201: jsonReply(Camera, "The camera"),
     ...errorReplies({
       409: "The name is taken",
+      422: "A field is wrong, ONVIF refused, or `box` names no registered box (`unknown_box`)",
       502: "The ONVIF device faulted, answered badly or could not be reached",
       504: "The ONVIF device did not answer in time",
     }),
@@ -137,13 +147,19 @@ const get = createRoute({
 const patch = createRoute({
   method: "patch",
   path: "/{id}",
-  summary: "Rename or change the source",
-  description: "A changed source reconnects a capturing camera.",
+  summary: "Rename, change the source or pin to a box",
+  description: "A changed source reconnects a capturing camera. A changed pin (`box`) moves the " +
+    "camera to that box within a renewal interval (2 s) once the box is up.",
   tags,
   request: { params: IdParam, body: jsonBody(CameraPatch) },
   responses: {
+    ...OWNER_REDIRECT,
     200: jsonReply(Camera, "The camera"),
-    ...errorReplies({ ...NOT_FOUND, 409: "The name is taken" }),
+    ...errorReplies({
+      ...NOT_FOUND,
+      409: "The name is taken",
+      422: "A field is wrong, or `box` names no registered box (`unknown_box`)",
+    }),
   },
 });
 
@@ -164,7 +180,11 @@ const capture = createRoute({
   summary: "videoCapture: start or stop pulling the stream",
   tags,
   request: { params: IdParam, body: jsonBody(Capture) },
-  responses: { 200: jsonReply(Camera, "The camera"), ...errorReplies(NOT_FOUND) },
+  responses: {
+    ...OWNER_REDIRECT,
+    200: jsonReply(Camera, "The camera"),
+    ...errorReplies(NOT_FOUND),
+  },
 });
 
 const snapshot = createRoute({
@@ -175,6 +195,7 @@ const snapshot = createRoute({
   tags,
   request: { params: IdParam },
   responses: {
+    ...OWNER_REDIRECT,
     200: {
       description: "A JPEG",
       content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }) } },
@@ -201,6 +222,7 @@ export function cameraRoutes(deps: AppDeps) {
           name: body.name,
           transport: body.transport,
           analysisUrl: body.analysisUrl,
+          box: body.box,
         })
         : await cameras.create({ ...body, rtspUrl: body.rtspUrl ?? "" });
       return c.json(view(camera), 201);

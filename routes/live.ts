@@ -10,6 +10,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OWNER_REDIRECT } from "./shared/owner.ts";
 import type { Context } from "hono";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
@@ -117,6 +118,7 @@ const open = createRoute({
   tags,
   request: { body: jsonBody(OpenBody) },
   responses: {
+    ...OWNER_REDIRECT,
     201: jsonReply(Session, "The session"),
     ...errorReplies({
       403: "rtsp-push asked by a viewer",

@@ -7,6 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OWNER_REDIRECT } from "./shared/owner.ts";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, errorReplies, jsonReply } from "./openapi.ts";
 import { IdParam, Instant } from "./schemas.ts";
@@ -60,6 +61,7 @@ const relay = createRoute({
   tags: ["cameras"],
   request: { params: IdParam, query: RelayQuery },
   responses: {
+    ...OWNER_REDIRECT,
     200: jsonReply(RelayUrl, "The signed URL"),
     ...errorReplies({ 404: "No such camera" }),
   },

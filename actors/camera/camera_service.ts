@@ -64,6 +64,8 @@ export interface NewCamera {
   recordUrl?: string;
   /** A smaller stream for analysis to decode instead of `rtspUrl`, without credentials. */
   analysisUrl?: string;
+  /** Several boxes: the registered box it is pinned to; absent or null → placed by capacity. */
+  box?: string | null;
 }
 
 /** ONVIF credentials; the password may be empty. */
@@ -82,6 +84,8 @@ export interface NewOnvifCamera extends OnvifCredentials {
   transport?: Transport;
   /** Overrides the analysis profile, without credentials. */
   analysisUrl?: string;
+  /** Several boxes: the registered box it is pinned to; absent or null → placed by capacity. */
+  box?: string | null;
 }
 
 /** How to adopt a discovered device. */
@@ -102,6 +106,11 @@ export interface CameraPatch {
   recordUrl?: string | null;
   /** `null`: analyse the ONVIF analysis profile, or `rtspUrl`, again. */
   analysisUrl?: string | null;
+  /**
+   * Several boxes: pins the camera to this registered box (the owner hands it over within a
+   * renewal interval once that box is up); `null` clears the pin and the camera stays where it is.
+   */
+  box?: string | null;
 }
 
 /**
@@ -142,6 +151,7 @@ export class CameraService {
    * @returns the stored camera (no password)
    * @throws {ValidationError} for a bad `rtspUrl`, `recordUrl` or `analysisUrl` (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing stored)
    */
   async create(camera: NewCamera): Promise<Camera> {
     const source = await this.#storedSource(camera.rtspUrl);
@@ -154,6 +164,7 @@ export class CameraService {
       transport: camera.transport ?? "tcp",
       recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
       analysisUrl: camera.analysisUrl === undefined ? undefined : analysisUrl(camera.analysisUrl),
+      pinBox: camera.box ?? undefined,
     });
     return await this.#supervise(row);
   }
@@ -168,6 +179,7 @@ export class CameraService {
    * @throws {ValidationError} for a bad `analysisUrl` (nothing stored, the device not asked)
    * @throws {OnvifError} when onboarding fails (nothing stored)
    * @throws {ConflictError} when the name is taken (nothing stored)
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing stored)
    */
   async createOnvif(camera: NewOnvifCamera): Promise<Camera> {
     const { host, port, username, password } = camera;
@@ -232,11 +244,13 @@ export class CameraService {
    * @throws {ValidationError} for a bad `rtspUrl`, `recordUrl` or `analysisUrl` (nothing changed)
    * @throws {NotFoundError}
    * @throws {ConflictError} when the new name is taken
+   * @throws {UnknownBoxError} when `box` is not a registered box (nothing changed)
    */
   async update(id: string, patch: CameraPatch): Promise<Camera> {
     const changes: CameraChanges = {
       name: patch.name,
       transport: patch.transport,
+      pinBox: patch.box,
       recordUrl: patch.recordUrl === undefined || patch.recordUrl === null
         ? patch.recordUrl
         : recordUrl(patch.recordUrl),
@@ -328,7 +342,11 @@ export class CameraService {
   async #insertOnvif(
     name: string,
     info: OnvifCameraInfo,
-    access: OnvifCredentials & { transport?: Transport; analysisUrl?: string },
+    access: OnvifCredentials & {
+      transport?: Transport;
+      analysisUrl?: string;
+      box?: string | null;
+    },
   ): Promise<Camera> {
     const sourceUrl = onvifSourceUrl(info);
     const row = await insertCamera(this.#db.sql, {
@@ -340,6 +358,7 @@ export class CameraService {
       transport: access.transport ?? "tcp",
       onvif: storedOnvifInfo(info),
       analysisUrl: access.analysisUrl,
+      pinBox: access.box ?? undefined,
     });
     return await this.#supervise(row);
   }

@@ -3,9 +3,9 @@
  * renews this box's leases in one statement, reads the view in another, claims the orphans
  * placement gives this box, hands over at most one camera when overloaded, and brings the fleet in
  * line: a camera whose lease was lost stops at once (capture, analysis, recording, live sessions),
- * a camera gained starts from its stored desired state. If the database stops answering while
- * other boxes are up, every camera stops once the leases may have expired, by this box's own
- * monotonic clock (never later than the database's expiry); a box alone keeps going and spills.
+ * a camera gained starts from its stored desired state. If no renewal succeeds while other boxes
+ * are up (the database unreachable, this box paused), a local timer stops every camera just before
+ * the leases may expire, by this box's own monotonic clock; a box alone keeps going and spills.
  * Why and how: docs/decisions/camera-leases.md.
  *
  * @module
@@ -30,6 +30,11 @@ export const LEASE_TTL_MS = 8_000;
 export const RENEW_INTERVAL_MS = 2_000;
 /** How long after another box's lease expires this box looks again. */
 const EXPIRY_MARGIN_MS = 100;
+/**
+ * How long before its leases may expire a box that could not renew stops its cameras: the stop
+ * (ffmpeg told to quit, sessions ended) lands before another box can take them.
+ */
+export const EXPIRY_STOP_MARGIN_MS = 1_000;
 /** An orphan no box claimed for this long is claimed by any box with room. */
 const CLAIM_GRACE_MS = 2 * RENEW_INTERVAL_MS;
 
@@ -68,6 +73,8 @@ export class Coordinator {
   readonly #intervalMs: number;
   #fleet: CoordinatedFleet | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Fires just before the leases may expire, unless a renewal succeeds first. */
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
   #stopped = false;
@@ -164,6 +171,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#expiryTimer);
     await this.#ticking;
     await Promise.all(this.#transitions.values());
   }
@@ -188,7 +196,45 @@ export class Coordinator {
       () => new UnavailableError("cluster: the heartbeat got no answer in time"),
     );
     this.#renewedAt = sentAt;
+    this.#armExpiry(sentAt);
     return mine;
+  }
+
+  /**
+   * Arms the timer that stops every camera just before the leases renewed at `sentAt` may expire
+   * (measured from when the renewal was sent, so never later than the database's expiry). The
+   * next successful renewal re-arms it; a box that cannot renew, or one paused past it (the timer
+   * fires at once on waking), stops its cameras at the lease's end instead of at its next round.
+   */
+  #armExpiry(sentAt: number): void {
+    clearTimeout(this.#expiryTimer);
+    if (this.#stopped) return;
+    const delay = sentAt + this.#ttlMs - EXPIRY_STOP_MARGIN_MS - performance.now();
+    this.#expiryTimer = setTimeout(() => this.#leasesExpiring(), Math.max(0, delay));
+  }
+
+  /** No renewal succeeded in time: the leases may be another box's soon. */
+  #leasesExpiring(): void {
+    const fleet = this.#fleet;
+    if (!fleet || this.#stopped) return;
+    const silentMs = Math.round(performance.now() - this.#renewedAt);
+    // A box that was alone keeps going (spilling rows): nobody can take its cameras without the
+    // database, and if one does, the fence refuses what this box then writes.
+    if (!this.#othersUp) {
+      log.warn("leases not renewed; alone in the cluster, so the cameras keep running", {
+        silentMs,
+      });
+      return;
+    }
+    const cameras = new Set([...fleet.owned().keys(), ...this.#transitions.keys()]);
+    log.warn("leases not renewed before their expiry: stopping every camera", {
+      silentMs,
+      cameras: cameras.size,
+    });
+    // After a start in progress, not instead of it: the camera must end up stopped.
+    for (const id of cameras) {
+      this.#transition(id, () => this.#stopCamera(id, "leases not renewed in time"));
+    }
   }
 
   /** Claims the orphans placement gives this box (or any, once unclaimed past the grace). */
@@ -289,17 +335,8 @@ export class Coordinator {
       mine = await this.#renew();
       await this.#claim(mine);
     } catch (error) {
-      const silentMs = performance.now() - this.#renewedAt;
-      log.warn("lease renewal failed", { error, silentMs });
-      if (silentMs >= this.#ttlMs && this.#othersUp) {
-        // The leases may have expired by now: another box may own these cameras. A box that
-        // was alone keeps going (spilling rows) — nobody can take its cameras without the
-        // database, and if one does, the fence refuses what this box then writes.
-        for (const id of fleet.owned().keys()) {
-          if (this.#transitions.has(id)) continue;
-          this.#transition(id, () => this.#stopCamera(id, "leases not renewed in time"));
-        }
-      }
+      // The expiry timer armed by the last renewal stops the cameras if none succeeds in time.
+      log.warn("lease renewal failed", { error, silentMs: performance.now() - this.#renewedAt });
       return;
     }
     const owned = fleet.owned();

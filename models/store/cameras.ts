@@ -5,9 +5,9 @@
  * @module
  */
 import type postgres from "postgres";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError, UnknownBoxError } from "../errors.ts";
 import type { SuspectedMove } from "../onvif/move_checks.ts";
-import { isUniqueViolation } from "./pg_errors.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "./pg_errors.ts";
 import { cutPage, fetchSize, type Page } from "./pager.ts";
 
 /** RTSP transport ffmpeg uses to pull the camera. */
@@ -39,6 +39,8 @@ export interface Camera {
   onvif: unknown;
   /** A move to a new address not followed without an admin (ONVIF cameras only). */
   suspectedMove: SuspectedMove | undefined;
+  /** Several boxes: the box placement gives the camera to whenever it is up. */
+  pinBox: string | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -56,6 +58,8 @@ export interface NewCamera {
   recordUrl?: string;
   /** A stream to analyse instead of `sourceUrl`, without credentials. */
   analysisUrl?: string;
+  /** The box it is pinned to (a registered box's id). */
+  pinBox?: string;
 }
 
 /** Fields an update may change; `undefined` leaves a column as it is. */
@@ -71,6 +75,8 @@ export interface CameraChanges {
   /** `null` clears the password. */
   passwordSealed?: string | null;
   transport?: Transport;
+  /** `null` clears the pin. */
+  pinBox?: string | null;
 }
 
 interface CameraRow {
@@ -85,6 +91,7 @@ interface CameraRow {
   desired: DesiredState;
   onvif: unknown;
   suspected_move: SuspectedMove | null;
+  pin_box: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -102,6 +109,7 @@ function toCamera(row: CameraRow): Camera {
     desired: row.desired ?? {},
     onvif: row.onvif ?? undefined,
     suspectedMove: row.suspected_move ?? undefined,
+    pinBox: row.pin_box ?? undefined,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -111,22 +119,25 @@ function toCamera(row: CameraRow): Camera {
  * Inserts a camera.
  *
  * @throws {ConflictError} when the name is taken
+ * @throws {UnknownBoxError} when `pinBox` names no registered box
  */
 export async function insertCamera(sql: postgres.Sql, camera: NewCamera): Promise<Camera> {
   try {
     const [row] = await sql<CameraRow[]>`
       insert into cameras (id, name, source_url, username, password_encrypted, transport, onvif,
-                           record_url, analysis_url)
+                           record_url, analysis_url, pin_box)
       values (${camera.id}, ${camera.name}, ${camera.sourceUrl}, ${camera.username ?? null},
               ${camera.passwordSealed ?? null}, ${camera.transport},
               ${camera.onvif === undefined ? null : sql.json(camera.onvif as postgres.JSONValue)},
-              ${camera.recordUrl ?? null}, ${camera.analysisUrl ?? null})
+              ${camera.recordUrl ?? null}, ${camera.analysisUrl ?? null}, ${camera.pinBox ?? null})
       returning *`;
     return toCamera(row!);
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new ConflictError(`a camera named ${JSON.stringify(camera.name)} exists already`);
     }
+    // The pin's foreign key (migration 014): the box never registered.
+    if (isForeignKeyViolation(error) && camera.pinBox) throw new UnknownBoxError(camera.pinBox);
     throw error;
   }
 }
@@ -185,6 +196,7 @@ export async function getSealedPassword(
  *
  * @throws {NotFoundError}
  * @throws {ConflictError} when the new name is taken
+ * @throws {UnknownBoxError} when `pinBox` names no registered box
  */
 export async function updateCamera(
   sql: postgres.Sql,
@@ -199,6 +211,7 @@ export async function updateCamera(
   if (changes.username !== undefined) columns.username = changes.username;
   if (changes.passwordSealed !== undefined) columns.password_encrypted = changes.passwordSealed;
   if (changes.transport !== undefined) columns.transport = changes.transport;
+  if (changes.pinBox !== undefined) columns.pin_box = changes.pinBox;
   try {
     const [row] = Object.keys(columns).length === 0
       ? await sql<CameraRow[]>`select * from cameras where id = ${id}`
@@ -211,6 +224,7 @@ export async function updateCamera(
     if (isUniqueViolation(error)) {
       throw new ConflictError(`a camera named ${JSON.stringify(changes.name)} exists already`);
     }
+    if (isForeignKeyViolation(error) && changes.pinBox) throw new UnknownBoxError(changes.pinBox);
     throw error;
   }
 }

@@ -29,6 +29,17 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * Tells whether a write names a row that does not exist (SQLSTATE 23503, a foreign key
+ * violation: a camera pinned to a box that never registered).
+ *
+ * @param error what the driver threw
+ * @returns true for a foreign key violation
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return sqlState(error) === "23503";
+}
+
+/**
  * Tells whether a write was refused by the lease fence (SQLSTATE VL001 from `vigil_fence`): the
  * box no longer holds the camera at the epoch it wrote with. Retrying cannot help; the rows are
  * another owner's business now.

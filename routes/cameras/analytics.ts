@@ -7,6 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OWNER_REDIRECT } from "../shared/owner.ts";
 import type { AppDeps } from "../shared/app_deps.ts";
 import {
   type AnalyticsSettings,
@@ -50,6 +51,7 @@ const attach = createRoute({
   tags,
   request: { params: IdParam, body: jsonBody(AnalyticsSettingsInput) },
   responses: {
+    ...OWNER_REDIRECT,
     200: jsonReply(
       AnalyticsSettingsSchema,
       "The settings as applied, defaults filled; the webhook URL cut to its origin, as every " +
@@ -78,7 +80,7 @@ const detach = createRoute({
   description: "Open events close.",
   tags,
   request: { params: IdParam },
-  responses: { 204: { description: "Detached" }, ...errorReplies(NOT_FOUND) },
+  responses: { ...OWNER_REDIRECT, 204: { description: "Detached" }, ...errorReplies(NOT_FOUND) },
 });
 
 /**

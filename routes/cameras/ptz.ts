@@ -9,6 +9,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OWNER_REDIRECT } from "../shared/owner.ts";
 import type { AppDeps } from "../shared/app_deps.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "../openapi.ts";
 import { IdParam } from "../schemas.ts";
@@ -92,6 +93,7 @@ const act = createRoute({
   tags,
   request: { params: IdParam, body: jsonBody(PtzAction) },
   responses: {
+    ...OWNER_REDIRECT,
     204: { description: "Done (a move: started)" },
     ...errorReplies({ ...CAMERA_ERRORS, 422: "A value out of range" }),
   },
@@ -105,6 +107,7 @@ const save = createRoute({
   tags,
   request: { params: IdParam.extend({ name: PresetName }) },
   responses: {
+    ...OWNER_REDIRECT,
     200: jsonReply(Preset, "The saved preset"),
     ...errorReplies({ ...CAMERA_ERRORS, 400: "The name is empty, too long or not printable" }),
   },

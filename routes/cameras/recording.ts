@@ -7,6 +7,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OWNER_REDIRECT } from "../shared/owner.ts";
 import type { AppDeps } from "../shared/app_deps.ts";
 import { getCamera } from "../../models/store/cameras.ts";
 import { recordedSince, segmentsBetween } from "../../models/store/segments.ts";
@@ -102,7 +103,11 @@ const start = createRoute({
     "recording, new settings apply without a gap.",
   tags,
   request: { params: IdParam, body: jsonBody(RecordingSettingsInput) },
-  responses: { 200: jsonReply(Recording, "Recording"), ...errorReplies(NOT_FOUND) },
+  responses: {
+    ...OWNER_REDIRECT,
+    200: jsonReply(Recording, "Recording"),
+    ...errorReplies(NOT_FOUND),
+  },
 });
 
 const read = createRoute({
@@ -125,6 +130,7 @@ const stop = createRoute({
   tags,
   request: { params: IdParam },
   responses: {
+    ...OWNER_REDIRECT,
     204: { description: "Stopped" },
     ...errorReplies({ ...NOT_FOUND, 503: "The segment could not be finished in time" }),
   },

@@ -125,6 +125,10 @@ export const Camera = z.object({
       description: "The camera's paths on the RTSP relay (stream hub); one per distinct source URL",
     }),
   }).openapi({ description: "The live state of its actor" }),
+  box: UuidOut.nullable().openapi({
+    description: "Several boxes: the box the camera is pinned to (placement gives it to that box " +
+      "whenever it is up), or null",
+  }),
   owner: z.object({
     boxId: UuidOut,
     self: z.boolean().openapi({ description: "The box answering is the owner" }),
@@ -160,6 +164,7 @@ export function cameraView(camera: CameraRow, fleet: Fleet): z.output<typeof Cam
     updatedAt: camera.updatedAt,
     onvif: isRecord(camera.onvif) ? camera.onvif : null,
     suspectedMove: camera.suspectedMove ?? null,
+    box: camera.pinBox ?? null,
     state: fleet.status(camera.id),
   };
 }

@@ -24,6 +24,43 @@ import { tokenMaySee } from "../../models/auth.ts";
  */
 export const FORWARDED_HEADER = "x-vigil-forwarded";
 
+/**
+ * Every route that needs the camera's owner (routes/app.ts runs {@linkcode ownerOnly} before
+ * each): Hono's path, the methods, and where the request names its camera. Each of them declares
+ * {@linkcode OWNER_REDIRECT} in its replies; test/routes/shared/owner_only_test.ts checks both.
+ */
+export const OWNER_ROUTES: readonly {
+  path: string;
+  methods: readonly string[];
+  camera: "path" | "body";
+}[] = [
+  { path: "/api/cameras/:id", methods: ["PATCH"], camera: "path" },
+  { path: "/api/cameras/:id/capture", methods: ["POST"], camera: "path" },
+  { path: "/api/cameras/:id/snapshot.jpg", methods: ["GET"], camera: "path" },
+  { path: "/api/cameras/:id/analytics", methods: ["PUT", "DELETE"], camera: "path" },
+  { path: "/api/cameras/:id/recording", methods: ["PUT", "DELETE"], camera: "path" },
+  { path: "/api/cameras/:id/relay", methods: ["GET"], camera: "path" },
+  // A move's timeout and its Stop live in the box that started it: one box drives a camera's PTZ.
+  { path: "/api/cameras/:id/ptz", methods: ["POST"], camera: "path" },
+  { path: "/api/cameras/:id/ptz/presets/:name", methods: ["PUT"], camera: "path" },
+  { path: "/api/live", methods: ["POST"], camera: "body" },
+];
+
+/** The 307 every route of {@linkcode OWNER_ROUTES} declares in the API document. */
+export const OWNER_REDIRECT = {
+  307: {
+    description: "Several boxes: another box owns the camera. Send the same request (with " +
+      "your token: clients drop it on a redirect to another origin) to `Location`, the same " +
+      "path and query on the owner",
+    headers: {
+      Location: {
+        description: "The same path and query on the owner (its `VIGIL_PUBLIC_URL`)",
+        schema: { type: "string" as const, format: "uri" },
+      },
+    },
+  },
+} as const;
+
 /** A camera's owner as the API shows it. */
 export interface OwnerView {
   boxId: string;

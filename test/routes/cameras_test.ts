@@ -189,3 +189,53 @@ forEachDatabase("a camera password is stored encrypted and never returned", asyn
     await t.close();
   }
 });
+
+forEachDatabase(
+  "a camera is pinned to a registered box, and a pin to no box changes nothing",
+  async (db) => {
+    const t = await startTestApp(db);
+    try {
+      const box = "0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e";
+      const stranger = "0192f0c4-6a1e-7b3c-8d2e-000000000000";
+      await db.sql`
+      insert into boxes (id, base_url, rtsp_url, capacity, version)
+      values (${box}, 'http://127.0.0.1:9', 'rtsp://127.0.0.1:9', 4, 'test')`;
+      const refused = await t.call("POST", "/api/cameras", {
+        body: { name: "lost", rtspUrl: "rtsp://127.0.0.1:9/x", box: stranger },
+      });
+      assert.equal(refused.status, 422);
+      assert.equal((await refused.json()).error.code, "unknown_box");
+      assert.equal(await cameraCount(db), 0, "a refused create stores nothing");
+
+      const created = await t.call("POST", "/api/cameras", {
+        body: { name: "porch", rtspUrl: "rtsp://127.0.0.1:9/x", box: box.toUpperCase() },
+      });
+      assert.equal(created.status, 201);
+      const camera = await created.json();
+      assert.equal(camera.box, box);
+      const list = await (await t.call("GET", "/api/cameras")).json();
+      assert.equal(list.items[0].box, box);
+
+      const bad = await t.call("PATCH", `/api/cameras/${camera.id}`, {
+        body: { name: "renamed", box: stranger },
+      });
+      assert.equal(bad.status, 422);
+      assert.equal((await bad.json()).error.code, "unknown_box");
+      const kept = await (await t.call("GET", `/api/cameras/${camera.id}`)).json();
+      assert.deepEqual([kept.name, kept.box], ["porch", box], "a refused change changes nothing");
+
+      const cleared = await t.call("PATCH", `/api/cameras/${camera.id}`, { body: { box: null } });
+      assert.equal(cleared.status, 200);
+      assert.equal((await cleared.json()).box, null);
+      const [row] = await db.sql<{ pin: string | null }[]>`
+      select pin_box as pin from cameras where id = ${camera.id}`;
+      assert.equal(row!.pin, null);
+
+      const malformed = await t.call("PATCH", `/api/cameras/${camera.id}`, { body: { box: "b" } });
+      assert.equal(malformed.status, 422);
+      assert.equal((await malformed.json()).error.code, "invalid_input");
+    } finally {
+      await t.close();
+    }
+  },
+);

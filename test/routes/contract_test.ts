@@ -99,6 +99,7 @@ Deno.test("the contract check refuses replies that differ from the document", as
       updatedAt: "2026-11-25T14:00:00.000Z",
       onvif: null,
       suspectedMove: null,
+      box: null,
       state: {
         stream: "offline",
         analytics: "detached",

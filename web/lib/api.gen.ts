@@ -586,7 +586,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A field is wrong, ONVIF refused, or `box` names no registered box (`unknown_box`) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -811,8 +811,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename or change the source
-     * @description A changed source reconnects a capturing camera.
+     * Rename, change the source or pin to a box
+     * @description A changed source reconnects a capturing camera. A changed pin (`box`) moves the camera to that box within a renewal interval (2 s) once the box is up.
      *
      *     Roles: admin (permission `write`).
      */
@@ -839,6 +839,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["Camera"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
@@ -903,7 +912,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A field of the body is wrong: the message names it by its dotted path */
+        /** @description A field is wrong, or `box` names no registered box (`unknown_box`) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -970,6 +979,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["Camera"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
@@ -1092,6 +1110,15 @@ export interface paths {
           content: {
             "image/jpeg": string;
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description A path or query parameter is malformed or unknown */
         400: {
@@ -1283,6 +1310,15 @@ export interface paths {
             "application/json": components["schemas"]["AnalyticsSettings"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -1387,6 +1423,15 @@ export interface paths {
         /** @description Detached */
         204: {
           headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
             [name: string]: unknown;
           };
           content?: never;
@@ -1569,6 +1614,15 @@ export interface paths {
             "application/json": components["schemas"]["Recording"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -1673,6 +1727,15 @@ export interface paths {
         /** @description Stopped */
         204: {
           headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
             [name: string]: unknown;
           };
           content?: never;
@@ -2231,6 +2294,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown, or the body is not valid JSON */
         400: {
           headers: {
@@ -2381,6 +2453,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["PtzPreset"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The name is empty, too long or not printable */
         400: {
@@ -4999,6 +5080,15 @@ export interface paths {
             "application/json": components["schemas"]["RelayUrl"];
           };
         };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description A path or query parameter is malformed or unknown */
         400: {
           headers: {
@@ -5158,6 +5248,15 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["LiveSession"];
           };
+        };
+        /** @description Several boxes: another box owns the camera. Send the same request (with your token: clients drop it on a redirect to another origin) to `Location`, the same path and query on the owner */
+        307: {
+          headers: {
+            /** @description The same path and query on the owner (its `VIGIL_PUBLIC_URL`) */
+            Location?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The body is not valid JSON */
         400: {
@@ -6310,6 +6409,12 @@ export interface components {
         /** @description The camera's paths on the RTSP relay (stream hub); one per distinct source URL */
         hub: components["schemas"]["HubPath"][];
       };
+      /**
+       * Format: uuid
+       * @description Several boxes: the box the camera is pinned to (placement gives it to that box whenever it is up), or null
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box: string | null;
       /** @description Several boxes (`GET /api/cameras/{id}` only): the box holding the camera's lease, whose view `state` then is (`stream: unknown` when it did not answer in time); null while no box holds it */
       owner?: {
         /**
@@ -6418,6 +6523,12 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream1
        */
       analysisUrl?: string;
+      /**
+       * Format: uuid
+       * @description Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 `unknown_box` for one that never registered). A pinned box that is down keeps nothing from moving: the camera stays where it is until that box is up, then moves to it. null: no pin (a cleared pin leaves the camera where it is)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box?: string | null;
     };
     CameraPage: {
       items: components["schemas"]["Camera"][];
@@ -6447,6 +6558,12 @@ export interface components {
        * @example rtsp://192.168.1.20:554/stream1
        */
       analysisUrl?: string | null;
+      /**
+       * Format: uuid
+       * @description Several boxes: pin the camera to this box (an id of `GET /api/boxes`; 422 `unknown_box` for one that never registered). A pinned box that is down keeps nothing from moving: the camera stays where it is until that box is up, then moves to it. null: no pin (a cleared pin leaves the camera where it is)
+       * @example 0192f0c4-6a1e-7b3c-8d2e-1f2a3b4c5d6e
+       */
+      box?: string | null;
     };
     CaptureRequest: {
       /** @enum {string} */

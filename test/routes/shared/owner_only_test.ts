@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { cameraInBody, FORWARDED_HEADER, ownerOnly } from "../../../routes/shared/owner.ts";
+import {
+  cameraInBody,
+  cameraInPath,
+  FORWARDED_HEADER,
+  OWNER_ROUTES,
+  ownerOnly,
+} from "../../../routes/shared/owner.ts";
+import { apiDocument } from "../../../scripts/api_types.ts";
 import type { AppDeps } from "../../../routes/shared/app_deps.ts";
 import type { TokenInfo } from "../../../models/auth.ts";
 
@@ -86,4 +93,48 @@ Deno.test("ownerOnly: POST /api/live for the token's own camera still goes to it
   const res = await postLive(liveApp(), CAMERA_A);
   assert.equal(res.status, 307);
   assert.equal(res.headers.get("location"), "http://box2:8080/api/live");
+});
+
+/** `/api/cameras/:id/ptz/presets/:name` → `/api/cameras/{id}/ptz/presets/{name}`. */
+function documentPath(honoPath: string): string {
+  return honoPath.replace(/:(\w+)/g, "{$1}");
+}
+
+Deno.test("every owner-only route declares its 307 with a Location header", async () => {
+  const doc = await apiDocument() as unknown as {
+    paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>;
+  };
+  for (const route of OWNER_ROUTES) {
+    for (const method of route.methods) {
+      const operation = doc.paths[documentPath(route.path)]?.[method.toLowerCase()];
+      assert.ok(operation, `${method} ${route.path} is in the document`);
+      const reply = operation.responses["307"] as
+        | { headers?: Record<string, unknown> }
+        | undefined;
+      assert.ok(reply, `${method} ${route.path} declares 307`);
+      assert.ok(reply.headers?.Location, `${method} ${route.path}'s 307 declares Location`);
+    }
+  }
+});
+
+Deno.test("every owner-only route answers 307 to the owner on a non-owner, PTZ included", async () => {
+  const app = new Hono();
+  for (const route of OWNER_ROUTES) {
+    const owner = ownerOnly(deps, route.camera === "body" ? cameraInBody : cameraInPath);
+    app.on([...route.methods], route.path, owner);
+    app.on([...route.methods], route.path, (c) => c.text("ran on box1"));
+  }
+  for (const route of OWNER_ROUTES) {
+    const path = route.path.replace(":id", CAMERA_B).replace(":name", "gate");
+    for (const method of route.methods) {
+      const res = await app.request(path, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: method === "GET" ? undefined : JSON.stringify({ camera: CAMERA_B }),
+      });
+      await res.body?.cancel();
+      assert.equal(res.status, 307, `${method} ${route.path}`);
+      assert.equal(res.headers.get("location"), `http://box2:8080${path}`);
+    }
+  }
 });
