@@ -183,7 +183,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
      */
     const submit = async (
       frame: CapturedFrame,
-    ): Promise<{ answer: Promise<DetectOutcome> } | undefined> => {
+    ): Promise<{ answer: Promise<DetectOutcome>; cropped: boolean } | undefined> => {
       const { settings, gate } = pipeline;
       const decision = gate.check(frame, frame.ts);
       if (decision.reason === "skip") {
@@ -206,17 +206,16 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         frameWidth: frame.width,
         frameHeight: frame.height,
       });
-      if (regions) deps.stats.regionRuns++;
-      else lastFullFrame = frame.ts;
+      if (!regions) lastFullFrame = frame.ts;
       const answer = detector.detect(deps.cameraId, copy, { classes: settings.classes, regions });
       // Handled where the answers are applied, in order; this only keeps it from counting as
       // unhandled while it waits its turn.
       answer.catch(() => {});
-      return { answer };
+      return { answer, cropped: regions !== undefined };
     };
 
     /** Applies one answer: tracker, detection rows, events. Called in frame order. */
-    const apply = (frame: CapturedFrame, outcome: DetectOutcome) => {
+    const apply = (frame: CapturedFrame, outcome: DetectOutcome, cropped: boolean) => {
       const { settings, gate, tracker } = pipeline;
       if (stop.signal.aborted) return;
       if (outcome.status === "skipped") {
@@ -224,6 +223,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         return;
       }
       deps.stats.detectorRuns++;
+      if (cropped) deps.stats.regionRuns++;
       analysed(Date.now());
       deps.stats.lastInferenceMs = Math.round(outcome.inferenceMs);
       deps.onInference?.(outcome.inferenceMs);
@@ -313,7 +313,9 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
           const sent = await submit(frame);
           if (sent) {
             const current = frame;
-            applied = applied.then(() => sent.answer).then((outcome) => apply(current, outcome))
+            applied = applied.then(() => sent.answer).then((outcome) =>
+              apply(current, outcome, sent.cropped)
+            )
               .catch(fail);
           }
         } catch (error) {

@@ -2,7 +2,9 @@
  * The CenterNet adapter on {@linkcode OnnxDetector}: checks that a model is the one converted by
  * `scripts/convert_centernet.ts` (NHWC RGB 0..255 input, NCHW heatmap + distance outputs) and
  * decodes its outputs in TypeScript. Letterbox resize by default (measured better than the
- * stretch `@vladmandic/human` uses: docs/decisions/inference-worker.md).
+ * stretch `@vladmandic/human` uses: docs/decisions/inference-worker.md). Given motion regions, a
+ * dynamic model runs crops of its full-frame input around them instead (crops.ts,
+ * docs/decisions/analysis-capacity.md).
  *
  * @module
  */
