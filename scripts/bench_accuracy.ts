@@ -44,7 +44,7 @@ export const RECALL_GOAL = 0.95;
 const MATCH_IOU = 0.5;
 
 /** What one side reported over the frames. */
-interface SideResult {
+export interface SideResult {
   /** Per frame, the detections the camera's filter keeps. */
   kept: Detection[][];
   /** Confirmed tracks: label and box per frame index. */
@@ -81,10 +81,17 @@ export interface AccuracyResult {
   cropShare: number;
 }
 
-async function decodeFrames(seconds: number): Promise<Frame[]> {
+/**
+ * Decodes a video at the cameras rows' size and the analysis rate.
+ *
+ * @param seconds seconds from the start
+ * @param path the video (default vtest.avi)
+ * @returns the frames
+ */
+export async function decodeFrames(seconds: number, path = VTEST): Promise<Frame[]> {
   const out = await runProcess("ffmpeg", {
     args: [
-      ...["-v", "error", "-t", String(seconds), "-i", VTEST],
+      ...["-v", "error", "-t", String(seconds), "-i", path],
       ...["-vf", `fps=${FPS},scale=${WIDTH}:${HEIGHT}`, "-f", "rawvideo", "-pix_fmt", "rgb24"],
       "pipe:1",
     ],
@@ -99,14 +106,22 @@ async function decodeFrames(seconds: number): Promise<Frame[]> {
 }
 
 /** How a side runs the frames: every frame whole, or the analysis pipeline with its gate. */
-interface SideMode {
+export interface SideMode {
   /** Run the motion gate and detect on its regions (crops) as the analysis actor does. */
   pipeline: boolean;
   /** `rules.motionCrops` for the pipeline. */
   crops: boolean;
 }
 
-async function runSide(
+/**
+ * Runs one side over the frames as the analysis would, with the analysis defaults.
+ *
+ * @param detector the detector
+ * @param frames the frames, at the analysis rate
+ * @param mode every frame whole, or the pipeline (gate, crops or not)
+ * @returns what the side kept, its events and its inference times
+ */
+export async function runSide(
   detector: CenterNetDetector,
   frames: Frame[],
   mode: SideMode = { pipeline: false, crops: false },
