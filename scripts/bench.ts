@@ -10,7 +10,9 @@
  * box, 6a RSS per camera, 6b RSS drift (bench_cameras.ts), 5b cameras on quiet scenes
  * (bench_cameras_quiet.ts), 5c capture of a 1080p main stream vs its sub-stream
  * (bench_substream.ts), 7a–7c live latency and transcode CPU (bench_live.ts), 8 recall against
- * the full-frame fp32 detector (bench_accuracy.ts). Name rows (or a prefix: `writer`) to
+ * the full-frame fp32 detector (bench_accuracy.ts), 8b a batch of motion crops against the crops one
+ * by one and the whole frame (bench_crop_batch.ts), 8c what crops save on the quiet scene
+ * (bench_crops_quiet.ts). Name rows (or a prefix: `writer`) to
  * run only those. `--quick` runs every row in about two minutes (shorter rounds and windows);
  * `--seconds N` sets each row's main duration.
  *

@@ -23,6 +23,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchMotionCrops } from "./bench/crops_mode.ts";
 import { registerRow, type RowOptions } from "./bench/registry.ts";
 import {
   ANALYSIS_FPS,
@@ -64,7 +65,9 @@ registerRow({
         `${pct(at.cpu.inference)}, rest of Vigil ${pct(at.cpu.rest)}; simulator ` +
         `${pct(at.cpu.simulator)}, other processes ${pct(at.cpu.other)}; detector ` +
         `${at.detectorFps.toFixed(1)} runs/s, gate skipped ${pct(100 * at.gateSkipRatio)}, ` +
-        `lag p99 ${at.lag.p99.toFixed(1)} ms`
+        `crops ${benchMotionCrops() ? "on" : "off"} (` +
+        `${pct(100 * at.cropShare)} of runs), inference ${at.inferenceMsPerFrame.toFixed(1)} ` +
+        `CPU ms per frame, lag p99 ${at.lag.p99.toFixed(1)} ms`
       : "no step was measured";
     return {
       figure: r.max,

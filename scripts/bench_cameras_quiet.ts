@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { benchMotionCrops } from "./bench/crops_mode.ts";
 import { registerRow } from "./bench/registry.ts";
 import { ANALYSIS_FPS, KEEP_SHARE, runCameras, type Step } from "./bench/camera_ramp.ts";
 import { buildQuietSources, QUIET_CYCLE_S, QUIET_PASS_S } from "./bench/quiet_source.ts";
@@ -74,7 +75,11 @@ registerRow({
         pass: options.quick ? null : r.max >= GOAL,
         note: (at
           ? `at ${at.cameras}: detector ${at.detectorFps.toFixed(1)} runs/s, gate skipped ` +
-            `${(100 * at.gateSkipRatio).toFixed(0)}%, CPU decode ${at.cpu.decode.toFixed(0)}% ` +
+            `${(100 * at.gateSkipRatio).toFixed(0)}%, crops ${benchMotionCrops() ? "on" : "off"} ` +
+            `(${(100 * at.cropShare).toFixed(0)}% of runs), inference ` +
+            `${at.inferenceMsPerFrame.toFixed(1)} CPU ms per frame, CPU decode ${
+              at.cpu.decode.toFixed(0)
+            }% ` +
             `inference ${at.cpu.inference.toFixed(0)}% rest ${at.cpu.rest.toFixed(0)}% other ` +
             `${at.cpu.other.toFixed(0)}%; `
           : "") +

@@ -1,6 +1,7 @@
 /**
  * The analysis actor of one camera (invoked while `analytics` is `attached`): capture slot → fps
- * throttle → motion gate → shared detector → class/score/mask filter → tracker → detection rows →
+ * throttle → motion gate → shared detector (on the regions that moved and the tracked objects, or
+ * the whole frame: motion_regions.ts) → class/score/mask filter → tracker → detection rows →
  * event logic → event recorder. Frames stay out of actor context; the loop sends a frame without
  * awaiting the previous answer, and answers apply in frame order. New settings apply to the next
  * frame; no frame for {@linkcode OFFLINE_AFTER_MS} opens an `offline` event; stopping closes every
@@ -14,7 +15,8 @@ import { createMotionGate, type MotionGate } from "../../models/analytics/motion
 import { createTracker, type Tracker } from "../../models/analytics/tracker.ts";
 import { createEventEngine, eventConfig, type EventEngine } from "../../models/analytics/events.ts";
 import type { EventAction } from "../../models/analytics/event_types.ts";
-import type { Frame } from "../../models/detectors/types.ts";
+import type { Box, Frame } from "../../models/detectors/types.ts";
+import { detectionRegions } from "../../models/analytics/motion_regions.ts";
 import type { DetectOutcome } from "../../models/detectors/shared_detector.ts";
 import { filterDetections } from "../../models/analytics/filter.ts";
 import { normalizeBox } from "../../models/analytics/geometry.ts";
@@ -37,6 +39,8 @@ export interface AnalysisStats {
   frames: number;
   /** Detector runs. */
   detectorRuns: number;
+  /** Detector runs sent with regions (crops around motion and tracks) instead of the whole frame. */
+  regionRuns: number;
   /** Frames the motion gate kept from the detector. */
   gateSkipped: number;
   /** Frames sent to the detector but replaced by a newer one of this camera before it ran. */
@@ -88,6 +92,7 @@ export function emptyAnalysisStats(): AnalysisStats {
   return {
     frames: 0,
     detectorRuns: 0,
+    regionRuns: 0,
     gateSkipped: 0,
     skipped: 0,
     fps: 0,
@@ -157,6 +162,9 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
 
     // What the last detector run saw; a frame the motion gate skipped shows the same objects.
     let seen: BoardObject[] = [];
+    // Where the live tracks were last seen (frame pixels): crops keep looking there.
+    let tracked: Box[] = [];
+    let lastFullFrame = -Infinity;
     const post = (ts: number) =>
       deps.board?.post({ ts, intervalMs: 1000 / pipeline.settings.fps, objects: seen });
 
@@ -175,9 +183,10 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
      */
     const submit = async (
       frame: CapturedFrame,
-    ): Promise<{ answer: Promise<DetectOutcome> } | undefined> => {
+    ): Promise<{ answer: Promise<DetectOutcome>; cropped: boolean } | undefined> => {
       const { settings, gate } = pipeline;
-      if (!gate.check(frame, frame.ts).runDetector) {
+      const decision = gate.check(frame, frame.ts);
+      if (decision.reason === "skip") {
         deps.stats.gateSkipped++;
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
         analysed(Date.now());
@@ -186,15 +195,27 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       }
       const detector = await deps.detectors.get(settings.detector);
       const copy = { width: frame.width, height: frame.height, data: frame.data.slice() };
-      const answer = detector.detect(deps.cameraId, copy, { classes: settings.classes });
+      const regions = detectionRegions({
+        enabled: settings.rules.motionCrops,
+        reason: decision.reason,
+        motion: decision.regions,
+        tracked,
+        busy: tracked.length > 0 || deps.events.openCount() > 0,
+        now: frame.ts,
+        lastFullFrame,
+        frameWidth: frame.width,
+        frameHeight: frame.height,
+      });
+      if (!regions) lastFullFrame = frame.ts;
+      const answer = detector.detect(deps.cameraId, copy, { classes: settings.classes, regions });
       // Handled where the answers are applied, in order; this only keeps it from counting as
       // unhandled while it waits its turn.
       answer.catch(() => {});
-      return { answer };
+      return { answer, cropped: regions !== undefined };
     };
 
     /** Applies one answer: tracker, detection rows, events. Called in frame order. */
-    const apply = (frame: CapturedFrame, outcome: DetectOutcome) => {
+    const apply = (frame: CapturedFrame, outcome: DetectOutcome, cropped: boolean) => {
       const { settings, gate, tracker } = pipeline;
       if (stop.signal.aborted) return;
       if (outcome.status === "skipped") {
@@ -202,6 +223,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         return;
       }
       deps.stats.detectorRuns++;
+      if (cropped) deps.stats.regionRuns++;
       analysed(Date.now());
       deps.stats.lastInferenceMs = Math.round(outcome.inferenceMs);
       deps.onInference?.(outcome.inferenceMs);
@@ -215,6 +237,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       );
       const update = tracker.update(kept, frame.ts);
       deps.stats.tracks = update.tracks.length;
+      tracked = update.tracks.map((t) => t.box);
       seen = update.tracks.filter((t) => t.misses === 0 && t.confirmed).map((t) => ({
         box: normalizeBox(t.box, frame.width, frame.height),
         label: t.label,
@@ -290,7 +313,9 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
           const sent = await submit(frame);
           if (sent) {
             const current = frame;
-            applied = applied.then(() => sent.answer).then((outcome) => apply(current, outcome))
+            applied = applied.then(() => sent.answer).then((outcome) =>
+              apply(current, outcome, sent.cropped)
+            )
               .catch(fail);
           }
         } catch (error) {

@@ -2,13 +2,14 @@
  * The motion gate: a cheap test of whether a frame is worth running the detector on. The frame,
  * shrunk to a small gray image (64x36 by default), is compared with the frame the detector last
  * ran on — not the previous one, so slow motion accumulates until it counts — and moves when
- * enough cells changed past a threshold. Masked areas never count; a keep-alive rate still runs
+ * enough cells changed past a threshold; the changed cells, grouped into boxes, say where. Masked areas never count; a keep-alive rate still runs
  * the detector on a still scene, so a parked car keeps its track.
  *
  * @module
  */
-import type { Frame } from "../detectors/types.ts";
+import type { Box, Frame } from "../detectors/types.ts";
 import { type Point, pointInPolygon, type Polygon } from "./geometry.ts";
+import { cellBoxes, cellsToFrame } from "./motion_regions.ts";
 
 /** A small 8-bit gray image, row-major. */
 export interface GrayImage {
@@ -128,6 +129,7 @@ export function maskCells(
  * @param previous the reference image
  * @param current the new image
  * @param rule threshold, the fraction that counts as moving, and masked cells
+ * @param changed if given (`width * height` cells), set to 1 where a cell changed, 0 elsewhere
  * @returns the changed fraction of unmasked cells and whether it is motion; a fully masked
  *   image scores 0
  * @throws {RangeError} if the images differ in size
@@ -140,6 +142,7 @@ export function compareGray(
   previous: GrayImage,
   current: GrayImage,
   rule: MotionRule,
+  changed?: Uint8Array,
 ): MotionResult {
   if (previous.width !== current.width || previous.height !== current.height) {
     throw new RangeError(
@@ -149,13 +152,17 @@ export function compareGray(
   }
   const excluded = rule.excluded;
   let considered = 0;
-  let changed = 0;
+  let count = 0;
+  changed?.fill(0);
   for (let c = 0; c < current.data.length; c++) {
     if (excluded && excluded[c] === 1) continue;
     considered++;
-    if (Math.abs(current.data[c]! - previous.data[c]!) > rule.threshold) changed++;
+    if (Math.abs(current.data[c]! - previous.data[c]!) > rule.threshold) {
+      count++;
+      if (changed) changed[c] = 1;
+    }
   }
-  const score = considered === 0 ? 0 : changed / considered;
+  const score = considered === 0 ? 0 : count / considered;
   return { score, moving: score >= rule.minMotion };
 }
 
@@ -185,6 +192,11 @@ export interface GateDecision {
   reason: GateReason;
   /** The motion score against the last detected frame (0 when there is none yet). */
   score: number;
+  /**
+   * Where the frame changed against the last detected frame, in frame pixels: the changed cells
+   * grouped into boxes (motion_regions.ts). Empty unless `reason` is `motion`.
+   */
+  regions: Box[];
 }
 
 /** Counters since the gate was made. */
@@ -240,6 +252,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
   let lastRun = -Infinity;
   let checked = 0;
   let run = 0;
+  const changed = new Uint8Array(width * height);
 
   const decide = (
     reason: GateReason,
@@ -247,6 +260,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
     gray: GrayImage,
     size: string,
     now: number,
+    regions: Box[] = [],
   ) => {
     if (reason !== "skip") {
       reference = gray;
@@ -254,7 +268,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
       lastRun = now;
       run++;
     }
-    return { runDetector: reason !== "skip", reason, score };
+    return { runDetector: reason !== "skip", reason, score, regions };
   };
 
   return {
@@ -264,8 +278,17 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
       const size = `${frame.width}x${frame.height}`;
       // A new resolution (the camera's profile changed) has no comparable reference.
       if (!reference || referenceSize !== size) return decide("keepalive", 0, gray, size, now);
-      const { score, moving } = compareGray(reference, gray, rule);
-      if (moving) return decide("motion", score, gray, size, now);
+      const { score, moving } = compareGray(reference, gray, rule, changed);
+      if (moving) {
+        const cells = cellsToFrame(
+          cellBoxes(changed, width, height),
+          width,
+          height,
+          frame.width,
+          frame.height,
+        );
+        return decide("motion", score, gray, size, now, cells);
+      }
       if (now - lastRun >= keepAliveMs) return decide("keepalive", score, gray, size, now);
       return decide("skip", score, gray, size, now);
     },

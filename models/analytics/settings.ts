@@ -77,6 +77,7 @@ export const DEFAULT_ANALYTICS_SETTINGS: Readonly<AnalyticsSettings> = deepFreez
     motionThreshold: 15,
     minMotion: 0.002,
     keepAliveFps: 1,
+    motionCrops: true,
   },
 });
 

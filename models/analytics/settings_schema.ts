@@ -176,6 +176,11 @@ const RULES = {
   keepAliveFps: bounded(LIMITS.keepAliveFps).meta({
     description: "The detector runs at least this often without motion (at most fps); 0: never",
   }),
+  motionCrops: z.boolean({ error: "must be true or false" }).meta({
+    description: "Run the detector on crops around motion and tracked objects instead of the " +
+      "whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s " +
+      "while anything is tracked); false: always the whole frame",
+  }),
 };
 
 /** How tracks become events, and how the motion gate decides to run the detector. */
@@ -246,6 +251,7 @@ export const AnalyticsSettingsInput = z.strictObject({
     motionThreshold: RULES.motionThreshold.optional(),
     minMotion: RULES.minMotion.optional(),
     keepAliveFps: RULES.keepAliveFps.optional(),
+    motionCrops: RULES.motionCrops.optional(),
   }).optional().meta({ description: "Each rule left out keeps its default" }),
   webhook: z.strictObject({
     url: WebhookUrl,

@@ -2,16 +2,28 @@
  * The CenterNet adapter on {@linkcode OnnxDetector}: checks that a model is the one converted by
  * `scripts/convert_centernet.ts` (NHWC RGB 0..255 input, NCHW heatmap + distance outputs) and
  * decodes its outputs in TypeScript. Letterbox resize by default (measured better than the
- * stretch `@vladmandic/human` uses: docs/decisions/inference-worker.md).
+ * stretch `@vladmandic/human` uses: docs/decisions/inference-worker.md). Given motion regions, a
+ * dynamic model runs crops of its full-frame input around them instead (crops.ts,
+ * docs/decisions/analysis-capacity.md).
  *
  * @module
  */
+import type * as ort from "onnxruntime-node";
 import { decodeCenterNet } from "./centernet_decode.ts";
+import {
+  batchesBySize,
+  CROP_DEFAULTS,
+  type CropWindow,
+  mergeCropDetections,
+  planCrops,
+  windowPlacement,
+} from "./crops.ts";
 import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
-import { OnnxDetector } from "./onnx_detector.ts";
+import { type ModelRun, OnnxDetector } from "./onnx_detector.ts";
 import { formatDims, openModel, type TensorInfo } from "./onnx_session.ts";
-import type { Detection, Frame } from "./types.ts";
+import { placement, type TensorSpec, windowsToTensor } from "./preprocess.ts";
+import type { Box, Detection, Frame } from "./types.ts";
 
 /** Input side when the model does not fix it. */
 const DEFAULT_INPUT_SIZE = 512;
@@ -162,35 +174,86 @@ export class CenterNetDetector extends OnnxDetector<CenterNetSignature> {
     return new CenterNetDetector("centernet", model, config);
   }
 
-  /** NHWC RGB 0..255 in; the heatmap and distances decoded at the model's stride. */
+  /**
+   * NHWC RGB 0..255 in; the heatmap and distances decoded at the model's stride. With regions, a
+   * dynamic model runs crops of the full-frame input around them (crops.ts), batched by size.
+   */
   protected async infer(
     frame: Frame,
     classes: ReadonlySet<number> | undefined,
+    regions?: readonly Box[],
   ): Promise<Detection[]> {
     const { size, dynamic } = this.sig;
     const input = dynamic
       ? fittedInputSize(frame.width, frame.height, size)
       : { width: size, height: size };
-    const { outputs, decode } = await this.run(frame, classes, {
-      ...input,
-      layout: "nhwc",
-      range: 255,
-    });
+    const spec = { ...input, layout: "nhwc", range: 255, fit: this.config.resize } as const;
+    const windows = dynamic && regions
+      ? planCrops(regions, placement(frame.width, frame.height, spec), input)
+      : undefined;
+    if (windows) return await this.#inferCrops(frame, classes, spec, windows);
+    const { outputs, decode } = await this.run(frame, classes, spec);
+    return this.#decode(outputs, decode, input.width)[0] ?? [];
+  }
+
+  /** Runs each size of window as one batch and joins what the windows found. */
+  async #inferCrops(
+    frame: Frame,
+    classes: ReadonlySet<number> | undefined,
+    spec: TensorSpec,
+    windows: CropWindow[],
+  ): Promise<Detection[]> {
+    const found: Detection[][] = [];
+    for (const batch of batchesBySize(windows)) {
+      const { width, height } = batch[0]!;
+      const { data, placement } = windowsToTensor(frame, spec, batch);
+      const outputs = await this.runTensor(data, [batch.length, height, width, 3]);
+      const decode = this.decodeOptions(frame, classes, placement);
+      decode.minScore /= CROP_DEFAULTS.scoreGain;
+      found.push(...this.#decode(outputs, decode, width, batch));
+    }
+    const gain = CROP_DEFAULTS.scoreGain;
+    return mergeCropDetections(
+      found.map((dets) => dets.map((d) => ({ ...d, score: Math.min(1, d.score * gain) }))),
+      this.config.iouThreshold,
+      this.config.maxDetections,
+    );
+  }
+
+  /**
+   * Decodes each item of a batch: item `n` is window `n` of the input the frame was placed in
+   * (`decode.placement`), or, without windows, the whole input (a batch of one).
+   */
+  #decode(
+    outputs: ort.InferenceSession.OnnxValueMapType,
+    decode: ModelRun["decode"],
+    inputWidth: number,
+    windows?: readonly CropWindow[],
+  ): Detection[][] {
     const heatmap = outputs[this.sig.heatmap];
     const distances = outputs[this.sig.distances];
     if (!heatmap || !distances) {
       throw new DetectorError("model_mismatch", "centernet: outputs missing");
     }
-    const [, count = 0, height = 0, width = 0] = heatmap.dims;
-    return decodeCenterNet(
-      {
-        heatmap: heatmap.data as Float32Array,
-        distances: distances.data as Float32Array,
-        classes: count,
-        height,
-        width,
-      },
-      { ...decode, stride: input.width / width },
-    );
+    const [, classCount = 0, height = 0, width = 0] = heatmap.dims;
+    const heat = heatmap.data as Float32Array;
+    const dist = distances.data as Float32Array;
+    const plane = height * width;
+    const stride = inputWidth / width;
+    return Array.from({ length: windows?.length ?? 1 }, (_, n) =>
+      decodeCenterNet(
+        {
+          heatmap: heat.subarray(n * classCount * plane, (n + 1) * classCount * plane),
+          distances: dist.subarray(n * 4 * plane, (n + 1) * 4 * plane),
+          classes: classCount,
+          height,
+          width,
+        },
+        {
+          ...decode,
+          placement: windows ? windowPlacement(decode.placement, windows[n]!) : decode.placement,
+          stride,
+        },
+      ));
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DetectorConfig } from "./detector_config.ts";
-import type { Detection } from "./types.ts";
+import type { Box, Detection } from "./types.ts";
 
 /** Main thread → Worker. */
 export type ToWorker =
@@ -18,6 +18,8 @@ export type ToWorker =
     buffer: ArrayBuffer;
     /** Labels to decode; all when absent. */
     classes?: string[];
+    /** Where to look, frame pixels; the whole frame when absent (`DetectOptions.regions`). */
+    regions?: Box[];
   }
   | { type: "close" };
 

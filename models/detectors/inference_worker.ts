@@ -50,7 +50,10 @@ async function handle(msg: ToWorker): Promise<void> {
       const start = performance.now();
       try {
         const frame = { width: msg.width, height: msg.height, data: new Uint8Array(msg.buffer) };
-        const detections = await detector.detect(frame, { classes: msg.classes });
+        const detections = await detector.detect(frame, {
+          classes: msg.classes,
+          regions: msg.regions,
+        });
         post({ type: "result", id: msg.id, detections, inferenceMs: performance.now() - start });
       } catch (err) {
         post({ type: "detect_failed", id: msg.id, error: toWire(err) });

@@ -10,7 +10,7 @@ import type { ResolvedDetectorConfig } from "./detector_config.ts";
 import { DetectorError } from "./detector_error.ts";
 import { classFilter, classNarrower } from "./labels.ts";
 import { frameProblem, frameToTensor, type Placement } from "./preprocess.ts";
-import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
+import type { Box, Detection, DetectOptions, Detector, Frame } from "./types.ts";
 
 /** A model opened by `openModel` with the adapter's checked signature. */
 export interface OpenedModel<S> {
@@ -97,7 +97,7 @@ export abstract class OnnxDetector<S extends { input: string }> implements Detec
   async detect(frame: Frame, options: DetectOptions = {}): Promise<Detection[]> {
     const problem = frameProblem(frame);
     if (problem) throw new DetectorError("frame_invalid", `${this.#kind}: ${problem}`);
-    return await this.infer(frame, this.#classes(options.classes));
+    return await this.infer(frame, this.#classes(options.classes), options.regions);
   }
 
   /** Releases the onnxruntime session. */
@@ -110,11 +110,14 @@ export abstract class OnnxDetector<S extends { input: string }> implements Detec
    *
    * @param frame the frame, already checked
    * @param classes the class ids to decode; all when undefined
+   * @param regions where to look (frame pixels); an adapter that cannot run crops looks at the
+   *   whole frame
    * @returns detections in frame pixels, best score first
    */
   protected abstract infer(
     frame: Frame,
     classes: ReadonlySet<number> | undefined,
+    regions?: readonly Box[],
   ): Promise<Detection[]>;
 
   /**
@@ -133,21 +136,48 @@ export abstract class OnnxDetector<S extends { input: string }> implements Detec
     const { width, height, layout } = shape;
     const { data, placement } = frameToTensor(frame, { ...shape, fit: this.config.resize });
     const dims = layout === "nhwc" ? [1, height, width, 3] : [1, 3, height, width];
-    const outputs = await this.#session.run({
-      [this.sig.input]: new ort.Tensor("float32", data, dims),
-    });
     return {
-      outputs,
-      decode: {
-        minScore: this.config.minScore,
-        labels: this.labels,
-        classes,
-        placement,
-        frameWidth: frame.width,
-        frameHeight: frame.height,
-        iouThreshold: this.config.iouThreshold,
-        maxDetections: this.config.maxDetections,
-      },
+      outputs: await this.runTensor(data, dims),
+      decode: this.decodeOptions(frame, classes, placement),
+    };
+  }
+
+  /**
+   * Runs the model on a prepared input tensor (a batch of crops, for instance).
+   *
+   * @param data the input values
+   * @param dims the input's dimensions
+   * @returns the outputs
+   */
+  protected async runTensor(
+    data: Float32Array,
+    dims: readonly number[],
+  ): Promise<ort.InferenceSession.OnnxValueMapType> {
+    return await this.#session.run({ [this.sig.input]: new ort.Tensor("float32", data, dims) });
+  }
+
+  /**
+   * The decoder options every adapter passes, for a frame placed in an input.
+   *
+   * @param frame the frame
+   * @param classes the class ids to decode
+   * @param placement where the frame landed in the input
+   * @returns the options
+   */
+  protected decodeOptions(
+    frame: Frame,
+    classes: ReadonlySet<number> | undefined,
+    placement: Placement,
+  ): ModelRun["decode"] {
+    return {
+      minScore: this.config.minScore,
+      labels: this.labels,
+      classes,
+      placement,
+      frameWidth: frame.width,
+      frameHeight: frame.height,
+      iouThreshold: this.config.iouThreshold,
+      maxDetections: this.config.maxDetections,
     };
   }
 }

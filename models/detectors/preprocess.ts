@@ -225,3 +225,83 @@ export function unplaceBox(
     frameHeight,
   );
 }
+
+/** A window of a model input, in input pixels (crops.ts). */
+export interface InputWindow {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The tensor of several windows of the input a whole frame would be fitted into, as one batch
+ * (all windows the same size): each window holds exactly the pixels the full input has there
+ * (same sampling tables, grey outside the frame), so a crop runs at the full frame's scale.
+ *
+ * @param frame rgb24 frame
+ * @param spec the full-frame input (its size, fit, layout and range)
+ * @param windows windows of that input, all of one size
+ * @returns `[n, h, w, 3]` (nhwc) or `[n, 3, h, w]` (nchw) data and the frame's placement in the
+ *   full input
+ * @throws {RangeError} if the windows differ in size or leave the input
+ * @example
+ * ```ts
+ * const spec = { width: 512, height: 384, layout: "nhwc", fit: "letterbox", range: 255 } as const;
+ * windowsToTensor(frame, spec, [{ x: 0, y: 0, width: 128, height: 128 }]).data.length; // 128*128*3
+ * ```
+ */
+export function windowsToTensor(
+  frame: Frame,
+  spec: TensorSpec,
+  windows: readonly InputWindow[],
+): { data: Float32Array; placement: Placement } {
+  const place = placement(frame.width, frame.height, spec);
+  const first = windows[0];
+  const w = first?.width ?? 0;
+  const h = first?.height ?? 0;
+  for (const win of windows) {
+    if (win.width !== w || win.height !== h) {
+      throw new RangeError("preprocess: a batch of windows must share one size");
+    }
+    if (win.x < 0 || win.y < 0 || win.x + w > spec.width || win.y + h > spec.height) {
+      throw new RangeError(
+        `preprocess: window ${w}x${h}+${win.x}+${win.y} leaves the ${spec.width}x${spec.height} input`,
+      );
+    }
+  }
+  const xs = axisTable(frame.width, place.width);
+  const ys = axisTable(frame.height, place.height);
+  const k = spec.range / 255;
+  const plane = w * h;
+  const data = new Float32Array(windows.length * plane * 3).fill(PAD_GREY * k);
+  const src = frame.data;
+  const stride = frame.width * 3;
+  const nhwc = spec.layout === "nhwc";
+  windows.forEach((win, n) => {
+    const base = n * plane * 3;
+    for (let y = 0; y < h; y++) {
+      const fy = win.y + y - place.padY;
+      if (fy < 0 || fy >= place.height) continue;
+      const row0 = ys.i0[fy]! * stride;
+      const row1 = ys.i1[fy]! * stride;
+      const wy = ys.w[fy]!;
+      for (let x = 0; x < w; x++) {
+        const fx = win.x + x - place.padX;
+        if (fx < 0 || fx >= place.width) continue;
+        const c0 = xs.i0[fx]! * 3;
+        const c1 = xs.i1[fx]! * 3;
+        const wx = xs.w[fx]!;
+        const a = (1 - wx) * (1 - wy), b = wx * (1 - wy), c = (1 - wx) * wy, d = wx * wy;
+        const i = y * w + x;
+        for (let ch = 0; ch < 3; ch++) {
+          const v = a * src[row0 + c0 + ch]! + b * src[row0 + c1 + ch]! +
+            c * src[row1 + c0 + ch]! + d * src[row1 + c1 + ch]!;
+          data[nhwc ? base + 3 * i + ch : base + ch * plane + i] = v * k;
+        }
+      }
+    }
+  });
+  const { scaleX, scaleY, padX, padY } = place;
+  return { data, placement: { scaleX, scaleY, padX, padY } };
+}

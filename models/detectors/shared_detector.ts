@@ -14,7 +14,7 @@ import { DetectorError } from "./detector_error.ts";
 import type { FromWorker, ToWorker } from "./inference_protocol.ts";
 import { LatestFrameSlots } from "./latest_frame_slots.ts";
 import { frameProblem } from "./preprocess.ts";
-import type { Detection, DetectOptions, Detector, Frame } from "./types.ts";
+import type { Box, Detection, DetectOptions, Detector, Frame } from "./types.ts";
 import { resolveSharedOptions, type SharedDetectorOptions } from "./shared_detector_options.ts";
 import { settlesWithin, withTimeout } from "../timeout.ts";
 import { fromWire, transferable, WorkerRestarts } from "./worker_restarts.ts";
@@ -32,6 +32,7 @@ const DEFAULT_WORKER_URL = new URL("./inference_worker.ts", import.meta.url).hre
 interface Request {
   frame: Frame;
   classes: readonly string[] | undefined;
+  regions: readonly Box[] | undefined;
   resolve: (outcome: DetectOutcome) => void;
   reject: (err: Error) => void;
 }
@@ -148,7 +149,13 @@ export class SharedDetector {
     const unavailable = this.#restarts.unavailable;
     if (unavailable) return Promise.reject(unavailable);
     return new Promise((resolve, reject) => {
-      const request = { frame, classes: options.classes, resolve, reject };
+      const request = {
+        frame,
+        classes: options.classes,
+        regions: options.regions,
+        resolve,
+        reject,
+      };
       this.#slots.put(cameraId, request)?.resolve({ status: "skipped" });
       this.#pump();
     });
@@ -364,7 +371,8 @@ export class SharedDetector {
       const { width, height, data } = request.frame;
       const buffer = transferable(data);
       const classes = request.classes ? [...request.classes] : undefined;
-      this.#post(worker, { type: "detect", id, width, height, buffer, classes }, [buffer]);
+      const regions = request.regions?.map((b): Box => [...b]);
+      this.#post(worker, { type: "detect", id, width, height, buffer, classes, regions }, [buffer]);
       if (this.#inFlight.size === 1) this.#armHangTimer();
     }
   }

@@ -31,6 +31,13 @@ export interface DetectOptions {
    * Default: every class. Unknown labels are an error.
    */
   classes?: readonly string[];
+  /**
+   * Where in the frame to look (frame pixels: the motion gate's regions and the tracked objects).
+   * An adapter that can, runs the model on crops around them at the full frame's scale (merged,
+   * padded, full frame when they cover most of it); others look at the whole frame. Default: the
+   * whole frame.
+   */
+  regions?: readonly Box[];
 }
 
 /** Finds objects in frames. `close()` releases the model; `detect` must not be called after. */

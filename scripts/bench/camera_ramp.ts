@@ -11,6 +11,7 @@ import { openDatabase } from "../../models/store/database.ts";
 import { openSecretBox } from "../../models/secret_box.ts";
 import { insertCamera } from "../../models/store/cameras.ts";
 import { parseAnalyticsSettings } from "../../models/analytics/settings.ts";
+import { benchMotionCrops } from "./crops_mode.ts";
 import { createEventBus } from "../../models/event_bus.ts";
 import { configureLogging } from "../../models/log.ts";
 import { uuidv7 } from "../../models/ids.ts";
@@ -95,6 +96,10 @@ export interface Step {
   detectorFps: number;
   /** Share of frames the motion gate kept from the detector, over all cameras. */
   gateSkipRatio: number;
+  /** Share of detector runs on motion crops rather than whole frames. */
+  cropShare: number;
+  /** CPU ms of the inference threads per analysed frame (gate skips included). */
+  inferenceMsPerFrame: number;
   /** Per camera, the times (s into the window) of the person events it opened. */
   eventOpens: number[][];
   /** The window's length, s. */
@@ -198,6 +203,7 @@ async function measure(
   const before = {
     counts: counters(fleet, ids),
     gate: ids.map((id) => fleet.analysisStats(id)?.gateSkipped ?? 0),
+    crops: ids.map((id) => fleet.analysisStats(id)?.regionRuns ?? 0),
     decode: pids.map((p) => ticksOf(p)),
     ingest: pullers.map((p) => ticksOf(p)),
     inference: inferenceTicks(),
@@ -255,12 +261,18 @@ async function measure(
     (n, id, i) => n + (fleet.analysisStats(id)?.gateSkipped ?? 0) - before.gate[i]!,
     0,
   );
+  const cropRuns = ids.reduce(
+    (n, id, i) => n + (fleet.analysisStats(id)?.regionRuns ?? 0) - before.crops[i]!,
+    0,
+  );
   return {
     cameras: ids.length,
     minFps,
     fps,
     detectorFps: runs / (ms / 1000),
     gateSkipRatio: analysed > 0 ? gateSkipped / analysed : 0,
+    cropShare: runs > 0 ? cropRuns / runs : 0,
+    inferenceMsPerFrame: analysed > 0 ? (inference / TICKS_PER_S) * 1000 / analysed : 0,
     eventOpens,
     seconds: ms / 1000,
     lag,
@@ -317,7 +329,7 @@ export async function runCameras(options: CamerasOptions): Promise<CamerasResult
     hub: relay.hub,
   });
   const settings = parseAnalyticsSettings(
-    { fps: ANALYSIS_FPS },
+    { fps: ANALYSIS_FPS, rules: { motionCrops: benchMotionCrops() } },
     { models: detectors.names(), labels: detectors.labels() },
   );
   const ids: string[] = [];

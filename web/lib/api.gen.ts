@@ -6648,6 +6648,8 @@ export interface components {
       minMotion: number;
       /** @description The detector runs at least this often without motion (at most fps); 0: never */
       keepAliveFps: number;
+      /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
+      motionCrops: boolean;
     };
     Webhook: {
       /**
@@ -6728,6 +6730,8 @@ export interface components {
         minMotion?: number;
         /** @description The detector runs at least this often without motion (at most fps); 0: never */
         keepAliveFps?: number;
+        /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
+        motionCrops?: boolean;
       };
       webhook?: {
         /**

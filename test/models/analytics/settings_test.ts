@@ -33,10 +33,23 @@ Deno.test("parseAnalyticsSettings() keeps a full valid body", () => {
       motionThreshold: 20,
       minMotion: 0.01,
       keepAliveFps: 0.5,
+      motionCrops: false,
     },
     webhook: { url: "https://hooks.example.net/vigil?token=abc", events: ["zone", "loitering"] },
   };
   assert.deepEqual(parseAnalyticsSettings(body, KNOWN), body);
+});
+
+Deno.test("parseAnalyticsSettings() runs the detector on motion crops unless told not to", () => {
+  assert.equal(parseAnalyticsSettings({}, KNOWN).rules.motionCrops, true);
+  assert.equal(
+    parseAnalyticsSettings({ rules: { motionCrops: false } }, KNOWN).rules.motionCrops,
+    false,
+  );
+  assert.throws(
+    () => parseAnalyticsSettings({ rules: { motionCrops: "no" } }, KNOWN),
+    /rules\.motionCrops must be true or false/,
+  );
 });
 
 Deno.test("parseAnalyticsSettings() accepts its own output, so stored settings restore as they were", () => {

@@ -333,3 +333,45 @@ Deno.test(
     }
   },
 );
+
+Deno.test("a camera in constant motion cannot starve a quiet one of its turns", async () => {
+  const dir = await tinyYolo();
+  const shared = await SharedDetector.open({
+    kind: "yolo",
+    path: `${dir}/tiny.onnx`,
+    minScore: 0.25,
+    threads: 1,
+  }, { pipelineDepth: 1 });
+  try {
+    let busyDone = 0;
+    let quietDone = 0;
+    let flooding = true;
+    // The busy camera offers a new frame every millisecond, whatever happened to the last one.
+    const flood = (async () => {
+      const pending: Promise<DetectOutcome>[] = [];
+      while (flooding) {
+        pending.push(
+          shared.detect("busy", frame(64, 64)).then((o) => {
+            if (o.status === "done") busyDone++;
+            return o;
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(pending);
+    })();
+    // The quiet camera sends its next frame once the last one is answered, as the analysis does.
+    while (quietDone < 10) {
+      const outcome = await within(shared.detect("quiet", frame(64, 64)), 10_000);
+      assert.equal(outcome.status, "done", "a quiet camera's only frame is never replaced");
+      quietDone++;
+    }
+    flooding = false;
+    await flood;
+    // Turns alternate: the busy camera ran about as often as the quiet one, not ten times more.
+    assert.ok(busyDone <= quietDone + 2, `busy ${busyDone} runs, quiet ${quietDone}`);
+  } finally {
+    await shared.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
