@@ -95,6 +95,8 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
   const requests = { OPTIONS: 0, GET_PARAMETER: 0 };
 
   const spawn = async (): Promise<void> => {
+    // A new server process has no client yet (a killed one never said "CLIENT closed").
+    clients.open = 0;
     const args = [
       decodeURIComponent(SCRIPT.pathname),
       "--port",
