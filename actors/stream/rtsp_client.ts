@@ -20,6 +20,7 @@ import {
   pickChallenge,
 } from "../../models/rtsp/client_auth.ts";
 import {
+  aggregateUrl,
   connectAddress,
   keepAliveMethod,
   keepAliveMs,
@@ -95,6 +96,8 @@ export class RtspClient {
   #challenge: Challenge | null = null;
   #nc = 0;
   #session: string | null = null;
+  /** The URL PLAY and TEARDOWN name (the session's aggregate control). */
+  #aggregate: string;
   #channels = new Map<number, { track: number; rtcp: boolean }>();
   #keepAlive: "GET_PARAMETER" | "OPTIONS" = "OPTIONS";
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -105,6 +108,7 @@ export class RtspClient {
     this.#options = options;
     const split = splitCredentials(options.url, "url");
     this.#url = split.url;
+    this.#aggregate = split.url;
     this.#credentials = split.username === null
       ? null
       : { username: split.username, password: split.password ?? "" };
@@ -140,7 +144,13 @@ export class RtspClient {
     this.#closing = true;
     clearInterval(this.#tick);
     if (this.#session !== null && this.#conn && !this.#conn.closed) {
-      await this.#request("TEARDOWN", this.#url, [], Math.min(1000, this.#options.timeoutMs))
+      const headers: HeaderList = [["Session", this.#session]];
+      await this.#request(
+        "TEARDOWN",
+        this.#aggregate,
+        headers,
+        Math.min(1000, this.#options.timeoutMs),
+      )
         .catch(() => {});
     }
     await this.#shut();
@@ -229,11 +239,12 @@ export class RtspClient {
       this.#startKeepAlive(keepAliveMs(session.timeoutS));
     }
     this.sdp = sdp;
+    this.#aggregate = aggregateUrl(base, sdp.session);
     this.#lastPacketAt = Date.now();
     this.#options.onPlay(sdp);
     await this.#request(
       "PLAY",
-      base,
+      this.#aggregate,
       [["Session", this.#session!], ["Range", "npt=0.000-"]],
       timeout,
     );
@@ -253,7 +264,12 @@ export class RtspClient {
       }
       if (now < nextAt || this.#pending !== null) return;
       nextAt = now + everyMs;
-      void this.#request(this.#keepAlive, this.#url, [["Session", this.#session ?? ""]], everyMs)
+      void this.#request(
+        this.#keepAlive,
+        this.#aggregate,
+        [["Session", this.#session ?? ""]],
+        everyMs,
+      )
         .catch(() => {
           // A camera that answers OPTIONS only: the data flowing is what counts.
         });
@@ -331,7 +347,7 @@ export class RtspClient {
     }
     return new Promise<RtspResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending = null;
+        if (this.#pending?.cseq === cseq) this.#pending = null;
         reject(
           new RtspClientError(
             `rtsp client: no answer to ${method} within ${timeoutMs} ms`,

@@ -77,6 +77,23 @@ export function trackUrl(base: string, control: string | undefined): string {
 }
 
 /**
+ * The URL of the whole session (PLAY, TEARDOWN): the session-level `a=control` resolved against the
+ * base, else the base.
+ *
+ * @param base the base URL
+ * @param sessionLines the SDP's session-level lines
+ * @returns the aggregate URL
+ * @example
+ * ```ts
+ * aggregateUrl("rtsp://cam/s/", ["v=0", "a=control:rtsp://cam/s"]); // "rtsp://cam/s"
+ * ```
+ */
+export function aggregateUrl(base: string, sessionLines: readonly string[]): string {
+  const control = sessionLines.find((l) => l.startsWith("a=control:"))?.slice(10).trim();
+  return trackUrl(base, control);
+}
+
+/**
  * Reads a reply's `Session` header.
  *
  * @param value the header value

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  aggregateUrl,
   connectAddress,
   DEFAULT_SESSION_TIMEOUT_S,
   keepAliveMethod,
@@ -45,6 +46,18 @@ Deno.test("trackUrl() resolves a track's control against the base (RFC 2326 C.1.
   ];
   for (const [name, base, control, expected] of cases) {
     await t.step(name, () => assert.equal(trackUrl(base, control), expected));
+  }
+});
+
+Deno.test("aggregateUrl() is the session-level control resolved, else the base", async (t) => {
+  const cases: [string, string[], string][] = [
+    ["absolute", ["v=0", "a=control:rtsp://cam:554/live"], "rtsp://cam:554/live"],
+    ["star", ["v=0", "a=control:*"], "rtsp://cam/s/"],
+    ["relative", ["a=control:agg"], "rtsp://cam/s/agg"],
+    ["none", ["v=0", "s=x"], "rtsp://cam/s/"],
+  ];
+  for (const [name, lines, expected] of cases) {
+    await t.step(name, () => assert.equal(aggregateUrl("rtsp://cam/s/", lines), expected));
   }
 });
 
