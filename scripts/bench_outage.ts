@@ -133,7 +133,7 @@ function describe(r: OutageResult): string {
     list((x) => x.healMs)
   } ms after the camera answered (of which waiting for the probe ${
     list((x) => x.probeMs)
-  } ms, the rest ffmpeg connecting); the hub saw it gone after ${
+  } ms, the rest the session connecting); the hub saw it gone after ${
     list((x) => x.detectMs)
   } ms; sessions started while dead: ${list((x) => x.ffmpegStarts)}; a puller started while ` +
     `the camera was up had packets after ${r.coldStartMs.toFixed(0)} ms; the running puller ` +

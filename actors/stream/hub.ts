@@ -73,7 +73,7 @@ export interface HubStreamStatus {
   streams: StreamName[];
   /** The puller's state; `idle` when none runs. */
   puller: PullerState;
-  /** PID of the puller's ffmpeg while it runs. */
+  /** PID of the puller's ffmpeg while it runs; null when Vigil's RTSP client pulls. */
   pid: number | null;
   /** Who holds it: consumer names (internal) and `reader` per external reader. */
   consumers: string[];
