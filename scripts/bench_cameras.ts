@@ -60,7 +60,7 @@ registerRow({
     const at = r.steps.find((s) => s.cameras === Math.max(1, r.max));
     const next = r.steps.find((s) => s.cameras === r.max + 1);
     const split = at
-      ? `CPU at ${at.cameras} (% of one core): decode ${pct(at.cpu.decode)}, hub pullers ` +
+      ? `CPU at ${at.cameras} (% of one core): decode ${pct(at.cpu.decode)}, hub puller ffmpegs ` +
         `${pct(at.cpu.ingest)}, inference ` +
         `${pct(at.cpu.inference)}, rest of Vigil ${pct(at.cpu.rest)}; simulator ` +
         `${pct(at.cpu.simulator)}, other processes ${pct(at.cpu.other)}; detector ` +
@@ -112,7 +112,8 @@ registerRow({
         } MB at ${first?.cameras ?? 0} → ${((last?.memoryBytes ?? 0) / MB).toFixed(0)} MB at ${
           last?.cameras ?? 0
         } cameras; per camera by part: Vigil's process ${part("process")} MB, capture ffmpeg ` +
-        `${part("capture")} MB, hub puller ${part("pullers")} MB; without the puller ${
+        `${part("capture")} MB, hub puller ffmpegs ${part("pullers")} MB (none when Vigil's ` +
+        `RTSP client pulls: it is in the process); without them ${
           (mb - Number(part("pullers"))).toFixed(1)
         } MB`,
       details: { points: r.steps.map((s) => [s.cameras, s.memoryBytes]) },

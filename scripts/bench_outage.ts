@@ -6,11 +6,13 @@
  * state follows), how many ffmpeg the puller started while the camera was dead (probes start
  * none), and the figure: time from the camera answering again to packets on the relay (goal
  * < 2 s), split into the wait for the probe and ffmpeg's own connection; the baseline is a puller
- * started on the camera while it is up (how long ffmpeg alone takes to its first packets). Also the cost of the running puller ffmpeg (RSS, PSS, CPU share of a core over 10 s):
- * what each pulled camera costs with an ffmpeg puller.
+ * started on the camera while it is up (how long a session alone takes to its first packets).
+ * Also the cost of the running puller over 10 s: Vigil's own RTSP client runs in this process, so
+ * its CPU share is this process's (client + relay ingest, no reader); an ffmpeg puller's is its
+ * own RSS, PSS and CPU (`--ffmpeg`: the camera's transport set to UDP, which ffmpeg pulls).
  *
  * Usage: `deno task bench outage` (`--seconds N`: the outage length), or alone
- * `deno run -A scripts/bench_outage.ts [--seconds 15] [--rounds 2]`.
+ * `deno run -A scripts/bench_outage.ts [--seconds 15] [--rounds 2] [--ffmpeg]`.
  *
  * @module
  */
@@ -49,8 +51,8 @@ export interface OutageRound {
 export interface OutageResult {
   rounds: OutageRound[];
   outageSeconds: number;
-  /** The publishing puller ffmpeg. */
-  puller: { rssBytes: number; pssBytes: number; coreShare: number };
+  /** The publishing puller: its ffmpeg, or (pid null) this process running the RTSP client. */
+  puller: { pid: number | null; rssBytes: number; pssBytes: number; coreShare: number };
   /** Baseline: from the puller's start on a camera that is up to packets on the relay, ms. */
   coldStartMs: number;
 }
@@ -62,7 +64,7 @@ export interface OutageResult {
  * @returns the rounds and the puller's cost
  */
 export async function runOutage(
-  options: { outageSeconds: number; rounds: number },
+  options: { outageSeconds: number; rounds: number; ffmpeg?: boolean },
 ): Promise<OutageResult> {
   configureLogging("error");
   const camera = await startCamera({ fps: 25 });
@@ -73,21 +75,26 @@ export async function runOutage(
   const unwatch = hub.watchSource("c", "default", (isUp) => up = isUp);
   const rounds: OutageRound[] = [];
   try {
-    hub.setCamera("c", { default: camera.url });
+    hub.setCamera("c", {
+      default: camera.url,
+      transport: options.ffmpeg ? "udp" : undefined,
+    });
     const asked = Date.now();
     const lease = await hub.acquire("c", {}, "bench");
     await waitFor(() => (server.stats("/cam/c")?.lastPacketAt ?? 0) > asked, 20_000, "packets");
     const coldStartMs = Date.now() - asked;
     await waitFor(() => up, 20_000, "the puller publishing");
     await sleep(2000);
-    const pid = hub.status("c")[0]!.pid!;
-    const ticks0 = ticksOf(pid);
+    const pid = hub.status("c")[0]!.pid;
+    const of = pid ?? "self";
+    const ticks0 = ticksOf(of);
     const t0 = performance.now();
     await sleep(10_000);
     const puller = {
-      rssBytes: rssOf(pid),
-      pssBytes: pssOf(pid),
-      coreShare: (ticksOf(pid) - ticks0) / TICKS_PER_S / ((performance.now() - t0) / 1000),
+      pid,
+      rssBytes: pid === null ? 0 : rssOf(pid),
+      pssBytes: pid === null ? 0 : pssOf(pid),
+      coreShare: (ticksOf(of) - ticks0) / TICKS_PER_S / ((performance.now() - t0) / 1000),
     };
     for (let i = 0; i < options.rounds; i++) {
       await camera.stop();
@@ -126,13 +133,15 @@ function describe(r: OutageResult): string {
     list((x) => x.healMs)
   } ms after the camera answered (of which waiting for the probe ${
     list((x) => x.probeMs)
-  } ms, the rest ffmpeg connecting); the hub saw it gone after ${
+  } ms, the rest the session connecting); the hub saw it gone after ${
     list((x) => x.detectMs)
-  } ms; ffmpeg started while dead: ${list((x) => x.ffmpegStarts)}; a puller started while the ` +
-    `camera was up had packets after ${r.coldStartMs.toFixed(0)} ms; the running puller ffmpeg: ` +
-    `RSS ${(r.puller.rssBytes / MB).toFixed(1)} MB, PSS ${
-      (r.puller.pssBytes / MB).toFixed(1)
-    } MB, ` +
+  } ms; sessions started while dead: ${list((x) => x.ffmpegStarts)}; a puller started while ` +
+    `the camera was up had packets after ${r.coldStartMs.toFixed(0)} ms; the running puller ` +
+    (r.puller.pid === null
+      ? "(Vigil's RTSP client, in process): this process "
+      : `ffmpeg: RSS ${(r.puller.rssBytes / MB).toFixed(1)} MB, PSS ${
+        (r.puller.pssBytes / MB).toFixed(1)
+      } MB, `) +
     `${(r.puller.coreShare * 100).toFixed(1)}% of a core (640x360, 25 fps)`;
 }
 
@@ -166,9 +175,14 @@ if (import.meta.main) {
     options: {
       seconds: { type: "string", default: "15" },
       rounds: { type: "string", default: "2" },
+      ffmpeg: { type: "boolean", default: false },
     },
   });
   console.log(describe(
-    await runOutage({ outageSeconds: Number(values.seconds), rounds: Number(values.rounds) }),
+    await runOutage({
+      outageSeconds: Number(values.seconds),
+      rounds: Number(values.rounds),
+      ffmpeg: values.ffmpeg,
+    }),
   ));
 }

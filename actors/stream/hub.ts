@@ -73,7 +73,7 @@ export interface HubStreamStatus {
   streams: StreamName[];
   /** The puller's state; `idle` when none runs. */
   puller: PullerState;
-  /** PID of the puller's ffmpeg while it runs. */
+  /** PID of the puller's ffmpeg while it runs; null when Vigil's RTSP client pulls. */
   pid: number | null;
   /** Who holds it: consumer names (internal) and `reader` per external reader. */
   consumers: string[];
@@ -126,8 +126,8 @@ export class Hub {
   /** Consumers per `camera stream`, by lease number. */
   readonly #consumers = new Map<string, Map<number, string>>();
   readonly #pullers = new Map<string, Puller>();
-  readonly #exits = new Map<number, Promise<unknown>>();
-  readonly #pidCamera = new Map<number, string>();
+  /** Sessions not ended yet (an ffmpeg exiting, an RTSP client's TEARDOWN), with their camera. */
+  readonly #exits = new Set<{ done: Promise<unknown>; pid: number | null; cameraId: string }>();
   readonly #watchers = new Set<
     { cameraId: string; stream: StreamName; listener: SourceListener; up: boolean | undefined }
   >();
@@ -208,8 +208,8 @@ export class Hub {
       if (puller.cameraId === cameraId) this.#stopPuller(path);
     }
     for (const name of STREAM_NAMES) this.#options.server.closeReaders(streamPath(cameraId, name));
-    const exits = [...this.#exits].filter(([pid]) => this.#pidCamera.get(pid) === cameraId);
-    await Promise.all(exits.map(([, done]) => done));
+    const exits = [...this.#exits].filter((exit) => exit.cameraId === cameraId);
+    await Promise.all(exits.map((exit) => exit.done));
   }
 
   /**
@@ -314,14 +314,14 @@ export class Hub {
 
   /** PIDs of puller ffmpegs that have not exited. */
   get pids(): number[] {
-    return [...this.#exits.keys()];
+    return [...this.#exits].flatMap((exit) => exit.pid === null ? [] : [exit.pid]);
   }
 
-  /** Stops every puller and resolves once their ffmpegs have exited. */
+  /** Stops every puller and resolves once their sessions have ended (ffmpegs exited). */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const path of [...this.#pullers.keys()]) this.#stopPuller(path);
-    while (this.#exits.size > 0) await Promise.all([...this.#exits.values()]);
+    while (this.#exits.size > 0) await Promise.all([...this.#exits].map((exit) => exit.done));
   }
 
   #lease(cameraId: string, stream: StreamName, consumer: string): HubLease {
@@ -414,14 +414,12 @@ export class Hub {
         transport,
         path,
         publishUrl: withCredentials(server.url(path), { ...credentials, username: publisher }),
+        publish: (sdp, owner) => server.publish(path, sdp, owner),
         stats: () => server.stats(path),
-        track: (pid, exited) => {
-          const done = exited.finally(() => {
-            this.#exits.delete(pid);
-            this.#pidCamera.delete(pid);
-          });
-          this.#exits.set(pid, done);
-          this.#pidCamera.set(pid, cameraId);
+        track: (ended, pid) => {
+          const exit = { done: ended, pid, cameraId };
+          exit.done = ended.finally(() => this.#exits.delete(exit));
+          this.#exits.add(exit);
         },
         timeoutMs: this.#options.timeoutMs,
         stallMs: this.#options.stallMs,

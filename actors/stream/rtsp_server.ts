@@ -10,7 +10,8 @@
  */
 
 import { RtspConn } from "./rtsp_conn.ts";
-import type { StreamStats } from "./rtsp_stream.ts";
+import type { StreamPublisher, StreamStats } from "./rtsp_stream.ts";
+import type { Sdp } from "../../models/rtsp/sdp.ts";
 import { header, type RtspRequest } from "../../models/rtsp/message.ts";
 import { parseTarget } from "../../models/rtsp/url.ts";
 import { createLogger, type Logger } from "../../models/log.ts";
@@ -19,6 +20,7 @@ import {
   DEFAULT_LIMITS,
   type Forwarding,
   PUBLIC,
+  type Publication,
   type RtspLimits,
   type RtspServer,
   type RtspServerOptions,
@@ -76,6 +78,9 @@ class Server implements RtspServer {
   readonly #loops = new Set<Promise<void>>();
   readonly #acceptLoop: Promise<void>;
   readonly #recheck: ReturnType<typeof setInterval>;
+  readonly #onPublish: RtspServerOptions["onPublish"];
+  /** Publishers inside the process (the hub's RTSP clients), told when the server closes. */
+  readonly #inProcess = new Set<StreamPublisher>();
 
   constructor(listener: Deno.TcpListener, hostname: string, options: RtspServerOptions) {
     const limits: RtspLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -84,6 +89,7 @@ class Server implements RtspServer {
     this.#limits = limits;
     this.hostname = hostname;
     this.port = listener.addr.port;
+    this.#onPublish = options.onPublish;
     this.#urlHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
     this.#connections = new RtspConnections(limits, log);
     this.#paths = new StreamPaths(limits, options.switchable);
@@ -143,8 +149,32 @@ class Server implements RtspServer {
     return { started, stop: () => forward.stop() };
   }
 
+  publish(path: string, sdp: Sdp, publisher: StreamPublisher): Publication {
+    const previous = this.#paths.get(path)?.publisher;
+    const { stream } = this.#paths.publish(path, publisher, sdp);
+    if (previous && previous !== publisher) previous.close("server");
+    this.#inProcess.add(publisher);
+    this.#onPublish?.({ type: "publish", path });
+    let published = true;
+    return {
+      forward: (track, rtcp, packet) => {
+        if (stream.publisher === publisher) stream.forward(track, rtcp, packet, Date.now());
+      },
+      unpublish: () => {
+        if (!published) return;
+        published = false;
+        this.#inProcess.delete(publisher);
+        if (stream.publisher !== publisher) return;
+        stream.unpublish();
+        this.#onPublish?.({ type: "unpublish", path });
+        this.#paths.unpublished(stream);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#recheck);
+    for (const publisher of [...this.#inProcess]) publisher.close("server");
     try {
       this.#listener.close();
     } catch {

@@ -7,7 +7,7 @@
  */
 
 import type { RtspConn } from "./rtsp_conn.ts";
-import type { Stream, StreamReader, StreamStats } from "./rtsp_stream.ts";
+import type { Stream, StreamPublisher, StreamReader, StreamStats } from "./rtsp_stream.ts";
 import type { Sdp } from "../../models/rtsp/sdp.ts";
 import type { Credentials } from "../../models/rtsp/auth.ts";
 
@@ -152,6 +152,14 @@ export interface Forwarding {
   stop(): void;
 }
 
+/** A path published from inside the process (the hub's own RTSP client, rtsp_client.ts). */
+export interface Publication {
+  /** One packet of track `track` (RTP, or RTCP when `rtcp`); copied, so a view is fine. */
+  forward(track: number, rtcp: boolean, packet: Uint8Array): void;
+  /** The path loses this publisher (kept for its readers for the grace period). Idempotent. */
+  unpublish(): void;
+}
+
 /** A running server. */
 export interface RtspServer {
   /** The port it listens on. */
@@ -177,6 +185,12 @@ export interface RtspServer {
    * takes the path from it, and it can take the path back; readers of `to` read on.
    */
   forward(from: string, to: string): Forwarding;
+  /**
+   * Publishes `path` from inside the process, as a publisher's RECORD does without a connection:
+   * readers see no difference. A previous publisher of the path is closed; `publisher.close` is
+   * told when another takes the path or the server closes.
+   */
+  publish(path: string, sdp: Sdp, publisher: StreamPublisher): Publication;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
 }

@@ -73,7 +73,10 @@ export interface CamerasOptions {
 export interface CpuSplit {
   /** The cameras' capture ffmpegs (H.264 decode, scale, rgb24). */
   decode: number;
-  /** The hub's pullers (camera → relay, no decode) — the relay's forwarding is in `rest`. */
+  /**
+   * The hub's puller ffmpegs (camera → relay, no decode; none when Vigil's RTSP client pulls, which
+   * is in `rest` with the relay's forwarding).
+   */
   ingest: number;
   /** The inference Worker's threads (pre-processing, onnxruntime, decoding outputs). */
   inference: number;
@@ -153,7 +156,7 @@ function ffmpegPids(fleet: Fleet, ids: string[]): number[] {
   return ids.map((id) => fleet.status(id).ffmpegPid).filter((p): p is number => p !== null);
 }
 
-/** The hub's pullers of these cameras (camera → Vigil's RTSP relay, `-c copy`). */
+/** The hub's puller ffmpegs of these cameras (`-c copy`; none for a camera the RTSP client pulls). */
 function pullerPids(fleet: Fleet, ids: string[]): number[] {
   return ids.flatMap((id) => fleet.status(id).hub.map((s) => s.pid))
     .filter((p): p is number => p !== null);

@@ -6,7 +6,8 @@ Serves one H.264 stream at rtsp://127.0.0.1:PORT/PATH over TCP and UDP, either
 - from RTP/H.264 arriving on 127.0.0.1:--rtp-port (sent by an ffmpeg that loops a video file with
   continuous timestamps, see rtsp_server.ts): one pipeline shared by all clients.
 Prints "READY <port>" on stdout once the socket listens, then "CLIENT connected" and
-"CLIENT closed" for each RTSP client connection (so tests can count the sessions a camera sees);
+"CLIENT closed" for each RTSP client connection (so tests can count the sessions a camera sees),
+and "REQUEST OPTIONS" / "REQUEST GET_PARAMETER" for each keep-alive-like request;
 exits on SIGTERM/SIGINT.
 
 Run with Debian's /usr/bin/python3 (needs python3-gi and gir1.2-gst-rtsp-server-1.0).
@@ -20,7 +21,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def launch_line(args):
@@ -40,6 +42,24 @@ def launch_line(args):
     )
 
 
+def add_auth(server, factory, args):
+    """Basic or Digest authentication with one user allowed to play the mount."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "camera-user")
+    if args.auth == "digest":
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+        auth.add_digest(args.username, args.password, token)
+    else:
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.username, args.password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("camera-user", "media.factory.access", True)
+    permissions.add_permission_for_role("camera-user", "media.factory.construct", True)
+    factory.set_permissions(permissions)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -50,6 +70,11 @@ def main():
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--bitrate", type=int, default=800, help="kbit/s")
     parser.add_argument("--shared", action="store_true")
+    parser.add_argument("--auth", choices=["basic", "digest"], help="ask clients for credentials")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--session-timeout", type=int, default=0, help="seconds (0: default 60)")
+    parser.add_argument("--udp-only", action="store_true", help="refuse RTP over TCP")
     args = parser.parse_args()
 
     Gst.init(None)
@@ -59,10 +84,19 @@ def main():
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch_line(args))
     factory.set_shared(args.shared or args.rtp_port > 0)
+    if args.udp_only:
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
+    if args.auth:
+        add_auth(server, factory, args)
     server.get_mount_points().add_factory(args.path, factory)
     def on_client(_server, client):
         print("CLIENT connected", flush=True)
         client.connect("closed", lambda _c: print("CLIENT closed", flush=True))
+        for method in ("options", "get-parameter"):
+            name = method.upper().replace("-", "_")
+            client.connect(f"{method}-request", lambda _c, _ctx, n=name: print(f"REQUEST {n}", flush=True))
+        if args.session_timeout:
+            client.connect("new-session", lambda _c, s: s.set_timeout(args.session_timeout))
 
     server.connect("client-connected", on_client)
     if server.attach(None) == 0:

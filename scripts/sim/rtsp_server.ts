@@ -35,6 +35,12 @@ export interface RtspServerOptions {
    * waits up to a second for a keyframe). Default false: each client gets its own pipeline.
    */
   shared?: boolean;
+  /** Credentials the camera asks for, with Basic or Digest (RFC 2617, MD5). Default: none. */
+  auth?: { scheme: "basic" | "digest"; username: string; password: string };
+  /** The session timeout the camera announces, seconds. Default GStreamer's 60. */
+  sessionTimeoutS?: number;
+  /** Refuses RTP over TCP (a UDP-only camera): SETUP with TCP gets 461. Default false. */
+  udpOnly?: boolean;
   /** Python with `gi` and GstRtspServer. Default `/usr/bin/python3` (Debian's). */
   python?: string;
 }
@@ -53,6 +59,8 @@ export interface RtspServer {
   readonly clientsConnected: number;
   /** RTSP client connections open now. */
   readonly clientsOpen: number;
+  /** OPTIONS and GET_PARAMETER requests received (what keeps a session alive), by method. */
+  readonly requests: Readonly<Record<"OPTIONS" | "GET_PARAMETER", number>>;
   /** Starts the server again if it is stopped; resolves once it listens. */
   start(): Promise<void>;
   /** Kills the server (SIGTERM, then SIGKILL) and awaits its exit. Idempotent. */
@@ -84,8 +92,11 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
   let port = options.port ?? freePort();
   let child: Running | null = null;
   const clients = { connected: 0, open: 0 };
+  const requests = { OPTIONS: 0, GET_PARAMETER: 0 };
 
   const spawn = async (): Promise<void> => {
+    // A new server process has no client yet (a killed one never said "CLIENT closed").
+    clients.open = 0;
     const args = [
       decodeURIComponent(SCRIPT.pathname),
       "--port",
@@ -102,6 +113,12 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
     const rtpPort = options.source ? await freeUdpPort() : 0;
     if (rtpPort) args.push("--rtp-port", String(rtpPort));
     if (options.shared) args.push("--shared");
+    if (options.auth) {
+      args.push("--auth", options.auth.scheme, "--username", options.auth.username);
+      args.push("--password", options.auth.password);
+    }
+    if (options.sessionTimeoutS) args.push("--session-timeout", String(options.sessionTimeoutS));
+    if (options.udpOnly) args.push("--udp-only");
     const proc = new Deno.Command(options.python ?? "/usr/bin/python3", {
       args,
       stdin: "null",
@@ -115,6 +132,8 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
         clients.connected++;
         clients.open++;
       } else if (line === "CLIENT closed") clients.open--;
+      else if (line === "REQUEST OPTIONS") requests.OPTIONS++;
+      else if (line === "REQUEST GET_PARAMETER") requests.GET_PARAMETER++;
     });
     const running: Running = { proc, pipes: Promise.all([stderr, stdoutDone]).then(() => {}) };
     if (!ready) {
@@ -151,6 +170,9 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
     },
     get clientsOpen() {
       return clients.open;
+    },
+    get requests() {
+      return requests;
     },
     async start() {
       if (child) return;
