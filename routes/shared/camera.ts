@@ -48,7 +48,10 @@ const HubPath = z.object({
     description: "The stream names served by this path (names with one URL share it)",
   }),
   puller: z.enum(["idle", "connecting", "publishing", "backoff", "failed"]),
-  pid: z.number().int().nullable().openapi({ description: "The puller's ffmpeg while it runs" }),
+  pid: z.number().int().nullable().openapi({
+    description:
+      "The puller's ffmpeg while it runs; null while Vigil's own RTSP client pulls (plain RTSP over TCP) or nothing does",
+  }),
   consumers: z.array(z.string()).openapi({ description: "capture, snapshot, reader..." }),
   readers: z.number().int(),
   bitrateKbps: z.number(),

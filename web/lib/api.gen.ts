@@ -6470,7 +6470,7 @@ export interface components {
       streams: ("default" | "main" | "sub")[];
       /** @enum {string} */
       puller: "idle" | "connecting" | "publishing" | "backoff" | "failed";
-      /** @description The puller's ffmpeg while it runs */
+      /** @description The puller's ffmpeg while it runs; null while Vigil's own RTSP client pulls (plain RTSP over TCP) or nothing does */
       pid: number | null;
       /** @description capture, snapshot, reader... */
       consumers: string[];
