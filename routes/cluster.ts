@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps } from "./shared/app_deps.ts";
 import { apiApp, CLUSTER_SCHEME, errorReplies } from "./openapi.ts";
 import { IdParam } from "./schemas.ts";
@@ -17,7 +17,7 @@ import { segmentById } from "../models/store/segments.ts";
 import { segmentFile } from "../models/recording/paths.ts";
 import { NotFoundError, VigilError } from "../models/errors.ts";
 import { checkSegmentRequest, SEGMENT_SCHEME } from "../models/cluster/segment_credential.ts";
-import { serveFile } from "./shared/file_reply.ts";
+import { mp4FileReplies, serveFile } from "./shared/file_reply.ts";
 import { createLogger } from "../models/log.ts";
 import { clientAddress } from "./shared/access.ts";
 
@@ -35,16 +35,7 @@ const segment = createRoute({
   security: [{ [CLUSTER_SCHEME]: [] }],
   request: { params: IdParam },
   responses: {
-    200: {
-      description: "The segment (fragmented MP4)",
-      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
-    },
-    206: {
-      description: "The requested bytes",
-      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
-    },
-    304: { description: "Unchanged (If-None-Match)" },
-    416: { description: "The range starts past the end" },
+    ...mp4FileReplies("The segment (fragmented MP4)"),
     ...errorReplies({
       401: "No box credential, or not a valid one for this segment",
       404: "No such segment, or its file is not on this box",

@@ -24,7 +24,7 @@ import { DEFAULT_RECORDING_SETTINGS, readStoredRecording } from "../models/recor
 import { recordFile } from "../models/recording/paths.ts";
 import { sha256File } from "../models/media/file_hash.ts";
 import { apiApp, errorReplies, jsonBody, jsonReply } from "./openapi.ts";
-import { serveFile } from "./shared/file_reply.ts";
+import { mp4FileReplies, serveFile } from "./shared/file_reply.ts";
 import { boxBaseUrls } from "../models/store/leases.ts";
 import { IdParam, Instant, isInstant, pageOf, PageQuery, Uuid, UuidOut } from "./schemas.ts";
 
@@ -173,16 +173,7 @@ const file = createRoute({
   tags,
   request: { params: IdParam },
   responses: {
-    200: {
-      description: "The clip",
-      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
-    },
-    206: {
-      description: "The requested bytes",
-      content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } },
-    },
-    304: { description: "Unchanged (If-None-Match)" },
-    416: { description: "The range starts past the end" },
+    ...mp4FileReplies("The clip"),
     ...ELSEWHERE,
     ...errorReplies({ ...NOT_FOUND, ...NOT_READY }),
   },

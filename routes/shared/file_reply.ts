@@ -6,6 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
+import { z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../models/errors.ts";
 import { planRange } from "../../models/media/http_range.ts";
 
@@ -94,4 +95,21 @@ function limitStream(file: Deno.FsFile, length: number): ReadableStream<Uint8Arr
       file.close();
     },
   });
+}
+
+const MP4 = { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } };
+
+/**
+ * The API document's replies of a route that answers with {@linkcode serveFile} for an MP4.
+ *
+ * @param whole what the 200 holds ("The clip")
+ * @returns the 200, 206, 304 and 416 replies
+ */
+export function mp4FileReplies(whole: string) {
+  return {
+    200: { description: whole, content: MP4 },
+    206: { description: "The requested bytes", content: MP4 },
+    304: { description: "Unchanged (If-None-Match)" },
+    416: { description: "The range starts past the end" },
+  };
 }
