@@ -32,6 +32,11 @@ const BATCH = 500;
 export interface RecordingsRetentionOptions {
   sql: postgres.Sql;
   dataDir: string;
+  /**
+   * This box: retention expires only the clips it compiled (their files are here). Absent: every
+   * clip (a box alone).
+   */
+  boxId?: string;
   /** Free space to keep on the recordings' file system. */
   minFree?: MinFree;
   /** Most bytes recordings may use. */
@@ -120,7 +125,13 @@ export async function applyRecordingsRetention(
   }
 
   const recordDays = options.recordDays ?? 30;
-  for (const id of await deleteRecordsBefore(sql, new Date(now - recordDays * DAY_MS))) {
+  for (
+    const id of await deleteRecordsBefore(
+      sql,
+      new Date(now - recordDays * DAY_MS),
+      options.boxId,
+    )
+  ) {
     await removeFile(recordFile(dataDir, id));
     result.records++;
   }
