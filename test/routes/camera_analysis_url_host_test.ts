@@ -23,7 +23,7 @@ Deno.test("an analysisUrl on another host than the camera is refused and stores 
         },
       });
       await made.body?.cancel();
-      assert.equal(made.status, 400);
+      assert.equal(made.status, 422);
       assert.equal(await cameras(), 0);
     });
 
@@ -41,7 +41,7 @@ Deno.test("an analysisUrl on another host than the camera is refused and stores 
         body: { analysisUrl: "rtsp://198.51.100.7:554/sub" },
       });
       await patched.body?.cancel();
-      assert.equal(patched.status, 400);
+      assert.equal(patched.status, 422);
       const [row] = await db.sql`select analysis_url from cameras where id = ${id}`;
       assert.equal(row?.analysis_url, "rtsp://192.0.2.10:8554/sub");
     });
