@@ -101,3 +101,58 @@ Deno.test("DELETE of a clip another box compiled answers 307 to that box and kee
     await db.close();
   }
 });
+
+Deno.test("a camera deleted on one box leaves no clip file on the box that compiled it", async () => {
+  const db = await openTestDatabase("embedded");
+  const app = await startTestApp(db);
+  const dirB = await Deno.makeTempDir({ prefix: "vigil-box-b-" });
+  try {
+    const made = await app.call("POST", "/api/cameras", {
+      body: { name: "gate", rtspUrl: "rtsp://127.0.0.1:1/none" },
+    });
+    const camera = (await made.json()).id as string;
+    const boxB = uuidv7();
+    const id = uuidv7();
+    await insertRecord(db.sql, {
+      id,
+      cameraId: camera,
+      eventId: null,
+      from: new Date(Date.now() - 20_000),
+      to: new Date(Date.now() - 10_000),
+      annotated: false,
+    });
+    await db.sql`update records set status = 'done', box_id = ${boxB}, path = ${`${id}.mp4`},
+      finished_at = now() where id = ${id}`;
+    const fileB = recordFile(dirB, id);
+    await Deno.mkdir(dirname(fileB), { recursive: true });
+    await Deno.writeFile(fileB, new Uint8Array(1000));
+    // Another clip on B whose row is still there: it stays.
+    const kept = uuidv7();
+    const other = await app.call("POST", "/api/cameras", {
+      body: { name: "yard", rtspUrl: "rtsp://127.0.0.1:1/none" },
+    });
+    await insertRecord(db.sql, {
+      id: kept,
+      cameraId: (await other.json()).id,
+      eventId: null,
+      from: new Date(Date.now() - 20_000),
+      to: new Date(Date.now() - 10_000),
+      annotated: false,
+    });
+    await db.sql`update records set status = 'done', box_id = ${boxB}, finished_at = now()
+      where id = ${kept}`;
+    await Deno.writeFile(recordFile(dirB, kept), new Uint8Array(10));
+
+    const removed = await app.call("DELETE", `/api/cameras/${camera}`);
+    assert.equal(removed.status, 204);
+    // B's next retention run is B's only chance to notice.
+    const onB = { sql: db.sql, dataDir: dirB, boxId: boxB };
+    await applyRecordingsRetention(onB);
+    assert.equal(await exists(fileB), false, "the deleted camera's clip stayed on B");
+    assert.equal(await exists(recordFile(dirB, kept)), true, "a clip with its row stays");
+  } finally {
+    await app.close();
+    await db.close();
+    await Deno.remove(dirB, { recursive: true });
+  }
+});
