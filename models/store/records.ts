@@ -354,6 +354,19 @@ export async function deleteRecordsBefore(
 }
 
 /**
+ * Which of these job ids still have a row (clip files without one are orphans).
+ *
+ * @param sql the database
+ * @param ids job ids (UUIDs)
+ * @returns the ids that exist
+ */
+export async function existingRecordIds(sql: postgres.Sql, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`select id from records where id in ${sql(ids)}`;
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
  * The ids of a camera's jobs (their files go when the camera is deleted).
  *
  * @param sql the database
