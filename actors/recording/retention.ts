@@ -1,9 +1,9 @@
 /**
  * Recording retention, at start and every minute: each camera's `retainDays`, then the disk guard
  * (`VIGIL_RECORDINGS_MIN_FREE`, `VIGIL_RECORDINGS_MAX_SIZE`: oldest segments of any camera first),
- * then clips past `VIGIL_RECORD_RETENTION_DAYS` (this box's own on several boxes), then clip files whose row
- * another box deleted. Segments under a compile or around a kept event
- * are never deleted (models/store/segments.ts). The rules: README "Recording and clips".
+ * then clips past `VIGIL_RECORD_RETENTION_DAYS` (on several boxes, the clips this box compiled), then
+ * clip files whose row another box deleted. Segments under a compile or around a kept event are
+ * never deleted (models/store/segments.ts). The rules: README "Recording and clips".
  *
  * @module
  */
