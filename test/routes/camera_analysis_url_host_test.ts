@@ -45,6 +45,33 @@ Deno.test("an analysisUrl on another host than the camera is refused and stores 
       const [row] = await db.sql`select analysis_url from cameras where id = ${id}`;
       assert.equal(row?.analysis_url, "rtsp://192.0.2.10:8554/sub");
     });
+
+    await t.step(
+      "a source moved to another host does not leave the analysis URL behind",
+      async () => {
+        const made = await app.call("POST", "/api/cameras", {
+          body: {
+            name: "lane",
+            rtspUrl: "rtsp://admin:secret@192.0.2.20:554/main",
+            analysisUrl: "rtsp://192.0.2.20:554/sub",
+          },
+        });
+        const id = (await made.json()).id as string;
+        const moved = await app.call("PATCH", `/api/cameras/${id}`, {
+          body: { rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main" },
+        });
+        await moved.body?.cancel();
+        assert.equal(moved.status, 422, "the new password would go to the old host's sub-stream");
+        const both = await app.call("PATCH", `/api/cameras/${id}`, {
+          body: {
+            rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main",
+            analysisUrl: "rtsp://192.0.2.21:554/sub",
+          },
+        });
+        assert.equal(both.status, 200, "moved together");
+        assert.equal((await both.json()).analysisUrl, "rtsp://192.0.2.21:554/sub");
+      },
+    );
   } finally {
     await app.close();
     await db.close();
