@@ -254,10 +254,15 @@ export class CameraService {
     const source = patch.rtspUrl === undefined
       ? undefined
       : await this.#storedSource(patch.rtspUrl);
-    // The analysis URL must be on the camera's host: the new source's, else the stored one's.
-    const host = typeof patch.analysisUrl === "string"
-      ? new URL(source?.url ?? (await getCamera(this.#db.sql, id)).sourceUrl).hostname
-      : "";
+    // The analysis URL must be on the camera's host: the new source's, else the stored one's. A
+    // source moved to another host takes the stored analysis URL along or clears it, never
+    // leaves it pointing at the old host (the camera's credentials go to it).
+    const moving = source !== undefined && patch.analysisUrl === undefined;
+    const stored = typeof patch.analysisUrl === "string" || moving
+      ? await getCamera(this.#db.sql, id)
+      : undefined;
+    const host = new URL(source?.url ?? stored?.sourceUrl ?? "rtsp://unused").hostname;
+    if (moving && stored?.analysisUrl) analysisUrl(stored.analysisUrl, host);
     const changes: CameraChanges = {
       name: patch.name,
       transport: patch.transport,
