@@ -256,7 +256,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
   await compiler.start();
   const recordingsRetention = options.recordings
-    ? startRecordingsRetention({ sql: db.sql, dataDir, ...options.recordings })
+    ? startRecordingsRetention({ sql: db.sql, dataDir, boxId, ...options.recordings })
     : undefined;
   // Discovery never probes on its own unless an interval asks for it; the watch follows
   // onboarded cameras to new addresses whenever a scan (API or interval) sees them move.

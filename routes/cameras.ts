@@ -35,7 +35,8 @@ const RecordUrl = z.string().min(1).max(2048).openapi({
 });
 const AnalysisUrl = z.string().min(1).max(2048).openapi({
   description: "A smaller stream (the camera's sub-stream) for analysis to decode instead of " +
-    "rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply. " +
+    "rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply, " +
+    "so it must be on the camera's host (422 otherwise). " +
     "For an ONVIF camera it overrides the analysis profile",
   example: "rtsp://192.168.1.20:554/stream1",
 });

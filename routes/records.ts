@@ -207,9 +207,11 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Delete a job and its clip (a running job is stopped)",
+  description: "On several boxes the box that claimed the job deletes it (its file and its " +
+    "ffmpeg are there): another box answers 307 to it.",
   tags,
   request: { params: IdParam },
-  responses: { 204: { description: "Deleted" }, ...errorReplies(NOT_FOUND) },
+  responses: { 204: { description: "Deleted" }, ...ELSEWHERE, ...errorReplies(NOT_FOUND) },
 });
 
 /**
@@ -326,7 +328,11 @@ export function recordRoutes(deps: AppDeps) {
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid("param");
-      await getRecord(db.sql, id);
+      const record = await getRecord(db.sql, id);
+      // The clip's file (or the compile) is on the box that claimed it: deleting the row here
+      // would leave that file there for good.
+      const there = await elsewhere(record, c.req.url);
+      if (there) return c.redirect(there, 307);
       await compiler.cancel(id);
       await deleteRecord(db.sql, id);
       await Deno.remove(recordFile(dataDir, id)).catch(() => {});

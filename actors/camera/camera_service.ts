@@ -163,7 +163,9 @@ export class CameraService {
       passwordSealed: source.sealed,
       transport: camera.transport ?? "tcp",
       recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
-      analysisUrl: camera.analysisUrl === undefined ? undefined : analysisUrl(camera.analysisUrl),
+      analysisUrl: camera.analysisUrl === undefined
+        ? undefined
+        : analysisUrl(camera.analysisUrl, new URL(source.url).hostname),
       pinBox: camera.box ?? undefined,
     });
     return await this.#supervise(row);
@@ -184,7 +186,9 @@ export class CameraService {
   async createOnvif(camera: NewOnvifCamera): Promise<Camera> {
     const { host, port, username, password } = camera;
     // Checked before the device is asked anything: a bad URL stores nothing and costs no call.
-    const analysis = camera.analysisUrl === undefined ? undefined : analysisUrl(camera.analysisUrl);
+    const analysis = camera.analysisUrl === undefined
+      ? undefined
+      : analysisUrl(camera.analysisUrl, host);
     const info = await onboardOnvifCamera({ host, port, username, password, ...this.#onvif });
     return await this.#insertOnvif(camera.name, info, { ...camera, analysisUrl: analysis });
   }
@@ -247,6 +251,18 @@ export class CameraService {
    * @throws {UnknownBoxError} when `box` is not a registered box (nothing changed)
    */
   async update(id: string, patch: CameraPatch): Promise<Camera> {
+    const source = patch.rtspUrl === undefined
+      ? undefined
+      : await this.#storedSource(patch.rtspUrl);
+    // The analysis URL must be on the camera's host: the new source's, else the stored one's. A
+    // source moved to another host takes the stored analysis URL along or clears it, never
+    // leaves it pointing at the old host (the camera's credentials go to it).
+    const moving = source !== undefined && patch.analysisUrl === undefined;
+    const stored = typeof patch.analysisUrl === "string" || moving
+      ? await getCamera(this.#db.sql, id)
+      : undefined;
+    const host = new URL(source?.url ?? stored?.sourceUrl ?? "rtsp://unused").hostname;
+    if (moving && stored?.analysisUrl) analysisUrl(stored.analysisUrl, host);
     const changes: CameraChanges = {
       name: patch.name,
       transport: patch.transport,
@@ -256,10 +272,9 @@ export class CameraService {
         : recordUrl(patch.recordUrl),
       analysisUrl: patch.analysisUrl === undefined || patch.analysisUrl === null
         ? patch.analysisUrl
-        : analysisUrl(patch.analysisUrl),
+        : analysisUrl(patch.analysisUrl, host),
     };
-    if (patch.rtspUrl !== undefined) {
-      const source = await this.#storedSource(patch.rtspUrl);
+    if (source) {
       changes.sourceUrl = source.url;
       changes.username = source.username ?? null;
       changes.passwordSealed = source.sealed ?? null;

@@ -1,8 +1,9 @@
 /**
  * Recording retention, at start and every minute: each camera's `retainDays`, then the disk guard
  * (`VIGIL_RECORDINGS_MIN_FREE`, `VIGIL_RECORDINGS_MAX_SIZE`: oldest segments of any camera first),
- * then clips past `VIGIL_RECORD_RETENTION_DAYS`. Segments under a compile or around a kept event
- * are never deleted (models/store/segments.ts). The rules: README "Recording and clips".
+ * then clips past `VIGIL_RECORD_RETENTION_DAYS` (on several boxes, the clips this box compiled), then
+ * clip files whose row another box deleted. Segments under a compile or around a kept event are
+ * never deleted (models/store/segments.ts). The rules: README "Recording and clips".
  *
  * @module
  */
@@ -11,7 +12,13 @@ import { dirname } from "node:path";
 import type postgres from "postgres";
 import { createLogger } from "../../models/log.ts";
 import { bytesToFree, type MinFree, pickOldest } from "../../models/recording/disk_guard.ts";
-import { recordFile, recordingsRoot, segmentFile } from "../../models/recording/paths.ts";
+import {
+  recordFile,
+  recordingsRoot,
+  recordsDir,
+  segmentFile,
+} from "../../models/recording/paths.ts";
+import { isUuid } from "../../models/ids.ts";
 import { DEFAULT_RECORDING_SETTINGS } from "../../models/recording/settings.ts";
 import {
   camerasWithSegments,
@@ -21,7 +28,7 @@ import {
   oldestDeletable,
   totalSegmentBytes,
 } from "../../models/store/segments.ts";
-import { deleteRecordsBefore } from "../../models/store/records.ts";
+import { deleteRecordsBefore, existingRecordIds } from "../../models/store/records.ts";
 import { removeFile } from "./segment_files.ts";
 
 const DAY_MS = 86_400_000;
@@ -32,6 +39,11 @@ const BATCH = 500;
 export interface RecordingsRetentionOptions {
   sql: postgres.Sql;
   dataDir: string;
+  /**
+   * This box: retention expires only the clips it compiled (their files are here). Absent: every
+   * clip (a box alone).
+   */
+  boxId?: string;
   /** Free space to keep on the recordings' file system. */
   minFree?: MinFree;
   /** Most bytes recordings may use. */
@@ -120,11 +132,48 @@ export async function applyRecordingsRetention(
   }
 
   const recordDays = options.recordDays ?? 30;
-  for (const id of await deleteRecordsBefore(sql, new Date(now - recordDays * DAY_MS))) {
+  for (
+    const id of await deleteRecordsBefore(
+      sql,
+      new Date(now - recordDays * DAY_MS),
+      options.boxId,
+    )
+  ) {
     await removeFile(recordFile(dataDir, id));
     result.records++;
   }
+  result.records += await removeOrphanClips(sql, dataDir);
   return result;
+}
+
+/**
+ * Removes this box's clip files whose row is gone: on several boxes a clip's row can be deleted
+ * by another box (with its camera, or by a request there while this box was down), and only this
+ * box can remove the file. A clip being compiled has its row all along (the compiler removes the
+ * file itself when the row goes meanwhile).
+ */
+async function removeOrphanClips(sql: postgres.Sql, dataDir: string): Promise<number> {
+  const ids: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(recordsDir(dataDir))) {
+      const id = /^(.{36})\.mp4$/.exec(entry.name)?.[1];
+      if (entry.isFile && id !== undefined && isUuid(id)) ids.push(id.toLowerCase());
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const batch = ids.slice(i, i + BATCH);
+    const existing = await existingRecordIds(sql, batch);
+    for (const id of batch) {
+      if (existing.has(id)) continue;
+      await removeFile(recordFile(dataDir, id));
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /**

@@ -95,6 +95,9 @@ async function gatherInto(
   urls: Map<string, string>,
   options: SegmentSourceOptions,
 ): Promise<void> {
+  // A box that did not answer (down, hung) is not asked again for this clip: each of its
+  // segments would cost another timeout, and a 10-minute clip may hold hundreds.
+  const unreachable = new Map<string, string>();
   for (const segment of segments) {
     if (options.signal.aborted) throw new Error("cancelled");
     const local = segmentFile(options.dataDir, segment.path);
@@ -121,11 +124,18 @@ async function gatherInto(
       leaveOut("the box that recorded it is not registered");
       continue;
     }
+    const silent = unreachable.get(segment.boxId!);
+    if (silent) {
+      leaveOut(silent);
+      continue;
+    }
     const file = join(options.workDir, `${options.prefix}-${segment.id}.mp4`);
-    const failure = await fetchSegment(baseUrl, segment, file, options);
-    if (failure) {
+    const outcome = await fetchSegment(baseUrl, segment, file, options);
+    if (outcome) {
+      const failure = outcome.reason;
       await Deno.remove(file).catch(() => {});
       if (options.signal.aborted) throw new Error("cancelled");
+      if (outcome.unreachable) unreachable.set(segment.boxId!, failure);
       log.warn("a segment of another box could not be fetched", {
         segment: segment.id,
         box: segment.boxId,
@@ -140,13 +150,16 @@ async function gatherInto(
   }
 }
 
-/** Fetches one segment into `file`; returns why it failed, or undefined. */
+/**
+ * Fetches one segment into `file`; returns why it failed (`unreachable`: the box did not answer
+ * at all), or undefined.
+ */
 async function fetchSegment(
   baseUrl: string,
   segment: StoredSegment,
   file: string,
   options: SegmentSourceOptions,
-): Promise<string | undefined> {
+): Promise<{ reason: string; unreachable: boolean } | undefined> {
   const authorization = signSegmentRequest(options.clusterKey, {
     segmentId: segment.id,
     boxId: options.boxId,
@@ -164,17 +177,20 @@ async function fetchSegment(
     });
     if (response.status !== 200 || !response.body) {
       await response.body?.cancel();
-      return `box ${segment.boxId} answered ${response.status}`;
+      return { reason: `box ${segment.boxId} answered ${response.status}`, unreachable: false };
     }
     const out = await Deno.open(file, { write: true, create: true, truncate: true });
     await response.body.pipeTo(out.writable, { signal });
     const size = await sizeOf(file);
     if (size !== segment.bytes) {
-      return `box ${segment.boxId} sent ${size ?? 0} of ${segment.bytes} bytes`;
+      return {
+        reason: `box ${segment.boxId} sent ${size ?? 0} of ${segment.bytes} bytes`,
+        unreachable: false,
+      };
     }
     return undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return `box ${segment.boxId} did not answer: ${message}`;
+    return { reason: `box ${segment.boxId} did not answer: ${message}`, unreachable: true };
   }
 }

@@ -47,17 +47,19 @@ export function analysisSource(
 /**
  * Checks a configured analysis URL: a source URL like `rtspUrl`, without credentials of its own
  * (a camera has one account for all its streams; its stored credentials apply, so none is ever
- * kept in clear).
+ * kept in clear), on the camera's own host: the camera's credentials are sent to it, and a
+ * camera's password goes only to that camera (SECURITY.md).
  *
  * @param raw the URL as given
+ * @param cameraHost the camera's host (its `rtspUrl`'s, or the ONVIF device's address)
  * @returns the normalised URL
- * @throws {ValidationError} for a bad URL or one that carries credentials
+ * @throws {ValidationError} for a bad URL, one that carries credentials or one on another host
  * @example
  * ```ts
- * analysisUrl("rtsp://10.0.0.5/sub"); // "rtsp://10.0.0.5/sub"
+ * analysisUrl("rtsp://10.0.0.5/sub", "10.0.0.5"); // "rtsp://10.0.0.5/sub"
  * ```
  */
-export function analysisUrl(raw: string): string {
+export function analysisUrl(raw: string, cameraHost: string): string {
   const valid = validateSourceUrl(raw, { field: "analysisUrl" });
   if (valid.username !== "" || valid.password !== "") {
     throw new ValidationError(
@@ -65,7 +67,23 @@ export function analysisUrl(raw: string): string {
       "analysisUrl",
     );
   }
+  if (comparableHost(valid.hostname) !== comparableHost(cameraHost)) {
+    throw new ValidationError(
+      `analysisUrl must be on the camera's host (${cameraHost}): the camera's credentials are ` +
+        "sent to it",
+      "analysisUrl",
+    );
+  }
   return valid.href;
+}
+
+/**
+ * A host as URLs and ONVIF addresses may spell it: rtsp: URLs keep a name's case, and an IPv6
+ * address comes with or without brackets.
+ */
+function comparableHost(host: string): string {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return bare.toLowerCase();
 }
 
 function onvifAnalysisProfile(onvif: unknown) {

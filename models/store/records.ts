@@ -332,17 +332,38 @@ export async function deleteRecord(sql: postgres.Sql, id: string): Promise<Recor
 }
 
 /**
- * Deletes finished jobs older than `before` (clip retention).
+ * Deletes finished jobs older than `before` (clip retention). On several boxes only the jobs this
+ * box compiled (or none did): another box's clip file is on that box, which deletes it with its
+ * row; deleting the row here would leave the file there for good.
  *
  * @param sql the database
  * @param before the cut-off
+ * @param boxId this box (undefined: every job, as on a box alone)
  * @returns the deleted ids (their files are the caller's to remove)
  */
-export async function deleteRecordsBefore(sql: postgres.Sql, before: Date): Promise<string[]> {
+export async function deleteRecordsBefore(
+  sql: postgres.Sql,
+  before: Date,
+  boxId?: string,
+): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     delete from records where status in ('done', 'failed') and finished_at < ${before}
+      and (${boxId ?? null}::uuid is null or box_id is null or box_id = ${boxId ?? null}::uuid)
     returning id`;
   return rows.map((r) => r.id);
+}
+
+/**
+ * Which of these job ids still have a row (clip files without one are orphans).
+ *
+ * @param sql the database
+ * @param ids job ids (UUIDs)
+ * @returns the ids that exist
+ */
+export async function existingRecordIds(sql: postgres.Sql, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`select id from records where id in ${sql(ids)}`;
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

@@ -3680,7 +3680,9 @@ export interface paths {
     post?: never;
     /**
      * Delete a job and its clip (a running job is stopped)
-     * @description Roles: admin (permission `write`).
+     * @description On several boxes the box that claimed the job deletes it (its file and its ffmpeg are there): another box answers 307 to it.
+     *
+     *     Roles: admin (permission `write`).
      */
     delete: {
       parameters: {
@@ -3696,6 +3698,14 @@ export interface paths {
         /** @description Deleted */
         204: {
           headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Another box compiled the clip: the same path on that box */
+        307: {
+          headers: {
+            location?: string;
             [name: string]: unknown;
           };
           content?: never;
@@ -6519,7 +6529,7 @@ export interface components {
        */
       recordUrl?: string;
       /**
-       * @description A smaller stream (the camera's sub-stream) for analysis to decode instead of rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply. For an ONVIF camera it overrides the analysis profile
+       * @description A smaller stream (the camera's sub-stream) for analysis to decode instead of rtspUrl; live, recording and the relay keep rtspUrl. No credentials: the camera's apply, so it must be on the camera's host (422 otherwise). For an ONVIF camera it overrides the analysis profile
        * @example rtsp://192.168.1.20:554/stream1
        */
       analysisUrl?: string;

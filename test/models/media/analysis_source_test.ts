@@ -35,12 +35,18 @@ Deno.test("analysisSource() prefers analysisUrl, then the ONVIF analysis profile
 });
 
 Deno.test("analysisUrl() accepts a source URL and refuses credentials and bad URLs", () => {
-  assert.equal(analysisUrl("rtsp://10.0.0.5:554/sub"), "rtsp://10.0.0.5:554/sub");
+  assert.equal(analysisUrl("rtsp://10.0.0.5:554/sub", "10.0.0.5"), "rtsp://10.0.0.5:554/sub");
   for (
-    const bad of ["rtsp://admin:pw@10.0.0.5/sub", "file:///etc/passwd", "-i x", "http://cam/x"]
+    const bad of [
+      "rtsp://admin:pw@10.0.0.5/sub",
+      "file:///etc/passwd",
+      "-i x",
+      "http://cam/x",
+      "rtsp://10.0.0.6/sub",
+    ]
   ) {
     assert.throws(
-      () => analysisUrl(bad),
+      () => analysisUrl(bad, "10.0.0.5"),
       (e: unknown) => e instanceof ValidationError && e.field === "analysisUrl",
       bad,
     );

@@ -1,0 +1,79 @@
+/**
+ * SECURITY.md: "a camera's password goes only to that camera's recorded address". An analysis URL
+ * carries no credentials of its own — the camera's are added to it — so one on another host than
+ * the camera would hand that host the camera's password (a write token cannot read passwords, but
+ * could collect them this way). Nothing here connects anywhere: the camera never starts capture.
+ */
+import assert from "node:assert/strict";
+import { openTestDatabase } from "../support/databases.ts";
+import { startTestApp } from "../support/app.ts";
+
+Deno.test("an analysisUrl on another host than the camera is refused and stores nothing", async (t) => {
+  const db = await openTestDatabase("embedded");
+  const app = await startTestApp(db);
+  try {
+    const cameras = async () => (await db.sql`select name, analysis_url from cameras`).length;
+
+    await t.step("on create", async () => {
+      const made = await app.call("POST", "/api/cameras", {
+        body: {
+          name: "gate",
+          rtspUrl: "rtsp://admin:secret@192.0.2.10:554/main",
+          analysisUrl: "rtsp://198.51.100.7:554/sub",
+        },
+      });
+      await made.body?.cancel();
+      assert.equal(made.status, 422);
+      assert.equal(await cameras(), 0);
+    });
+
+    await t.step("on a change", async () => {
+      const made = await app.call("POST", "/api/cameras", {
+        body: {
+          name: "yard",
+          rtspUrl: "rtsp://admin:secret@192.0.2.10:554/main",
+          analysisUrl: "rtsp://192.0.2.10:8554/sub",
+        },
+      });
+      assert.equal(made.status, 201, "the camera's own host, another port, is its sub-stream");
+      const id = (await made.json()).id as string;
+      const patched = await app.call("PATCH", `/api/cameras/${id}`, {
+        body: { analysisUrl: "rtsp://198.51.100.7:554/sub" },
+      });
+      await patched.body?.cancel();
+      assert.equal(patched.status, 422);
+      const [row] = await db.sql`select analysis_url from cameras where id = ${id}`;
+      assert.equal(row?.analysis_url, "rtsp://192.0.2.10:8554/sub");
+    });
+
+    await t.step(
+      "a source moved to another host does not leave the analysis URL behind",
+      async () => {
+        const made = await app.call("POST", "/api/cameras", {
+          body: {
+            name: "lane",
+            rtspUrl: "rtsp://admin:secret@192.0.2.20:554/main",
+            analysisUrl: "rtsp://192.0.2.20:554/sub",
+          },
+        });
+        const id = (await made.json()).id as string;
+        const moved = await app.call("PATCH", `/api/cameras/${id}`, {
+          body: { rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main" },
+        });
+        await moved.body?.cancel();
+        assert.equal(moved.status, 422, "the new password would go to the old host's sub-stream");
+        const both = await app.call("PATCH", `/api/cameras/${id}`, {
+          body: {
+            rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main",
+            analysisUrl: "rtsp://192.0.2.21:554/sub",
+          },
+        });
+        assert.equal(both.status, 200, "moved together");
+        assert.equal((await both.json()).analysisUrl, "rtsp://192.0.2.21:554/sub");
+      },
+    );
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
