@@ -13,10 +13,13 @@ import { isUuid } from "../ids.ts";
 
 /** The Authorization scheme of box-to-box requests. */
 export const SEGMENT_SCHEME = "VigilBox";
-/** How long a signed request holds. */
-export const SEGMENT_CREDENTIAL_TTL_MS = 60_000;
+/**
+ * How long a signed request holds. With {@linkcode CLOCK_SKEW_MS} a caught header opens its
+ * segment for at most a minute between boxes whose clocks agree.
+ */
+export const SEGMENT_CREDENTIAL_TTL_MS = 30_000;
 /** How far the boxes' wall clocks may disagree (they only stamp frames; the database's rules). */
-export const CLOCK_SKEW_MS = 60_000;
+export const CLOCK_SKEW_MS = 30_000;
 
 const LABEL = "vigil segment fetch";
 const HEADER = /^VigilBox ([0-9a-f-]{36})\.(\d{13,15})\.([A-Za-z0-9_-]{43})$/;
