@@ -19,9 +19,12 @@ import { NotFoundError, VigilError } from "../models/errors.ts";
 import { checkSegmentRequest, SEGMENT_SCHEME } from "../models/cluster/segment_credential.ts";
 import { mp4FileReplies, serveFile } from "./shared/file_reply.ts";
 import { createLogger } from "../models/log.ts";
+import { LogBudget } from "../models/net/log_budget.ts";
 import { clientAddress } from "./shared/access.ts";
 
 const log = createLogger("cluster");
+/** Refusals anyone on the LAN can cause: a few lines per address and minute, not one each. */
+const REFUSALS_LOGGED_PER_MINUTE = 5;
 
 const segment = createRoute({
   method: "get",
@@ -48,6 +51,7 @@ const segment = createRoute({
  * @returns the sub-app, mounted at `/api/cluster`
  */
 export function clusterRoutes(deps: Pick<AppDeps, "db" | "dataDir" | "clusterKey">) {
+  const refusalLog = new LogBudget(REFUSALS_LOGGED_PER_MINUTE, 60_000);
   return apiApp().openapi(segment, async (c) => {
     const id = c.req.valid("param").id.toLowerCase();
     const check = checkSegmentRequest(
@@ -57,7 +61,17 @@ export function clusterRoutes(deps: Pick<AppDeps, "db" | "dataDir" | "clusterKey
       Date.now(),
     );
     if (!check.ok) {
-      log.warn("a segment fetch was refused", { client: clientAddress(c), reason: check.reason });
+      const client = clientAddress(c);
+      const verdict = refusalLog.take(client, Date.now());
+      if (verdict !== "skip") {
+        log.warn("a segment fetch was refused", {
+          client,
+          reason: check.reason,
+          ...(verdict === "log-last"
+            ? { more: "further refusals from it are left out for 1 min" }
+            : {}),
+        });
+      }
       c.header("WWW-Authenticate", `${SEGMENT_SCHEME} realm="vigil-cluster"`);
       throw new VigilError("unauthorized", check.reason);
     }
