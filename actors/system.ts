@@ -242,6 +242,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     // Nothing else will stop what was started: the relay would keep its port and its pullers.
     await fleet.stop().catch(() => {});
     await Promise.all([
+      // Joining armed the lease-expiry timer and the renewal rounds.
+      cluster?.stop().catch(() => {}),
       bounded("the relay", relay.stop(), RELAY_STOP_MS),
       bounded("retention", retention?.stop(), AUX_STOP_MS),
     ]);
