@@ -180,7 +180,17 @@ async function fetchSegment(
       return { reason: `box ${segment.boxId} answered ${response.status}`, unreachable: false };
     }
     const out = await Deno.open(file, { write: true, create: true, truncate: true });
-    await response.body.pipeTo(out.writable, { signal });
+    const capped = capBytes(segment.bytes);
+    try {
+      await response.body.pipeThrough(capped.stream).pipeTo(out.writable, { signal });
+    } catch (error) {
+      if (!capped.exceeded()) throw error;
+      await Deno.remove(file).catch(() => {});
+      return {
+        reason: `box ${segment.boxId} sent more than the ${segment.bytes} bytes stored`,
+        unreachable: false,
+      };
+    }
     const size = await sizeOf(file);
     if (size !== segment.bytes) {
       return {
@@ -193,4 +203,23 @@ async function fetchSegment(
     const message = error instanceof Error ? error.message : String(error);
     return { reason: `box ${segment.boxId} did not answer: ${message}`, unreachable: true };
   }
+}
+
+/**
+ * Passes at most `limit` bytes and fails the stream past them: a box sending more than a
+ * segment's stored size (broken or hostile) must not fill this box's disk.
+ */
+function capBytes(limit: number) {
+  let received = 0;
+  let exceeded = false;
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      received += chunk.byteLength;
+      if (received > limit) {
+        exceeded = true;
+        controller.error(new Error(`more than ${limit} bytes`));
+      } else controller.enqueue(chunk);
+    },
+  });
+  return { stream, exceeded: () => exceeded };
 }
