@@ -360,6 +360,11 @@ export class RtspClient {
         ),
       ]);
     }
+    // One request at a time: one still awaited (a keep-alive the camera ignores, when TEARDOWN
+    // goes out) is given up, so its timer does not outlive the client.
+    const previous = this.#pending;
+    this.#pending = null;
+    previous?.reject(new RtspClientError(`rtsp client: ${method} sent before an answer`, "closed"));
     return new Promise<RtspResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.#pending?.cseq === cseq) this.#pending = null;
