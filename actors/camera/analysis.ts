@@ -220,6 +220,8 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       if (stop.signal.aborted) return;
       if (outcome.status === "skipped") {
         deps.stats.skipped++;
+        // A full frame replaced by a newer one never ran: the refresh is still due.
+        if (!cropped) lastFullFrame = -Infinity;
         return;
       }
       deps.stats.detectorRuns++;

@@ -148,7 +148,10 @@ function runClient(input: PullerInput, sendBack: SendBack): () => void {
   let closing: Promise<void> = Promise.resolve();
   let ended: () => void = () => {};
   const endedOnce = new Promise<void>((resolve) => (ended = resolve));
+  // Ends a handshake in progress: a camera that never answers does not hold the hub's stop.
+  const handshake = new AbortController();
   const end = () => {
+    handshake.abort();
     stopWatching();
     publication?.unpublish();
     publication = null;
@@ -169,6 +172,7 @@ function runClient(input: PullerInput, sendBack: SendBack): () => void {
   const opened = RtspClient.open({
     url: input.url,
     timeoutMs: input.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    signal: handshake.signal,
     // Published before PLAY, so the first keyframe's packets are not lost.
     onPlay: (sdp) => {
       publication = input.publish(sdp, publisher);

@@ -69,6 +69,8 @@ export interface RtspClientOptions {
   onPacket(track: number, rtcp: boolean, packet: Uint8Array): void;
   /** The session ended by itself (the camera closed, went silent, or refused a keep-alive). */
   onClose(error: RtspClientError): void;
+  /** Aborts an `open` still connecting or in the handshake (the owner stopped). */
+  signal?: AbortSignal;
 }
 
 /** Outgoing queue bound: requests only, a few hundred bytes each. */
@@ -123,14 +125,22 @@ export class RtspClient {
    */
   static async open(options: RtspClientOptions): Promise<RtspClient> {
     const client = new RtspClient(options);
+    const { signal } = options;
+    // Closing the connection rejects the request awaited: a hung camera does not hold a stop.
+    const abort = () => client.#conn?.close("server");
+    signal?.addEventListener("abort", abort, { once: true });
     try {
+      if (signal?.aborted) throw new RtspClientError("rtsp client: aborted", "closed");
       await client.#connect();
+      if (signal?.aborted) throw new RtspClientError("rtsp client: aborted", "closed");
       await client.#handshake();
     } catch (error) {
       await client.#shut();
       throw error instanceof RtspClientError
         ? error
         : new RtspClientError(`rtsp client: ${error}`, "protocol");
+    } finally {
+      signal?.removeEventListener("abort", abort);
     }
     return client;
   }
@@ -160,7 +170,11 @@ export class RtspClient {
     const { hostname, port } = connectAddress(this.#url);
     const connecting = Deno.connect({ hostname, port });
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const { signal } = this.#options;
+    let onAbort = () => {};
     const timeout = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new RtspClientError("rtsp client: aborted", "closed"));
+      signal?.addEventListener("abort", onAbort, { once: true });
       timer = setTimeout(
         () =>
           reject(
@@ -185,6 +199,7 @@ export class RtspClient {
       );
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
     const conn = new RtspConn(tcp, REQUEST_QUEUE_BYTES);
     this.#conn = conn;
@@ -345,6 +360,11 @@ export class RtspClient {
         ),
       ]);
     }
+    // One request at a time: one still awaited (a keep-alive the camera ignores, when TEARDOWN
+    // goes out) is given up, so its timer does not outlive the client.
+    const previous = this.#pending;
+    this.#pending = null;
+    previous?.reject(new RtspClientError(`rtsp client: ${method} sent before an answer`, "closed"));
     return new Promise<RtspResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.#pending?.cseq === cseq) this.#pending = null;

@@ -42,6 +42,8 @@ interface CenterNetSignature {
   size: number;
   /** Whether the model takes any input size (the setup step's conversion). */
   dynamic: boolean;
+  /** Most inputs in one run: the input's batch dimension when the model fixes it. */
+  maxBatch: number;
   heatmap: string;
   distances: string;
 }
@@ -141,6 +143,7 @@ export function checkCenterNetSignature(
     input: input.name,
     size,
     dynamic: dims[1] === undefined,
+    maxBatch: dims[0] ?? Infinity,
     heatmap: heatmap.name,
     distances: distances.name,
   };
@@ -204,7 +207,15 @@ export class CenterNetDetector extends OnnxDetector<CenterNetSignature> {
     windows: CropWindow[],
   ): Promise<Detection[]> {
     const found: Detection[][] = [];
-    for (const batch of batchesBySize(windows)) {
+    // A model exported with a batch of one (spatial sizes free) runs a size's windows in turns.
+    const { maxBatch } = this.sig;
+    const batches = batchesBySize(windows).flatMap((group) =>
+      Array.from(
+        { length: Math.max(1, Math.ceil(group.length / maxBatch)) },
+        (_, i) => group.slice(i * maxBatch, (i + 1) * maxBatch),
+      )
+    );
+    for (const batch of batches) {
       const { width, height } = batch[0]!;
       const { data, placement } = windowsToTensor(frame, spec, batch);
       const outputs = await this.runTensor(data, [batch.length, height, width, 3]);

@@ -72,7 +72,7 @@ export function parseChallenge(value: string): Challenge | null {
 
 /**
  * The challenge to answer among a reply's `WWW-Authenticate` values: the first Digest, else the
- * first Basic.
+ * first Basic when no Digest is offered at all.
  *
  * @param values every `WWW-Authenticate` value of the reply, in order
  * @returns the challenge, or `null` when none can be answered
@@ -82,9 +82,14 @@ export function parseChallenge(value: string): Challenge | null {
  * ```
  */
 export function pickChallenge(values: readonly string[]): Challenge | null {
-  const parsed = values.slice(0, MAX_CHALLENGES).map(parseChallenge);
-  return parsed.find((c) => c?.scheme === "digest") ??
-    parsed.find((c) => c?.scheme === "basic") ?? null;
+  const offered = values.slice(0, MAX_CHALLENGES);
+  const parsed = offered.map(parseChallenge);
+  const digest = parsed.find((c) => c?.scheme === "digest");
+  if (digest) return digest;
+  // A camera that offers Digest gets no password in clear, even when its Digest is one this
+  // client cannot answer (SHA-256, MD5-sess, malformed): ffmpeg, which pulled before, fails then.
+  if (offered.some((v) => /^\s*digest(?:\s|$)/i.test(v))) return null;
+  return parsed.find((c) => c?.scheme === "basic") ?? null;
 }
 
 /**
