@@ -149,3 +149,15 @@ export const QUALITIES = [
 export type Ptz = Schema<"Ptz">;
 /** One PTZ action (`POST /api/cameras/{id}/ptz`). */
 export type PtzAction = Schema<"PtzAction">;
+/** Which stream a camera's analysis decodes (`analysis` of a camera). */
+export type AnalysisStream = Schema<"AnalysisStream">;
+/** One stored PTZ preset of a camera. */
+export type PtzPreset = Schema<"PtzPreset">;
+/** The camera's own ONVIF events: settings and state (`GET /api/cameras/{id}/onvif-events`). */
+export type OnvifEvents = Schema<"OnvifEvents">;
+/** `PUT /api/cameras/{id}/onvif-events`. */
+export type OnvifEventsInput = Schema<"OnvifEventsInput">;
+/** Detections per label per time bucket (`GET /api/detections/counts`). */
+export type DetectionCounts = Schema<"DetectionCounts">;
+/** The boxes sharing the database (`GET /api/boxes`). */
+export type BoxList = Schema<"BoxList">;
