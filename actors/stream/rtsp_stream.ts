@@ -214,11 +214,16 @@ export class Stream {
       burst += out.length;
       reader.conn.send(out);
     };
+    const burst0 = this.#catchUpBurst();
+    // The cached media is older than now: reported at its own age, GStreamer's jitter buffer
+    // stamps it before the stream's start and drops its PTS ("Buffer has no PTS"). One offset for
+    // every track keeps them in sync with each other.
+    const behind = burstAge(this.#tracks, burst0, now);
     this.#tracks.forEach((track, i) => {
-      const sr = senderReport(track.clock, now);
+      const sr = senderReport(track.clock, now, behind);
       if (sr) send(i, true, frame(0, sr));
     });
-    for (const c of this.#catchUpBurst()) send(c.track, c.rtcp, c.frame);
+    for (const c of burst0) send(c.track, c.rtcp, c.frame);
     // The burst drains at once; only what piles up after it counts as not reading.
     reader.conn.queueLimit += burst;
     this.readers.add(reader);
@@ -400,4 +405,27 @@ function withChannel(f: Uint8Array, channel: number): Uint8Array {
   const copy = f.slice();
   copy[1] = channel;
   return copy;
+}
+
+/** How far (ms) the oldest cached packet of any track is behind its track's live edge. */
+function burstAge(
+  tracks: readonly { clock: TrackClock }[],
+  burst: readonly Cached[],
+  now: number,
+): number {
+  let behind = 0;
+  const seen = new Set<number>();
+  for (const c of burst) {
+    if (c.rtcp || seen.has(c.track)) continue;
+    seen.add(c.track);
+    const clock = tracks[c.track]?.clock;
+    const wall = clock?.wall;
+    if (!clock || !wall) continue;
+    const liveTs = wall.ts + ((now - wall.at) * clock.clockRate) / 1000;
+    const first = rtpTimestamp(c.frame.subarray(INTERLEAVED_HEADER));
+    // RTP time wraps at 2^32: the difference modulo 2^32, as a signed 32-bit number.
+    const ticks = (Math.round(liveTs) - first) | 0;
+    behind = Math.max(behind, (ticks * 1000) / clock.clockRate);
+  }
+  return behind;
 }
