@@ -56,9 +56,14 @@ Deno.test({
 
       await page.getByLabel("Preset", { exact: true }).selectOption({ label: "Yard" });
       await page.getByRole("button", { name: "Go to preset" }).click();
-      await waitFor(() =>
-        JSON.stringify(camera.ptz!.position()) ===
-          JSON.stringify(camera.ptz!.presets.get("2")!.position)
+      await waitFor(
+        () =>
+          JSON.stringify(camera.ptz!.position()) ===
+            JSON.stringify(camera.ptz!.presets.get("2")!.position),
+        () =>
+          `going to preset Yard (at ${JSON.stringify(camera.ptz!.position())}; actions: ${
+            camera.actions.slice(-8)
+          })`,
       );
       await page.getByRole("button", { name: "Home", exact: true }).click();
       await waitFor(() => camera.ptz!.position().pan === 0 && camera.ptz!.position().zoom === 0);
