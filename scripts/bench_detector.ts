@@ -20,7 +20,7 @@ import { resolveDetectorConfig } from "../models/detectors/detector_config.ts";
 import { frameToTensor } from "../models/detectors/preprocess.ts";
 import { SharedDetector } from "../models/detectors/shared_detector.ts";
 import type { Frame } from "../models/detectors/types.ts";
-import { quantile, withLagProbe } from "./lag_probe.ts";
+import { quantile, withLagProbe } from "./bench/lag_probe.ts";
 
 /** Result of one benchmark phase. */
 export interface PhaseResult {

@@ -27,7 +27,7 @@ import { parsePushAllow } from "../models/net/push_target.ts";
 import { createApp } from "../routes/app.ts";
 import { type CounterCamera, startCounterCamera } from "./sim/counter_camera.ts";
 import { readFrameCode } from "./sim/frame_code.ts";
-import { quantile } from "./lag_probe.ts";
+import { quantile } from "./bench/lag_probe.ts";
 import { registerRow, type RowOptions } from "./bench/registry.ts";
 
 const VIEW_WIDTH = 640;

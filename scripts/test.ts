@@ -6,12 +6,12 @@
  *
  * Extra arguments are passed to `deno test` (e.g. a test file to run alone). The whole suite
  * runs as `VIGIL_TEST_JOBS` (default 2) `deno test` processes side by side, its files split by
- * the last run's times (scripts/test_shards.ts), with one JUnit report merged from theirs.
+ * the last run's times (scripts/testing/test_shards.ts), with one JUnit report merged from theirs.
  * `VIGIL_TEST_VERBOSE=1` prints everything the tests print; `VIGIL_TEST_REPORT` names the JUnit
  * file (default `test-results.xml` at the root).
  *
  * Quiet output: a passing test's logs are dropped, a failing test's are printed with its result.
- * Decision: filter `deno test`'s stdout here (scripts/test_output.ts) rather than give
+ * Decision: filter `deno test`'s stdout here (scripts/testing/test_output.ts) rather than give
  * models/log.ts a test sink. `deno test` already frames everything a test prints — its log lines,
  * a Worker's, an inherited ffmpeg's — between `output` markers before the test's result line
  * (tried on Deno 2.9), so one filter on that stream sees all of it and product code stays as it
@@ -23,8 +23,8 @@
 import { startPostgresCluster } from "../test/support/postgres_cluster.ts";
 import { makeEmbeddedTemplate, TEMPLATE_ENV } from "../test/support/databases.ts";
 import { configureLogging } from "../models/log.ts";
-import { createQuietFilter } from "./test_output.ts";
-import { fileTimes, listTestFiles, mergeJunit, planShards } from "./test_shards.ts";
+import { createQuietFilter } from "./testing/test_output.ts";
+import { fileTimes, listTestFiles, mergeJunit, planShards } from "./testing/test_shards.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 

@@ -21,7 +21,7 @@ import { createFleet, type Fleet } from "../../actors/camera/fleet.ts";
 import type { FeedMessage } from "../../actors/camera/event_recorder.ts";
 import { startRtspServer } from "../sim/rtsp_server.ts";
 import { startPostgresCluster } from "../../test/support/postgres_cluster.ts";
-import { quantile, withLagProbe } from "../lag_probe.ts";
+import { quantile, withLagProbe } from "./lag_probe.ts";
 import {
   machineTicks,
   percentOfCore,

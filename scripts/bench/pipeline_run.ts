@@ -23,7 +23,7 @@ import { startRelay } from "../../actors/stream/relay.ts";
 import { createFleet } from "../../actors/camera/fleet.ts";
 import type { FeedMessage } from "../../actors/camera/event_recorder.ts";
 import { startRtspServer } from "../sim/rtsp_server.ts";
-import { quantile, withLagProbe } from "../lag_probe.ts";
+import { quantile, withLagProbe } from "./lag_probe.ts";
 import { TICKS_PER_S, ticksOf } from "./proc.ts";
 
 const WIDTH = 640;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { stripVTControlCharacters as plain } from "node:util";
-import { createQuietFilter } from "../../scripts/test_output.ts";
+import { createQuietFilter } from "../../scripts/testing/test_output.ts";
 
 // Lines as Deno 2.9's pretty reporter writes them to a pipe, colours included.
 const grey = (text: string) => `\x1b[0m\x1b[38;5;245m${text}\x1b[0m`;

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { countJunit } from "../../scripts/test.ts";
-import { fileTimes, listTestFiles, mergeJunit, planShards } from "../../scripts/test_shards.ts";
+import {
+  fileTimes,
+  listTestFiles,
+  mergeJunit,
+  planShards,
+} from "../../scripts/testing/test_shards.ts";
 
 /** A report as Deno 2.9 writes it: one suite per file, steps named with `>`. */
 const REPORT = `<?xml version="1.0" encoding="UTF-8"?>

@@ -4,13 +4,13 @@
  * time to it, what the device managed to push (the rest of the reply never left it), and the RSS
  * growth of this process. The PTZ and event routes make exactly these calls.
  *
- * Usage: `deno run -A scripts/onvif_hostile_device.ts [--timeout-ms 2000]`
+ * Usage: `deno run -A scripts/sim/onvif_hostile_device.ts [--timeout-ms 2000]`
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { postSoap } from "../models/onvif/soap_http.ts";
-import { getSystemDateAndTime } from "../models/onvif/requests.ts";
+import { postSoap } from "../../models/onvif/soap_http.ts";
+import { getSystemDateAndTime } from "../../models/onvif/requests.ts";
 
 const { values } = parseArgs({ options: { "timeout-ms": { type: "string", default: "2000" } } });
 const timeoutMs = Number(values["timeout-ms"]);
