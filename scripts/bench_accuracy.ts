@@ -143,7 +143,8 @@ export async function runSide(
   let cropRuns = 0;
   for (const [i, frame] of frames.entries()) {
     const now = (i * 1000) / FPS;
-    const decision = mode.pipeline ? gate.check(frame, now) : undefined;
+    // As the product: idle (nothing tracked) keeps alive at the idle rate.
+    const decision = mode.pipeline ? gate.check(frame, now, tracked.length === 0) : undefined;
     if (decision?.reason === "skip") {
       // The analysis shows what the last run saw until the next one.
       kept.push(kept[i - 1] ?? []);

@@ -59,7 +59,7 @@ registerRow({
         maxCameras: 40,
         holdSeconds: 0,
         sources,
-        schedule: options.quick ? [1, 8, 24] : [1, 8, 16, 24, 28, 32, 40],
+        schedule: options.quick ? [1, 4, 8, 16, 24] : [1, 2, 4, 6, 8, 12, 16, 20, 24, 28, 32, 40],
         check: missedPass,
         log: options.log,
       });

@@ -118,6 +118,7 @@ function pipelineFor(settings: AnalyticsSettings, tracker?: Tracker): Pipeline {
       threshold: settings.rules.motionThreshold,
       minMotion: settings.rules.minMotion,
       keepAliveFps: settings.rules.keepAliveFps,
+      idleKeepAliveFps: settings.rules.idleKeepAliveFps,
       masks: settings.masks.map((m) => m.polygon),
     }),
     tracker: tracker ?? createTracker({
@@ -185,7 +186,8 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       frame: CapturedFrame,
     ): Promise<{ answer: Promise<DetectOutcome>; cropped: boolean } | undefined> => {
       const { settings, gate } = pipeline;
-      const decision = gate.check(frame, frame.ts);
+      const busy = tracked.length > 0 || deps.events.openCount() > 0;
+      const decision = gate.check(frame, frame.ts, !busy);
       if (decision.reason === "skip") {
         deps.stats.gateSkipped++;
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
@@ -200,7 +202,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         reason: decision.reason,
         motion: decision.regions,
         tracked,
-        busy: tracked.length > 0 || deps.events.openCount() > 0,
+        busy,
         now: frame.ts,
         lastFullFrame,
         frameWidth: frame.width,

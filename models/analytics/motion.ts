@@ -174,6 +174,13 @@ export interface MotionGateOptions {
   minMotion: number;
   /** Minimum detector rate on a still scene; 0 disables keep-alive (`rules.keepAliveFps`). */
   keepAliveFps: number;
+  /**
+   * The keep-alive rate while the camera is idle — nothing tracked, no event open
+   * (`rules.idleKeepAliveFps`); default `keepAliveFps`, never above it. An empty still scene has
+   * nothing to keep alive: motion against the last detected frame accumulates, so what arrives
+   * slowly still runs the detector; this run only catches what the gate cannot see at all.
+   */
+  idleKeepAliveFps?: number;
   /** Mask polygons, normalized; changes inside them are ignored. */
   masks?: readonly Polygon[];
   /** Grid width (default {@link GATE_WIDTH}). */
@@ -213,8 +220,12 @@ export interface MotionGate {
   /**
    * Decides whether to run the detector on this frame. A "run" decision makes this frame the new
    * reference, so call it only for frames that will really be detected when it says so.
+   *
+   * @param frame the frame
+   * @param now its time, ms
+   * @param idle nothing is tracked and no event is open: the idle keep-alive rate applies
    */
-  check(frame: Frame, now: number): GateDecision;
+  check(frame: Frame, now: number, idle?: boolean): GateDecision;
   /** Counters for the skip ratio. */
   stats(): GateStats;
 }
@@ -239,6 +250,8 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
   checkOption("threshold", options.threshold, 0, 255);
   checkOption("minMotion", options.minMotion, 0, 1);
   checkOption("keepAliveFps", options.keepAliveFps, 0, 1000);
+  const idleFps = Math.min(options.idleKeepAliveFps ?? options.keepAliveFps, options.keepAliveFps);
+  checkOption("idleKeepAliveFps", idleFps, 0, 1000);
   checkOption("gridWidth", width, 1, 1024);
   checkOption("gridHeight", height, 1, 1024);
   const rule: MotionRule = {
@@ -247,6 +260,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
     excluded: maskCells(options.masks ?? [], width, height),
   };
   const keepAliveMs = options.keepAliveFps > 0 ? 1000 / options.keepAliveFps : Infinity;
+  const idleKeepAliveMs = idleFps > 0 ? 1000 / idleFps : Infinity;
   let reference: GrayImage | undefined;
   let referenceSize = "";
   let lastRun = -Infinity;
@@ -272,7 +286,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
   };
 
   return {
-    check(frame, now) {
+    check(frame, now, idle = false) {
       checked++;
       const gray = downscaleGray(frame, width, height);
       const size = `${frame.width}x${frame.height}`;
@@ -289,7 +303,9 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
         );
         return decide("motion", score, gray, size, now, cells);
       }
-      if (now - lastRun >= keepAliveMs) return decide("keepalive", score, gray, size, now);
+      if (now - lastRun >= (idle ? idleKeepAliveMs : keepAliveMs)) {
+        return decide("keepalive", score, gray, size, now);
+      }
       return decide("skip", score, gray, size, now);
     },
     stats() {

@@ -77,6 +77,7 @@ export const DEFAULT_ANALYTICS_SETTINGS: Readonly<AnalyticsSettings> = deepFreez
     motionThreshold: 15,
     minMotion: 0.002,
     keepAliveFps: 1,
+    idleKeepAliveFps: 0.2,
     motionCrops: true,
   },
 });
@@ -169,8 +170,12 @@ export function resolveAnalyticsSettings(
     zones,
     masks: (request.masks ?? []).map((mask) => ({ polygon: mask.polygon })),
     lines,
-    // The default keepAliveFps (1) never exceeds fps, whose least value is 1.
-    rules: { ...DEFAULT_ANALYTICS_SETTINGS.rules, ...definedOnly(request.rules ?? {}) },
+    // The default keepAliveFps (1) never exceeds fps, whose least value is 1; the idle rate's
+    // default follows a keepAliveFps set lower.
+    rules: idleNoFaster({
+      ...DEFAULT_ANALYTICS_SETTINGS.rules,
+      ...definedOnly(request.rules ?? {}),
+    }),
   };
   if (request.webhook) {
     settings.webhook = {
@@ -179,6 +184,11 @@ export function resolveAnalyticsSettings(
     };
   }
   return settings;
+}
+
+/** The idle keep-alive never runs faster than the keep-alive (a lower keepAliveFps lowers it). */
+function idleNoFaster(rules: EventRules): EventRules {
+  return { ...rules, idleKeepAliveFps: Math.min(rules.idleKeepAliveFps, rules.keepAliveFps) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

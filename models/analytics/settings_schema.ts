@@ -39,6 +39,7 @@ export const LIMITS = {
   motionThreshold: { min: 1, max: 255, integer: true },
   minMotion: { min: 0, max: 1 },
   keepAliveFps: { min: 0, max: 30 },
+  idleKeepAliveFps: { min: 0, max: 30 },
   loiterSeconds: { min: 1, max: 86_400 },
   classes: 512,
   zones: 32,
@@ -176,6 +177,11 @@ const RULES = {
   keepAliveFps: bounded(LIMITS.keepAliveFps).meta({
     description: "The detector runs at least this often without motion (at most fps); 0: never",
   }),
+  idleKeepAliveFps: bounded(LIMITS.idleKeepAliveFps).meta({
+    description: "The keep-alive rate while nothing is tracked and no event is open (at most " +
+      "keepAliveFps; default 0.2, or keepAliveFps when lower): motion still runs the detector at " +
+      "once, this only bounds how long something the motion gate cannot see goes unfound",
+  }),
   motionCrops: z.boolean({ error: "must be true or false" }).meta({
     description: "Run the detector on crops around motion and tracked objects instead of the " +
       "whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s " +
@@ -251,6 +257,7 @@ export const AnalyticsSettingsInput = z.strictObject({
     motionThreshold: RULES.motionThreshold.optional(),
     minMotion: RULES.minMotion.optional(),
     keepAliveFps: RULES.keepAliveFps.optional(),
+    idleKeepAliveFps: RULES.idleKeepAliveFps.optional(),
     motionCrops: RULES.motionCrops.optional(),
   }).optional().meta({ description: "Each rule left out keeps its default" }),
   webhook: z.strictObject({
@@ -282,6 +289,15 @@ export const AnalyticsSettingsInput = z.strictObject({
       code: "custom",
       path: ["rules", "keepAliveFps"],
       message: `must be a number from 0 to ${fps} (the fps): current value is ${keepAlive}`,
+    });
+  }
+  const idle = settings.rules?.idleKeepAliveFps;
+  const busy = Math.min(keepAlive ?? 1, fps);
+  if (idle !== undefined && idle > busy) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rules", "idleKeepAliveFps"],
+      message: `must be a number from 0 to ${busy} (the keepAliveFps): current value is ${idle}`,
     });
   }
 }).meta({

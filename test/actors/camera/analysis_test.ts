@@ -334,3 +334,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "an idle still scene runs the detector at the idle keep-alive rate, not the keep-alive rate",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await requireMedia(`${MEDIA}coffee.png`);
+    const dir = await Deno.makeTempDir({ prefix: "vigil-idle-" });
+    const video = `${dir}/still.mp4`;
+    const make = await new Deno.Command("ffmpeg", {
+      args: ["-v", "error", "-y", "-loop", "1", "-t", "60", "-i", `${MEDIA}coffee.png`]
+        .concat(["-vf", "scale=640:360,setsar=1", "-r", "10", "-c:v", "libx264"])
+        .concat(["-pix_fmt", "yuv420p", video]),
+    }).output();
+    assert.equal(make.code, 0, new TextDecoder().decode(make.stderr));
+    const rig = await startRig();
+    const server = await startRtspServer({ source: video, width: 640, height: 360, fps: 10 });
+    try {
+      // Nothing of the scene's classes is in it (a cup on a table), so neither camera is busy.
+      const idle = await addCamera(rig, "idle default", server.url);
+      const eager = await addCamera(rig, "idle at 1/s", server.url);
+      await attach(rig, idle, { fps: 5, classes: ["person"] });
+      await attach(rig, eager, { fps: 5, classes: ["person"], rules: { idleKeepAliveFps: 1 } });
+      await Promise.all([waitLive(rig, idle), waitLive(rig, eager)]);
+      const runs = () => [idle, eager].map((id) => rig.app.fleet.status(id).analysis!.detectorRuns);
+      await waitFor(() => runs().every((n) => n > 0), 20_000, "both cameras' first detector run");
+      const before = runs();
+      await sleep(10_000);
+      const [idleRuns, eagerRuns] = runs().map((n, i) => n - before[i]!);
+      console.log(`10 s of a still scene: ${idleRuns} runs at the default, ${eagerRuns} at 1/s`);
+      // 0.2/s gives 2 runs in 10 s, 1/s gives 10 (fewer on a loaded box, never more).
+      assert.ok(idleRuns! <= 3, `${idleRuns} detector runs at the default idle keep-alive`);
+      assert.ok(eagerRuns! >= 5, `${eagerRuns} detector runs at an idle keep-alive of 1/s`);
+    } finally {
+      await rig.close();
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

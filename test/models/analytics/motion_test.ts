@@ -85,6 +85,34 @@ Deno.test("the motion gate skips identical frames except at the keep-alive rate"
   assert.deepEqual(gate.stats(), { checked: 50, run: 10, skipped: 40, skipRatio: 0.8 });
 });
 
+Deno.test("an idle camera's motion gate keeps alive at the idle rate, a busy one at the keep-alive rate", () => {
+  const gate = createMotionGate({ ...GATE, idleKeepAliveFps: 0.2 });
+  const frame = stillFrame();
+  const runs: number[] = [];
+  // Idle for 12 s, then busy (a track or an open event) until 16 s, then idle again.
+  for (let t = 0; t < 24_000; t += 200) {
+    if (gate.check(frame, t, t < 12_000 || t >= 16_000).runDetector) runs.push(t);
+  }
+  assert.deepEqual(runs, [0, 5000, 10_000, 12_000, 13_000, 14_000, 15_000, 20_000]);
+});
+
+Deno.test("the idle keep-alive never runs faster than the keep-alive", () => {
+  const gate = createMotionGate({ ...GATE, keepAliveFps: 0.5, idleKeepAliveFps: 2 });
+  const runs: number[] = [];
+  for (let t = 0; t < 6000; t += 200) {
+    if (gate.check(stillFrame(), t, true).runDetector) runs.push(t);
+  }
+  assert.deepEqual(runs, [0, 2000, 4000]);
+});
+
+Deno.test("an idle camera's motion gate still runs the detector at once on motion", () => {
+  const gate = createMotionGate({ ...GATE, idleKeepAliveFps: 0.2 });
+  const still = stillFrame();
+  assert.equal(gate.check(still, 0, true).reason, "keepalive");
+  assert.equal(gate.check(still, 400, true).reason, "skip");
+  assert.equal(gate.check(withRect(still, [100, 100, 160, 260], 250), 600, true).reason, "motion");
+});
+
 Deno.test("the motion gate ignores compression-like noise", () => {
   const gate = createMotionGate({ ...GATE, keepAliveFps: 0 });
   gate.check(stillFrame(1), 0);
@@ -152,6 +180,7 @@ Deno.test("createMotionGate() rejects out-of-range options naming them", async (
     ["a negative threshold", { ...GATE, threshold: -1 }, /'threshold'/],
     ["minMotion above 1", { ...GATE, minMotion: 2 }, /'minMotion'/],
     ["a NaN keep-alive", { ...GATE, keepAliveFps: NaN }, /'keepAliveFps'/],
+    ["a negative idle keep-alive", { ...GATE, idleKeepAliveFps: -1 }, /'idleKeepAliveFps'/],
     ["a zero-width grid", { ...GATE, gridWidth: 0 }, /'gridWidth'/],
   ];
   for (const [name, options, message] of cases) {

@@ -33,6 +33,7 @@ Deno.test("parseAnalyticsSettings() keeps a full valid body", () => {
       motionThreshold: 20,
       minMotion: 0.01,
       keepAliveFps: 0.5,
+      idleKeepAliveFps: 0.1,
       motionCrops: false,
     },
     webhook: { url: "https://hooks.example.net/vigil?token=abc", events: ["zone", "loitering"] },
@@ -102,6 +103,14 @@ Deno.test("parseAnalyticsSettings() fills the rules a body leaves out with defau
   assert.equal(settings.rules.keepAliveFps, 1);
   assert.equal(settings.rules.confirmFrames, 1);
   assert.equal(settings.rules.leaveAfterMs, 1500);
+});
+
+Deno.test("the idle keep-alive is 0.2 frames/s by default and follows a lower keepAliveFps", () => {
+  assert.equal(parseAnalyticsSettings({}, KNOWN).rules.idleKeepAliveFps, 0.2);
+  const slow = parseAnalyticsSettings({ rules: { keepAliveFps: 0.1 } }, KNOWN);
+  assert.equal(slow.rules.idleKeepAliveFps, 0.1);
+  const set = parseAnalyticsSettings({ rules: { idleKeepAliveFps: 0.5 } }, KNOWN);
+  assert.equal(set.rules.idleKeepAliveFps, 0.5);
 });
 
 Deno.test("parseAnalyticsSettings() normalizes the webhook URL and defaults to every event kind", () => {
@@ -262,6 +271,12 @@ Deno.test("parseAnalyticsSettings() rejects bad settings with 422 naming the fie
       { fps: 2, rules: { keepAliveFps: 3 } },
       "rules.keepAliveFps",
       /rules\.keepAliveFps must be a number from 0 to 2/,
+    ],
+    [
+      "an idle keep-alive above the keep-alive",
+      { rules: { keepAliveFps: 0.5, idleKeepAliveFps: 1 } },
+      "rules.idleKeepAliveFps",
+      /rules\.idleKeepAliveFps must be a number from 0 to 0\.5/,
     ],
     ["an unknown rule", { rules: { lostFrames: 3 } }, "rules.lostFrames", /not a known field/],
     [
