@@ -22,7 +22,7 @@ import {
   updateCamera,
 } from "../../models/store/cameras.ts";
 import { splitCredentials, validateSourceUrl } from "../../models/media/rtsp_url.ts";
-import { analysisUrl } from "../../models/media/analysis_source.ts";
+import { type CameraStreamField, cameraStreamUrl } from "../../models/media/camera_stream_url.ts";
 import { onboardOnvifCamera, type OnvifCameraInfo } from "../../models/onvif/client.ts";
 import {
   onvifSourceUrl,
@@ -155,6 +155,7 @@ export class CameraService {
    */
   async create(camera: NewCamera): Promise<Camera> {
     const source = await this.#storedSource(camera.rtspUrl);
+    const host = new URL(source.url).hostname;
     const row = await insertCamera(this.#db.sql, {
       id: uuidv7(),
       name: camera.name,
@@ -162,10 +163,12 @@ export class CameraService {
       username: source.username,
       passwordSealed: source.sealed,
       transport: camera.transport ?? "tcp",
-      recordUrl: camera.recordUrl === undefined ? undefined : recordUrl(camera.recordUrl),
+      recordUrl: camera.recordUrl === undefined
+        ? undefined
+        : cameraStreamUrl("recordUrl", camera.recordUrl, host),
       analysisUrl: camera.analysisUrl === undefined
         ? undefined
-        : analysisUrl(camera.analysisUrl, new URL(source.url).hostname),
+        : cameraStreamUrl("analysisUrl", camera.analysisUrl, host),
       pinBox: camera.box ?? undefined,
     });
     return await this.#supervise(row);
@@ -188,7 +191,7 @@ export class CameraService {
     // Checked before the device is asked anything: a bad URL stores nothing and costs no call.
     const analysis = camera.analysisUrl === undefined
       ? undefined
-      : analysisUrl(camera.analysisUrl, host);
+      : cameraStreamUrl("analysisUrl", camera.analysisUrl, host);
     const info = await onboardOnvifCamera({ host, port, username, password, ...this.#onvif });
     return await this.#insertOnvif(camera.name, info, { ...camera, analysisUrl: analysis });
   }
@@ -254,25 +257,28 @@ export class CameraService {
     const source = patch.rtspUrl === undefined
       ? undefined
       : await this.#storedSource(patch.rtspUrl);
-    // The analysis URL must be on the camera's host: the new source's, else the stored one's. A
-    // source moved to another host takes the stored analysis URL along or clears it, never
-    // leaves it pointing at the old host (the camera's credentials go to it).
-    const moving = source !== undefined && patch.analysisUrl === undefined;
-    const stored = typeof patch.analysisUrl === "string" || moving
+    // The record and analysis URLs must be on the camera's host: the new source's, else the
+    // stored one's. A source moved to another host takes them along or clears them, never leaves
+    // one pointing at the old host (the camera's credentials go to it).
+    const moving = source !== undefined &&
+      (patch.analysisUrl === undefined || patch.recordUrl === undefined);
+    const stored = typeof patch.analysisUrl === "string" || typeof patch.recordUrl === "string" ||
+        moving
       ? await getCamera(this.#db.sql, id)
       : undefined;
     const host = new URL(source?.url ?? stored?.sourceUrl ?? "rtsp://unused").hostname;
-    if (moving && stored?.analysisUrl) analysisUrl(stored.analysisUrl, host);
+    const streamUrl = (field: CameraStreamField, given: string | null | undefined) => {
+      if (typeof given === "string") return cameraStreamUrl(field, given, host);
+      const kept = given === undefined && source ? stored?.[field] : undefined;
+      if (kept) cameraStreamUrl(field, kept, host);
+      return given;
+    };
     const changes: CameraChanges = {
       name: patch.name,
       transport: patch.transport,
       pinBox: patch.box,
-      recordUrl: patch.recordUrl === undefined || patch.recordUrl === null
-        ? patch.recordUrl
-        : recordUrl(patch.recordUrl),
-      analysisUrl: patch.analysisUrl === undefined || patch.analysisUrl === null
-        ? patch.analysisUrl
-        : analysisUrl(patch.analysisUrl, host),
+      recordUrl: streamUrl("recordUrl", patch.recordUrl),
+      analysisUrl: streamUrl("analysisUrl", patch.analysisUrl),
     };
     if (source) {
       changes.sourceUrl = source.url;
@@ -388,18 +394,6 @@ export class CameraService {
     }
     return row;
   }
-}
-
-/** Validates a record URL: like a source, without credentials of its own. */
-function recordUrl(raw: string): string {
-  const valid = validateSourceUrl(raw, { field: "recordUrl" });
-  if (valid.username !== "" || valid.password !== "") {
-    throw new ValidationError(
-      "recordUrl must not carry credentials: the camera's apply",
-      "recordUrl",
-    );
-  }
-  return valid.href;
 }
 
 /**

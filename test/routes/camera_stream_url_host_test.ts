@@ -77,3 +77,55 @@ Deno.test("an analysisUrl on another host than the camera is refused and stores 
     await db.close();
   }
 });
+
+Deno.test("a recordUrl on another host than the camera is refused and stores nothing", async (t) => {
+  const db = await openTestDatabase("embedded");
+  const app = await startTestApp(db);
+  try {
+    await t.step("on create", async () => {
+      const made = await app.call("POST", "/api/cameras", {
+        body: {
+          name: "gate",
+          rtspUrl: "rtsp://admin:secret@192.0.2.10:554/main",
+          recordUrl: "rtsp://198.51.100.7:554/main",
+        },
+      });
+      await made.body?.cancel();
+      assert.equal(made.status, 422);
+      assert.equal((await db.sql`select id from cameras`).length, 0);
+    });
+
+    await t.step("on a change, and when the source moves without it", async () => {
+      const made = await app.call("POST", "/api/cameras", {
+        body: {
+          name: "yard",
+          rtspUrl: "rtsp://admin:secret@192.0.2.10:554/main",
+          recordUrl: "rtsp://192.0.2.10:554/hd",
+        },
+      });
+      assert.equal(made.status, 201, "the camera's own host is its recorded stream");
+      const id = (await made.json()).id as string;
+      const elsewhere = await app.call("PATCH", `/api/cameras/${id}`, {
+        body: { recordUrl: "rtsp://198.51.100.7:554/hd" },
+      });
+      await elsewhere.body?.cancel();
+      assert.equal(elsewhere.status, 422);
+      const moved = await app.call("PATCH", `/api/cameras/${id}`, {
+        body: { rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main" },
+      });
+      await moved.body?.cancel();
+      assert.equal(moved.status, 422, "the new password would go to the old host's stream");
+      const [row] = await db.sql`select source_url, record_url from cameras where id = ${id}`;
+      assert.equal(row?.record_url, "rtsp://192.0.2.10:554/hd");
+      assert.equal(row?.source_url, "rtsp://192.0.2.10:554/main");
+      const cleared = await app.call("PATCH", `/api/cameras/${id}`, {
+        body: { rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main", recordUrl: null },
+      });
+      assert.equal(cleared.status, 200, "moved with the record URL cleared");
+      assert.equal((await cleared.json()).recordUrl, null);
+    });
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
