@@ -29,7 +29,8 @@ const RtspUrl = z.string().min(1).max(2048).openapi({
 });
 const RecordUrl = z.string().min(1).max(2048).openapi({
   description: "A stream to record instead of rtspUrl (the main stream when rtspUrl is a " +
-    "sub-stream); no credentials: the camera's apply. Ignored for ONVIF cameras, which record " +
+    "sub-stream); no credentials: the camera's apply, so it must be on the camera's host (422 " +
+    "otherwise). Ignored for ONVIF cameras, which record " +
     "their largest profile",
   example: "rtsp://192.168.1.20:554/stream0",
 });
