@@ -31,6 +31,7 @@ import { DEFAULT_ANALYTICS_SETTINGS } from "../models/analytics/settings.ts";
 import { filterDetections } from "../models/analytics/filter.ts";
 import { createTracker } from "../models/analytics/tracker.ts";
 import { createMotionGate } from "../models/analytics/motion.ts";
+import { sceneSettled } from "../models/analytics/settled_scene.ts";
 import { detectionRegions } from "../models/analytics/motion_regions.ts";
 import { runProcess } from "../actors/process/run.ts";
 
@@ -139,12 +140,13 @@ export async function runSide(
   >();
   const times: number[] = [];
   let tracked: Box[] = [];
+  let settled = true;
   let lastFullFrame = -Infinity;
   let cropRuns = 0;
   for (const [i, frame] of frames.entries()) {
     const now = (i * 1000) / FPS;
-    // As the product: idle (nothing tracked) keeps alive at the idle rate.
-    const decision = mode.pipeline ? gate.check(frame, now, tracked.length === 0) : undefined;
+    // As the product: a settled scene keeps alive at the idle rate.
+    const decision = mode.pipeline ? gate.check(frame, now, settled) : undefined;
     if (decision?.reason === "skip") {
       // The analysis shows what the last run saw until the next one.
       kept.push(kept[i - 1] ?? []);
@@ -171,6 +173,7 @@ export async function runSide(
     kept.push(filtered);
     const update = tracker.update(filtered, now);
     tracked = update.tracks.map((t) => t.box);
+    settled = sceneSettled(update.tracks, false);
     for (const t of update.tracks) {
       if (t.misses !== 0) continue;
       const entry = tracks.get(t.id) ?? { label: t.label, confirmed: false, boxes: new Map() };

@@ -11,6 +11,7 @@
  */
 import { fromCallback } from "xstate";
 import type { AnalyticsSettings } from "../../models/analytics/settings.ts";
+import { sceneSettled } from "../../models/analytics/settled_scene.ts";
 import { createMotionGate, type MotionGate } from "../../models/analytics/motion.ts";
 import { createTracker, type Tracker } from "../../models/analytics/tracker.ts";
 import { createEventEngine, eventConfig, type EventEngine } from "../../models/analytics/events.ts";
@@ -166,6 +167,8 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
     // Where the live tracks were last seen (frame pixels): crops keep looking there.
     let tracked: Box[] = [];
     let lastFullFrame = -Infinity;
+    // Nothing tracked waits on a run: the keep-alive may slow to the idle rate (settled_scene.ts).
+    let settled = true;
     const post = (ts: number) =>
       deps.board?.post({ ts, intervalMs: 1000 / pipeline.settings.fps, objects: seen });
 
@@ -186,8 +189,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       frame: CapturedFrame,
     ): Promise<{ answer: Promise<DetectOutcome>; cropped: boolean } | undefined> => {
       const { settings, gate } = pipeline;
-      const busy = tracked.length > 0 || deps.events.openCount() > 0;
-      const decision = gate.check(frame, frame.ts, !busy);
+      const decision = gate.check(frame, frame.ts, settled);
       if (decision.reason === "skip") {
         deps.stats.gateSkipped++;
         deps.stats.gateSkipRatio = gate.stats().skipRatio;
@@ -202,7 +204,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         reason: decision.reason,
         motion: decision.regions,
         tracked,
-        busy,
+        busy: tracked.length > 0 || deps.events.openCount() > 0,
         now: frame.ts,
         lastFullFrame,
         frameWidth: frame.width,
@@ -242,6 +244,10 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       const update = tracker.update(kept, frame.ts);
       deps.stats.tracks = update.tracks.length;
       tracked = update.tracks.map((t) => t.box);
+      settled = sceneSettled(
+        update.tracks,
+        settings.zones.some((z) => z.loiterSeconds !== undefined),
+      );
       seen = update.tracks.filter((t) => t.misses === 0 && t.confirmed).map((t) => ({
         box: normalizeBox(t.box, frame.width, frame.height),
         label: t.label,

@@ -175,10 +175,10 @@ export interface MotionGateOptions {
   /** Minimum detector rate on a still scene; 0 disables keep-alive (`rules.keepAliveFps`). */
   keepAliveFps: number;
   /**
-   * The keep-alive rate while the camera is idle — nothing tracked, no event open
-   * (`rules.idleKeepAliveFps`); default `keepAliveFps`, never above it. An empty still scene has
-   * nothing to keep alive: motion against the last detected frame accumulates, so what arrives
-   * slowly still runs the detector; this run only catches what the gate cannot see at all.
+   * The keep-alive rate on a settled scene — nothing tracked waits on a run (settled_scene.ts;
+   * `rules.idleKeepAliveFps`); default `keepAliveFps`, never above it. Motion against the last
+   * detected frame accumulates, so what arrives slowly still runs the detector; on a still scene
+   * this run only re-confirms what the last one saw.
    */
   idleKeepAliveFps?: number;
   /** Mask polygons, normalized; changes inside them are ignored. */
@@ -223,7 +223,7 @@ export interface MotionGate {
    *
    * @param frame the frame
    * @param now its time, ms
-   * @param idle nothing is tracked and no event is open: the idle keep-alive rate applies
+   * @param idle the scene is settled (settled_scene.ts): the idle keep-alive rate applies
    */
   check(frame: Frame, now: number, idle?: boolean): GateDecision;
   /** Counters for the skip ratio. */

@@ -178,9 +178,10 @@ const RULES = {
     description: "The detector runs at least this often without motion (at most fps); 0: never",
   }),
   idleKeepAliveFps: bounded(LIMITS.idleKeepAliveFps).meta({
-    description: "The keep-alive rate while nothing is tracked and no event is open (at most " +
-      "keepAliveFps; default 0.2, or keepAliveFps when lower): motion still runs the detector at " +
-      "once, this only bounds how long something the motion gate cannot see goes unfound",
+    description: "The keep-alive rate on a settled scene: nothing tracked, or every tracked " +
+      "object confirmed, seen in the last run and not in a loitering zone (a parked car). At " +
+      "most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the " +
+      "detector at once",
   }),
   motionCrops: z.boolean({ error: "must be true or false" }).meta({
     description: "Run the detector on crops around motion and tracked objects instead of the " +

@@ -6658,7 +6658,7 @@ export interface components {
       minMotion: number;
       /** @description The detector runs at least this often without motion (at most fps); 0: never */
       keepAliveFps: number;
-      /** @description The keep-alive rate while nothing is tracked and no event is open (at most keepAliveFps; default 0.2, or keepAliveFps when lower): motion still runs the detector at once, this only bounds how long something the motion gate cannot see goes unfound */
+      /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed, seen in the last run and not in a loitering zone (a parked car). At most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the detector at once */
       idleKeepAliveFps: number;
       /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
       motionCrops: boolean;
@@ -6742,7 +6742,7 @@ export interface components {
         minMotion?: number;
         /** @description The detector runs at least this often without motion (at most fps); 0: never */
         keepAliveFps?: number;
-        /** @description The keep-alive rate while nothing is tracked and no event is open (at most keepAliveFps; default 0.2, or keepAliveFps when lower): motion still runs the detector at once, this only bounds how long something the motion gate cannot see goes unfound */
+        /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed, seen in the last run and not in a loitering zone (a parked car). At most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the detector at once */
         idleKeepAliveFps?: number;
         /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
         motionCrops?: boolean;

@@ -337,7 +337,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "an idle still scene runs the detector at the idle keep-alive rate, not the keep-alive rate",
+    "a settled still scene (a cup that stays put) runs the detector at the idle keep-alive rate",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -353,18 +353,23 @@ Deno.test({
     const rig = await startRig();
     const server = await startRtspServer({ source: video, width: 640, height: 360, fps: 10 });
     try {
-      // Nothing of the scene's classes is in it (a cup on a table), so neither camera is busy.
+      // A cup on a table: tracked, confirmed, seen at every run, waiting for nothing.
       const idle = await addCamera(rig, "idle default", server.url);
       const eager = await addCamera(rig, "idle at 1/s", server.url);
-      await attach(rig, idle, { fps: 5, classes: ["person"] });
-      await attach(rig, eager, { fps: 5, classes: ["person"], rules: { idleKeepAliveFps: 1 } });
+      const classes = ["person", "cup"];
+      await attach(rig, idle, { fps: 5, classes, minScore: 0.3 });
+      await attach(rig, eager, { fps: 5, classes, minScore: 0.3, rules: { idleKeepAliveFps: 1 } });
       await Promise.all([waitLive(rig, idle), waitLive(rig, eager)]);
       const runs = () => [idle, eager].map((id) => rig.app.fleet.status(id).analysis!.detectorRuns);
-      await waitFor(() => runs().every((n) => n > 0), 20_000, "both cameras' first detector run");
+      const tracks = () => [idle, eager].map((id) => rig.app.fleet.status(id).analysis!.tracks);
+      // confirmFrames (3) runs at 1/s before the cup's track is confirmed and the scene settles.
+      await waitFor(() => tracks().every((n) => n > 0), 20_000, "the cup tracked on both cameras");
+      await sleep(4000);
       const before = runs();
       await sleep(10_000);
       const [idleRuns, eagerRuns] = runs().map((n, i) => n - before[i]!);
       console.log(`10 s of a still scene: ${idleRuns} runs at the default, ${eagerRuns} at 1/s`);
+      assert.deepEqual(tracks().map((n) => n > 0), [true, true], "the cup is still tracked");
       // 0.2/s gives 2 runs in 10 s, 1/s gives 10 (fewer on a loaded box, never more).
       assert.ok(idleRuns! <= 3, `${idleRuns} detector runs at the default idle keep-alive`);
       assert.ok(eagerRuns! >= 5, `${eagerRuns} detector runs at an idle keep-alive of 1/s`);
