@@ -26,6 +26,10 @@ import { redactWebhookUrl, settingsView } from "../../models/analytics/settings_
 const AnalysisStats = z.object({
   frames: z.number().int().openapi({ description: "Frames the throttle let through" }),
   detectorRuns: z.number().int(),
+  regionRuns: z.number().int().openapi({
+    description: "Detector runs sent with regions (motion crops) instead of the whole frame; a " +
+      "model without dynamic input (YOLO, a fixed CenterNet) runs them as whole frames",
+  }),
   gateSkipRatio: z.number().openapi({ description: "Share of frames the motion gate skipped" }),
   lastInferenceMs: z.number().nullable(),
   tracks: z.number().int().openapi({ description: "Tracks alive now" }),

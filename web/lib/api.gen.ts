@@ -6767,6 +6767,8 @@ export interface components {
       /** @description Frames the throttle let through */
       frames: number;
       detectorRuns: number;
+      /** @description Detector runs sent with regions (motion crops) instead of the whole frame; a model without dynamic input (YOLO, a fixed CenterNet) runs them as whole frames */
+      regionRuns: number;
       /** @description Share of frames the motion gate skipped */
       gateSkipRatio: number;
       lastInferenceMs: number | null;
