@@ -12,6 +12,10 @@
  * - events: of the baseline's object events (confirmed tracks), the share the product also opens
  *   (an event of the same label whose track overlaps it, IoU ≥ 0.5 in one frame).
  *
+ * When the setup step wrote the int8 model (`centernet-int8`), the row runs it the same two ways
+ * and reports its recalls and its median inference per whole frame beside the fp32 model's, in the
+ * same run (docs/decisions/int8-detector.md).
+ *
  * Usage: `deno task bench accuracy`, or alone `deno run -A scripts/bench_accuracy.ts [seconds]`.
  *
  * @module
@@ -80,6 +84,24 @@ export interface AccuracyResult {
   fullFrameMeanMs: number;
   /** Share of frames the pipeline ran on crops. */
   cropShare: number;
+  /** The int8 model the same ways, when its file exists. */
+  int8?: Int8Result;
+}
+
+/** The int8 model against the same baseline, and its time beside the fp32 model's. */
+export interface Int8Result {
+  /** Its default pipeline (gate, crops) vs the baseline. */
+  detectionRecall: number;
+  eventRecall: number;
+  /** Its every whole frame vs the baseline. */
+  fullFrameDetectionRecall: number;
+  fullFrameEventRecall: number;
+  /** Median detection time per whole frame (512x384), fp32 and int8 run in turns, ms. */
+  pairedFp32Ms: number;
+  pairedInt8Ms: number;
+  /** Mean inference per frame of its pipeline and of the fp32 pipeline run just before, ms. */
+  pipelineMeanMs: number;
+  fp32PipelineMeanMs: number;
 }
 
 /**
@@ -251,6 +273,54 @@ async function fixedModel(): Promise<{ path: string; remove: () => Promise<void>
   return { path, remove: () => Deno.remove(dir, { recursive: true }) };
 }
 
+/** Frames timed fp32 and int8 in turns, for a time ratio the box's load skews alike. */
+const PAIRED_FRAMES = 60;
+
+/**
+ * Median time per whole frame of two detectors run in turns on the same frames.
+ *
+ * @returns each detector's median, ms
+ */
+async function pairedMedians(
+  a: CenterNetDetector,
+  b: CenterNetDetector,
+  frames: Frame[],
+): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  const step = Math.max(1, Math.floor(frames.length / PAIRED_FRAMES));
+  for (let i = 0; i < frames.length; i += step) {
+    for (const [k, detector] of [a, b].entries()) {
+      const t0 = performance.now();
+      await detector.detect(frames[i]!, { classes: DEFAULT_ANALYTICS_SETTINGS.classes });
+      times[k]!.push(performance.now() - t0);
+    }
+  }
+  const median = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)] ?? 0;
+  return [median(times[0]), median(times[1])];
+}
+
+/** The int8 model's sides against the baseline, with the fp32 model's sides they pair with. */
+function int8Result(
+  baseline: SideResult,
+  whole: SideResult,
+  pipeline: SideResult,
+  paired: [number, number],
+  fp32Pipeline: SideResult,
+): Int8Result {
+  const full = compare(baseline, whole);
+  const piped = compare(baseline, pipeline);
+  return {
+    detectionRecall: piped.detectionRecall,
+    eventRecall: piped.eventRecall,
+    fullFrameDetectionRecall: full.detectionRecall,
+    fullFrameEventRecall: full.eventRecall,
+    pairedFp32Ms: paired[0],
+    pairedInt8Ms: paired[1],
+    pipelineMeanMs: pipeline.meanMs,
+    fp32PipelineMeanMs: fp32Pipeline.meanMs,
+  };
+}
+
 /**
  * Runs both detectors on the same frames and compares them.
  *
@@ -270,15 +340,24 @@ export async function runAccuracy(seconds: number): Promise<AccuracyResult> {
       baselineDetector.close()
     );
     const oursDetector = await CenterNetDetector.open(config);
-    let ours: SideResult, pipeline: SideResult;
+    const int8Entry = catalog.get("centernet-int8");
+    const int8Detector = int8Entry &&
+      await CenterNetDetector.open(resolveDetectorConfig(int8Entry.config));
+    const mode = { pipeline: true, crops: benchMotionCrops() };
+    let ours: SideResult, pipeline: SideResult, int8: Int8Result | undefined;
     try {
+      // Each int8 side runs right after its fp32 twin, so load drifts alike.
       ours = await runSide(oursDetector, frames);
-      pipeline = await runSide(oursDetector, frames, {
-        pipeline: true,
-        crops: benchMotionCrops(),
-      });
+      const int8Whole = int8Detector && await runSide(int8Detector, frames);
+      pipeline = await runSide(oursDetector, frames, mode);
+      const int8Pipeline = int8Detector && await runSide(int8Detector, frames, mode);
+      if (int8Detector && int8Whole && int8Pipeline) {
+        const paired = await pairedMedians(oursDetector, int8Detector, frames);
+        int8 = int8Result(baseline, int8Whole, int8Pipeline, paired, pipeline);
+      }
     } finally {
       await oursDetector.close();
+      await int8Detector?.close();
     }
     const full = compare(baseline, ours);
     return {
@@ -292,10 +371,19 @@ export async function runAccuracy(seconds: number): Promise<AccuracyResult> {
       pipelineMeanMs: pipeline.meanMs,
       fullFrameMeanMs: ours.meanMs,
       cropShare: pipeline.cropShare,
+      ...(int8 ? { int8 } : {}),
     };
   } finally {
     await fixed.remove();
   }
+}
+
+function int8Note(r: Int8Result): string {
+  return `; int8 model: pipeline detections ${r.detectionRecall.toFixed(3)}, events ` +
+    `${r.eventRecall.toFixed(3)}; whole frames ${r.fullFrameDetectionRecall.toFixed(3)}, events ` +
+    `${r.fullFrameEventRecall.toFixed(3)}; whole frame in turns ${r.pairedInt8Ms.toFixed(1)} ms ` +
+    `vs fp32 ${r.pairedFp32Ms.toFixed(1)} ms (${(r.pairedInt8Ms / r.pairedFp32Ms).toFixed(2)}), ` +
+    `pipeline mean ${r.pipelineMeanMs.toFixed(1)} ms vs fp32 ${r.fp32PipelineMeanMs.toFixed(1)} ms`;
 }
 
 registerRow({
@@ -325,7 +413,7 @@ registerRow({
         `events ${r.fullFrameEventRecall.toFixed(3)}; ` +
         `inference mean ${r.pipelineMeanMs.toFixed(1)} ms per frame (whole frames ` +
         `${r.fullFrameMeanMs.toFixed(1)}), median whole frame ${r.oursMs.toFixed(1)} ms vs ` +
-        `${r.baselineMs.toFixed(1)} ms`,
+        `${r.baselineMs.toFixed(1)} ms` + (r.int8 ? int8Note(r.int8) : ""),
       details: { ...r },
     };
   },

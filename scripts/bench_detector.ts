@@ -7,8 +7,12 @@
  * `setInterval` timer whose lateness is recorded while inference runs. The phases alternate in
  * rounds so that load from other processes on a shared box skews them alike.
  *
- * Usage: `deno run -A scripts/bench_detector.ts [--frames 40] [--threads 2] [--model path]`
- * (needs `scripts/fetch_assets.sh` first).
+ * With `--versus other.onnx` (e.g. `assets/models/centernet-int8.onnx`) the raw run and the
+ * adapter run that model too, in the same rounds, so the two compare under the same load;
+ * `--height 384` sets the raw runs' input to 512x384 (the adapter's input for a 16:9 frame).
+ *
+ * Usage: `deno run -A scripts/bench_detector.ts [--frames 40] [--threads 2] [--model path]
+ * [--versus path] [--height 512]` (needs `scripts/fetch_assets.sh` first).
  *
  * @module
  */
@@ -106,7 +110,7 @@ function copy(frame: Frame): Frame {
 /**
  * Runs the three phases and prints a table.
  *
- * @param args `--frames N`, `--threads N`, `--model path`
+ * @param args `--frames N`, `--threads N`, `--model path`, `--versus path`, `--height N`
  * @returns the measured phases
  */
 export async function main(args: string[] = Deno.args): Promise<PhaseResult[]> {
@@ -116,13 +120,16 @@ export async function main(args: string[] = Deno.args): Promise<PhaseResult[]> {
       frames: { type: "string", default: "40" },
       threads: { type: "string", default: "2" },
       model: { type: "string", default: `${ROOT}assets/models/centernet.onnx` },
+      versus: { type: "string" },
+      height: { type: "string", default: "512" },
     },
   });
+  const height = Number(values.height);
   const count = Number(values.frames);
   const threads = Number(values.threads);
   const path = values.model ?? "";
   const video = `${ROOT}assets/media/vtest.avi`;
-  for (const f of [path, video]) {
+  for (const f of [path, video, ...(values.versus ? [values.versus] : [])]) {
     try {
       await Deno.stat(f);
     } catch {
@@ -132,22 +139,44 @@ export async function main(args: string[] = Deno.args): Promise<PhaseResult[]> {
   const frames = await videoFrames(video, count);
   const config = resolveDetectorConfig({ kind: "centernet", path, minScore: 0.3, threads });
 
-  const session = await ort.InferenceSession.create(path, {
+  const options = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
-  });
+  } as const;
+  const session = await ort.InferenceSession.create(path, options);
   const tensors = frames.map((f) =>
     new ort.Tensor(
       "float32",
-      frameToTensor(f, { width: 512, height: 512, layout: "nhwc", fit: "letterbox", range: 255 })
-        .data,
-      [1, 512, 512, 3],
+      frameToTensor(f, { width: 512, height, layout: "nhwc", fit: "letterbox", range: 255 }).data,
+      [1, height, 512, 3],
     )
   );
   const local = await CenterNetDetector.open(config);
   const shared = await SharedDetector.open(config);
+  const other = values.versus
+    ? {
+      session: await ort.InferenceSession.create(values.versus, options),
+      detector: await CenterNetDetector.open({ ...config, path: values.versus }),
+    }
+    : undefined;
+  const versus: Phase[] = other
+    ? [
+      {
+        name: `raw ORT session.run, ${values.versus}`,
+        run: (i) => other.session.run({ images: tensors[i % tensors.length]! }),
+        times: [],
+        lags: [],
+      },
+      {
+        name: `CenterNet adapter, ${values.versus}`,
+        run: (i) => other.detector.detect(frames[i % frames.length]!),
+        times: [],
+        lags: [],
+      },
+    ]
+    : [];
   const phases: Phase[] = [
     {
       name: "raw ORT session.run, main thread",
@@ -167,6 +196,7 @@ export async function main(args: string[] = Deno.args): Promise<PhaseResult[]> {
       times: [],
       lags: [],
     },
+    ...versus,
   ];
   try {
     for (const phase of phases) {
@@ -180,11 +210,13 @@ export async function main(args: string[] = Deno.args): Promise<PhaseResult[]> {
     await session.release();
     await local.close();
     await shared.close();
+    await other?.session.release();
+    await other?.detector.close();
   }
   const results = phases.map(summarize);
 
   console.log(
-    `detector benchmark: ${frames.length} frames of vtest.avi (768x576 → 512x512), ` +
+    `detector benchmark: ${frames.length} frames of vtest.avi (768x576 → raw 512x${height}), ` +
       `intraOpNumThreads ${threads}, ${navigator.hardwareConcurrency} cores`,
   );
   const pad = Math.max(...results.map((r) => r.name.length));

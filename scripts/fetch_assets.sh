@@ -2,7 +2,8 @@
 # Fetches the large files Vigil's detectors and tests need and that never go in git:
 #   assets/media/   test images and video from Debian packages (opencv-doc, python3-skimage)
 #   assets/models/  centernet.onnx + coco_labels.txt, converted from npm @vladmandic/human
-#                   (whose TF.js model is kept in assets/models/tfjs/)
+#                   (whose TF.js model is kept in assets/models/tfjs/), and centernet-int8.onnx,
+#                   its int8 quantisation calibrated on the test media
 # Idempotent: files already present are kept, and a run with nothing to do prints nothing.
 # Works from any clone: paths are relative to this script's repository.
 set -euo pipefail
@@ -72,4 +73,13 @@ if [[ ! -s "$MODELS/centernet.onnx" || ! -s "$MODELS/coco_labels.txt" ||
   (cd "$ROOT" && deno run -A scripts/convert_centernet.ts --model "$TFJS/centernet.json" \
     --labels "$TFJS/labels.ts" --out "$MODELS" >/dev/null)
   echo "fetch_assets: $MODELS/centernet.onnx, $MODELS/coco_labels.txt"
+fi
+
+# The int8 model, made again when the fp32 one is newer or the stamp is not the quantiser's
+# current format (INT8_FORMAT in scripts/convert/quantize_centernet.ts).
+if [[ ! -s "$MODELS/centernet-int8.onnx" || "$MODELS/centernet.onnx" -nt "$MODELS/centernet-int8.onnx" ||
+  "$(cat "$MODELS/centernet-int8.format" 2>/dev/null)" != "qdq-u8s8-p9999" ]]; then
+  (cd "$ROOT" && deno run -A scripts/convert/quantize_centernet.ts --model "$MODELS/centernet.onnx" \
+    --media "$MEDIA" --out "$MODELS/centernet-int8.onnx" >/dev/null)
+  echo "fetch_assets: $MODELS/centernet-int8.onnx"
 fi

@@ -3,6 +3,8 @@
  * `./assets/models`):
  *
  * - `centernet.onnx` (+ `coco_labels.txt`), written by the setup step, is the model `centernet`;
+ * - `centernet-int8.onnx`, its int8 quantisation (also the setup step's), is `centernet-int8`
+ *   (docs/decisions/int8-detector.md);
  * - every `<name>.json` is a user model: a detector config (see `detector_config.ts`) whose
  *   `path` and `labelsPath` are relative to the directory, e.g.
  *   `{"kind":"yolo","path":"yolov8n.onnx","labelsPath":"yolov8n.txt"}` is the model `<name>`.
@@ -51,11 +53,13 @@ export async function readCatalog(dir: string): Promise<Map<string, CatalogEntry
     });
     catalog.set(name, { name, config, labels: await readLabels(config.labelsPath) });
   };
-  try {
-    await Deno.stat(join(dir, "centernet.onnx"));
-    await add("centernet", { kind: "centernet", path: "centernet.onnx" });
-  } catch (error) {
-    log.warn("the centernet model is missing: run scripts/setup.sh", { dir, error });
+  for (const name of ["centernet", "centernet-int8"]) {
+    try {
+      await Deno.stat(join(dir, `${name}.onnx`));
+      await add(name, { kind: "centernet", path: `${name}.onnx` });
+    } catch (error) {
+      log.warn(`the ${name} model is missing: run scripts/setup.sh`, { dir, error });
+    }
   }
   let entries: Deno.DirEntry[] = [];
   try {
