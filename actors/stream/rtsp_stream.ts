@@ -93,7 +93,7 @@ interface Track {
 
 interface Cached {
   track: number;
-  rtcp: boolean;
+  /** The interleaved RTP frame, rewritten. */
   frame: Uint8Array;
 }
 
@@ -293,7 +293,7 @@ export class Stream {
       const sr = senderReport(t.clock, now);
       if (sr) this.#fanOut(track, true, frame(0, sr), now);
     }
-    if (this.#gopValid) this.#cache({ track, rtcp: false, frame: out });
+    if (this.#gopValid) this.#cache({ track, frame: out });
     this.#fanOut(track, false, out, now);
   }
 
