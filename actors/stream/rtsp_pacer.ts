@@ -1,6 +1,7 @@
 /**
- * A publisher's buffered start, held until due (`catchUpDue` in models/rtsp/rtp.ts) and sent in
- * arrival order: a path's catch-up pacing. The queue is bounded (packets and bytes) so a stream
+ * Packets held until due and sent in arrival order: a path's catch-up pacing of a publisher's
+ * buffered start (`catchUpDue` in models/rtsp/rtp.ts), and a late reader's own pacing of its
+ * keyframe burst (rtsp_late_start.ts). The queue is bounded (packets and bytes) so a stream
  * that pacing cannot keep up with goes out at once rather than piling up in memory.
  *
  * @module
@@ -34,6 +35,19 @@ export class Pacer {
   /** The first held packet of a track, if any. */
   first(track: number): PacedPacket | undefined {
     return this.#held.find((p) => p.track === track);
+  }
+
+  /** How many packets are held. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  /** Drops the held packets without sending them (their reader is gone) and stops the timer. */
+  discard(): void {
+    this.#held = [];
+    this.#bytes = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**

@@ -2,7 +2,8 @@
  * One relay path: the publisher's description, its readers, and the fan-out of each RTP packet
  * (copied once, SSRC/sequence/timestamp rewritten, queued per reader) with the relay's own RTCP
  * sender reports (models/rtsp/rtcp.ts: at a reader's start, then every few seconds). A late
- * reader starts from the cached packets since the last keyframe; readers outlive a publisher for
+ * reader starts from the cached packets since the last keyframe, paced on its own schedule
+ * (rtsp_late_start.ts) until it has caught up with the live edge; readers outlive a publisher for
  * a grace period (rtsp_paths.ts) and continue seamlessly when one with the same media returns.
  * Why our own relay: docs/decisions/own-rtsp-relay.md.
  *
@@ -21,9 +22,11 @@ import {
   rtpPayload,
   rtpTimestamp,
   type TrackClock,
+  wallTime,
 } from "../../models/rtsp/rtp.ts";
 import { learnSenderReport, senderReport } from "../../models/rtsp/rtcp.ts";
 import { Pacer } from "./rtsp_pacer.ts";
+import { burstAge, LateStart } from "./rtsp_late_start.ts";
 
 /** Sender reports go to a track's readers this often (RFC 3550 §6.2: at least 5 s apart). */
 export const SENDER_REPORT_INTERVAL_MS = 5000;
@@ -90,7 +93,7 @@ interface Track {
 
 interface Cached {
   track: number;
-  rtcp: boolean;
+  /** The interleaved RTP frame, rewritten. */
   frame: Uint8Array;
 }
 
@@ -104,6 +107,8 @@ export class Stream {
   description: string;
   publisher: StreamPublisher | null = null;
   readonly readers = new Set<StreamReader>();
+  /** Late readers still catching up with the live edge, with their pacing. */
+  #late = new Map<StreamReader, LateStart>();
   #tracks: Track[];
   #gop: Cached[] = [];
   #gopBytes = 0;
@@ -166,6 +171,8 @@ export class Stream {
     const closed = this.readers.size;
     for (const reader of [...this.readers]) reader.conn.close("server");
     this.readers.clear();
+    for (const late of this.#late.values()) late.discard();
+    this.#late.clear();
     this.sdp = sdp;
     this.#sessionId++;
     this.description = readerSdp(sdp, this.path, this.#sessionId);
@@ -199,34 +206,46 @@ export class Stream {
   }
 
   /**
-   * Starts a reader: a sender report per track and the packets since the last keyframe first,
-   * then every new packet.
+   * Starts a reader: a sender report per track, then the packets since the last keyframe, then
+   * every new packet. The cached packets are older than the live edge: a late reader gets them,
+   * and the live packets after them, on its own schedule until it has caught up (never faster
+   * than a receiver's jitter buffer can follow: models/rtsp/late_start.ts). Vigil's own
+   * consumers (internal: its ffmpeg readers, in-process forwarding) stamp from RTP time and get
+   * them at once.
    *
    * @param reader the reader with its channels
    * @param now wall clock, ms
    */
   attach(reader: StreamReader, now = Date.now()): void {
-    let burst = 0;
-    const send = (track: number, rtcp: boolean, frame: Uint8Array) => {
-      const pair = reader.channels[track];
-      if (!pair) return;
-      const out = withChannel(frame, rtcp ? pair[1] : pair[0]);
-      burst += out.length;
-      reader.conn.send(out);
-    };
-    const burst0 = this.#catchUpBurst();
-    // The cached media is older than now: reported at its own age, GStreamer's jitter buffer
-    // stamps it before the stream's start and drops its PTS ("Buffer has no PTS"). One offset for
-    // every track keeps them in sync with each other.
-    const behind = burstAge(this.#tracks, burst0, now);
+    const burst = this.#catchUpBurst();
+    // The reports give the track's true mapping (the same one every 5 s): a reader that plays
+    // behind the live edge sees its media as that much late, never an NTP time that jumps.
     this.#tracks.forEach((track, i) => {
-      const sr = senderReport(track.clock, now, behind);
-      if (sr) send(i, true, frame(0, sr));
+      const sr = senderReport(track.clock, now);
+      const pair = reader.channels[i];
+      if (sr && pair) reader.conn.send(frame(pair[1], sr));
     });
-    for (const c of burst0) send(c.track, c.rtcp, c.frame);
-    // The burst drains at once; only what piles up after it counts as not reading.
-    reader.conn.queueLimit += burst;
+    const clocks = this.#tracks.map((t) => t.clock);
+    const late = burst.length > 0 && !reader.internal
+      ? new LateStart((f) => this.#sendTo(reader, f), burstAge(clocks, burst, now), now)
+      : undefined;
     this.readers.add(reader);
+    let bytes = 0;
+    for (const c of burst) {
+      const pair = reader.channels[c.track];
+      if (!pair) continue;
+      const out = withChannel(c.frame, pair[0]);
+      const wall = wallTime(clocks[c.track]!, rtpTimestamp(c.frame.subarray(INTERLEAVED_HEADER)));
+      if (late) {
+        late.offer(c.track, out, wall, now);
+      } else {
+        bytes += out.length;
+        reader.conn.send(out);
+      }
+    }
+    // A burst sent at once drains at once; only what piles up after it counts as not reading.
+    reader.conn.queueLimit += bytes;
+    if (late && !late.done && this.readers.has(reader)) this.#late.set(reader, late);
   }
 
   /**
@@ -236,6 +255,8 @@ export class Stream {
    */
   detach(reader: StreamReader): void {
     this.readers.delete(reader);
+    this.#late.get(reader)?.discard();
+    this.#late.delete(reader);
   }
 
   /**
@@ -270,15 +291,19 @@ export class Stream {
     if (now - t.srAt >= SENDER_REPORT_INTERVAL_MS) {
       t.srAt = now;
       const sr = senderReport(t.clock, now);
-      if (sr) this.#fanOut(track, true, frame(0, sr));
+      if (sr) this.#fanOut(track, true, frame(0, sr), now);
     }
-    if (this.#gopValid) this.#cache({ track, rtcp: false, frame: out });
-    this.#fanOut(track, false, out);
+    if (this.#gopValid) this.#cache({ track, frame: out });
+    this.#fanOut(track, false, out, now);
   }
 
-  /** Queues a framed packet to every reader of its track (dropping readers that stopped reading). */
-  #fanOut(track: number, rtcp: boolean, out: Uint8Array): void {
+  /**
+   * Queues a framed packet to every reader of its track (a late reader's RTP through its pacing;
+   * reports go at once).
+   */
+  #fanOut(track: number, rtcp: boolean, out: Uint8Array, now: number): void {
     let byChannel: Map<number, Uint8Array> | undefined;
+    let wall: number | null | undefined;
     for (const reader of this.readers) {
       const pair = reader.channels[track];
       if (!pair) continue;
@@ -288,15 +313,28 @@ export class Stream {
         f = withChannel(out, channel);
         (byChannel ??= new Map()).set(channel, f);
       }
-      if (reader.conn.send(f)) {
-        this.#stats.packetsOut++;
+      const late = rtcp ? undefined : this.#late.get(reader);
+      if (!late) {
+        this.#sendTo(reader, f);
         continue;
       }
-      this.readers.delete(reader);
-      if (reader.conn.reason === "overflow") {
-        this.#stats.readersDropped++;
-        this.#stats.packetsDropped += reader.conn.droppedFrames + 1;
-      }
+      wall ??= wallTime(this.#tracks[track]!.clock, rtpTimestamp(out.subarray(INTERLEAVED_HEADER)));
+      late.offer(track, f, wall, now);
+      if (late.done) this.#late.delete(reader);
+    }
+  }
+
+  /** Queues a frame to a reader, dropping the reader when it has stopped reading. */
+  #sendTo(reader: StreamReader, f: Uint8Array): void {
+    if (!this.readers.has(reader)) return;
+    if (reader.conn.send(f)) {
+      this.#stats.packetsOut++;
+      return;
+    }
+    this.detach(reader);
+    if (reader.conn.reason === "overflow") {
+      this.#stats.readersDropped++;
+      this.#stats.packetsDropped += reader.conn.droppedFrames + 1;
     }
   }
 
@@ -405,27 +443,4 @@ function withChannel(f: Uint8Array, channel: number): Uint8Array {
   const copy = f.slice();
   copy[1] = channel;
   return copy;
-}
-
-/** How far (ms) the oldest cached packet of any track is behind its track's live edge. */
-function burstAge(
-  tracks: readonly { clock: TrackClock }[],
-  burst: readonly Cached[],
-  now: number,
-): number {
-  let behind = 0;
-  const seen = new Set<number>();
-  for (const c of burst) {
-    if (c.rtcp || seen.has(c.track)) continue;
-    seen.add(c.track);
-    const clock = tracks[c.track]?.clock;
-    const wall = clock?.wall;
-    if (!clock || !wall) continue;
-    const liveTs = wall.ts + ((now - wall.at) * clock.clockRate) / 1000;
-    const first = rtpTimestamp(c.frame.subarray(INTERLEAVED_HEADER));
-    // RTP time wraps at 2^32: the difference modulo 2^32, as a signed 32-bit number.
-    const ticks = (Math.round(liveTs) - first) | 0;
-    behind = Math.max(behind, (ticks * 1000) / clock.clockRate);
-  }
-  return behind;
 }

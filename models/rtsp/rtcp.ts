@@ -19,12 +19,12 @@ export const SENDER_REPORT_BYTES = 28;
 
 /**
  * The sender report of a track at `now`: its SSRC, the NTP time of `now`, the RTP time of the
- * same instant (or of `behindMs` earlier, for a reader that starts with that much cached media:
- * its first picture then plays at `now`, not in the past), and the packets and octets sent.
+ * same instant, and the packets and octets sent. Every reader gets the same mapping, a late one
+ * too: it plays its cached media behind the live edge (rtsp_late_start.ts), and an NTP time that
+ * moved from one report to the next would shift its tracks' timestamps.
  *
  * @param clock the track's clock
  * @param now wall clock, ms
- * @param behindMs how far the reader's first packet is behind the live edge, ms
  * @returns a 28-byte RTCP SR, or null before the track has a mapping (no packet yet)
  * @example
  * ```ts
@@ -32,11 +32,10 @@ export const SENDER_REPORT_BYTES = 28;
  * if (sr) reader.send(sr);
  * ```
  */
-export function senderReport(clock: TrackClock, now: number, behindMs = 0): Uint8Array | null {
+export function senderReport(clock: TrackClock, now: number): Uint8Array | null {
   const wall = clock.wall;
   if (!wall) return null;
-  const at = now - behindMs;
-  const ts = (wall.ts + Math.round(((at - wall.at) * clock.clockRate) / 1000)) >>> 0;
+  const ts = (wall.ts + Math.round(((now - wall.at) * clock.clockRate) / 1000)) >>> 0;
   const sr = new Uint8Array(SENDER_REPORT_BYTES);
   const view = new DataView(sr.buffer);
   sr[0] = 0x80; // version 2, no padding, no report blocks
