@@ -30,7 +30,7 @@ import {
   storedOnvifInfo,
 } from "../../models/onvif/stored_info.ts";
 import type { NeighbourLookup } from "../../models/net/neighbours.ts";
-import { ConflictError, ValidationError } from "../../models/errors.ts";
+import { ConflictError } from "../../models/errors.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { adoptDiscoveredDevice, type DiscoveredDevice } from "../onvif/discovery.ts";
 import type { OnvifWatch } from "../onvif/move_watch.ts";
