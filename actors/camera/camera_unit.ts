@@ -9,8 +9,9 @@ import { type Camera as CameraRow, getSealedPassword } from "../../models/store/
 import { withCredentials } from "../../models/media/rtsp_url.ts";
 import { cameraSources } from "../../models/media/hub_plan.ts";
 import { analysisSource } from "../../models/media/analysis_source.ts";
+import { onCameraHost } from "../../models/media/camera_stream_url.ts";
 import { fromCallback } from "xstate";
-import type { Logger } from "../../models/log.ts";
+import { createLogger, type Logger } from "../../models/log.ts";
 import { type DetectionRow, DETECTIONS } from "../../models/store/detections.ts";
 import { type EventRow, EVENTS } from "../../models/store/events.ts";
 import { BatchWriter } from "../store/writer.ts";
@@ -112,14 +113,26 @@ export async function registerSources(
   const credentials = { username: row.username, password };
   const url = withCredentials(row.sourceUrl, credentials);
   const sources = cameraSources(url, row.onvif, credentials, row.transport);
+  // The camera's credentials go only to its own host, whatever a stored row says (SECURITY.md).
+  const host = new URL(row.sourceUrl).hostname;
+  const trusted = (field: string, stored: string) => {
+    if (onCameraHost(stored, host)) return true;
+    createLogger("camera").warn(`${field} is not on the camera's host: not used`, {
+      camera: row.id,
+      host,
+    });
+    return false;
+  };
   // A camera added by URL may name the stream to record (its main stream beside a sub-stream).
-  if (sources.main === undefined && row.recordUrl) {
+  if (sources.main === undefined && row.recordUrl && trusted("recordUrl", row.recordUrl)) {
     sources.main = withCredentials(row.recordUrl, credentials);
   }
   // Analysis decodes the `sub` stream: the configured analysisUrl, else the ONVIF analysis
   // profile (cameraSources), else the camera's own stream (the hub aliases it, one puller).
   const analysis = analysisSource(row);
-  if (analysis.from === "analysisUrl") sources.sub = withCredentials(analysis.url, credentials);
+  if (analysis.from === "analysisUrl" && trusted("analysisUrl", analysis.url)) {
+    sources.sub = withCredentials(analysis.url, credentials);
+  }
   hub.setCamera(row.id, sources);
   return url;
 }

@@ -42,6 +42,49 @@ export function cameraStreamUrl(field: CameraStreamField, raw: string, cameraHos
 }
 
 /**
+ * Whether a stored URL is on the camera's host: the one check before the camera's credentials
+ * are added to it (rows stored before the rule, or changed by two requests at once, are not
+ * trusted to have passed {@link cameraStreamUrl}).
+ *
+ * @param url a stored stream URL
+ * @param cameraHost the camera's host
+ * @returns true when the URL parses and names that host
+ * @example
+ * ```ts
+ * onCameraHost("rtsp://10.0.0.5/sub", "10.0.0.5"); // true
+ * ```
+ */
+export function onCameraHost(url: string, cameraHost: string): boolean {
+  try {
+    return comparableHost(new URL(url).hostname) === comparableHost(cameraHost);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The same stream URL on the camera's new host (an ONVIF camera that moved: the same device,
+ * checked by the move): port, path and query kept.
+ *
+ * @param url the stored URL
+ * @param host the new host
+ * @returns the URL on the new host, or undefined when it does not parse
+ * @example
+ * ```ts
+ * movedToHost("rtsp://10.0.0.5:8554/sub", "10.0.0.9"); // "rtsp://10.0.0.9:8554/sub"
+ * ```
+ */
+export function movedToHost(url: string, host: string): string | undefined {
+  try {
+    const moved = new URL(url);
+    moved.hostname = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    return moved.href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A host as URLs and ONVIF addresses may spell it: rtsp: URLs keep a name's case, and an IPv6
  * address comes with or without brackets.
  */

@@ -263,18 +263,23 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
  *
  * @param sql database
  * @param id camera id
- * @param source the new bare source URL and ONVIF info
+ * @param source the new bare source URL and ONVIF info, and the analysis URL moved with it
+ *   (undefined: kept as stored)
  * @returns the updated camera
  * @throws {NotFoundError}
  */
 export async function updateOnvifSource(
   sql: postgres.Sql,
   id: string,
-  source: { sourceUrl: string; onvif: unknown },
+  source: { sourceUrl: string; onvif: unknown; analysisUrl?: string | null },
 ): Promise<Camera> {
+  const analysis = source.analysisUrl === undefined
+    ? sql`analysis_url`
+    : sql`${source.analysisUrl}`;
   const [row] = await sql<CameraRow[]>`
     update cameras set source_url = ${source.sourceUrl},
                        onvif = ${sql.json(source.onvif as postgres.JSONValue)},
+                       analysis_url = ${analysis},
                        suspected_move = null,
                        updated_at = now()
     where id = ${id} returning *`;

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../support/databases.ts";
 import { startTestApp } from "../support/app.ts";
+import { registerSources } from "../../actors/camera/camera_unit.ts";
+import { getCamera } from "../../models/store/cameras.ts";
 
 Deno.test("an analysisUrl on another host than the camera is refused and stores nothing", async (t) => {
   const db = await openTestDatabase("embedded");
@@ -124,6 +126,32 @@ Deno.test("a recordUrl on another host than the camera is refused and stores not
       assert.equal(cleared.status, 200, "moved with the record URL cleared");
       assert.equal((await cleared.json()).recordUrl, null);
     });
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
+
+Deno.test("a recordUrl or analysisUrl stored on another host is never sent the camera's password", async () => {
+  const db = await openTestDatabase("embedded");
+  const app = await startTestApp(db);
+  try {
+    const made = await app.call("POST", "/api/cameras", {
+      body: { name: "gate", rtspUrl: "rtsp://admin:secret@192.0.2.10:554/main" },
+    });
+    const id = (await made.json()).id as string;
+    // As rows written before the rule (any host was accepted), or by two changes at once.
+    await db.sql`update cameras set record_url = 'rtsp://198.51.100.7:554/hd',
+                                    analysis_url = 'rtsp://198.51.100.7:554/sub' where id = ${id}`;
+    let sources: Record<string, string | undefined> = {};
+    const hub = { setCamera: (_: string, s: Record<string, string | undefined>) => (sources = s) };
+    await registerSources(
+      { db: app.db, secrets: app.secrets, hub } as unknown as Parameters<typeof registerSources>[0],
+      await getCamera(db.sql, id),
+    );
+    const sent = Object.values(sources).filter((url) => url?.includes("198.51.100.7"));
+    assert.deepEqual(sent, [], "nothing on the other host is registered with the credentials");
+    assert.equal(sources.main, undefined, "recording falls back to the camera's own stream");
   } finally {
     await app.close();
     await db.close();
