@@ -244,10 +244,6 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
       const update = tracker.update(kept, frame.ts);
       deps.stats.tracks = update.tracks.length;
       tracked = update.tracks.map((t) => t.box);
-      settled = sceneSettled(
-        update.tracks,
-        settings.zones.some((z) => z.loiterSeconds !== undefined),
-      );
       seen = update.tracks.filter((t) => t.misses === 0 && t.confirmed).map((t) => ({
         box: normalizeBox(t.box, frame.width, frame.height),
         label: t.label,
@@ -271,6 +267,7 @@ export function createAnalysisLogic(deps: AnalysisDeps) {
         engine.frame({ now: frame.ts, width: frame.width, height: frame.height, ...update }),
         frame,
       );
+      settled = sceneSettled(update.tracks, engine.waitsOnRun());
     };
 
     /** Set when a frame failed; the loop pauses before the next, so a broken model cannot spin. */

@@ -149,6 +149,35 @@ export interface EventEngine {
   closeAll(now: number): EventAction[];
   /** Keys of the events open now. */
   openKeys(): string[];
+  /** Whether a rule waits on the next run (see {@link eventsWaitOnRun}). */
+  waitsOnRun(): boolean;
+}
+
+/**
+ * Whether a rule decides something only at a later detector run: a zone leave being confirmed
+ * (the foot point outside, `leaveAfterMs` not yet over), a loitering timer still running, or a
+ * crossing waiting for its track's confirmation. A settled scene (settled_scene.ts) must not slow
+ * the keep-alive while one does, or the event would close or open up to an idle period late.
+ *
+ * @param state the reducer's state
+ * @returns true while some rule waits on a run
+ * @example
+ * ```ts
+ * eventsWaitOnRun(initialEventState({ zones: [], lines: [], leaveAfterMs: 1500 })); // false
+ * ```
+ */
+export function eventsWaitOnRun(state: EventState): boolean {
+  const loiters = new Set(
+    state.config.zones.filter((z) => z.loiterSeconds !== undefined).map((z) => z.name),
+  );
+  for (const memory of state.tracks.values()) {
+    if (memory.pending.length > 0) return true;
+    for (const [zone, visit] of memory.visits) {
+      if (visit.outsideSince !== undefined) return true;
+      if (loiters.has(zone) && !memory.loitered.has(zone)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -178,6 +207,7 @@ export function createEventEngine(config: EventConfig): EventEngine {
     configure: (next, now) => step({ type: "configure", now, config: next }),
     closeAll: (now) => step({ type: "close-all", now }),
     openKeys: () => [...state.open.keys()],
+    waitsOnRun: () => eventsWaitOnRun(state),
   };
 }
 

@@ -221,11 +221,11 @@ export interface MotionGate {
    * Decides whether to run the detector on this frame. A "run" decision makes this frame the new
    * reference, so call it only for frames that will really be detected when it says so.
    *
-   * @param frame the frame
+   * @param frame the camera's latest frame (rgb24)
    * @param now its time, ms
-   * @param idle the scene is settled (settled_scene.ts): the idle keep-alive rate applies
+   * @param settled the scene is settled (settled_scene.ts): the idle keep-alive rate applies
    */
-  check(frame: Frame, now: number, idle?: boolean): GateDecision;
+  check(frame: Frame, now: number, settled?: boolean): GateDecision;
   /** Counters for the skip ratio. */
   stats(): GateStats;
 }
@@ -286,7 +286,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
   };
 
   return {
-    check(frame, now, idle = false) {
+    check(frame, now, settled = false) {
       checked++;
       const gray = downscaleGray(frame, width, height);
       const size = `${frame.width}x${frame.height}`;
@@ -303,7 +303,7 @@ export function createMotionGate(options: MotionGateOptions): MotionGate {
         );
         return decide("motion", score, gray, size, now, cells);
       }
-      if (now - lastRun >= (idle ? idleKeepAliveMs : keepAliveMs)) {
+      if (now - lastRun >= (settled ? idleKeepAliveMs : keepAliveMs)) {
         return decide("keepalive", score, gray, size, now);
       }
       return decide("skip", score, gray, size, now);

@@ -175,13 +175,15 @@ const RULES = {
     description: "Share of the unmasked frame that must change to run the detector; 0: always",
   }),
   keepAliveFps: bounded(LIMITS.keepAliveFps).meta({
-    description: "The detector runs at least this often without motion (at most fps); 0: never",
+    description: "The detector runs at least this often without motion while the scene is not " +
+      "settled (see idleKeepAliveFps; at most fps); 0: never",
   }),
   idleKeepAliveFps: bounded(LIMITS.idleKeepAliveFps).meta({
     description: "The keep-alive rate on a settled scene: nothing tracked, or every tracked " +
-      "object confirmed, seen in the last run and not in a loitering zone (a parked car). At " +
-      "most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the " +
-      "detector at once",
+      "object confirmed and seen in the last run, with no event rule waiting on a run (a zone " +
+      "leave, a loitering timer). Default 0.2; a value above keepAliveFps acts as keepAliveFps. " +
+      "Motion over minMotion still runs the detector at once; a smaller change waits for a " +
+      "keep-alive",
   }),
   motionCrops: z.boolean({ error: "must be true or false" }).meta({
     description: "Run the detector on crops around motion and tracked objects instead of the " +
@@ -290,15 +292,6 @@ export const AnalyticsSettingsInput = z.strictObject({
       code: "custom",
       path: ["rules", "keepAliveFps"],
       message: `must be a number from 0 to ${fps} (the fps): current value is ${keepAlive}`,
-    });
-  }
-  const idle = settings.rules?.idleKeepAliveFps;
-  const busy = Math.min(keepAlive ?? 1, fps);
-  if (idle !== undefined && idle > busy) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["rules", "idleKeepAliveFps"],
-      message: `must be a number from 0 to ${busy} (the keepAliveFps): current value is ${idle}`,
     });
   }
 }).meta({

@@ -6656,9 +6656,9 @@ export interface components {
       motionThreshold: number;
       /** @description Share of the unmasked frame that must change to run the detector; 0: always */
       minMotion: number;
-      /** @description The detector runs at least this often without motion (at most fps); 0: never */
+      /** @description The detector runs at least this often without motion while the scene is not settled (see idleKeepAliveFps; at most fps); 0: never */
       keepAliveFps: number;
-      /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed, seen in the last run and not in a loitering zone (a parked car). At most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the detector at once */
+      /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed and seen in the last run, with no event rule waiting on a run (a zone leave, a loitering timer). Default 0.2; a value above keepAliveFps acts as keepAliveFps. Motion over minMotion still runs the detector at once; a smaller change waits for a keep-alive */
       idleKeepAliveFps: number;
       /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
       motionCrops: boolean;
@@ -6740,9 +6740,9 @@ export interface components {
         motionThreshold?: number;
         /** @description Share of the unmasked frame that must change to run the detector; 0: always */
         minMotion?: number;
-        /** @description The detector runs at least this often without motion (at most fps); 0: never */
+        /** @description The detector runs at least this often without motion while the scene is not settled (see idleKeepAliveFps; at most fps); 0: never */
         keepAliveFps?: number;
-        /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed, seen in the last run and not in a loitering zone (a parked car). At most keepAliveFps; default 0.2, or keepAliveFps when lower. Motion still runs the detector at once */
+        /** @description The keep-alive rate on a settled scene: nothing tracked, or every tracked object confirmed and seen in the last run, with no event rule waiting on a run (a zone leave, a loitering timer). Default 0.2; a value above keepAliveFps acts as keepAliveFps. Motion over minMotion still runs the detector at once; a smaller change waits for a keep-alive */
         idleKeepAliveFps?: number;
         /** @description Run the detector on crops around motion and tracked objects instead of the whole frame (full frames on keep-alive, on motion over half the picture, and every 3 s while anything is tracked); false: always the whole frame */
         motionCrops?: boolean;

@@ -85,11 +85,11 @@ Deno.test("the motion gate skips identical frames except at the keep-alive rate"
   assert.deepEqual(gate.stats(), { checked: 50, run: 10, skipped: 40, skipRatio: 0.8 });
 });
 
-Deno.test("an idle camera's motion gate keeps alive at the idle rate, a busy one at the keep-alive rate", () => {
+Deno.test("a settled scene's motion gate keeps alive at the idle rate, an unsettled one at the keep-alive rate", () => {
   const gate = createMotionGate({ ...GATE, idleKeepAliveFps: 0.2 });
   const frame = stillFrame();
   const runs: number[] = [];
-  // Idle for 12 s, then busy (a track or an open event) until 16 s, then idle again.
+  // Settled for 12 s, then not (a track waiting on a run) until 16 s, then settled again.
   for (let t = 0; t < 24_000; t += 200) {
     if (gate.check(frame, t, t < 12_000 || t >= 16_000).runDetector) runs.push(t);
   }
@@ -105,7 +105,7 @@ Deno.test("the idle keep-alive never runs faster than the keep-alive", () => {
   assert.deepEqual(runs, [0, 2000, 4000]);
 });
 
-Deno.test("an idle camera's motion gate still runs the detector at once on motion", () => {
+Deno.test("a settled scene's motion gate still runs the detector at once on motion", () => {
   const gate = createMotionGate({ ...GATE, idleKeepAliveFps: 0.2 });
   const still = stillFrame();
   assert.equal(gate.check(still, 0, true).reason, "keepalive");

@@ -3,16 +3,11 @@ import { sceneSettled } from "../../../models/analytics/settled_scene.ts";
 
 Deno.test("a scene is settled when nothing is tracked, or every track is confirmed and was just seen", () => {
   assert.equal(sceneSettled([], false), true);
-  assert.equal(
-    sceneSettled([], true),
-    true,
-    "a loitering zone with nobody in view waits for nothing",
-  );
   const parked = { confirmed: true, misses: 0 };
   assert.equal(sceneSettled([parked, parked], false), true);
 });
 
-Deno.test("a scene is not settled while a track waits on the next run", async (t) => {
+Deno.test("a scene is not settled while a track or an event rule waits on the next run", async (t) => {
   const parked = { confirmed: true, misses: 0 };
   const cases: [string, { confirmed: boolean; misses: number }][] = [
     ["a track not confirmed yet (its event opens on hits)", { confirmed: false, misses: 0 }],
@@ -21,10 +16,7 @@ Deno.test("a scene is not settled while a track waits on the next run", async (t
   for (const [name, track] of cases) {
     await t.step(name, () => assert.equal(sceneSettled([parked, track], false), false));
   }
-  await t.step(
-    "anything tracked on a camera with a loitering zone (its timer is read at runs)",
-    () => {
-      assert.equal(sceneSettled([parked], true), false);
-    },
-  );
+  await t.step("an event rule waiting on a run (a zone leave, a loitering timer)", () => {
+    assert.equal(sceneSettled([parked], true), false);
+  });
 });
