@@ -30,7 +30,7 @@ import {
   storedOnvifInfo,
 } from "../../models/onvif/stored_info.ts";
 import type { NeighbourLookup } from "../../models/net/neighbours.ts";
-import { ConflictError } from "../../models/errors.ts";
+import { ConflictError, NotFoundError } from "../../models/errors.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { adoptDiscoveredDevice, type DiscoveredDevice } from "../onvif/discovery.ts";
 import type { OnvifWatch } from "../onvif/move_watch.ts";
@@ -259,33 +259,35 @@ export class CameraService {
       : await this.#storedSource(patch.rtspUrl);
     // The record and analysis URLs must be on the camera's host: the new source's, else the
     // stored one's. A source moved to another host takes them along or clears them, never leaves
-    // one pointing at the old host (the camera's credentials go to it).
-    const moving = source !== undefined &&
-      (patch.analysisUrl === undefined || patch.recordUrl === undefined);
-    const stored = typeof patch.analysisUrl === "string" || typeof patch.recordUrl === "string" ||
-        moving
-      ? await getCamera(this.#db.sql, id)
-      : undefined;
-    const host = new URL(source?.url ?? stored?.sourceUrl ?? "rtsp://unused").hostname;
-    const streamUrl = (field: CameraStreamField, given: string | null | undefined) => {
-      if (typeof given === "string") return cameraStreamUrl(field, given, host);
-      const kept = given === undefined && source ? stored?.[field] : undefined;
-      if (kept) cameraStreamUrl(field, kept, host);
-      return given;
-    };
-    const changes: CameraChanges = {
-      name: patch.name,
-      transport: patch.transport,
-      pinBox: patch.box,
-      recordUrl: streamUrl("recordUrl", patch.recordUrl),
-      analysisUrl: streamUrl("analysisUrl", patch.analysisUrl),
-    };
-    if (source) {
-      changes.sourceUrl = source.url;
-      changes.username = source.username ?? null;
-      changes.passwordSealed = source.sealed ?? null;
-    }
-    const camera = await updateCamera(this.#db.sql, id, changes);
+    // one pointing at the old host (the camera's credentials go to it). Checked and written in
+    // one transaction on the locked row, so two changes at once cannot pass the check apart.
+    const camera = await this.#db.sql.begin(async (tx) => {
+      const [locked] = await tx<
+        { id: string }[]
+      >`select id from cameras where id = ${id} for update`;
+      if (!locked) throw new NotFoundError(`camera ${id}`);
+      const stored = await getCamera(tx, id);
+      const host = new URL(source?.url ?? stored.sourceUrl).hostname;
+      const streamUrl = (field: CameraStreamField, given: string | null | undefined) => {
+        if (typeof given === "string") return cameraStreamUrl(field, given, host);
+        const kept = given === undefined && source ? stored[field] : undefined;
+        if (kept) cameraStreamUrl(field, kept, host);
+        return given;
+      };
+      const changes: CameraChanges = {
+        name: patch.name,
+        transport: patch.transport,
+        pinBox: patch.box,
+        recordUrl: streamUrl("recordUrl", patch.recordUrl),
+        analysisUrl: streamUrl("analysisUrl", patch.analysisUrl),
+      };
+      if (source) {
+        changes.sourceUrl = source.url;
+        changes.username = source.username ?? null;
+        changes.passwordSealed = source.sealed ?? null;
+      }
+      return await updateCamera(tx, id, changes);
+    });
     await this.#fleet.update(camera);
     return camera;
   }

@@ -171,7 +171,10 @@ export async function allCameras(sql: postgres.Sql): Promise<Camera[]> {
  *
  * @throws {NotFoundError}
  */
-export async function getCamera(sql: postgres.Sql, id: string): Promise<Camera> {
+export async function getCamera(
+  sql: postgres.Sql | postgres.TransactionSql,
+  id: string,
+): Promise<Camera> {
   const [row] = await sql<CameraRow[]>`select * from cameras where id = ${id}`;
   if (!row) throw new NotFoundError(`camera ${id}`);
   return toCamera(row);
@@ -199,7 +202,7 @@ export async function getSealedPassword(
  * @throws {UnknownBoxError} when `pinBox` names no registered box
  */
 export async function updateCamera(
-  sql: postgres.Sql,
+  sql: postgres.Sql | postgres.TransactionSql,
   id: string,
   changes: CameraChanges,
 ): Promise<Camera> {

@@ -157,3 +157,41 @@ Deno.test("a recordUrl or analysisUrl stored on another host is never sent the c
     await db.close();
   }
 });
+
+Deno.test("two changes at once never leave a recordUrl on another host than rtspUrl", async () => {
+  const db = await openTestDatabase("embedded");
+  const app = await startTestApp(db);
+  const old = "rtsp://admin:secret@192.0.2.10:554/main";
+  try {
+    const made = await app.call("POST", "/api/cameras", { body: { name: "yard", rtspUrl: old } });
+    const id = (await made.json()).id as string;
+    for (let i = 0; i < 10; i++) {
+      const reset = await app.call("PATCH", `/api/cameras/${id}`, {
+        body: { rtspUrl: old, recordUrl: null },
+      });
+      assert.equal(reset.status, 200);
+      await reset.body?.cancel();
+      // One request names a stream on the old host while the other moves the camera.
+      const replies = await Promise.all([
+        app.call("PATCH", `/api/cameras/${id}`, {
+          body: { recordUrl: "rtsp://192.0.2.10:554/hd" },
+        }),
+        app.call("PATCH", `/api/cameras/${id}`, {
+          body: { rtspUrl: "rtsp://admin:new-secret@192.0.2.21:554/main" },
+        }),
+      ]);
+      for (const reply of replies) await reply.body?.cancel();
+      const [row] = await db.sql`select source_url, record_url from cameras where id = ${id}`;
+      if (row?.record_url) {
+        assert.equal(
+          new URL(row.record_url).hostname,
+          new URL(row.source_url).hostname,
+          `attempt ${i}: ${replies.map((r) => r.status)} ${row.source_url} ${row.record_url}`,
+        );
+      }
+    }
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
