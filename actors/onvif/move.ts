@@ -30,7 +30,6 @@ import {
   urlAddress,
 } from "../../models/onvif/move_checks.ts";
 import { OnvifError } from "../../models/onvif/onvif_error.ts";
-import { movedToHost } from "../../models/media/camera_stream_url.ts";
 import { type NeighbourLookup, resolveNeighbour } from "../../models/net/neighbours.ts";
 import { ConflictError } from "../../models/errors.ts";
 import { createLogger } from "../../models/log.ts";
@@ -160,15 +159,9 @@ async function follow(
   stored: StoredOnvifIdentity,
   info: OnvifCameraInfo,
 ): Promise<Camera> {
-  const sourceUrl = onvifSourceUrl(info);
   const updated = await updateOnvifSource(deps.db.sql, camera.id, {
-    sourceUrl,
+    sourceUrl: onvifSourceUrl(info),
     onvif: storedOnvifInfo(info),
-    // A configured analysis stream is the same device's: it moves with it, never stays behind
-    // with the camera's credentials going to the old address.
-    analysisUrl: camera.analysisUrl === undefined
-      ? undefined
-      : movedToHost(camera.analysisUrl, new URL(sourceUrl).hostname) ?? null,
   });
   await deps.fleet.update(updated);
   log.info("camera moved; source refreshed", {

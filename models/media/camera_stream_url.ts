@@ -78,7 +78,8 @@ export function movedToHost(url: string, host: string): string | undefined {
   try {
     const moved = new URL(url);
     moved.hostname = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-    return moved.href;
+    // The setter ignores a host it cannot take: never hand back the URL on its old host.
+    return onCameraHost(moved.href, host) ? moved.href : undefined;
   } catch {
     return undefined;
   }

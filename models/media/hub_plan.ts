@@ -10,6 +10,7 @@
  * @module
  */
 
+import { onCameraHost } from "./camera_stream_url.ts";
 import { validPath } from "../rtsp/url.ts";
 import { validateSourceUrl, withCredentials } from "./rtsp_url.ts";
 import type { RtspTransport } from "./ffmpeg_args.ts";
@@ -111,7 +112,8 @@ export function planStreams(
  * @param onvif the stored `onvif` column (untyped JSON), if any
  * @param credentials the camera's user name and password
  * @param transport how the camera is pulled
- * @returns the sources; ONVIF URIs that are not valid RTSP URLs are left out
+ * @returns the sources; ONVIF URIs that are not valid RTSP URLs, or not on the camera's host,
+ *   are left out
  * @example
  * ```ts
  * cameraSources("rtsp://u:p@cam/sub", { recordingProfile: { streamUri: "rtsp://cam/main" } },
@@ -124,9 +126,13 @@ export function cameraSources(
   credentials: { username?: string | null; password?: string | null },
   transport?: RtspTransport,
 ): CameraSources {
+  const host = new URL(sourceUrl).hostname;
   const uri = (profile: string) => {
     const p = (onvif as Record<string, { streamUri?: unknown } | undefined> | null)?.[profile];
     if (typeof p?.streamUri !== "string") return undefined;
+    // The camera's credentials go only to its own host (onboarding rewrites a profile's host to
+    // the address that answered; a stored row is not trusted to have been).
+    if (!onCameraHost(p.streamUri, host)) return undefined;
     try {
       validateSourceUrl(p.streamUri, { field: "streamUri" });
       return withCredentials(p.streamUri, credentials);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { movedToHost } from "../media/camera_stream_url.ts";
 import type postgres from "postgres";
 import { ConflictError, NotFoundError, UnknownBoxError } from "../errors.ts";
 import type { SuspectedMove } from "../onvif/move_checks.ts";
@@ -262,32 +263,38 @@ export async function deleteCamera(sql: postgres.Sql, id: string): Promise<void>
 
 /**
  * Replaces a camera's source URL and its ONVIF info (after re-onboarding at a new address) and
- * clears any suspected move; the credentials stay as they are.
+ * clears any suspected move; the credentials stay as they are. A configured analysis URL is the
+ * same device's stream: it moves to the new host with it (read and written on the locked row, so
+ * a change made while the move was being checked is moved, not undone), never stays behind with
+ * the camera's credentials going to the old address.
  *
  * @param sql database
  * @param id camera id
- * @param source the new bare source URL and ONVIF info, and the analysis URL moved with it
- *   (undefined: kept as stored)
+ * @param source the new bare source URL and ONVIF info
  * @returns the updated camera
  * @throws {NotFoundError}
  */
 export async function updateOnvifSource(
   sql: postgres.Sql,
   id: string,
-  source: { sourceUrl: string; onvif: unknown; analysisUrl?: string | null },
+  source: { sourceUrl: string; onvif: unknown },
 ): Promise<Camera> {
-  const analysis = source.analysisUrl === undefined
-    ? sql`analysis_url`
-    : sql`${source.analysisUrl}`;
-  const [row] = await sql<CameraRow[]>`
-    update cameras set source_url = ${source.sourceUrl},
-                       onvif = ${sql.json(source.onvif as postgres.JSONValue)},
-                       analysis_url = ${analysis},
-                       suspected_move = null,
-                       updated_at = now()
-    where id = ${id} returning *`;
-  if (!row) throw new NotFoundError(`camera ${id}`);
-  return toCamera(row);
+  return await sql.begin(async (tx) => {
+    const [stored] = await tx<{ analysis_url: string | null }[]>`
+      select analysis_url from cameras where id = ${id} for update`;
+    if (!stored) throw new NotFoundError(`camera ${id}`);
+    const analysis = stored.analysis_url === null
+      ? null
+      : movedToHost(stored.analysis_url, new URL(source.sourceUrl).hostname) ?? null;
+    const [row] = await tx<CameraRow[]>`
+      update cameras set source_url = ${source.sourceUrl},
+                         onvif = ${tx.json(source.onvif as postgres.JSONValue)},
+                         analysis_url = ${analysis},
+                         suspected_move = null,
+                         updated_at = now()
+      where id = ${id} returning *`;
+    return toCamera(row!);
+  });
 }
 
 /**

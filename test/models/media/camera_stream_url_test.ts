@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { cameraStreamUrl } from "../../../models/media/camera_stream_url.ts";
+import {
+  cameraStreamUrl,
+  movedToHost,
+  onCameraHost,
+} from "../../../models/media/camera_stream_url.ts";
 import { ValidationError } from "../../../models/errors.ts";
 
 for (const field of ["analysisUrl", "recordUrl"] as const) {
@@ -30,3 +34,23 @@ for (const field of ["analysisUrl", "recordUrl"] as const) {
     }
   });
 }
+
+Deno.test("onCameraHost() compares hosts as URLs and ONVIF addresses spell them", () => {
+  assert.equal(onCameraHost("rtsp://CAM.local:554/sub", "cam.local"), true);
+  assert.equal(onCameraHost("rtsp://[FE80::1]/sub", "fe80::1"), true);
+  assert.equal(onCameraHost("rtsp://[fe80::1]/sub", "[fe80::1]"), true);
+  assert.equal(onCameraHost("rtsp://10.0.0.6/sub", "10.0.0.5"), false);
+  assert.equal(onCameraHost("rtsp:sub", "10.0.0.5"), false, "an opaque URL has no host");
+  assert.equal(onCameraHost("not a url", "10.0.0.5"), false);
+});
+
+Deno.test("movedToHost() keeps port, path and query, and never returns the old host", () => {
+  assert.equal(
+    movedToHost("rtsp://10.0.0.5:8554/sub?x=1", "10.0.0.9"),
+    "rtsp://10.0.0.9:8554/sub?x=1",
+  );
+  assert.equal(movedToHost("rtsp://10.0.0.5/sub", "fe80::2"), "rtsp://[fe80::2]/sub");
+  assert.equal(movedToHost("rtsp://10.0.0.5/sub", "[fe80::2]"), "rtsp://[fe80::2]/sub");
+  assert.equal(movedToHost("rtsp://10.0.0.5:8554/sub", "evil host"), undefined);
+  assert.equal(movedToHost("not a url", "10.0.0.9"), undefined);
+});

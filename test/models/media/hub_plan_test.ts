@@ -70,3 +70,15 @@ Deno.test("cameraSources() takes main and sub from the stored ONVIF profiles, wi
     "a URI that is not RTSP is ignored",
   );
 });
+
+Deno.test("cameraSources() leaves out a stored ONVIF profile on another host than the camera", () => {
+  const onvif = {
+    recordingProfile: { streamUri: "rtsp://198.51.100.7:554/hd" },
+    analysisProfile: { streamUri: "rtsp://198.51.100.7:554/sub" },
+  };
+  const sources = cameraSources("rtsp://u:p@10.0.0.5:554/sub", onvif, {
+    username: "u",
+    password: "p",
+  });
+  assert.deepEqual(sources, { default: "rtsp://u:p@10.0.0.5:554/sub", transport: undefined });
+});
