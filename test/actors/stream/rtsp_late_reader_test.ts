@@ -98,6 +98,28 @@ Deno.test("stream: a late reader is paced when the publisher's report maps its m
   }
 });
 
+Deno.test("stream: one live packet with a timestamp jump does not release a late reader's held cache", () => {
+  const stream = new Stream("/cam", H264_SDP, 1 << 20);
+  stream.publish({ close() {} }, H264_SDP);
+  const start = Date.now() - 2000;
+  for (let i = 0; i < 50; i++) {
+    stream.forward(0, false, picture(i, i * 3600, i === 0), start + i * 40);
+    // The publisher's report: a true mapping.
+    if (i === 0) stream.forward(0, true, publisherReport(0), start);
+  }
+  const late = reader(false);
+  stream.attach(late.reader, Date.now());
+  try {
+    const before = late.rtp();
+    // The camera's clock steps 20 s forward.
+    stream.forward(0, false, picture(50, 50 * 3600 + 20 * 90_000, false), Date.now());
+    assert.ok(late.rtp() - before <= 2, `${late.rtp() - before} of 51 released by the jump`);
+  } finally {
+    stream.detach(late.reader);
+    stream.unpublish();
+  }
+});
+
 Deno.test("stream: a late reader 10 s behind with more than 8192 cached packets is still paced", () => {
   const stream = new Stream("/cam", H264_SDP, 4 << 20);
   stream.publish({ close() {} }, H264_SDP);
