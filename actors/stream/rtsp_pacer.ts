@@ -1,8 +1,9 @@
 /**
  * Packets held until due and sent in arrival order: a path's catch-up pacing of a publisher's
  * buffered start (`catchUpDue` in models/rtsp/rtp.ts), and a late reader's own pacing of its
- * keyframe burst (rtsp_late_start.ts). The queue is bounded (packets and bytes) so a stream
- * that pacing cannot keep up with goes out at once rather than piling up in memory.
+ * keyframe burst (rtsp_late_start.ts). The queue is bounded (packets and bytes): past the bound
+ * a path's pacer sends everything held at once rather than piling it up in memory; a late reader's
+ * pacer gives up instead (its `full` callback), so its queue is never flooded.
  *
  * @module
  */
@@ -23,14 +24,34 @@ export interface PacedPacket {
   due: number;
 }
 
-/** The held packets of one path and the timer that sends them. */
+/** How much a pacer may hold, and what happens beyond. */
+export interface PacerBound {
+  /** Most packets held. */
+  packets: number;
+  /** Most bytes held. */
+  bytes: number;
+  /**
+   * Called instead of holding a packet past the bound (the packet is not kept); without it,
+   * everything held goes out at once.
+   */
+  full?: () => void;
+}
+
+/** The held packets of one path (or one late reader) and the timer that sends them. */
 export class Pacer {
   #held: PacedPacket[] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** @param deliver sends one packet out (at its due time, or when the queue is flushed) */
-  constructor(readonly deliver: (track: number, frame: Uint8Array, now: number) => void) {}
+  /**
+   * @param deliver sends one packet out (at its due time, or when the queue is flushed)
+   * @param bound how much it may hold (default: {@linkcode PACED_MAX_PACKETS},
+   *   {@linkcode PACED_MAX_BYTES}, then everything goes out)
+   */
+  constructor(
+    readonly deliver: (track: number, frame: Uint8Array, now: number) => void,
+    readonly bound: PacerBound = { packets: PACED_MAX_PACKETS, bytes: PACED_MAX_BYTES },
+  ) {}
 
   /** The first held packet of a track, if any. */
   first(track: number): PacedPacket | undefined {
@@ -64,9 +85,14 @@ export class Pacer {
       this.deliver(packet.track, packet.frame, now);
       return;
     }
+    const { packets, bytes, full } = this.bound;
+    if (full && (this.#held.length >= packets || this.#bytes + packet.frame.length > bytes)) {
+      full();
+      return;
+    }
     this.#held.push(packet);
     this.#bytes += packet.frame.length;
-    if (this.#held.length > PACED_MAX_PACKETS || this.#bytes > PACED_MAX_BYTES) {
+    if (this.#held.length > packets || this.#bytes > bytes) {
       this.flush(Infinity);
       return;
     }

@@ -22,22 +22,22 @@ import {
   rtpPayload,
   rtpTimestamp,
   type TrackClock,
-  wallTime,
 } from "../../models/rtsp/rtp.ts";
 import { learnSenderReport, senderReport } from "../../models/rtsp/rtcp.ts";
 import { Pacer } from "./rtsp_pacer.ts";
-import { burstAge, LateStart } from "./rtsp_late_start.ts";
+import { LateStart } from "./rtsp_late_start.ts";
+import { burstAge } from "../../models/rtsp/late_start.ts";
+import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
 
 /** Sender reports go to a track's readers this often (RFC 3550 §6.2: at least 5 s apart). */
 export const SENDER_REPORT_INTERVAL_MS = 5000;
-import { INTERLEAVED_HEADER, INTERLEAVED_MAGIC } from "../../models/rtsp/interleaved.ts";
 
 /** Where a reader's packets go: a client's connection, or a path forwarded in process. */
 export interface ReaderConn {
   /** Queues interleaved frames; false (and closed) when the reader is too far behind. */
   send(bytes: Uint8Array): boolean;
   close(reason: CloseReason): void;
-  /** Largest queue allowed (a reader's start burst raises it). */
+  /** Largest queue allowed (a burst sent at once to an internal reader raises it). */
   queueLimit: number;
   readonly reason: CloseReason;
   /** Frames lost when it closed. */
@@ -95,6 +95,8 @@ interface Cached {
   track: number;
   /** The interleaved RTP frame, rewritten. */
   frame: Uint8Array;
+  /** When the relay received it (epoch ms): a late reader's schedule runs on it. */
+  at: number;
 }
 
 /**
@@ -225,19 +227,20 @@ export class Stream {
       const pair = reader.channels[i];
       if (sr && pair) reader.conn.send(frame(pair[1], sr));
     });
-    const clocks = this.#tracks.map((t) => t.clock);
+    const send = (f: Uint8Array) => this.#sendTo(reader, f);
+    const rates = this.#tracks.map((t) => t.clock.clockRate);
     const late = burst.length > 0 && !reader.internal
-      ? new LateStart((f) => this.#sendTo(reader, f), burstAge(clocks, burst, now), now)
+      ? new LateStart(send, burstAge(burst, now), rates, reader.conn.queueLimit, now)
       : undefined;
     this.readers.add(reader);
     let bytes = 0;
     for (const c of burst) {
       const pair = reader.channels[c.track];
       if (!pair) continue;
+      if (!this.readers.has(reader)) break; // dropped (it refused a packet): nothing more to queue
       const out = withChannel(c.frame, pair[0]);
-      const wall = wallTime(clocks[c.track]!, rtpTimestamp(c.frame.subarray(INTERLEAVED_HEADER)));
       if (late) {
-        late.offer(c.track, out, wall, now);
+        late.offer(c.track, out, c.at, now);
       } else {
         bytes += out.length;
         reader.conn.send(out);
@@ -246,6 +249,7 @@ export class Stream {
     // A burst sent at once drains at once; only what piles up after it counts as not reading.
     reader.conn.queueLimit += bytes;
     if (late && !late.done && this.readers.has(reader)) this.#late.set(reader, late);
+    else late?.discard();
   }
 
   /**
@@ -293,7 +297,7 @@ export class Stream {
       const sr = senderReport(t.clock, now);
       if (sr) this.#fanOut(track, true, frame(0, sr), now);
     }
-    if (this.#gopValid) this.#cache({ track, frame: out });
+    if (this.#gopValid) this.#cache({ track, frame: out, at: now });
     this.#fanOut(track, false, out, now);
   }
 
@@ -303,7 +307,6 @@ export class Stream {
    */
   #fanOut(track: number, rtcp: boolean, out: Uint8Array, now: number): void {
     let byChannel: Map<number, Uint8Array> | undefined;
-    let wall: number | null | undefined;
     for (const reader of this.readers) {
       const pair = reader.channels[track];
       if (!pair) continue;
@@ -318,8 +321,7 @@ export class Stream {
         this.#sendTo(reader, f);
         continue;
       }
-      wall ??= wallTime(this.#tracks[track]!.clock, rtpTimestamp(out.subarray(INTERLEAVED_HEADER)));
-      late.offer(track, f, wall, now);
+      late.offer(track, f, now, now);
       if (late.done) this.#late.delete(reader);
     }
   }
@@ -376,10 +378,9 @@ export class Stream {
   }
 
   /**
-   * The cached packets for a late reader, with their own timestamps. Restamping them one tick apart
-   * (to make the burst "the present") was tried and dropped: ffprobe then read a 25 fps stream as
-   * 50 fps (test/actors/stream/hub_test.ts), while GStreamer's late-reader recording passes
-   * without it (test/actors/stream/rtsp_interop_test.ts).
+   * The cached packets for a late reader, with their own timestamps (restamped one tick apart,
+   * ffprobe read a 25 fps stream as 50 fps: test/actors/stream/hub_test.ts); an external reader
+   * gets them paced (rtsp_late_start.ts).
    */
   #catchUpBurst(): Cached[] {
     return this.#gopValid ? [...this.#gop] : [];
@@ -392,6 +393,8 @@ export class Stream {
     this.#clearGop();
     this.#gopKeyTs = ts;
     this.#gopValid = true;
+    // A late reader whose catch-up gave up goes on live from here (rtsp_late_start.ts `gaveUp`).
+    for (const [reader, late] of this.#late) if (late.gaveUp) this.#late.delete(reader);
   }
 
   #cache(entry: Cached): void {

@@ -25,8 +25,8 @@ export const SLOW_CATCH_UP = 0.02;
 /**
  * When a late reader's packet is due, after the reader started.
  *
- * @param mediaMs how far the packet's media is after the reader's first packet, ms (wall-clock
- *   time of the packet minus that of the first one)
+ * @param mediaMs how far the packet's media is after the reader's first packet, ms
+ *   (`mediaOffset`)
  * @param behindMs how far the reader's first packet was behind the live edge when it started, ms
  * @returns ms after the start at which the packet goes out (never more than `mediaMs`, never less
  *   than `mediaMs − behindMs`: a reader is never ahead of the live edge)
@@ -55,4 +55,48 @@ export function lateStartDelay(mediaMs: number, behindMs: number): number {
  */
 export function caughtUp(mediaMs: number, behindMs: number): boolean {
   return lateStartDelay(mediaMs, behindMs) <= Math.max(0, mediaMs) - Math.max(0, behindMs);
+}
+
+/**
+ * How far a late reader's start burst is behind the live edge: since the relay received its
+ * oldest packet (the keyframe cache is in arrival order, every track's packets in it).
+ *
+ * @param burst the cached packets with when the relay received them (epoch ms)
+ * @param now wall clock, ms
+ * @returns ms (0 for an empty burst)
+ * @example
+ * ```ts
+ * burstAge([{ at: 1000 }, { at: 1040 }], 1900); // 900
+ * ```
+ */
+export function burstAge(burst: readonly { at: number }[], now: number): number {
+  let oldest = now;
+  for (const c of burst) oldest = Math.min(oldest, c.at);
+  return now - oldest;
+}
+
+/** Where a track's media starts for a late reader: its first packet's RTP time and offset. */
+export interface MediaOrigin {
+  /** RTP time of the track's first packet to the reader. */
+  ts: number;
+  /** How far that packet is after the reader's first one, ms (when the relay received them). */
+  ms: number;
+}
+
+/**
+ * How far a packet's media is after a late reader's first packet: its RTP time after its track's
+ * first one, that track's start aligned on when the relay received it. Never the publisher's
+ * clock mapping, which can put media ahead of its arrival (ffmpeg's by about a second).
+ *
+ * @param origin the track's start
+ * @param ts the packet's RTP time (within 2^31 ticks of the origin's: it wraps at 2^32)
+ * @param clockRate the track's clock rate, Hz
+ * @returns ms
+ * @example
+ * ```ts
+ * mediaOffset({ ts: 1000, ms: 40 }, 1000 + 90_000, 90_000); // 1040
+ * ```
+ */
+export function mediaOffset(origin: MediaOrigin, ts: number, clockRate: number): number {
+  return origin.ms + (((ts - origin.ts) | 0) * 1000) / clockRate;
 }

@@ -195,24 +195,6 @@ export function nextPosition(clock: TrackClock): { seq: number; ts: number } | n
   return clock.start;
 }
 
-/**
- * The wall-clock time of a rewritten timestamp on the track's mapping (its sender reports' one).
- *
- * @param clock the track's clock
- * @param ts a rewritten RTP timestamp (within 2^31 ticks of the mapping's)
- * @returns epoch ms, or null before the track has a mapping
- * @example
- * ```ts
- * const behindMs = Date.now() - wallTime(clock, rtpTimestamp(cached))!;
- * ```
- */
-export function wallTime(clock: TrackClock, ts: number): number | null {
-  const wall = clock.wall;
-  if (!wall) return null;
-  // RTP time wraps at 2^32: the difference modulo 2^32, as a signed 32-bit number.
-  return wall.at + (((ts - wall.ts) | 0) * 1000) / clock.clockRate;
-}
-
 /** Keeps the mapping on the least late packet (unless the publisher's report sets it). */
 function noteArrival(clock: TrackClock, ts: number, now: number): void {
   const wall = clock.wall;

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
+  burstAge,
   caughtUp,
   FAST_CATCH_UP_MS,
   lateStartDelay,
+  mediaOffset,
   SETTLE_MS,
   SLOW_CATCH_UP,
 } from "../../../models/rtsp/late_start.ts";
@@ -61,4 +63,18 @@ Deno.test("the jitter buffer model clamps stamps of a cached GOP sent at once (t
   // 25 fps, joined 0.3 s and 0.9 s after a keyframe: the relay's cache sent in one instant.
   assert.deepEqual(stampPictures(lateReader(0.3, 25, 5, () => 0)).clamped, 0);
   assert.ok(stampPictures(lateReader(0.9, 25, 5, () => 0)).clamped > 0);
+});
+
+Deno.test("burstAge(): since the relay received the burst's oldest packet, of any track", () => {
+  assert.equal(burstAge([], 5000), 0);
+  assert.equal(burstAge([{ at: 1000 }, { at: 1040 }], 1900), 900);
+  // An audio packet received before the keyframe's first packet counts.
+  assert.equal(burstAge([{ at: 1040 }, { at: 1000 }, { at: 1080 }], 3000), 2000);
+});
+
+Deno.test("mediaOffset(): RTP time after the track's first packet, from where that one arrived", () => {
+  assert.equal(mediaOffset({ ts: 1000, ms: 0 }, 1000 + 90_000, 90_000), 1000);
+  assert.equal(mediaOffset({ ts: 1000, ms: 40 }, 1000 + 4800, 48_000), 140);
+  // Across the 2^32 wrap.
+  assert.equal(mediaOffset({ ts: 0xffff_ff00, ms: 0 }, 0x0000_ff00, 65_536), 1000);
 });
