@@ -79,6 +79,8 @@ fi
 # current format (INT8_FORMAT in scripts/convert/quantize_centernet.ts).
 if [[ ! -s "$MODELS/centernet-int8.onnx" || "$MODELS/centernet.onnx" -nt "$MODELS/centernet-int8.onnx" ||
   "$(cat "$MODELS/centernet-int8.format" 2>/dev/null)" != "qdq-u8s8-p9999" ]]; then
+  # A stale int8 model must not outlive a failed run next to a newer fp32 one.
+  rm -f "$MODELS/centernet-int8.onnx" "$MODELS/centernet-int8.format"
   (cd "$ROOT" && deno run -A scripts/convert/quantize_centernet.ts --model "$MODELS/centernet.onnx" \
     --media "$MEDIA" --out "$MODELS/centernet-int8.onnx" >/dev/null)
   echo "fetch_assets: $MODELS/centernet-int8.onnx"
