@@ -10,7 +10,6 @@
  */
 import { redact } from "../../models/log.ts";
 import {
-  childTunables,
   findPerl,
   findSetpriv,
   inOwnProcessGroup,
@@ -88,8 +87,6 @@ export function spawnChild(program: string, options: SpawnOptions = {}): ChildPr
     stdin: options.stdin ?? "null",
     stdout: options.stdout ?? "null",
     stderr: "piped",
-    // An empty value is no tunables at all (glibc reads none).
-    env: { GLIBC_TUNABLES: childTunables(Deno.env.get("GLIBC_TUNABLES")) ?? "" },
   }).spawn();
   return new ChildProcess(child, stopSignal, options.graceMs ?? KILL_GRACE_MS, options);
 }

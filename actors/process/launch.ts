@@ -137,24 +137,3 @@ function isExecutableFile(path: string): boolean {
     return false;
   }
 }
-
-/**
- * The `GLIBC_TUNABLES` a child gets: the server's, less the mmap threshold the launchers set for
- * Vigil itself (docs/decisions/malloc-mmap-threshold.md). ffmpeg reuses its own frame buffers, so
- * the threshold saved it no memory, while every picture it allocated became a fresh mapping whose
- * pages fault in: the capture's CPU halved without it (bench cameras-quiet, four cameras: 7% of a
- * core against 13%), at the same memory.
- *
- * @param tunables the server's `GLIBC_TUNABLES`, if any
- * @returns the child's, or undefined when nothing is left
- * @example
- * ```ts
- * childTunables("glibc.malloc.mmap_threshold=131072"); // undefined
- * childTunables("glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2"); // "glibc.malloc.arena_max=2"
- * ```
- */
-export function childTunables(tunables: string | undefined): string | undefined {
-  const kept = (tunables ?? "").split(":")
-    .filter((t) => t !== "" && !t.startsWith("glibc.malloc.mmap_threshold="));
-  return kept.length > 0 ? kept.join(":") : undefined;
-}

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { spawnChild } from "../../../actors/process/child.ts";
 import { readExactly } from "../../../actors/process/exact_reads.ts";
 import {
-  childTunables,
   inOwnProcessGroup,
   resolveProgram,
   withParentDeathSignal,
@@ -204,26 +203,4 @@ Deno.test("a ProcessGroup knows its running children and settles when none is le
   await b.stop();
   await settling;
   assert.deepEqual(group.pids, []);
-});
-
-Deno.test("a child does not inherit the server's malloc mmap threshold, and keeps other tunables", async () => {
-  assert.equal(childTunables(undefined), undefined);
-  assert.equal(childTunables("glibc.malloc.mmap_threshold=131072"), undefined);
-  assert.equal(
-    childTunables("glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072"),
-    "glibc.malloc.arena_max=2",
-  );
-  const before = Deno.env.get("GLIBC_TUNABLES");
-  Deno.env.set("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2");
-  try {
-    const child = spawnChild("sh", {
-      args: ["-c", 'echo "[$GLIBC_TUNABLES]"'],
-      stdout: "piped",
-    });
-    assert.equal(await firstLine(child.stdout!), "[glibc.malloc.arena_max=2]");
-    await child.done;
-  } finally {
-    if (before === undefined) Deno.env.delete("GLIBC_TUNABLES");
-    else Deno.env.set("GLIBC_TUNABLES", before);
-  }
 });
