@@ -18,6 +18,7 @@ import {
   deleteCamera,
   getCamera,
   insertCamera,
+  lockCamera,
   type Transport,
   updateCamera,
 } from "../../models/store/cameras.ts";
@@ -30,7 +31,7 @@ import {
   storedOnvifInfo,
 } from "../../models/onvif/stored_info.ts";
 import type { NeighbourLookup } from "../../models/net/neighbours.ts";
-import { ConflictError, NotFoundError } from "../../models/errors.ts";
+import { ConflictError } from "../../models/errors.ts";
 import { uuidv7 } from "../../models/ids.ts";
 import { adoptDiscoveredDevice, type DiscoveredDevice } from "../onvif/discovery.ts";
 import type { OnvifWatch } from "../onvif/move_watch.ts";
@@ -262,11 +263,7 @@ export class CameraService {
     // one pointing at the old host (the camera's credentials go to it). Checked and written in
     // one transaction on the locked row, so two changes at once cannot pass the check apart.
     const camera = await this.#db.sql.begin(async (tx) => {
-      const [locked] = await tx<
-        { id: string }[]
-      >`select id from cameras where id = ${id} for update`;
-      if (!locked) throw new NotFoundError(`camera ${id}`);
-      const stored = await getCamera(tx, id);
+      const stored = await lockCamera(tx, id);
       const host = new URL(source?.url ?? stored.sourceUrl).hostname;
       const streamUrl = (field: CameraStreamField, given: string | null | undefined) => {
         if (typeof given === "string") return cameraStreamUrl(field, given, host);

@@ -182,6 +182,18 @@ export async function getCamera(
 }
 
 /**
+ * Reads one camera and locks its row until the transaction ends (a check and the write it
+ * guards, with no change of another request in between).
+ *
+ * @throws {NotFoundError}
+ */
+export async function lockCamera(tx: postgres.TransactionSql, id: string): Promise<Camera> {
+  const [row] = await tx<CameraRow[]>`select * from cameras where id = ${id} for update`;
+  if (!row) throw new NotFoundError(`camera ${id}`);
+  return toCamera(row);
+}
+
+/**
  * Reads the sealed password of a camera (for building its source URL, never for the API).
  *
  * @returns the sealed password or undefined
