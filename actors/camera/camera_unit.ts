@@ -96,6 +96,9 @@ export interface Unit {
   epoch: number | undefined;
 }
 
+/** Where a stored stream URL refused by the host rule is reported. */
+const hostLog = createLogger("camera");
+
 /**
  * Tells the hub the camera's sources; returns its URL with credentials.
  *
@@ -117,7 +120,7 @@ export async function registerSources(
   const host = new URL(row.sourceUrl).hostname;
   const trusted = (field: string, stored: string) => {
     if (onCameraHost(stored, host)) return true;
-    createLogger("camera").warn(`${field} is not on the camera's host: not used`, {
+    hostLog.warn(`${field} is not on the camera's host: not used`, {
       camera: row.id,
       host,
     });
